@@ -80,9 +80,11 @@ static void render(em_error *err) {
   size_t pos = 0;
   char *m = err->msg;
   m[0] = '\0';
-  put(m, sizeof err->msg, &pos, "[", 1);
-  put(m, sizeof err->msg, &pos, ci->name, strlen(ci->name));
-  put(m, sizeof err->msg, &pos, "] ", 2);
+  if (ci->name[0]) {
+    put(m, sizeof err->msg, &pos, "[", 1);
+    put(m, sizeof err->msg, &pos, ci->name, strlen(ci->name));
+    put(m, sizeof err->msg, &pos, "] ", 2);
+  }
   for (const char *t = ci->tmpl; *t;) {
     if (*t == '<') {
       const char *close = strchr(t, '>');
@@ -105,8 +107,10 @@ static void render(em_error *err) {
     put(m, sizeof err->msg, &pos, t, 1);
     t++;
   }
-  put(m, sizeof err->msg, &pos, " SQLSTATE: ", 11);
-  put(m, sizeof err->msg, &pos, ci->sqlstate, strlen(ci->sqlstate));
+  if (ci->sqlstate[0]) {
+    put(m, sizeof err->msg, &pos, " SQLSTATE: ", 11);
+    put(m, sizeof err->msg, &pos, ci->sqlstate, strlen(ci->sqlstate));
+  }
 }
 
 int em_error_setv(em_error *err, em_errclass cls, va_list ap) {

@@ -53,7 +53,7 @@ void em_server_shutdown(em_server *s);
 
 /* ---- inside a handler ---- */
 
-/* Receives the next request message. Returns 1 with *data/*len set (an
+/* Receives the next request message. Returns 1 with *data and *len set (an
  * em_malloc'd buffer the caller frees), 0 at the end of the client's stream,
  * -1 if the call was cancelled or failed. Unary and server-streaming calls
  * have exactly one request. */

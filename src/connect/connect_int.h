@@ -1,0 +1,238 @@
+/*
+ * Private structures of the connect layer: the service, sessions,
+ * operations, configuration and artifacts.
+ */
+#ifndef EM_CONNECT_INT_H
+#define EM_CONNECT_INT_H
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../arrow/arrow.h"
+#include "../exec/exec.h"
+#include "../plan/plan.h"
+#include "../server/server.h"
+#include "../spec/spec.h"
+#include "connect.h"
+#include "spark/connect/base.pb-c.h"
+
+/* ---- configuration ---- */
+
+typedef enum em_conf_kind { EM_CONF_SQL, EM_CONF_STATIC, EM_CONF_CORE } em_conf_kind;
+
+/* A string map of explicitly set values (small: a linear array). */
+typedef struct em_conf {
+  int n, cap;
+  char **keys;
+  char **vals;
+} em_conf;
+
+void em_conf_init(em_conf *c);
+void em_conf_free(em_conf *c);
+int em_conf_copy(em_conf *dst, const em_conf *src);
+const char *em_conf_lookup(const em_conf *c, const char *key);
+int em_conf_put(em_conf *c, const char *key, const char *val);
+void em_conf_remove(em_conf *c, const char *key);
+
+/* The registered default of a key, or NULL (kind in *kind when known). */
+const char *em_conf_default(const char *key, em_conf_kind *kind);
+/* The JVM-like default time zone of this process (TZ or /etc/localtime). */
+const char *em_conf_system_timezone(void);
+
+/* ---- artifacts ---- */
+
+typedef struct em_artifact {
+  char *name;
+  em_buf *data;
+} em_artifact;
+
+/* ---- sessions ---- */
+
+typedef struct em_operation em_operation;
+typedef struct em_connect_state em_connect_state;
+
+typedef struct em_saved_error {
+  char id[37];
+  em_error err;
+} em_saved_error;
+
+typedef struct em_session {
+  em_connect_state *svc;
+  char *user_id;
+  char *session_id;
+  char server_side_id[37];
+  pthread_mutex_t mu;
+  int refcnt;          /* guarded by the manager's lock */
+  bool closed;
+  int64_t last_access_ns;
+  em_conf conf;
+  _Atomic int64_t next_expr_id;
+  em_operation **ops; /* executions not yet released */
+  int nops, capops;
+  em_artifact *artifacts;
+  int nartifacts, capartifacts;
+  em_saved_error *errors; /* ring of recent errors for FetchErrorDetails */
+  int nerrors;
+  int errors_head;
+} em_session;
+
+/* ---- operations (reattachable executions) ---- */
+
+typedef struct em_response {
+  char id[37];
+  em_buf *msg; /* serialized ExecutePlanResponse */
+} em_response;
+
+typedef enum em_op_state {
+  EM_OPST_RUNNING = 2,
+  EM_OPST_SUCCEEDED = 4,
+  EM_OPST_FAILED = 5,
+  EM_OPST_CANCELLED = 6,
+} em_op_state;
+
+struct em_operation {
+  char op_id[37];
+  em_session *sess; /* counted reference */
+  char **tags;
+  int ntags;
+  bool reattachable;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int refcnt;
+  /* Responses produced so far: resps[i] has global index first + i. */
+  em_response *resps;
+  int nresps, capresps;
+  int64_t first;
+  int64_t produced; /* global count */
+  size_t retained_bytes;
+  int64_t sent_through; /* highest index handed to a sender + 1 */
+  bool done;
+  em_op_state state;
+  em_error err;      /* the failure, when state is FAILED or CANCELLED */
+  bool err_saved;    /* error stored in the session for FetchErrorDetails */
+  char err_id[37];
+  _Atomic bool cancel;
+  int sender_gen;    /* a newer attach interrupts older senders */
+  int attached;
+  int64_t detached_since_ns;
+  bool released;
+  /* What to run. */
+  Spark__Connect__ExecutePlanRequest *req; /* owned, unpacked */
+  int64_t preferred_chunk;
+  bool allow_chunking;
+};
+
+/* ---- the service ---- */
+
+struct em_connect_state {
+  em_server *server;
+  pthread_mutex_t mu;
+  em_session **sessions;
+  int nsessions, capsessions;
+  /* Tombstones of closed sessions: "user\x1fsession" strings, a ring. */
+  char **tombstones;
+  int ntomb, tomb_head;
+  em_conf server_conf; /* --conf values: defaults for every session */
+  int64_t session_timeout_ns;
+  int64_t detached_timeout_ns;
+  pthread_t reaper;
+  bool reaper_started;
+  bool stopping;
+  pthread_cond_t reaper_cv;
+  _Atomic int active_threads; /* execution threads still running */
+};
+
+struct em_connect {
+  em_connect_state st;
+};
+
+/* Sessions (session.c). */
+/* Finds or creates the session; checks the observed server-side id when
+ * given. Returns a counted reference (em_session_release it). */
+em_session *em_session_get(em_connect_state *s, const char *user_id, const char *session_id, bool create,
+                           const char *observed_server_side_id, em_error *err);
+void em_session_release(em_connect_state *s, em_session *sess);
+/* Closes a session: cancels its operations and tombstones the key unless
+ * allow_reconnect. */
+int em_session_close(em_connect_state *s, const char *user_id, const char *session_id, bool allow_reconnect,
+                     char server_side_id_out[37], em_error *err);
+/* Copies a session (config, artifacts) under a new id. */
+em_session *em_session_clone(em_connect_state *s, em_session *src, const char *new_id, em_error *err);
+void em_sessions_start_reaper(em_connect_state *s);
+void em_sessions_shutdown(em_connect_state *s);
+
+/* Session configuration with Spark's lookup order: set value, server
+ * --conf, registered default. Returns an em_malloc'd copy or NULL. */
+char *em_session_conf_dup(em_session *sess, const char *key);
+bool em_session_conf_bool(em_session *sess, const char *key, bool dflt);
+int64_t em_session_conf_int(em_session *sess, const char *key, int64_t dflt);
+/* Remembers an error for FetchErrorDetails; writes its id. */
+void em_session_save_error(em_session *sess, const em_error *err, char id_out[37]);
+int em_session_find_error(em_session *sess, const char *id, em_error *out);
+
+/* Artifacts (artifacts.c). */
+int em_session_add_artifact(em_session *sess, const char *name, em_buf *data, em_error *err);
+em_buf *em_session_find_artifact(em_session *sess, const char *name); /* new ref or NULL */
+
+/* Operations (operation.c). */
+em_operation *em_operation_new(em_session *sess, const char *op_id);
+void em_operation_unref(em_operation *op);
+int em_operation_push(em_operation *op, const ProtobufCMessage *resp_msg, const char *response_id);
+void em_operation_finish(em_operation *op, const em_error *err);
+/* Streams responses after index `from` to the call until done. */
+void em_operation_attach(em_operation *op, em_rpc *call, int64_t from);
+em_operation *em_session_find_op(em_session *sess, const char *op_id); /* new ref or NULL */
+int em_session_add_op(em_session *sess, em_operation *op, em_error *err);
+void em_session_remove_op(em_session *sess, em_operation *op);
+int64_t em_operation_index_of(em_operation *op, const char *response_id); /* -1 unknown */
+void em_operation_release_until(em_operation *op, int64_t index);
+
+/* Starts the execution thread of a registered operation (execute.c). */
+void em_execute_start(em_operation *op, em_error *err, int *rc);
+
+/* Errors (errors.c): the server boundary for em_error. */
+void em_rpc_fail(em_rpc *call, em_session *sess, const em_error *err);
+void em_rpc_fail_saved(em_rpc *call, const em_error *err, const char *error_id);
+
+/* Plans (plan_proto.c, types_proto.c). */
+int em_proto_to_spec(em_session *sess, const Spark__Connect__Relation *rel, em_spec *spec, em_spec_rel **out,
+                     em_error *err);
+em_type *em_type_from_proto(const Spark__Connect__DataType *dt, em_error *err);
+/* Builds a DataType message tree in arena a (NULL on out-of-memory). */
+Spark__Connect__DataType *em_type_to_proto(const em_type *t, em_arena *a);
+/* The root relation of a plan (decompressed when needed; *owned is set
+ * when the caller must free the returned relation). */
+int em_plan_root(const Spark__Connect__Plan *plan, Spark__Connect__Relation **root, Spark__Connect__Relation **owned,
+                 em_error *err);
+int em_zstd_decompress(const Spark__Connect__Plan__CompressedOperation *co, uint8_t **out, size_t *out_len,
+                       em_error *err);
+/* Session settings for the analyzer and executor. */
+void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx);
+
+/* RPC handlers. */
+void em_handle_execute(em_rpc *call, void *user);
+void em_handle_reattach(em_rpc *call, void *user);
+void em_handle_release_execute(em_rpc *call, void *user);
+void em_handle_interrupt(em_rpc *call, void *user);
+void em_handle_analyze(em_rpc *call, void *user);
+void em_handle_config(em_rpc *call, void *user);
+void em_handle_add_artifacts(em_rpc *call, void *user);
+void em_handle_artifact_status(em_rpc *call, void *user);
+void em_handle_release_session(em_rpc *call, void *user);
+void em_handle_fetch_error_details(em_rpc *call, void *user);
+void em_handle_clone_session(em_rpc *call, void *user);
+void em_handle_get_status(em_rpc *call, void *user);
+
+/* Receives and unpacks one request; on failure finishes the call with an
+ * error and returns NULL. Free with protobuf_c_message_free_unpacked. */
+ProtobufCMessage *em_rpc_recv_msg(em_rpc *call, const ProtobufCMessageDescriptor *desc);
+/* Takes a counted reference to a session. */
+void em_session_ref(em_session *sess);
+
+/* Sends one packed message and finishes OK (unary responses). */
+void em_rpc_reply(em_rpc *call, const ProtobufCMessage *msg);
+/* A user id from a UserContext (may be NULL) as Spark keys sessions. */
+const char *em_user_id(const Spark__Connect__UserContext *uc);
+
+#endif

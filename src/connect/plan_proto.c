@@ -1,0 +1,868 @@
+/*
+ * Protocol relations and expressions to spec trees.
+ *
+ * This is the only place that reads Relation/Expression messages. Each
+ * relation kind the engine knows becomes a spec node; any other kind is
+ * refused with CONNECT_INVALID_PLAN.INVALID_ONE_OF_FIELD_NOT_SUPPORTED
+ * naming the field, as Spark does for kinds it lacks. Recursion is bounded
+ * (Spark's marshaller limit is 1024 levels; plans nest one level per
+ * DataFrame call).
+ */
+#include "connect_int.h"
+
+/* Older clients still send fields the protocol marks deprecated (literal
+ * element types, the rename map); reading them is deliberate. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+#include <string.h>
+
+#define HAS(msg, field) ((msg)->_##field##_case != 0)
+#define MAX_DEPTH 2048
+
+typedef struct cv {
+  em_session *sess;
+  em_spec *spec;
+  em_error *err;
+} cv;
+
+static int oom(cv *c) { return em_error_internal(c->err, "out of memory decoding the plan"); }
+
+static int unsupported_field(cv *c, const ProtobufCMessageDescriptor *d, unsigned number) {
+  const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(d, number);
+  char num[16];
+  snprintf(num, sizeof num, "%u", number);
+  return em_error_set(c->err, EM_ERR_UNSUPPORTED_RELATION, "fullName", d->name, "name", f ? f->name : "unknown",
+                      "number", num, NULL);
+}
+
+static int not_set(cv *c, const char *full, const char *name) {
+  return em_error_set(c->err, EM_ERR_ONE_OF_FIELD_NOT_SET, "fullName", full, "name", name, NULL);
+}
+
+/* ---- literals ---- */
+
+static em_type *literal_type(cv *c, const Spark__Connect__Expression__Literal *l, int depth);
+
+/* Parses a decimal string ("-12.340", "1E+3") into unscaled/scale/precision. */
+static int parse_decimal(const char *s, __int128 *unscaled, int *scale, int *precision) {
+  bool neg = false;
+  if (*s == '-' || *s == '+') neg = *s++ == '-';
+  __int128 v = 0;
+  int digits = 0, sc = 0;
+  bool dot = false, any = false;
+  for (; *s && *s != 'e' && *s != 'E'; s++) {
+    if (*s == '.') {
+      if (dot) return -1;
+      dot = true;
+      continue;
+    }
+    if (*s < '0' || *s > '9') return -1;
+    any = true;
+    if (digits > 0 || *s != '0') digits++;
+    if (digits > 38) return -1;
+    v = v * 10 + (*s - '0');
+    if (dot) sc++;
+  }
+  if (!any) return -1;
+  if (*s == 'e' || *s == 'E') {
+    long e = strtol(s + 1, NULL, 10);
+    sc -= (int)e;
+  }
+  while (sc < 0) {
+    v *= 10;
+    sc++;
+    digits++;
+    if (digits > 38) return -1;
+  }
+  *unscaled = neg ? -v : v;
+  *scale = sc;
+  *precision = digits > sc ? digits : sc;
+  if (*precision == 0) *precision = 1;
+  return 0;
+}
+
+/* Appends the literal's value to v (of the literal's type). */
+static int literal_append(cv *c, em_vec *v, const Spark__Connect__Expression__Literal *l, int depth) {
+  if (depth > MAX_DEPTH) return em_error_internal(c->err, "literal nested too deeply");
+  int rc = 0;
+  switch (l->literal_type_case) {
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_NULL:
+    rc = em_vec_append_null(v);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_BINARY:
+    rc = em_vec_append_bytes(v, l->binary.data, l->binary.len);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_BOOLEAN:
+    rc = em_vec_append_bool(v, l->boolean);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_BYTE: {
+    int8_t x = (int8_t)l->byte;
+    rc = em_vec_append_fixed(v, &x);
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_SHORT: {
+    int16_t x = (int16_t)l->short_;
+    rc = em_vec_append_fixed(v, &x);
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_INTEGER:
+    rc = em_vec_append_fixed(v, &l->integer);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_LONG:
+    rc = em_vec_append_fixed(v, &l->long_);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_FLOAT:
+    rc = em_vec_append_fixed(v, &l->float_);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DOUBLE:
+    rc = em_vec_append_fixed(v, &l->double_);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DECIMAL: {
+    __int128 u;
+    int sc, p;
+    if (parse_decimal(l->decimal->value, &u, &sc, &p))
+      return em_error_internal(c->err, "invalid decimal literal %s", l->decimal->value);
+    /* Rescale to the vector's scale. */
+    int want = v->type->u.dec.scale;
+    while (sc < want) {
+      u *= 10;
+      sc++;
+    }
+    while (sc > want) {
+      u /= 10;
+      sc--;
+    }
+    rc = em_vec_append_fixed(v, &u);
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_STRING:
+    rc = em_vec_append_bytes(v, l->string, strlen(l->string));
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DATE:
+    rc = em_vec_append_fixed(v, &l->date);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_TIMESTAMP:
+    rc = em_vec_append_fixed(v, &l->timestamp);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_TIMESTAMP_NTZ:
+    rc = em_vec_append_fixed(v, &l->timestamp_ntz);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_CALENDAR_INTERVAL: {
+    struct {
+      int32_t months, days;
+      int64_t nanos;
+    } ci = {l->calendar_interval->months, l->calendar_interval->days, l->calendar_interval->microseconds * 1000};
+    rc = em_vec_append_fixed(v, &ci);
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_YEAR_MONTH_INTERVAL:
+    rc = em_vec_append_fixed(v, &l->year_month_interval);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DAY_TIME_INTERVAL:
+    rc = em_vec_append_fixed(v, &l->day_time_interval);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_TIME:
+    rc = em_vec_append_fixed(v, &l->time->nano);
+    break;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_ARRAY: {
+    em_vec *child = v->children[0];
+    for (size_t i = 0; !rc && i < l->array->n_elements; i++) rc = literal_append(c, child, l->array->elements[i], depth + 1);
+    if (rc) return -1;
+    rc = em_vec_append_list_end(v);
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_MAP: {
+    const Spark__Connect__Expression__Literal__Map *m = l->map;
+    if (m->n_keys != m->n_values) return em_error_internal(c->err, "map literal with %zu keys and %zu values", m->n_keys, m->n_values);
+    em_vec *entries = v->children[0];
+    for (size_t i = 0; !rc && i < m->n_keys; i++) {
+      rc = literal_append(c, entries->children[0], m->keys[i], depth + 1);
+      if (!rc) rc = literal_append(c, entries->children[1], m->values[i], depth + 1);
+      if (!rc) rc = em_vec_append_struct_end(entries, true);
+    }
+    if (rc) return -1;
+    rc = em_vec_append_list_end(v);
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_STRUCT: {
+    const Spark__Connect__Expression__Literal__Struct *s = l->struct_;
+    if ((int)s->n_elements != v->nchildren)
+      return em_error_internal(c->err, "struct literal has %zu values for %d fields", s->n_elements, v->nchildren);
+    for (size_t i = 0; !rc && i < s->n_elements; i++) rc = literal_append(c, v->children[i], s->elements[i], depth + 1);
+    if (rc) return -1;
+    rc = em_vec_append_struct_end(v, true);
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_SPECIALIZED_ARRAY: {
+    const Spark__Connect__Expression__Literal__SpecializedArray *sa = l->specialized_array;
+    em_vec *child = v->children[0];
+    switch (sa->value_type_case) {
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_BOOLS:
+      for (size_t i = 0; !rc && i < sa->bools->n_values; i++) rc = em_vec_append_bool(child, sa->bools->values[i]);
+      break;
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_INTS:
+      for (size_t i = 0; !rc && i < sa->ints->n_values; i++) rc = em_vec_append_fixed(child, &sa->ints->values[i]);
+      break;
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_LONGS:
+      for (size_t i = 0; !rc && i < sa->longs->n_values; i++) rc = em_vec_append_fixed(child, &sa->longs->values[i]);
+      break;
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_FLOATS:
+      for (size_t i = 0; !rc && i < sa->floats->n_values; i++) rc = em_vec_append_fixed(child, &sa->floats->values[i]);
+      break;
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_DOUBLES:
+      for (size_t i = 0; !rc && i < sa->doubles->n_values; i++)
+        rc = em_vec_append_fixed(child, &sa->doubles->values[i]);
+      break;
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_STRINGS:
+      for (size_t i = 0; !rc && i < sa->strings->n_values; i++)
+        rc = em_vec_append_bytes(child, sa->strings->values[i], strlen(sa->strings->values[i]));
+      break;
+    default:
+      return not_set(c, "spark.connect.Expression.Literal.SpecializedArray", "value_type");
+    }
+    if (rc) return oom(c);
+    rc = em_vec_append_list_end(v);
+    break;
+  }
+  default:
+    return not_set(c, "spark.connect.Expression.Literal", "literal_type");
+  }
+  return rc ? oom(c) : 0;
+}
+
+static em_type *literal_type(cv *c, const Spark__Connect__Expression__Literal *l, int depth) {
+  if (depth > MAX_DEPTH) {
+    em_error_internal(c->err, "literal nested too deeply");
+    return NULL;
+  }
+  if (l->data_type) return em_type_from_proto(l->data_type, c->err);
+  switch (l->literal_type_case) {
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_NULL:
+    return l->null ? em_type_from_proto(l->null, c->err) : em_type_null();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_BINARY: return em_type_binary();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_BOOLEAN: return em_type_boolean();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_BYTE: return em_type_byte();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_SHORT: return em_type_short();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_INTEGER: return em_type_int();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_LONG: return em_type_long();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_FLOAT: return em_type_float();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DOUBLE: return em_type_double();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_STRING: return em_type_string();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DATE: return em_type_date();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_TIMESTAMP: return em_type_timestamp();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_TIMESTAMP_NTZ: return em_type_timestamp_ntz();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_CALENDAR_INTERVAL: return em_type_cal_interval();
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_YEAR_MONTH_INTERVAL:
+    return em_type_ym_interval(EM_YM_YEAR, EM_YM_MONTH);
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DAY_TIME_INTERVAL:
+    return em_type_dt_interval(EM_DT_DAY, EM_DT_SECOND);
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_TIME:
+    return em_type_time(HAS(l->time, precision) ? l->time->precision : 6);
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DECIMAL: {
+    __int128 u;
+    int sc, p;
+    if (parse_decimal(l->decimal->value, &u, &sc, &p)) {
+      em_error_internal(c->err, "invalid decimal literal %s", l->decimal->value);
+      return NULL;
+    }
+    if (HAS(l->decimal, precision)) p = l->decimal->precision;
+    if (HAS(l->decimal, scale)) sc = l->decimal->scale;
+    if (p < 1 || p > 38 || sc < 0 || sc > p) {
+      em_error_internal(c->err, "invalid decimal literal precision");
+      return NULL;
+    }
+    return em_type_decimal(p, sc);
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_ARRAY: {
+    em_type *e = NULL;
+    if (l->array->element_type)
+      e = em_type_from_proto(l->array->element_type, c->err);
+    else if (l->array->n_elements > 0)
+      e = literal_type(c, l->array->elements[0], depth + 1);
+    else
+      e = em_type_null();
+    if (!e) return NULL;
+    return em_type_array(e, true);
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_MAP: {
+    const Spark__Connect__Expression__Literal__Map *m = l->map;
+    em_type *k = m->key_type ? em_type_from_proto(m->key_type, c->err)
+                             : (m->n_keys ? literal_type(c, m->keys[0], depth + 1) : em_type_null());
+    if (!k) return NULL;
+    em_type *v = m->value_type ? em_type_from_proto(m->value_type, c->err)
+                               : (m->n_values ? literal_type(c, m->values[0], depth + 1) : em_type_null());
+    if (!v) {
+      em_type_unref(k);
+      return NULL;
+    }
+    return em_type_map(k, v, true);
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_STRUCT: {
+    const Spark__Connect__Expression__Literal__Struct *s = l->struct_;
+    if (s->struct_type) return em_type_from_proto(s->struct_type, c->err);
+    em_type *st = em_type_struct_new((int)s->n_elements);
+    if (!st) return NULL;
+    for (size_t i = 0; i < s->n_elements; i++) {
+      em_type *ft = literal_type(c, s->elements[i], depth + 1);
+      char name[32];
+      snprintf(name, sizeof name, "col%zu", i + 1);
+      if (!ft || em_type_struct_set(st, (int)i, name, ft, true, NULL)) {
+        em_type_unref(st);
+        return NULL;
+      }
+    }
+    return st;
+  }
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_SPECIALIZED_ARRAY: {
+    em_type *e;
+    switch (l->specialized_array->value_type_case) {
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_BOOLS: e = em_type_boolean(); break;
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_INTS: e = em_type_int(); break;
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_LONGS: e = em_type_long(); break;
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_FLOATS: e = em_type_float(); break;
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_DOUBLES: e = em_type_double(); break;
+    case SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_STRINGS: e = em_type_string(); break;
+    default: not_set(c, "spark.connect.Expression.Literal.SpecializedArray", "value_type"); return NULL;
+    }
+    return em_type_array(e, false);
+  }
+  default:
+    not_set(c, "spark.connect.Expression.Literal", "literal_type");
+    return NULL;
+  }
+}
+
+static em_vec *literal_vec(cv *c, const Spark__Connect__Expression__Literal *l) {
+  em_type *t = literal_type(c, l, 0);
+  if (!t) return NULL;
+  em_vec *v = em_vec_new(t, 1);
+  em_type_unref(t);
+  if (!v) {
+    oom(c);
+    return NULL;
+  }
+  if (literal_append(c, v, l, 0)) {
+    em_vec_unref(v);
+    return NULL;
+  }
+  if (em_spec_own_vec(c->spec, v)) {
+    em_vec_unref(v);
+    oom(c);
+    return NULL;
+  }
+  return v;
+}
+
+/* ---- expressions ---- */
+
+static em_spec_expr *conv_expr(cv *c, const Spark__Connect__Expression *e, int depth);
+
+static em_spec_expr **conv_exprs(cv *c, Spark__Connect__Expression **es, size_t n, int depth) {
+  em_spec_expr **out = em_spec_array(c->spec, n, sizeof *out);
+  if (!out) {
+    oom(c);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (!(out[i] = conv_expr(c, es[i], depth + 1))) return NULL;
+  return out;
+}
+
+static em_spec_expr *conv_sort_order(cv *c, const Spark__Connect__Expression__SortOrder *so, int depth) {
+  em_spec_expr *x = em_spec_expr_new(c->spec, EM_SE_SORT_ORDER);
+  if (!x) return oom(c), NULL;
+  if (!so->child) return not_set(c, "spark.connect.Expression.SortOrder", "child"), NULL;
+  if (!(x->u.sort.child = conv_expr(c, so->child, depth + 1))) return NULL;
+  x->u.sort.ascending = so->direction != SPARK__CONNECT__EXPRESSION__SORT_ORDER__SORT_DIRECTION__SORT_DIRECTION_DESCENDING;
+  x->u.sort.nulls = so->null_ordering == SPARK__CONNECT__EXPRESSION__SORT_ORDER__NULL_ORDERING__SORT_NULLS_FIRST
+                        ? EM_NULLS_FIRST
+                        : so->null_ordering == SPARK__CONNECT__EXPRESSION__SORT_ORDER__NULL_ORDERING__SORT_NULLS_LAST
+                              ? EM_NULLS_LAST
+                              : EM_NULLS_DEFAULT;
+  return x;
+}
+
+static em_spec_expr *conv_alias(cv *c, const Spark__Connect__Expression__Alias *a, int depth) {
+  em_spec_expr *x = em_spec_expr_new(c->spec, EM_SE_ALIAS);
+  if (!x) return oom(c), NULL;
+  if (!a->expr) return not_set(c, "spark.connect.Expression.Alias", "expr"), NULL;
+  if (!(x->u.alias.child = conv_expr(c, a->expr, depth + 1))) return NULL;
+  x->u.alias.nnames = (int)a->n_name;
+  x->u.alias.names = em_spec_array(c->spec, a->n_name, sizeof(char *));
+  if (!x->u.alias.names) return oom(c), NULL;
+  for (size_t i = 0; i < a->n_name; i++)
+    if (!(x->u.alias.names[i] = em_spec_strdup(c->spec, a->name[i]))) return oom(c), NULL;
+  if (HAS(a, metadata) && !(x->u.alias.metadata = em_spec_strdup(c->spec, a->metadata))) return oom(c), NULL;
+  return x;
+}
+
+static em_spec_expr *conv_expr(cv *c, const Spark__Connect__Expression *e, int depth) {
+  if (depth > MAX_DEPTH) {
+    em_error_internal(c->err, "expression nested deeper than %d levels", MAX_DEPTH);
+    return NULL;
+  }
+  em_spec_expr *x = NULL;
+  switch (e->expr_type_case) {
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_LITERAL: {
+    x = em_spec_expr_new(c->spec, EM_SE_LITERAL);
+    if (!x) return oom(c), NULL;
+    if (!(x->u.lit.value = literal_vec(c, e->literal))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_UNRESOLVED_ATTRIBUTE: {
+    const Spark__Connect__Expression__UnresolvedAttribute *a = e->unresolved_attribute;
+    x = em_spec_expr_new(c->spec, EM_SE_ATTR);
+    if (!x) return oom(c), NULL;
+    if (em_spec_parse_name(c->spec, a->unparsed_identifier, &x->u.attr.parts, &x->u.attr.nparts, c->err))
+      return NULL;
+    if (HAS(a, plan_id)) x->u.attr.plan_id = a->plan_id;
+    x->u.attr.is_metadata = HAS(a, is_metadata_column) && a->is_metadata_column;
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_UNRESOLVED_FUNCTION: {
+    const Spark__Connect__Expression__UnresolvedFunction *f = e->unresolved_function;
+    x = em_spec_expr_new(c->spec, EM_SE_FUNC);
+    if (!x) return oom(c), NULL;
+    if (!(x->u.func.name = em_spec_strdup(c->spec, f->function_name))) return oom(c), NULL;
+    x->u.func.nargs = (int)f->n_arguments;
+    if (!(x->u.func.args = conv_exprs(c, f->arguments, f->n_arguments, depth))) return NULL;
+    x->u.func.distinct = f->is_distinct;
+    x->u.func.is_internal = HAS(f, is_internal) && f->is_internal;
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_EXPRESSION_STRING:
+    x = em_spec_expr_new(c->spec, EM_SE_EXPR_STRING);
+    if (!x || !(x->u.expr_string.sql = em_spec_strdup(c->spec, e->expression_string->expression)))
+      return oom(c), NULL;
+    break;
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_UNRESOLVED_STAR: {
+    const Spark__Connect__Expression__UnresolvedStar *s = e->unresolved_star;
+    x = em_spec_expr_new(c->spec, EM_SE_STAR);
+    if (!x) return oom(c), NULL;
+    if (HAS(s, plan_id)) x->u.star.plan_id = s->plan_id;
+    if (HAS(s, unparsed_target)) {
+      /* "t.*" or "a.b.*": the target is the name without the ".*". */
+      size_t n = strlen(s->unparsed_target);
+      if (n < 2 || strcmp(s->unparsed_target + n - 2, ".*") != 0) {
+        em_error_set(c->err, EM_ERR_INVALID_ATTRIBUTE_NAME_SYNTAX, "name", s->unparsed_target, NULL);
+        return NULL;
+      }
+      char *t = em_spec_strndup(c->spec, s->unparsed_target, n - 2);
+      if (!t) return oom(c), NULL;
+      if (em_spec_parse_name(c->spec, t, &x->u.star.target, &x->u.star.ntarget, c->err)) return NULL;
+    }
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_ALIAS:
+    return conv_alias(c, e->alias, depth);
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_CAST: {
+    const Spark__Connect__Expression__Cast *ca = e->cast;
+    x = em_spec_expr_new(c->spec, EM_SE_CAST);
+    if (!x) return oom(c), NULL;
+    if (!ca->expr) return not_set(c, "spark.connect.Expression.Cast", "expr"), NULL;
+    if (!(x->u.cast.child = conv_expr(c, ca->expr, depth + 1))) return NULL;
+    if (ca->cast_to_type_case == SPARK__CONNECT__EXPRESSION__CAST__CAST_TO_TYPE_TYPE) {
+      em_type *t = em_type_from_proto(ca->type, c->err);
+      if (!t) return NULL;
+      if (em_spec_own_type(c->spec, t)) {
+        em_type_unref(t);
+        return oom(c), NULL;
+      }
+      x->u.cast.type = t;
+    } else if (ca->cast_to_type_case == SPARK__CONNECT__EXPRESSION__CAST__CAST_TO_TYPE_TYPE_STR) {
+      if (!(x->u.cast.type_str = em_spec_strdup(c->spec, ca->type_str))) return oom(c), NULL;
+    } else {
+      return not_set(c, "spark.connect.Expression.Cast", "cast_to_type"), NULL;
+    }
+    x->u.cast.mode = ca->eval_mode == SPARK__CONNECT__EXPRESSION__CAST__EVAL_MODE__EVAL_MODE_LEGACY ? EM_CAST_LEGACY
+                     : ca->eval_mode == SPARK__CONNECT__EXPRESSION__CAST__EVAL_MODE__EVAL_MODE_ANSI ? EM_CAST_ANSI
+                     : ca->eval_mode == SPARK__CONNECT__EXPRESSION__CAST__EVAL_MODE__EVAL_MODE_TRY  ? EM_CAST_TRY
+                                                                                                     : EM_CAST_DEFAULT;
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_UNRESOLVED_REGEX:
+    x = em_spec_expr_new(c->spec, EM_SE_REGEX);
+    if (!x || !(x->u.regex.pattern = em_spec_strdup(c->spec, e->unresolved_regex->col_name))) return oom(c), NULL;
+    if (HAS(e->unresolved_regex, plan_id)) x->u.regex.plan_id = e->unresolved_regex->plan_id;
+    break;
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_SORT_ORDER:
+    return conv_sort_order(c, e->sort_order, depth);
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_UNRESOLVED_EXTRACT_VALUE: {
+    x = em_spec_expr_new(c->spec, EM_SE_EXTRACT);
+    if (!x) return oom(c), NULL;
+    const Spark__Connect__Expression__UnresolvedExtractValue *ev = e->unresolved_extract_value;
+    if (!ev->child || !ev->extraction)
+      return not_set(c, "spark.connect.Expression.UnresolvedExtractValue", "child"), NULL;
+    if (!(x->u.extract.child = conv_expr(c, ev->child, depth + 1))) return NULL;
+    if (!(x->u.extract.extraction = conv_expr(c, ev->extraction, depth + 1))) return NULL;
+    break;
+  }
+  default:
+    unsupported_field(c, &spark__connect__expression__descriptor, (unsigned)e->expr_type_case);
+    return NULL;
+  }
+  if (e->common && e->common->origin &&
+      e->common->origin->function_case == SPARK__CONNECT__ORIGIN__FUNCTION_PYTHON_ORIGIN) {
+    x->origin_fragment = em_spec_strdup(c->spec, e->common->origin->python_origin->fragment);
+    x->origin_call_site = em_spec_strdup(c->spec, e->common->origin->python_origin->call_site);
+  }
+  return x;
+}
+
+/* ---- local relations ---- */
+
+static em_type *parse_schema_string(cv *c, const char *s) {
+  while (*s == ' ' || *s == '\n' || *s == '\t') s++;
+  if (*s == '{') return em_type_parse_json(s, strlen(s), c->err);
+  return em_type_parse_ddl(s, c->err);
+}
+
+/* Adds the batches of an Arrow IPC stream to the relation. When `schema`
+ * is given the data takes its names and nullability (and is cast where the
+ * Arrow types differ). */
+static int add_ipc(cv *c, em_spec_rel *r, const uint8_t *data, size_t len) {
+  em_type *st = NULL;
+  em_batch **bs = NULL;
+  int nb = 0;
+  if (em_ipc_read_stream(data, len, &st, &bs, &nb, c->err)) return -1;
+  int rc = 0;
+  if (!r->u.local.schema) {
+    r->u.local.schema = em_type_ref(st);
+    if (em_spec_own_type(c->spec, r->u.local.schema)) rc = oom(c);
+  }
+  em_type *want = r->u.local.schema;
+  if (!rc && want->u.st.nfields != st->u.st.nfields)
+    rc = em_error_internal(c->err, "local relation data has %d columns but the schema has %d", st->u.st.nfields,
+                           want->u.st.nfields);
+  em_batch **all = NULL;
+  if (!rc) {
+    all = em_spec_array(c->spec, (size_t)(r->u.local.nbatches + nb), sizeof *all);
+    if (!all) rc = oom(c);
+    else if (r->u.local.nbatches)
+      memcpy(all, r->u.local.batches, sizeof *all * (size_t)r->u.local.nbatches);
+  }
+  for (int i = 0; !rc && i < nb; i++) {
+    em_batch *b = bs[i];
+    em_vec **cols = em_calloc((size_t)(b->ncols + 1), sizeof *cols);
+    if (!cols) {
+      rc = oom(c);
+      break;
+    }
+    for (int j = 0; !rc && j < b->ncols; j++) {
+      em_type *ft = want->u.st.fields[j].type;
+      if (em_type_equal(ft, b->cols[j]->type, true)) {
+        cols[j] = em_vec_ref(b->cols[j]);
+      } else {
+        em_eval_ctx ectx = {.timezone = "UTC", .ansi = true};
+        if (em_cast_vec(b->cols[j], ft, true, &ectx, &cols[j], c->err)) rc = -1;
+      }
+    }
+    if (rc) {
+      for (int j = 0; j < b->ncols; j++)
+        if (cols[j]) em_vec_unref(cols[j]);
+      em_free(cols);
+      break;
+    }
+    em_batch *nbt = em_batch_new(em_type_ref(want), b->ncols, cols, b->nrows);
+    em_free(cols);
+    if (!nbt || em_spec_own_batch(c->spec, nbt)) {
+      if (nbt) em_batch_unref(nbt);
+      rc = oom(c);
+      break;
+    }
+    all[r->u.local.nbatches++] = nbt;
+  }
+  if (!rc) r->u.local.batches = all;
+  em_batches_free(bs, nb);
+  em_type_unref(st);
+  return rc;
+}
+
+static int conv_local(cv *c, const Spark__Connect__LocalRelation *l, em_spec_rel *r) {
+  if (HAS(l, schema)) {
+    em_type *t = parse_schema_string(c, l->schema);
+    if (!t) return -1;
+    if (t->id != EM_T_STRUCT) {
+      /* A single type names one column "value", as Spark does. */
+      em_type *st = em_type_struct_new(1);
+      if (!st || em_type_struct_set(st, 0, "value", t, true, NULL)) {
+        if (st) em_type_unref(st);
+        return oom(c);
+      }
+      t = st;
+    }
+    if (em_spec_own_type(c->spec, t)) {
+      em_type_unref(t);
+      return oom(c);
+    }
+    r->u.local.schema = t;
+  }
+  if (HAS(l, data)) return add_ipc(c, r, l->data.data, l->data.len);
+  if (!r->u.local.schema)
+    return em_error_set(c->err, EM_ERR_SCHEMA_REQUIRED_FOR_LOCAL_RELATION, NULL);
+  return 0;
+}
+
+static int conv_chunked(cv *c, const Spark__Connect__ChunkedCachedLocalRelation *l, em_spec_rel *r) {
+  if (l->_schema_hash_case) {
+    char name[128];
+    snprintf(name, sizeof name, "cache/%s", l->schemahash);
+    em_buf *b = em_session_find_artifact(c->sess, name);
+    if (!b)
+      return em_error_set(c->err, EM_ERR_NOT_FOUND_CHUNKED_CACHED_LOCAL_RELATION, "hash", l->schemahash,
+                          "sessionUUID", c->sess->server_side_id, NULL);
+    char *s = em_strndup((const char *)b->data, b->len);
+    em_buf_unref(b);
+    if (!s) return oom(c);
+    em_type *t = parse_schema_string(c, s);
+    em_free(s);
+    if (!t) return -1;
+    if (em_spec_own_type(c->spec, t)) {
+      em_type_unref(t);
+      return oom(c);
+    }
+    r->u.local.schema = t;
+  }
+  for (size_t i = 0; i < l->n_datahashes; i++) {
+    char name[128];
+    snprintf(name, sizeof name, "cache/%s", l->datahashes[i]);
+    em_buf *b = em_session_find_artifact(c->sess, name);
+    if (!b)
+      return em_error_set(c->err, EM_ERR_NOT_FOUND_CHUNKED_CACHED_LOCAL_RELATION, "hash", l->datahashes[i],
+                          "sessionUUID", c->sess->server_side_id, NULL);
+    int rc = add_ipc(c, r, b->data, b->len);
+    em_buf_unref(b);
+    if (rc) return -1;
+  }
+  if (!r->u.local.schema) return em_error_set(c->err, EM_ERR_SCHEMA_REQUIRED_FOR_LOCAL_RELATION, NULL);
+  return 0;
+}
+
+/* ---- relations ---- */
+
+static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int depth);
+
+static char **conv_strings(cv *c, char **in, size_t n) {
+  char **out = em_spec_array(c->spec, n, sizeof *out);
+  if (!out) return oom(c), NULL;
+  for (size_t i = 0; i < n; i++)
+    if (!(out[i] = em_spec_strdup(c->spec, in[i]))) return oom(c), NULL;
+  return out;
+}
+
+#define INPUT(msg)                                                         \
+  do {                                                                     \
+    if (!(msg)->input) return not_set(c, "spark.connect.Relation", "input"), NULL; \
+    if (!(r->input = conv_rel(c, (msg)->input, depth + 1))) return NULL;   \
+  } while (0)
+
+static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int depth) {
+  if (depth > MAX_DEPTH) {
+    em_error_internal(c->err, "plan nested deeper than %d levels", MAX_DEPTH);
+    return NULL;
+  }
+  em_spec_rel *r = NULL;
+#define NEW(kind)                                           \
+  do {                                                      \
+    if (!(r = em_spec_rel_new(c->spec, kind))) return oom(c), NULL; \
+  } while (0)
+  switch (rel->rel_type_case) {
+  case SPARK__CONNECT__RELATION__REL_TYPE_RANGE: {
+    const Spark__Connect__Range *rg = rel->range;
+    NEW(EM_SR_RANGE);
+    r->u.range.start = HAS(rg, start) ? rg->start : 0;
+    r->u.range.end = rg->end;
+    r->u.range.step = rg->step;
+    r->u.range.num_partitions = HAS(rg, num_partitions) ? rg->num_partitions : 0;
+    if (HAS(rg, num_partitions) && rg->num_partitions <= 0) {
+      char v[32];
+      snprintf(v, sizeof v, "%d", rg->num_partitions);
+      em_error_set(c->err, EM_ERR_ILLEGAL_ARGUMENT, "message",
+                   em_arena_printf(&c->spec->arena, "requirement failed: numSlices must be positive (got %s)", v), NULL);
+      return NULL;
+    }
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_LOCAL_RELATION:
+    NEW(EM_SR_LOCAL);
+    if (conv_local(c, rel->local_relation, r)) return NULL;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_CHUNKED_CACHED_LOCAL_RELATION:
+    NEW(EM_SR_LOCAL);
+    if (conv_chunked(c, rel->chunked_cached_local_relation, r)) return NULL;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_PROJECT:
+    NEW(EM_SR_PROJECT);
+    if (rel->project->input) INPUT(rel->project);
+    r->u.project.nexprs = (int)rel->project->n_expressions;
+    if (!(r->u.project.exprs = conv_exprs(c, rel->project->expressions, rel->project->n_expressions, depth)))
+      return NULL;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_FILTER:
+    NEW(EM_SR_FILTER);
+    INPUT(rel->filter);
+    if (!rel->filter->condition) return not_set(c, "spark.connect.Filter", "condition"), NULL;
+    if (!(r->u.filter.cond = conv_expr(c, rel->filter->condition, depth + 1))) return NULL;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_LIMIT:
+    NEW(EM_SR_LIMIT);
+    INPUT(rel->limit);
+    r->u.limit.n = rel->limit->limit;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_OFFSET:
+    NEW(EM_SR_OFFSET);
+    INPUT(rel->offset);
+    r->u.limit.n = rel->offset->offset;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_TAIL:
+    NEW(EM_SR_TAIL);
+    INPUT(rel->tail);
+    r->u.limit.n = rel->tail->limit;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_TO_DF:
+    NEW(EM_SR_TO_DF);
+    INPUT(rel->to_df);
+    r->u.to_df.nnames = (int)rel->to_df->n_column_names;
+    if (!(r->u.to_df.names = conv_strings(c, rel->to_df->column_names, rel->to_df->n_column_names))) return NULL;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_SHOW_STRING:
+    NEW(EM_SR_SHOW_STRING);
+    INPUT(rel->show_string);
+    r->u.show.num_rows = rel->show_string->num_rows;
+    r->u.show.truncate = rel->show_string->truncate;
+    r->u.show.vertical = rel->show_string->vertical;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_AGGREGATE: {
+    const Spark__Connect__Aggregate *a = rel->aggregate;
+    NEW(EM_SR_AGGREGATE);
+    INPUT(a);
+    r->u.aggregate.group_type = (em_agg_group_type)a->group_type;
+    r->u.aggregate.ngroups = (int)a->n_grouping_expressions;
+    if (!(r->u.aggregate.groups = conv_exprs(c, a->grouping_expressions, a->n_grouping_expressions, depth)))
+      return NULL;
+    r->u.aggregate.naggs = (int)a->n_aggregate_expressions;
+    if (!(r->u.aggregate.aggs = conv_exprs(c, a->aggregate_expressions, a->n_aggregate_expressions, depth)))
+      return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_SORT: {
+    const Spark__Connect__Sort *s = rel->sort;
+    NEW(EM_SR_SORT);
+    INPUT(s);
+    r->u.sort.norders = (int)s->n_order;
+    r->u.sort.orders = em_spec_array(c->spec, s->n_order, sizeof(em_spec_expr *));
+    if (!r->u.sort.orders) return oom(c), NULL;
+    for (size_t i = 0; i < s->n_order; i++)
+      if (!(r->u.sort.orders[i] = conv_sort_order(c, s->order[i], depth + 1))) return NULL;
+    r->u.sort.global = !HAS(s, is_global) || s->is_global;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_WITH_COLUMNS: {
+    const Spark__Connect__WithColumns *w = rel->with_columns;
+    NEW(EM_SR_WITH_COLUMNS);
+    INPUT(w);
+    r->u.with_columns.naliases = (int)w->n_aliases;
+    r->u.with_columns.aliases = em_spec_array(c->spec, w->n_aliases, sizeof(em_spec_expr *));
+    if (!r->u.with_columns.aliases) return oom(c), NULL;
+    for (size_t i = 0; i < w->n_aliases; i++)
+      if (!(r->u.with_columns.aliases[i] = conv_alias(c, w->aliases[i], depth + 1))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_WITH_COLUMNS_RENAMED: {
+    const Spark__Connect__WithColumnsRenamed *w = rel->with_columns_renamed;
+    NEW(EM_SR_WITH_COLUMNS_RENAMED);
+    INPUT(w);
+    size_t n = w->n_renames + w->n_rename_columns_map;
+    r->u.renamed.from = em_spec_array(c->spec, n, sizeof(char *));
+    r->u.renamed.to = em_spec_array(c->spec, n, sizeof(char *));
+    if (!r->u.renamed.from || !r->u.renamed.to) return oom(c), NULL;
+    int k = 0;
+    for (size_t i = 0; i < w->n_renames; i++, k++) {
+      r->u.renamed.from[k] = em_spec_strdup(c->spec, w->renames[i]->col_name);
+      r->u.renamed.to[k] = em_spec_strdup(c->spec, w->renames[i]->new_col_name);
+    }
+    for (size_t i = 0; i < w->n_rename_columns_map; i++, k++) {
+      r->u.renamed.from[k] = em_spec_strdup(c->spec, w->rename_columns_map[i]->key);
+      r->u.renamed.to[k] = em_spec_strdup(c->spec, w->rename_columns_map[i]->value);
+    }
+    r->u.renamed.n = k;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_DROP: {
+    const Spark__Connect__Drop *d = rel->drop;
+    NEW(EM_SR_DROP);
+    INPUT(d);
+    r->u.drop.ncols = (int)d->n_columns;
+    if (!(r->u.drop.cols = conv_exprs(c, d->columns, d->n_columns, depth))) return NULL;
+    r->u.drop.nnames = (int)d->n_column_names;
+    if (!(r->u.drop.names = conv_strings(c, d->column_names, d->n_column_names))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_SUBQUERY_ALIAS: {
+    const Spark__Connect__SubqueryAlias *s = rel->subquery_alias;
+    NEW(EM_SR_SUBQUERY_ALIAS);
+    INPUT(s);
+    if (!(r->u.subquery_alias.alias = em_spec_strdup(c->spec, s->alias))) return oom(c), NULL;
+    r->u.subquery_alias.nqualifier = (int)s->n_qualifier;
+    if (!(r->u.subquery_alias.qualifier = conv_strings(c, s->qualifier, s->n_qualifier))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_DEDUPLICATE: {
+    const Spark__Connect__Deduplicate *d = rel->deduplicate;
+    NEW(EM_SR_DEDUPLICATE);
+    INPUT(d);
+    r->u.dedup.ncols = (int)d->n_column_names;
+    if (!(r->u.dedup.cols = conv_strings(c, d->column_names, d->n_column_names))) return NULL;
+    r->u.dedup.all_columns = HAS(d, all_columns_as_keys) && d->all_columns_as_keys;
+    r->u.dedup.within_watermark = HAS(d, within_watermark) && d->within_watermark;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_SQL:
+    NEW(EM_SR_SQL);
+    if (!(r->u.sql.query = em_spec_strdup(c->spec, rel->sql->query))) return oom(c), NULL;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE__NOT_SET:
+    not_set(c, "spark.connect.Relation", "rel_type");
+    return NULL;
+  default:
+    unsupported_field(c, &spark__connect__relation__descriptor, (unsigned)rel->rel_type_case);
+    return NULL;
+  }
+#undef NEW
+  if (rel->common && HAS(rel->common, plan_id)) r->plan_id = rel->common->plan_id;
+  return r;
+}
+
+int em_proto_to_spec(em_session *sess, const Spark__Connect__Relation *rel, em_spec *spec, em_spec_rel **out,
+                     em_error *err) {
+  cv c = {.sess = sess, .spec = spec, .err = err};
+  em_spec_rel *r = conv_rel(&c, rel, 0);
+  if (!r) return -1;
+  *out = r;
+  return 0;
+}
+
+int em_plan_root(const Spark__Connect__Plan *plan, Spark__Connect__Relation **root, Spark__Connect__Relation **owned,
+                 em_error *err) {
+  *owned = NULL;
+  if (!plan) return em_error_set(err, EM_ERR_ONE_OF_FIELD_NOT_SET, "fullName", "spark.connect.Plan", "name", "op_type", NULL);
+  if (plan->op_type_case == SPARK__CONNECT__PLAN__OP_TYPE_ROOT) {
+    *root = plan->root;
+    return 0;
+  }
+  if (plan->op_type_case == SPARK__CONNECT__PLAN__OP_TYPE_COMPRESSED_OPERATION) {
+    const Spark__Connect__Plan__CompressedOperation *co = plan->compressed_operation;
+    if (co->op_type != SPARK__CONNECT__PLAN__COMPRESSED_OPERATION__OP_TYPE__OP_TYPE_RELATION)
+      return em_error_set(err, EM_ERR_CONNECT_INVALID_PLAN_CANNOT_PARSE, "errorMsg", "expected a relation", NULL);
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    if (em_zstd_decompress(co, &buf, &n, err)) return -1;
+    *owned = spark__connect__relation__unpack(NULL, n, buf);
+    em_free(buf);
+    if (!*owned) return em_error_set(err, EM_ERR_CONNECT_INVALID_PLAN_CANNOT_PARSE, "errorMsg", "invalid relation", NULL);
+    *root = *owned;
+    return 0;
+  }
+  return em_error_set(err, EM_ERR_UNSUPPORTED_RELATION, "fullName", "spark.connect.Plan", "name", "command", "number", "2",
+                      NULL);
+}

@@ -1,0 +1,136 @@
+/*
+ * From a resolved logical plan to pipelines. Row-wise operators stack onto
+ * the pipeline of their input; a global limit, offset, tail or show breaks
+ * the pipeline: the child's output is gathered (in partition order, with
+ * the limit applied and the child stopped early) and the parent pipeline
+ * reads it as a single partition, as Spark's GlobalLimit and
+ * CollectLimitExec do.
+ */
+#include "exec_int.h"
+
+#include <string.h>
+
+static em_pipeline *new_pipeline(em_arena *a, em_type *schema) {
+  em_pipeline *p = em_arena_calloc(a, sizeof *p);
+  if (!p) return NULL;
+  p->out_schema = schema;
+  p->src.schema = schema;
+  p->final = EM_FINAL_STREAM;
+  return p;
+}
+
+static int add_op(em_arena *a, em_pipeline *p, em_op op) {
+  em_op *ops = em_arena_alloc(a, sizeof(em_op) * (size_t)(p->nops + 1));
+  if (!ops) return -1;
+  if (p->nops) memcpy(ops, p->ops, sizeof(em_op) * (size_t)p->nops);
+  ops[p->nops++] = op;
+  p->ops = ops;
+  p->out_schema = op.out_schema;
+  return 0;
+}
+
+/* A pipeline reading the gathered output of `child` as one partition. */
+static em_pipeline *gather_into(em_arena *a, em_pipeline *child, em_final_kind kind, int64_t n, em_type *schema) {
+  child->final = kind;
+  child->final_n = n;
+  em_pipeline *p = new_pipeline(a, schema);
+  if (!p) return NULL;
+  p->child = child;
+  p->src.vt = &em_src_batches_vt;
+  p->src.nparts = 1;
+  return p;
+}
+
+static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline **out, em_error *err) {
+  em_pipeline *p = NULL;
+  em_type *schema = em_lplan_schema(n);
+  if (!schema) return em_error_internal(err, "out of memory compiling a plan");
+  /* The plan keeps every schema alive for the life of the query. */
+  em_plan *mplan = (em_plan *)plan;
+  if (mplan->ntypes == mplan->captypes) {
+    int ncap = mplan->captypes ? mplan->captypes * 2 : 16;
+    em_type **nt = em_realloc(mplan->types, (size_t)ncap * sizeof *nt);
+    if (!nt) {
+      em_type_unref(schema);
+      return em_error_internal(err, "out of memory compiling a plan");
+    }
+    mplan->types = nt;
+    mplan->captypes = ncap;
+  }
+  mplan->types[mplan->ntypes++] = schema;
+
+  switch (n->kind) {
+  case EM_LP_RANGE:
+    p = new_pipeline(a, schema);
+    if (!p) break;
+    p->src.vt = &em_src_range_vt;
+    p->src.nparts = n->u.range.num_partitions > 0 ? n->u.range.num_partitions : 1;
+    p->src.u.range.start = n->u.range.start;
+    p->src.u.range.end = n->u.range.end;
+    p->src.u.range.step = n->u.range.step;
+    break;
+  case EM_LP_LOCAL:
+    p = new_pipeline(a, schema);
+    if (!p) break;
+    p->src.vt = &em_src_batches_vt;
+    p->src.nparts = 1;
+    p->src.u.batches.batches = n->u.local.batches;
+    p->src.u.batches.nbatches = n->u.local.nbatches;
+    break;
+  case EM_LP_PROJECT: {
+    if (compile_node(plan, n->child, a, &p, err)) return -1;
+    em_op op = {.vt = &em_op_project_vt, .out_schema = schema};
+    op.u.project.exprs = n->u.project.exprs;
+    op.u.project.nexprs = n->nout;
+    if (add_op(a, p, op)) p = NULL;
+    break;
+  }
+  case EM_LP_FILTER: {
+    if (compile_node(plan, n->child, a, &p, err)) return -1;
+    em_op op = {.vt = &em_op_filter_vt, .out_schema = schema};
+    op.u.filter.cond = n->u.filter.cond;
+    if (add_op(a, p, op)) p = NULL;
+    break;
+  }
+  case EM_LP_LIMIT: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    em_op op = {.vt = &em_op_local_limit_vt, .out_schema = c->out_schema};
+    op.u.limit.n = n->u.limit.n;
+    if (add_op(a, c, op)) break;
+    p = gather_into(a, c, EM_FINAL_LIMIT, n->u.limit.n, schema);
+    break;
+  }
+  case EM_LP_OFFSET:
+  case EM_LP_TAIL: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    p = gather_into(a, c, n->kind == EM_LP_OFFSET ? EM_FINAL_OFFSET : EM_FINAL_TAIL, n->u.limit.n, schema);
+    break;
+  }
+  case EM_LP_SHOW_STRING: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    /* Spark's showString takes numRows + 1 rows to know whether to print
+     * the "only showing top N rows" footer. */
+    int64_t take = (int64_t)(n->u.show.num_rows > 0 ? n->u.show.num_rows : 0) + 1;
+    em_op op = {.vt = &em_op_local_limit_vt, .out_schema = c->out_schema};
+    op.u.limit.n = take;
+    if (add_op(a, c, op)) break;
+    p = gather_into(a, c, EM_FINAL_SHOW, take, schema);
+    if (p) {
+      c->show_truncate = n->u.show.truncate;
+      c->show_vertical = n->u.show.vertical;
+      c->final_n = n->u.show.num_rows;
+    }
+    break;
+  }
+  }
+  if (!p) return em_error_internal(err, "out of memory compiling a plan");
+  *out = p;
+  return 0;
+}
+
+int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_error *err) {
+  return compile_node(plan, plan->root, a, out, err);
+}

@@ -1,0 +1,53 @@
+/*
+ * exec: vectorized, partitioned execution of a resolved plan.
+ *
+ * A plan is cut into pipelines (source -> operators -> sink) at breakers:
+ * a global limit/offset/tail gathers its input into one partition, as
+ * Spark's GlobalLimit does. Each pipeline runs one task per partition on the
+ * process's worker pool; the root pipeline streams its batches to the
+ * caller in partition order (the order collect() returns rows in).
+ *
+ * Operator contract (DuckDB's): an operator takes one input batch and
+ * answers NEED_MORE_INPUT (give me the next batch), HAVE_MORE_OUTPUT (call
+ * again with the same input) or FINISHED (no more input wanted, e.g. a
+ * limit that is satisfied). Per-task state lives in the task, plans are
+ * immutable, so one operator serves all partitions at once.
+ *
+ * Cancellation: every loop checks em_exec_ctx.cancel; an interrupted query
+ * fails with OPERATION_CANCELED.
+ */
+#ifndef EM_EXEC_H
+#define EM_EXEC_H
+
+#include "../arrow/arrow.h"
+#include "../base/base.h"
+#include "../expr/expr.h"
+#include "../plan/plan.h"
+
+typedef struct em_exec_ctx {
+  _Atomic bool *cancel;       /* set by Interrupt, client disconnect, shutdown */
+  em_memtracker *mem;         /* the query's memory account */
+  em_eval_ctx eval;           /* time zone, ANSI */
+  int64_t batch_rows;         /* spark.sql.execution.arrow.maxRecordsPerBatch */
+  int threads;                /* tasks run at once (0 = all workers) */
+} em_exec_ctx;
+
+/* Receives result batches in order, on the caller's thread. Return 0 to
+ * continue, -1 (with err set) to stop the query. The batch is borrowed:
+ * take a reference to keep it. */
+typedef int (*em_result_fn)(void *user, em_batch *b, em_error *err);
+
+/* Runs `plan` and streams its output. Blocks until done, failed or
+ * cancelled. Returns 0 or -1 with err set. */
+int em_exec_run(const em_plan *plan, em_exec_ctx *ctx, em_result_fn fn, void *user, em_error *err);
+
+/* True when the query should stop; sets OPERATION_CANCELED in err. */
+static inline bool em_exec_cancelled(const em_exec_ctx *ctx) { return ctx->cancel && *ctx->cancel; }
+
+/* The process-wide worker pool (created on first use, one thread a core). */
+typedef void (*em_task_fn)(void *arg);
+int em_pool_submit(em_task_fn fn, void *arg);
+int em_pool_size(void);
+void em_pool_shutdown(void);
+
+#endif

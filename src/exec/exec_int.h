@@ -1,0 +1,116 @@
+/*
+ * Private structures of the executor: sources, operators, pipelines.
+ */
+#ifndef EM_EXEC_INT_H
+#define EM_EXEC_INT_H
+
+#include "exec.h"
+
+typedef enum em_op_status {
+  EM_OP_ERROR = -1,
+  EM_OP_NEED_MORE_INPUT = 0,
+  EM_OP_HAVE_MORE_OUTPUT = 1,
+  EM_OP_FINISHED = 2,
+} em_op_status;
+
+typedef struct em_source em_source;
+typedef struct em_op em_op;
+
+/* A source produces the batches of one partition, in order. */
+typedef struct em_source_vt {
+  const char *name;
+  size_t local_size; /* per-task state, zeroed before the first call */
+  /* Produces the next batch of partition `part` in *out (new reference),
+   * or *out = NULL when the partition is exhausted. */
+  int (*next)(const em_source *src, void *local, int part, em_batch **out, em_exec_ctx *ctx, em_error *err);
+  void (*close_local)(const em_source *src, void *local);
+} em_source_vt;
+
+struct em_source {
+  const em_source_vt *vt;
+  int nparts;
+  em_type *schema;
+  union {
+    struct {
+      int64_t start, end, step;
+    } range;
+    struct {
+      em_batch **batches; /* borrowed from the plan or owned by a gathered child */
+      int nbatches;
+    } batches;
+  } u;
+};
+
+/* An operator transforms batches; see exec.h for the contract. *out gets a
+ * new reference or NULL (nothing to emit for this call). */
+typedef struct em_op_vt {
+  const char *name;
+  size_t local_size;
+  em_op_status (*execute)(const em_op *op, void *local, em_batch *in, em_batch **out, em_exec_ctx *ctx,
+                          em_error *err);
+  void (*close_local)(const em_op *op, void *local);
+} em_op_vt;
+
+struct em_op {
+  const em_op_vt *vt;
+  em_type *out_schema;
+  union {
+    struct {
+      em_expr **exprs;
+      int nexprs;
+    } project;
+    struct {
+      em_expr *cond;
+    } filter;
+    struct {
+      int64_t n;
+    } limit;
+  } u;
+};
+
+extern const em_source_vt em_src_range_vt;
+extern const em_source_vt em_src_batches_vt;
+extern const em_op_vt em_op_project_vt;
+extern const em_op_vt em_op_filter_vt;
+extern const em_op_vt em_op_local_limit_vt;
+
+/* A pipeline: source -> ops. What happens with its output (gathered with a
+ * limit, streamed, shown) is decided by the runner from `final`. */
+typedef enum em_final_kind {
+  EM_FINAL_STREAM, /* root: stream batches to the caller */
+  EM_FINAL_LIMIT,  /* gather: first n rows in partition order */
+  EM_FINAL_OFFSET, /* gather: all rows after the first n */
+  EM_FINAL_TAIL,   /* gather: last n rows */
+  EM_FINAL_SHOW,   /* gather num_rows + 1 rows, render show_string */
+} em_final_kind;
+
+typedef struct em_pipeline em_pipeline;
+struct em_pipeline {
+  em_source src;
+  em_op *ops;
+  int nops;
+  em_pipeline *child; /* feeds src (kind batches) when non-NULL */
+  em_final_kind final;
+  int64_t final_n;
+  int show_truncate;
+  bool show_vertical;
+  em_type *out_schema;
+  /* Batches gathered from `child`, owned here. */
+  em_batch **owned;
+  int nowned;
+};
+
+/* Builds the pipelines of a plan in arena `a`. */
+int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_error *err);
+
+/* Cuts a batch to its first n rows (new reference; the same batch when it
+ * already fits). */
+em_batch *em_batch_head(em_batch *b, int64_t n);
+
+/* Renders Spark's Dataset.showString text for the gathered rows (at most
+ * num_rows + 1 of them; one more than num_rows means "there are more").
+ * truncate: 0 = off, else the cell width limit. Appends to out. */
+int em_show_string(em_batch *const *batches, int nbatches, int num_rows, int truncate, bool vertical,
+                   const char *timezone, em_strbuf *out, em_error *err);
+
+#endif

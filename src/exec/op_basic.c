@@ -1,0 +1,130 @@
+/*
+ * Row-preserving operators: project (evaluate expressions), filter (keep
+ * rows whose condition is true) and the per-partition limit that lets a
+ * partition stop reading its source early.
+ */
+#include "exec_int.h"
+
+#include <string.h>
+
+static em_op_status project_execute(const em_op *op, void *local, em_batch *in, em_batch **out, em_exec_ctx *ctx,
+                                    em_error *err) {
+  (void)local;
+  int n = op->u.project.nexprs;
+  em_vec **cols = em_calloc((size_t)(n ? n : 1), sizeof *cols);
+  if (!cols) return em_error_internal(err, "out of memory in project"), EM_OP_ERROR;
+  for (int i = 0; i < n; i++) {
+    if (em_expr_eval(op->u.project.exprs[i], in, &ctx->eval, &cols[i], err)) {
+      for (int j = 0; j < i; j++) em_vec_unref(cols[j]);
+      em_free(cols);
+      return EM_OP_ERROR;
+    }
+  }
+  *out = em_batch_new(em_type_ref(op->out_schema), n, cols, in->nrows);
+  em_free(cols);
+  if (!*out) return em_error_internal(err, "out of memory in project"), EM_OP_ERROR;
+  return EM_OP_NEED_MORE_INPUT;
+}
+
+const em_op_vt em_op_project_vt = {.name = "Project", .execute = project_execute};
+
+/* Builds a batch of the rows whose bit is set in keep. */
+static em_batch *select_rows(const em_batch *in, const uint8_t *keep, int64_t nkeep) {
+  em_vec **cols = em_calloc((size_t)(in->ncols ? in->ncols : 1), sizeof *cols);
+  if (!cols) return NULL;
+  for (int c = 0; c < in->ncols; c++) {
+    em_vec *src = in->cols[c];
+    em_vec *dst = em_vec_new(src->type, nkeep);
+    if (!dst) goto fail;
+    cols[c] = dst;
+    /* Copy runs of kept rows; runs are long for selective and for
+     * permissive filters alike, which keeps this near memcpy speed. */
+    int64_t i = 0;
+    while (i < in->nrows) {
+      if (!em_bit_get(keep, i)) {
+        i++;
+        continue;
+      }
+      int64_t j = i;
+      while (j < in->nrows && em_bit_get(keep, j)) j++;
+      if (em_vec_append_range(dst, src, i, j - i)) goto fail;
+      i = j;
+    }
+  }
+  em_batch *b = em_batch_new(em_type_ref(in->schema), in->ncols, cols, nkeep);
+  em_free(cols);
+  return b;
+fail:
+  for (int c = 0; c < in->ncols; c++)
+    if (cols[c]) em_vec_unref(cols[c]);
+  em_free(cols);
+  return NULL;
+}
+
+static em_op_status filter_execute(const em_op *op, void *local, em_batch *in, em_batch **out, em_exec_ctx *ctx,
+                                   em_error *err) {
+  (void)local;
+  em_vec *cond = NULL;
+  if (em_expr_eval(op->u.filter.cond, in, &ctx->eval, &cond, err)) return EM_OP_ERROR;
+  int64_t n = in->nrows;
+  size_t nbytes = (size_t)(n + 7) / 8;
+  uint8_t *keep = em_calloc(nbytes ? nbytes : 1, 1);
+  if (!keep) {
+    em_vec_unref(cond);
+    return em_error_internal(err, "out of memory in filter"), EM_OP_ERROR;
+  }
+  const uint8_t *vals = cond->values ? cond->values->data : NULL;
+  int64_t nkeep = 0;
+  if (vals) {
+    for (size_t i = 0; i < nbytes; i++) {
+      uint8_t m = vals[i];
+      if (cond->validity) m &= cond->validity->data[i];
+      keep[i] = m;
+    }
+    if (n % 8) keep[nbytes - 1] &= (uint8_t)((1u << (n % 8)) - 1);
+    for (size_t i = 0; i < nbytes; i++) nkeep += __builtin_popcount(keep[i]);
+  }
+  em_vec_unref(cond);
+  if (nkeep == n) {
+    *out = em_batch_ref(in);
+  } else if (nkeep == 0) {
+    *out = NULL;
+  } else {
+    *out = select_rows(in, keep, nkeep);
+    if (!*out) {
+      em_free(keep);
+      return em_error_internal(err, "out of memory in filter"), EM_OP_ERROR;
+    }
+  }
+  em_free(keep);
+  return EM_OP_NEED_MORE_INPUT;
+}
+
+const em_op_vt em_op_filter_vt = {.name = "Filter", .execute = filter_execute};
+
+typedef struct limit_local {
+  int64_t seen;
+} limit_local;
+
+static em_op_status local_limit_execute(const em_op *op, void *local, em_batch *in, em_batch **out,
+                                        em_exec_ctx *ctx, em_error *err) {
+  (void)ctx;
+  limit_local *st = local;
+  int64_t left = op->u.limit.n - st->seen;
+  if (left <= 0) {
+    *out = NULL;
+    return EM_OP_FINISHED;
+  }
+  *out = em_batch_head(in, left);
+  if (!*out) return em_error_internal(err, "out of memory in limit"), EM_OP_ERROR;
+  st->seen += (*out)->nrows;
+  return st->seen >= op->u.limit.n ? EM_OP_FINISHED : EM_OP_NEED_MORE_INPUT;
+}
+
+const em_op_vt em_op_local_limit_vt = {
+    .name = "LocalLimit", .local_size = sizeof(limit_local), .execute = local_limit_execute};
+
+em_batch *em_batch_head(em_batch *b, int64_t n) {
+  if (n >= b->nrows) return em_batch_ref(b);
+  return em_batch_slice_copy(b, 0, n < 0 ? 0 : n);
+}

@@ -1,0 +1,425 @@
+/*
+ * Running pipelines.
+ *
+ * For each pipeline, the calling thread first runs (and gathers) its child,
+ * then starts one task per partition on the worker pool, at most `threads`
+ * at a time, launched in partition order. Each task pulls batches from the
+ * source, pushes them through the operators and appends the results to its
+ * partition's queue. The calling thread consumes the queues strictly in
+ * partition order — that is the row order of Spark's collect() — and so
+ * streams partition 0 while later partitions are still running.
+ *
+ * Stopping: the consumer sets `stop` when it has what it needs (a satisfied
+ * limit), when the caller's callback fails, or when the query is cancelled
+ * (polled every 10 ms while waiting). Tasks see `stop` through their context's
+ * cancel flag and end; errors they raise after a stop are ignored.
+ *
+ * Memory: a partition's batches wait in its queue until consumed, so
+ * running ahead is bounded by the number of concurrently running tasks.
+ */
+#include "exec_int.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct part_queue {
+  em_batch **items;
+  int n, cap, head;
+  bool done;
+  bool failed;
+} part_queue;
+
+typedef struct run_state {
+  em_pipeline *p;
+  em_exec_ctx task_ctx; /* the query's context with cancel = &stop */
+  _Atomic bool stop;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  part_queue *parts;
+  int running; /* tasks submitted and not finished */
+  em_error task_err;
+  bool have_err;
+} run_state;
+
+typedef struct task_arg {
+  run_state *rs;
+  int part;
+} task_arg;
+
+/* Appends a batch to a partition queue (takes the reference). */
+static int queue_push(run_state *rs, int part, em_batch *b) {
+  pthread_mutex_lock(&rs->mu);
+  part_queue *q = &rs->parts[part];
+  if (q->n == q->cap) {
+    int ncap = q->cap ? q->cap * 2 : 8;
+    em_batch **ni = em_realloc(q->items, (size_t)ncap * sizeof *ni);
+    if (!ni) {
+      pthread_mutex_unlock(&rs->mu);
+      em_batch_unref(b);
+      return -1;
+    }
+    q->items = ni;
+    q->cap = ncap;
+  }
+  q->items[q->n++] = b;
+  pthread_cond_broadcast(&rs->cv);
+  pthread_mutex_unlock(&rs->mu);
+  return 0;
+}
+
+/* Pushes `in` through operators k.. and emits the result. Returns the
+ * operator status (FINISHED when a later operator wants no more input). */
+static em_op_status push(run_state *rs, void **locals, int part, int k, em_batch *in, em_error *err) {
+  em_pipeline *p = rs->p;
+  if (k == p->nops) {
+    if (in->nrows == 0) return EM_OP_NEED_MORE_INPUT;
+    if (queue_push(rs, part, em_batch_ref(in))) return em_error_internal(err, "out of memory"), EM_OP_ERROR;
+    return EM_OP_NEED_MORE_INPUT;
+  }
+  const em_op *op = &p->ops[k];
+  for (;;) {
+    em_batch *out = NULL;
+    em_op_status st = op->vt->execute(op, locals[k], in, &out, &rs->task_ctx, err);
+    if (st == EM_OP_ERROR) return EM_OP_ERROR;
+    if (out) {
+      em_op_status down = push(rs, locals, part, k + 1, out, err);
+      em_batch_unref(out);
+      if (down == EM_OP_ERROR) return EM_OP_ERROR;
+      if (down == EM_OP_FINISHED) return EM_OP_FINISHED;
+    }
+    if (st != EM_OP_HAVE_MORE_OUTPUT) return st;
+  }
+}
+
+static void run_task(void *arg) {
+  task_arg *ta = arg;
+  run_state *rs = ta->rs;
+  int part = ta->part;
+  em_pipeline *p = rs->p;
+  em_error err;
+  em_error_clear(&err);
+  int rc = 0;
+  void *src_local = NULL;
+  void **locals = em_calloc((size_t)(p->nops ? p->nops : 1), sizeof *locals);
+  if (!locals) rc = em_error_internal(&err, "out of memory starting a task");
+  if (!rc && p->src.vt->local_size && !(src_local = em_calloc(1, p->src.vt->local_size)))
+    rc = em_error_internal(&err, "out of memory starting a task");
+  for (int k = 0; !rc && k < p->nops; k++)
+    if (p->ops[k].vt->local_size && !(locals[k] = em_calloc(1, p->ops[k].vt->local_size)))
+      rc = em_error_internal(&err, "out of memory starting a task");
+  while (!rc) {
+    if (atomic_load(&rs->stop)) break;
+    em_batch *b = NULL;
+    if (p->src.vt->next(&p->src, src_local, part, &b, &rs->task_ctx, &err)) {
+      rc = -1;
+      break;
+    }
+    if (!b) break;
+    em_op_status st = push(rs, locals, part, 0, b, &err);
+    em_batch_unref(b);
+    if (st == EM_OP_ERROR) rc = -1;
+    if (st == EM_OP_FINISHED) break;
+  }
+  if (p->src.vt->close_local && src_local) p->src.vt->close_local(&p->src, src_local);
+  for (int k = 0; locals && k < p->nops; k++) {
+    if (p->ops[k].vt->close_local && locals[k]) p->ops[k].vt->close_local(&p->ops[k], locals[k]);
+    em_free(locals[k]);
+  }
+  em_free(locals);
+  em_free(src_local);
+  pthread_mutex_lock(&rs->mu);
+  rs->parts[part].done = true;
+  if (rc && !atomic_load(&rs->stop) && !rs->have_err) {
+    rs->task_err = err;
+    rs->have_err = true;
+    rs->parts[part].failed = true;
+  }
+  rs->running--;
+  pthread_cond_broadcast(&rs->cv);
+  pthread_mutex_unlock(&rs->mu);
+  em_free(ta);
+}
+
+/* Consumes a pipeline's output in order. The consumer returns 1 when it
+ * needs no more input, 0 to continue, -1 on error. */
+typedef int (*consume_fn)(void *user, em_batch *b, em_error *err);
+
+static int launch(run_state *rs, int part) {
+  task_arg *ta = em_malloc(sizeof *ta);
+  if (!ta) return -1;
+  ta->rs = rs;
+  ta->part = part;
+  pthread_mutex_lock(&rs->mu);
+  rs->running++;
+  pthread_mutex_unlock(&rs->mu);
+  if (em_pool_submit(run_task, ta)) {
+    pthread_mutex_lock(&rs->mu);
+    rs->running--;
+    pthread_mutex_unlock(&rs->mu);
+    em_free(ta);
+    return -1;
+  }
+  return 0;
+}
+
+static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, void *user, em_error *err);
+
+/* ---- gathering a child's output ---- */
+
+typedef struct gather {
+  em_pipeline *p; /* the child */
+  em_batch **items;
+  int n, cap;
+  int64_t rows;    /* rows kept */
+  int64_t skipped; /* rows dropped by OFFSET */
+} gather;
+
+static int gather_add(gather *g, em_batch *b) {
+  if (g->n == g->cap) {
+    int ncap = g->cap ? g->cap * 2 : 8;
+    em_batch **ni = em_realloc(g->items, (size_t)ncap * sizeof *ni);
+    if (!ni) return -1;
+    g->items = ni;
+    g->cap = ncap;
+  }
+  g->items[g->n++] = b;
+  g->rows += b->nrows;
+  return 0;
+}
+
+static int gather_consume(void *user, em_batch *b, em_error *err) {
+  gather *g = user;
+  int64_t n = g->p->final_n;
+  switch (g->p->final) {
+  case EM_FINAL_LIMIT:
+  case EM_FINAL_SHOW: {
+    int64_t want = g->p->final == EM_FINAL_SHOW ? n + 1 : n;
+    if (g->rows >= want) return 1;
+    em_batch *h = em_batch_head(b, want - g->rows);
+    if (!h || gather_add(g, h)) {
+      if (h) em_batch_unref(h);
+      return em_error_internal(err, "out of memory gathering rows");
+    }
+    return g->rows >= want ? 1 : 0;
+  }
+  case EM_FINAL_OFFSET: {
+    int64_t skip = n - g->skipped;
+    if (skip >= b->nrows) {
+      g->skipped += b->nrows;
+      return 0;
+    }
+    em_batch *t = skip > 0 ? em_batch_slice_copy(b, skip, b->nrows - skip) : em_batch_ref(b);
+    if (skip > 0) g->skipped += skip;
+    if (!t || gather_add(g, t)) {
+      if (t) em_batch_unref(t);
+      return em_error_internal(err, "out of memory gathering rows");
+    }
+    return 0;
+  }
+  case EM_FINAL_TAIL: {
+    if (n <= 0) return 1;
+    if (gather_add(g, em_batch_ref(b))) {
+      em_batch_unref(b);
+      return em_error_internal(err, "out of memory gathering rows");
+    }
+    /* Drop whole leading batches that are no longer among the last n rows. */
+    while (g->n > 1 && g->rows - g->items[0]->nrows >= n) {
+      g->rows -= g->items[0]->nrows;
+      em_batch_unref(g->items[0]);
+      memmove(g->items, g->items + 1, sizeof *g->items * (size_t)(g->n - 1));
+      g->n--;
+    }
+    return 0;
+  }
+  case EM_FINAL_STREAM:
+    break;
+  }
+  return em_error_internal(err, "bad gather mode");
+}
+
+/* Runs the child of p and leaves its output as p's source batches. */
+static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
+  em_pipeline *c = p->child;
+  gather g = {.p = c};
+  if (run_pipeline(c, ctx, gather_consume, &g, err)) {
+    for (int i = 0; i < g.n; i++) em_batch_unref(g.items[i]);
+    em_free(g.items);
+    return -1;
+  }
+  if (c->final == EM_FINAL_TAIL && g.rows > c->final_n && g.n > 0) {
+    /* Trim the first kept batch so exactly the last n rows remain. */
+    int64_t extra = g.rows - c->final_n;
+    em_batch *first = g.items[0];
+    em_batch *t = em_batch_slice_copy(first, extra, first->nrows - extra);
+    if (!t) {
+      for (int i = 0; i < g.n; i++) em_batch_unref(g.items[i]);
+      em_free(g.items);
+      return em_error_internal(err, "out of memory in tail");
+    }
+    em_batch_unref(first);
+    g.items[0] = t;
+  }
+  if (c->final == EM_FINAL_SHOW) {
+    em_strbuf sb;
+    em_strbuf_init(&sb);
+    int rc = em_show_string(g.items, g.n, (int)c->final_n, c->show_truncate, c->show_vertical,
+                            ctx->eval.timezone, &sb, err);
+    for (int i = 0; i < g.n; i++) em_batch_unref(g.items[i]);
+    g.n = 0;
+    if (rc) {
+      em_strbuf_free(&sb);
+      em_free(g.items);
+      return -1;
+    }
+    em_vec *v = em_vec_new(em_type_string(), 1);
+    if (!v || em_vec_append_bytes(v, sb.data ? sb.data : "", sb.len)) {
+      if (v) em_vec_unref(v);
+      em_strbuf_free(&sb);
+      em_free(g.items);
+      return em_error_internal(err, "out of memory in show");
+    }
+    em_strbuf_free(&sb);
+    em_vec *cols[1] = {v};
+    em_batch *b = em_batch_new(em_type_ref(p->src.schema), 1, cols, 1);
+    if (!b || gather_add(&g, b)) {
+      if (b) em_batch_unref(b);
+      em_free(g.items);
+      return em_error_internal(err, "out of memory in show");
+    }
+  }
+  p->owned = g.items;
+  p->nowned = g.n;
+  p->src.u.batches.batches = g.items;
+  p->src.u.batches.nbatches = g.n;
+  return 0;
+}
+
+static void free_owned(em_pipeline *p) {
+  for (; p; p = p->child) {
+    for (int i = 0; i < p->nowned; i++) em_batch_unref(p->owned[i]);
+    em_free(p->owned);
+    p->owned = NULL;
+    p->nowned = 0;
+  }
+}
+
+static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, void *user, em_error *err) {
+  if (p->child && gather_child(p, ctx, err)) return -1;
+  int nparts = p->src.nparts > 0 ? p->src.nparts : 1;
+  run_state rs;
+  memset(&rs, 0, sizeof rs);
+  rs.p = p;
+  rs.task_ctx = *ctx;
+  rs.task_ctx.cancel = &rs.stop;
+  pthread_mutex_init(&rs.mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&rs.cv, &ca);
+  pthread_condattr_destroy(&ca);
+  rs.parts = em_calloc((size_t)nparts, sizeof *rs.parts);
+  if (!rs.parts) {
+    pthread_mutex_destroy(&rs.mu);
+    pthread_cond_destroy(&rs.cv);
+    return em_error_internal(err, "out of memory starting a query");
+  }
+  int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
+  int launched = 0, rc = 0, cur = 0;
+  bool satisfied = false;
+
+  while (cur < nparts) {
+    /* Keep `width` tasks in flight, in partition order. */
+    while (!satisfied && !rc && launched < nparts && launched - cur < width) {
+      if (launch(&rs, launched)) {
+        rc = em_error_internal(err, "cannot start a task");
+        break;
+      }
+      launched++;
+    }
+    if (rc) break;
+    pthread_mutex_lock(&rs.mu);
+    part_queue *q = &rs.parts[cur];
+    while (q->head == q->n && !q->done && !rs.have_err) {
+      if (em_exec_cancelled(ctx)) break;
+      struct timespec ts;
+      clock_gettime(CLOCK_MONOTONIC, &ts);
+      ts.tv_nsec += 10 * 1000 * 1000;
+      if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+      }
+      pthread_cond_timedwait(&rs.cv, &rs.mu, &ts);
+    }
+    if (rs.have_err) {
+      *err = rs.task_err;
+      pthread_mutex_unlock(&rs.mu);
+      rc = -1;
+      break;
+    }
+    if (em_exec_cancelled(ctx)) {
+      pthread_mutex_unlock(&rs.mu);
+      rc = em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
+      break;
+    }
+    if (q->head < q->n) {
+      em_batch *b = q->items[q->head];
+      q->items[q->head++] = NULL;
+      pthread_mutex_unlock(&rs.mu);
+      int c = consume(user, b, err);
+      em_batch_unref(b);
+      if (c < 0) {
+        rc = -1;
+        break;
+      }
+      if (c > 0) {
+        satisfied = true;
+        break;
+      }
+      continue;
+    }
+    /* q->done and drained */
+    pthread_mutex_unlock(&rs.mu);
+    cur++;
+  }
+
+  /* Stop and wait for every task we started, then free what is left. */
+  atomic_store(&rs.stop, true);
+  pthread_mutex_lock(&rs.mu);
+  while (rs.running > 0) pthread_cond_wait(&rs.cv, &rs.mu);
+  pthread_mutex_unlock(&rs.mu);
+  for (int i = 0; i < nparts; i++) {
+    for (int j = rs.parts[i].head; j < rs.parts[i].n; j++)
+      if (rs.parts[i].items[j]) em_batch_unref(rs.parts[i].items[j]);
+    em_free(rs.parts[i].items);
+  }
+  em_free(rs.parts);
+  pthread_mutex_destroy(&rs.mu);
+  pthread_cond_destroy(&rs.cv);
+  return rc;
+}
+
+typedef struct stream_user {
+  em_result_fn fn;
+  void *user;
+} stream_user;
+
+static int stream_consume(void *user, em_batch *b, em_error *err) {
+  stream_user *su = user;
+  return su->fn(su->user, b, err) ? -1 : 0;
+}
+
+int em_exec_run(const em_plan *plan, em_exec_ctx *ctx, em_result_fn fn, void *user, em_error *err) {
+  em_arena a;
+  em_arena_init(&a, 4096);
+  em_pipeline *root = NULL;
+  int rc = em_exec_compile(plan, &a, &root, err);
+  if (!rc) {
+    stream_user su = {fn, user};
+    rc = run_pipeline(root, ctx, stream_consume, &su, err);
+    free_owned(root);
+  }
+  em_arena_destroy(&a);
+  return rc;
+}

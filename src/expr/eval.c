@@ -1,0 +1,70 @@
+/*
+ * Expression evaluation over batches. Column references share the input
+ * vector; literals are broadcast; function calls evaluate their arguments
+ * and hand whole vectors to the function's kernel.
+ */
+#include "expr.h"
+
+#include <string.h>
+
+em_vec *em_vec_repeat(const em_vec *lit, int64_t n) {
+  em_vec *v = em_vec_new(lit->type, n);
+  if (!v) return NULL;
+  if (lit->len == 0) return v;
+  int w = em_type_fixed_width(lit->type);
+  bool null = em_vec_is_null(lit, 0);
+  if (lit->type->id == EM_T_NULL) {
+    em_vec_unref(v);
+    return em_vec_new_nulls(lit->type, n);
+  }
+  if (w > 0 && !null) {
+    uint8_t *dst = em_vec_values(v);
+    const uint8_t *src = em_vec_values(lit);
+    for (int64_t i = 0; i < n; i++) memcpy(dst + i * w, src, (size_t)w);
+    v->len = n;
+    v->values->len = (size_t)(n * w);
+    return v;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    if (em_vec_append_range(v, lit, 0, 1)) {
+      em_vec_unref(v);
+      return NULL;
+    }
+  }
+  return v;
+}
+
+int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec **out, em_error *err) {
+  switch (e->kind) {
+  case EM_EX_COLUMN:
+    if (e->u.column < 0 || e->u.column >= in->ncols) return em_error_internal(err, "column index out of range");
+    *out = em_vec_ref(in->cols[e->u.column]);
+    return 0;
+  case EM_EX_LITERAL:
+    *out = em_vec_repeat(e->u.lit, in->nrows);
+    return *out ? 0 : em_error_internal(err, "out of memory evaluating a literal");
+  case EM_EX_CAST:
+  case EM_EX_CALL: {
+    em_vec *argv[8];
+    em_vec **args = e->nargs <= 8 ? argv : em_calloc((size_t)e->nargs, sizeof *args);
+    if (!args) return em_error_internal(err, "out of memory");
+    int rc = 0, done = 0;
+    for (; done < e->nargs; done++) {
+      if (em_expr_eval(e->args[done], in, ctx, &args[done], err)) {
+        rc = -1;
+        break;
+      }
+    }
+    if (!rc) {
+      if (e->kind == EM_EX_CAST)
+        rc = em_cast_vec(args[0], e->type, e->u.cast.ansi, ctx, out, err);
+      else
+        rc = e->u.fn.kernel(e, args, in->nrows, ctx, out, err);
+    }
+    for (int i = 0; i < done; i++) em_vec_unref(args[i]);
+    if (args != argv) em_free(args);
+    return rc;
+  }
+  }
+  return em_error_internal(err, "unknown expression kind");
+}

@@ -1,0 +1,73 @@
+/*
+ * expr: resolved, typed expressions and their vectorized evaluation.
+ *
+ * The analyzer turns spec expressions into em_expr trees whose column
+ * references are positions in the input batch. Evaluation is per batch:
+ * em_expr_eval returns a vector with one value per input row. Nodes are
+ * allocated in the plan's arena; the literal vectors and types they hold are
+ * counted references released with the plan.
+ */
+#ifndef EM_EXPR_H
+#define EM_EXPR_H
+
+#include "../arrow/arrow.h"
+#include "../base/base.h"
+#include "../types/types.h"
+
+typedef enum em_expr_kind {
+  EM_EX_COLUMN,  /* u.column: position in the input batch */
+  EM_EX_LITERAL, /* u.lit: 1-row vector */
+  EM_EX_CAST,    /* args[0] cast to type */
+  EM_EX_CALL,    /* u.fn applied to args */
+} em_expr_kind;
+
+typedef struct em_expr em_expr;
+typedef struct em_eval_ctx em_eval_ctx;
+
+/* A scalar function kernel: evaluates over whole vectors. `args` are the
+ * evaluated argument vectors (all n rows). Returns a new vector in *out. */
+typedef int (*em_kernel_fn)(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                            em_error *err);
+
+struct em_expr {
+  em_expr_kind kind;
+  em_type *type; /* result type (reference held by the plan) */
+  bool nullable;
+  int nargs;
+  em_expr **args;
+  union {
+    int column;
+    em_vec *lit;
+    struct {
+      const char *name;
+      em_kernel_fn kernel;
+    } fn;
+    struct {
+      bool ansi; /* raise on invalid input instead of NULL */
+    } cast;
+  } u;
+};
+
+/* Per-query evaluation settings and scratch. */
+struct em_eval_ctx {
+  const char *timezone; /* session time zone */
+  bool ansi;
+};
+
+/* Evaluates e over batch `in`; *out is a new reference with in->nrows rows. */
+int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec **out, em_error *err);
+
+/* Casts every value of v to `to` with Spark's rules (cast.c). ANSI mode
+ * raises CAST_INVALID_INPUT / CAST_OVERFLOW instead of producing NULL. */
+int em_cast_vec(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_vec **out, em_error *err);
+
+/* A vector of n copies of the 1-row vector lit. */
+em_vec *em_vec_repeat(const em_vec *lit, int64_t n);
+
+/* Spark's SQL text of a literal value (1-row vector) as used in generated
+ * column names: 1, 1.5, 'a' in expression contexts... `for_name` selects the
+ * form Spark uses for an unaliased literal column name (a string literal is
+ * named by its text without quotes: lit("a") -> a). Appends to sb. */
+int em_literal_sql(const em_vec *lit, bool for_name, em_strbuf *sb);
+
+#endif

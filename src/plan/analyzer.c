@@ -1,0 +1,297 @@
+/*
+ * The analyzer: resolves spec relations into logical plan nodes, bottom up.
+ * Each node's output attributes are computed here; expressions are resolved
+ * against the child's output (resolve_expr.c). Spark's rules are the spec:
+ * a range's column is `id: bigint NOT NULL`; toDF renames positionally and
+ * requires the same column count; show_string yields one non-null string
+ * column named show_string.
+ */
+#include "analyzer_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int push_ref(void ***arr, int *n, int *cap, void *p) {
+  if (*n == *cap) {
+    int ncap = *cap ? *cap * 2 : 16;
+    void **na = em_realloc(*arr, (size_t)ncap * sizeof *na);
+    if (!na) return -1;
+    *arr = na;
+    *cap = ncap;
+  }
+  (*arr)[(*n)++] = p;
+  return 0;
+}
+
+int em_az_own_type(em_az *az, em_type *t) {
+  return push_ref((void ***)&az->plan->types, &az->plan->ntypes, &az->plan->captypes, t);
+}
+int em_az_own_vec(em_az *az, em_vec *v) {
+  return push_ref((void ***)&az->plan->vecs, &az->plan->nvecs, &az->plan->capvecs, v);
+}
+int em_az_own_batch(em_az *az, em_batch *b) {
+  return push_ref((void ***)&az->plan->batches, &az->plan->nbatches, &az->plan->capbatches, b);
+}
+
+int64_t em_az_next_id(em_az *az) { return atomic_fetch_add(az->ctx->next_expr_id, 1); }
+
+bool em_az_name_eq(const em_az *az, const char *a, const char *b) {
+  return az->ctx->case_sensitive ? strcmp(a, b) == 0 : em_strcaseeq(a, b);
+}
+
+static em_lplan *new_node(em_az *az, em_lplan_kind kind, const em_spec_rel *r, int nout) {
+  em_lplan *n = em_arena_calloc(&az->plan->arena, sizeof *n);
+  if (!n) return NULL;
+  n->kind = kind;
+  n->plan_id = r ? r->plan_id : -1;
+  n->nout = nout;
+  n->out = em_arena_calloc(&az->plan->arena, sizeof(em_attr) * (size_t)(nout ? nout : 1));
+  if (!n->out) return NULL;
+  return n;
+}
+
+static int oom(em_az *az) { return em_error_internal(az->err, "out of memory during analysis"); }
+
+/* Attributes pass through unchanged (limit, filter, ...). */
+static em_lplan *pass_through(em_az *az, em_lplan_kind kind, const em_spec_rel *r, em_lplan *child) {
+  em_lplan *n = new_node(az, kind, r, child->nout);
+  if (!n) return NULL;
+  n->child = child;
+  memcpy(n->out, child->out, sizeof(em_attr) * (size_t)child->nout);
+  return n;
+}
+
+static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth);
+
+static em_lplan *resolve_project(em_az *az, const em_spec_rel *r, em_lplan *child) {
+  /* A star expands to several outputs: count them first. */
+  int cap = 0;
+  for (int i = 0; i < r->u.project.nexprs; i++)
+    cap += r->u.project.exprs[i]->kind == EM_SE_STAR ? (child ? child->nout : 0) : 1;
+  em_lplan *n = new_node(az, EM_LP_PROJECT, r, cap);
+  if (!n) return oom(az), NULL;
+  n->child = child;
+  n->u.project.exprs = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(cap ? cap : 1));
+  if (!n->u.project.exprs) return oom(az), NULL;
+  int k = 0;
+  for (int i = 0; i < r->u.project.nexprs; i++) {
+    const em_spec_expr *se = r->u.project.exprs[i];
+    if (se->kind == EM_SE_STAR) {
+      if (!child) {
+        em_error_set(az->err, EM_ERR_INVALID_USAGE_OF_STAR, "elem", "'*'", "prettyName", "Project", NULL);
+        return NULL;
+      }
+      if (se->u.star.ntarget > 0) {
+        em_error_set(az->err, EM_ERR_UNSUPPORTED_RELATION, "fullName", "spark.connect.Expression.UnresolvedStar",
+                     "name", "unparsed_target", "1", NULL);
+        return NULL;
+      }
+      for (int c = 0; c < child->nout; c++) {
+        em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
+        if (!x) return oom(az), NULL;
+        x->kind = EM_EX_COLUMN;
+        x->u.column = c;
+        x->type = child->out[c].type;
+        x->nullable = child->out[c].nullable;
+        n->u.project.exprs[k] = x;
+        n->out[k++] = child->out[c];
+      }
+      continue;
+    }
+    char *name = NULL, *meta = NULL;
+    em_expr *x = em_az_resolve_expr(az, se, child, &name, &meta);
+    if (!x) return NULL;
+    n->u.project.exprs[k] = x;
+    em_attr *a = &n->out[k++];
+    a->name = name;
+    a->type = x->type;
+    a->nullable = x->nullable;
+    a->metadata = meta;
+    /* A plain column reference keeps its attribute (and id); anything else
+     * is a new attribute. */
+    if (x->kind == EM_EX_COLUMN && child && se->kind == EM_SE_ATTR) {
+      const em_attr *src = &child->out[x->u.column];
+      a->id = src->id;
+      a->qualifier = src->qualifier;
+      if (!a->metadata) a->metadata = src->metadata;
+    } else {
+      a->id = em_az_next_id(az);
+    }
+  }
+  n->nout = k;
+  return n;
+}
+
+static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
+  if (depth > 4096) {
+    em_error_internal(az->err, "plan nested deeper than 4096 levels");
+    return NULL;
+  }
+  em_lplan *child = NULL;
+  if (r->input) {
+    child = resolve_rel(az, r->input, depth + 1);
+    if (!child) return NULL;
+  }
+  em_lplan *n = NULL;
+  switch (r->kind) {
+  case EM_SR_RANGE: {
+    if (r->u.range.step == 0) {
+      em_error_set(az->err, EM_ERR_ILLEGAL_ARGUMENT, "message", "requirement failed: step cannot be 0", NULL);
+      return NULL;
+    }
+    n = new_node(az, EM_LP_RANGE, r, 1);
+    if (!n) return oom(az), NULL;
+    n->u.range.start = r->u.range.start;
+    n->u.range.end = r->u.range.end;
+    n->u.range.step = r->u.range.step;
+    n->u.range.num_partitions = r->u.range.num_partitions > 0 ? r->u.range.num_partitions
+                                                              : (az->ctx->default_parallelism > 0 ? az->ctx->default_parallelism : 1);
+    n->out[0].name = "id";
+    n->out[0].type = em_type_long();
+    n->out[0].nullable = false;
+    n->out[0].id = em_az_next_id(az);
+    return n;
+  }
+  case EM_SR_LOCAL: {
+    em_type *schema = r->u.local.schema;
+    if (!schema && r->u.local.nbatches > 0) schema = r->u.local.batches[0]->schema;
+    if (!schema || schema->id != EM_T_STRUCT) {
+      em_error_internal(az->err, "A local relation needs a schema or data");
+      return NULL;
+    }
+    int nf = schema->u.st.nfields;
+    n = new_node(az, EM_LP_LOCAL, r, nf);
+    if (!n) return oom(az), NULL;
+    for (int i = 0; i < nf; i++) {
+      const em_field *f = &schema->u.st.fields[i];
+      n->out[i].name = f->name;
+      n->out[i].type = f->type;
+      n->out[i].nullable = f->nullable;
+      n->out[i].metadata = f->metadata;
+      n->out[i].id = em_az_next_id(az);
+    }
+    if (em_az_own_type(az, em_type_ref(schema))) return oom(az), NULL;
+    n->u.local.batches = em_arena_calloc(&az->plan->arena, sizeof(em_batch *) * (size_t)(r->u.local.nbatches + 1));
+    if (!n->u.local.batches) return oom(az), NULL;
+    for (int i = 0; i < r->u.local.nbatches; i++) {
+      em_batch *b = r->u.local.batches[i];
+      if (b->ncols != nf) {
+        em_error_internal(az->err, "local relation batch has %d columns, schema has %d", b->ncols, nf);
+        return NULL;
+      }
+      if (em_az_own_batch(az, em_batch_ref(b))) return oom(az), NULL;
+      n->u.local.batches[i] = b;
+    }
+    n->u.local.nbatches = r->u.local.nbatches;
+    return n;
+  }
+  case EM_SR_PROJECT:
+    return resolve_project(az, r, child);
+  case EM_SR_TO_DF: {
+    if (r->u.to_df.nnames != child->nout) {
+      /* Spark's Dataset.toDF: require(...) -> IllegalArgumentException. */
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_strbuf_printf(&sb, "requirement failed: The number of columns doesn't match.\nOld column names (%d): ",
+                       child->nout);
+      for (int i = 0; i < child->nout; i++) em_strbuf_printf(&sb, "%s%s", i ? ", " : "", child->out[i].name);
+      em_strbuf_printf(&sb, "\nNew column names (%d): ", r->u.to_df.nnames);
+      for (int i = 0; i < r->u.to_df.nnames; i++) em_strbuf_printf(&sb, "%s%s", i ? ", " : "", r->u.to_df.names[i]);
+      em_error_set(az->err, EM_ERR_ILLEGAL_ARGUMENT, "message", sb.data ? sb.data : "", NULL);
+      em_strbuf_free(&sb);
+      return NULL;
+    }
+    n = new_node(az, EM_LP_PROJECT, r, child->nout);
+    if (!n) return oom(az), NULL;
+    n->child = child;
+    n->u.project.exprs = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(child->nout + 1));
+    if (!n->u.project.exprs) return oom(az), NULL;
+    for (int i = 0; i < child->nout; i++) {
+      em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
+      if (!x) return oom(az), NULL;
+      x->kind = EM_EX_COLUMN;
+      x->u.column = i;
+      x->type = child->out[i].type;
+      x->nullable = child->out[i].nullable;
+      n->u.project.exprs[i] = x;
+      n->out[i] = child->out[i];
+      n->out[i].name = r->u.to_df.names[i];
+      n->out[i].id = em_az_next_id(az);
+    }
+    return n;
+  }
+  case EM_SR_FILTER: {
+    n = pass_through(az, EM_LP_FILTER, r, child);
+    if (!n) return oom(az), NULL;
+    char *name = NULL, *meta = NULL;
+    em_expr *cond = em_az_resolve_expr(az, r->u.filter.cond, child, &name, &meta);
+    if (!cond) return NULL;
+    if (cond->type->id != EM_T_BOOLEAN) {
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_type_sql(cond->type, &sb);
+      em_error_set(az->err, EM_ERR_DATATYPE_MISMATCH_FILTER_NOT_BOOLEAN, "sqlExpr", name, "filter", name, "type",
+                   sb.data ? sb.data : "", NULL);
+      em_strbuf_free(&sb);
+      return NULL;
+    }
+    n->u.filter.cond = cond;
+    return n;
+  }
+  case EM_SR_LIMIT:
+  case EM_SR_OFFSET:
+  case EM_SR_TAIL: {
+    if (r->u.limit.n < 0) {
+      char v[32];
+      snprintf(v, sizeof v, "%lld", (long long)r->u.limit.n);
+      const char *what = r->kind == EM_SR_OFFSET ? "offset" : "limit";
+      em_error_set(az->err, EM_ERR_INVALID_LIMIT_LIKE_EXPRESSION_IS_NEGATIVE, "name", what, "v", v, NULL);
+      return NULL;
+    }
+    em_lplan_kind k = r->kind == EM_SR_LIMIT ? EM_LP_LIMIT : r->kind == EM_SR_OFFSET ? EM_LP_OFFSET : EM_LP_TAIL;
+    n = pass_through(az, k, r, child);
+    if (!n) return oom(az), NULL;
+    n->u.limit.n = r->u.limit.n;
+    return n;
+  }
+  case EM_SR_SHOW_STRING: {
+    n = new_node(az, EM_LP_SHOW_STRING, r, 1);
+    if (!n) return oom(az), NULL;
+    n->child = child;
+    n->u.show.num_rows = r->u.show.num_rows;
+    n->u.show.truncate = r->u.show.truncate;
+    n->u.show.vertical = r->u.show.vertical;
+    n->out[0].name = "show_string";
+    n->out[0].type = em_type_string();
+    n->out[0].nullable = false;
+    n->out[0].id = em_az_next_id(az);
+    return n;
+  }
+  default:
+    break;
+  }
+  em_error_set(az->err, EM_ERR_UNSUPPORTED_RELATION, "fullName", "spark.connect.Relation", "name",
+               em_spec_rel_kind_name(r->kind), "number",
+               em_arena_printf(&az->plan->arena, "%d", em_spec_rel_kind_field(r->kind)), NULL);
+  return NULL;
+}
+
+int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out, em_error *err) {
+  em_plan *p = em_calloc(1, sizeof *p);
+  if (!p) return em_error_internal(err, "out of memory during analysis");
+  em_arena_init(&p->arena, 4096);
+  em_az az = {.ctx = ctx, .plan = p, .err = err};
+  em_lplan *root = resolve_rel(&az, rel, 0);
+  if (!root) {
+    em_plan_free(p);
+    return -1;
+  }
+  p->root = root;
+  p->schema = em_lplan_schema(root);
+  if (!p->schema) {
+    em_plan_free(p);
+    return em_error_internal(err, "out of memory during analysis");
+  }
+  *out = p;
+  return 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * Plan lifetime and output schemas.
+ */
+#include "plan.h"
+
+void em_plan_free(em_plan *p) {
+  if (!p) return;
+  for (int i = 0; i < p->nvecs; i++) em_vec_unref(p->vecs[i]);
+  for (int i = 0; i < p->nbatches; i++) em_batch_unref(p->batches[i]);
+  for (int i = 0; i < p->ntypes; i++) em_type_unref(p->types[i]);
+  em_type_unref(p->schema);
+  em_free(p->vecs);
+  em_free(p->batches);
+  em_free(p->types);
+  em_arena_destroy(&p->arena);
+  em_free(p);
+}
+
+em_type *em_lplan_schema(const em_lplan *n) {
+  em_type *st = em_type_struct_new(n->nout);
+  if (!st) return NULL;
+  for (int i = 0; i < n->nout; i++) {
+    const em_attr *a = &n->out[i];
+    if (em_type_struct_set(st, i, a->name, em_type_ref(a->type), a->nullable, a->metadata)) {
+      em_type_unref(st);
+      return NULL;
+    }
+  }
+  return st;
+}

@@ -1,0 +1,101 @@
+/*
+ * plan: the analyzer and the logical plan.
+ *
+ * em_analyze resolves a spec tree against the session (names, types,
+ * functions, Spark's rules) into an em_lplan: a tree of logical operators,
+ * each with its output attributes. Attributes carry expression ids so a
+ * reference resolved high in the tree (df1["id"] after a join) still finds
+ * its column. The plan owns an arena; em_lplan_free releases everything.
+ */
+#ifndef EM_PLAN_H
+#define EM_PLAN_H
+
+#include "../arrow/arrow.h"
+#include "../base/base.h"
+#include "../expr/expr.h"
+#include "../spec/spec.h"
+#include "../types/types.h"
+
+typedef struct em_attr {
+  char *name;
+  em_type *type;
+  bool nullable;
+  int64_t id;        /* expression id, unique within a session */
+  char *qualifier;   /* subquery alias or NULL */
+  char *metadata;    /* JSON or NULL */
+} em_attr;
+
+typedef enum em_lplan_kind {
+  EM_LP_RANGE,
+  EM_LP_LOCAL,
+  EM_LP_PROJECT,
+  EM_LP_FILTER,
+  EM_LP_LIMIT,
+  EM_LP_OFFSET,
+  EM_LP_TAIL,
+  EM_LP_SHOW_STRING,
+} em_lplan_kind;
+
+typedef struct em_lplan em_lplan;
+struct em_lplan {
+  em_lplan_kind kind;
+  int64_t plan_id; /* client plan id of the spec node, -1 if none */
+  em_lplan *child;
+  int nout;
+  em_attr *out;
+  union {
+    struct {
+      int64_t start, end, step;
+      int num_partitions;
+    } range;
+    struct {
+      em_batch **batches; /* references held by the plan */
+      int nbatches;
+    } local;
+    struct {
+      em_expr **exprs; /* one per output attribute */
+    } project;
+    struct {
+      em_expr *cond;
+    } filter;
+    struct {
+      int64_t n;
+    } limit;
+    struct {
+      int num_rows, truncate;
+      bool vertical;
+    } show;
+  } u;
+};
+
+/* What the analyzer needs from the session. */
+typedef struct em_analyze_ctx {
+  bool case_sensitive;      /* spark.sql.caseSensitive */
+  bool ansi;                /* spark.sql.ansi.enabled */
+  int default_parallelism;  /* partitions of range() without numPartitions */
+  _Atomic int64_t *next_expr_id; /* session counter */
+  const char *timezone;
+} em_analyze_ctx;
+
+/* A resolved plan with its arena and held references. */
+typedef struct em_plan {
+  em_arena arena;
+  em_lplan *root;
+  em_type *schema; /* output schema (STRUCT), reference */
+  em_vec **vecs;
+  int nvecs, capvecs;
+  em_batch **batches;
+  int nbatches, capbatches;
+  em_type **types;
+  int ntypes, captypes;
+} em_plan;
+
+/* Resolves `rel`. On success *out is a new plan (free with em_plan_free).
+ * Errors carry Spark's analysis error classes. */
+int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out, em_error *err);
+void em_plan_free(em_plan *p);
+
+/* Builds the output schema of a logical node as a STRUCT type (new ref). */
+em_type *em_lplan_schema(const em_lplan *n);
+
+#endif

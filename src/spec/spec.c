@@ -1,0 +1,203 @@
+/*
+ * Allocation of spec nodes in the query arena, and release of the counted
+ * references they hold.
+ */
+#include "spec.h"
+
+#include <string.h>
+
+void em_spec_init(em_spec *s) {
+  memset(s, 0, sizeof *s);
+  em_arena_init(&s->arena, 4096);
+}
+
+void em_spec_release(em_spec *s) {
+  for (int i = 0; i < s->nvecs; i++) em_vec_unref(s->vecs[i]);
+  for (int i = 0; i < s->nbatches; i++) em_batch_unref(s->batches[i]);
+  for (int i = 0; i < s->ntypes; i++) em_type_unref(s->types[i]);
+  em_free(s->vecs);
+  em_free(s->batches);
+  em_free(s->types);
+  em_arena_destroy(&s->arena);
+  memset(s, 0, sizeof *s);
+}
+
+em_spec_rel *em_spec_rel_new(em_spec *s, em_spec_rel_kind kind) {
+  em_spec_rel *r = em_arena_calloc(&s->arena, sizeof *r);
+  if (!r) return NULL;
+  r->kind = kind;
+  r->plan_id = -1;
+  return r;
+}
+
+em_spec_expr *em_spec_expr_new(em_spec *s, em_spec_expr_kind kind) {
+  em_spec_expr *e = em_arena_calloc(&s->arena, sizeof *e);
+  if (!e) return NULL;
+  e->kind = kind;
+  if (kind == EM_SE_ATTR) e->u.attr.plan_id = -1;
+  if (kind == EM_SE_STAR) e->u.star.plan_id = -1;
+  if (kind == EM_SE_REGEX) e->u.regex.plan_id = -1;
+  return e;
+}
+
+void *em_spec_array(em_spec *s, size_t n, size_t elem_size) {
+  return em_arena_calloc(&s->arena, (n ? n : 1) * elem_size);
+}
+
+char *em_spec_strdup(em_spec *s, const char *str) { return em_arena_strdup(&s->arena, str); }
+
+char *em_spec_strndup(em_spec *s, const char *str, size_t n) { return em_arena_strndup(&s->arena, str, n); }
+
+/* Appends p to a growable array of pointers. */
+static int push(void ***arr, int *n, int *cap, void *p) {
+  if (*n == *cap) {
+    int ncap = *cap ? *cap * 2 : 8;
+    void **na = em_realloc(*arr, (size_t)ncap * sizeof *na);
+    if (!na) return -1;
+    *arr = na;
+    *cap = ncap;
+  }
+  (*arr)[(*n)++] = p;
+  return 0;
+}
+
+int em_spec_own_vec(em_spec *s, em_vec *v) { return push((void ***)&s->vecs, &s->nvecs, &s->capvecs, v); }
+
+int em_spec_own_batch(em_spec *s, em_batch *b) {
+  return push((void ***)&s->batches, &s->nbatches, &s->capbatches, b);
+}
+
+int em_spec_own_type(em_spec *s, em_type *t) { return push((void ***)&s->types, &s->ntypes, &s->captypes, t); }
+
+const char *em_spec_rel_kind_name(em_spec_rel_kind k) {
+  switch (k) {
+  case EM_SR_RANGE: return "range";
+  case EM_SR_LOCAL: return "local_relation";
+  case EM_SR_PROJECT: return "project";
+  case EM_SR_FILTER: return "filter";
+  case EM_SR_LIMIT: return "limit";
+  case EM_SR_OFFSET: return "offset";
+  case EM_SR_TAIL: return "tail";
+  case EM_SR_TO_DF: return "to_df";
+  case EM_SR_SHOW_STRING: return "show_string";
+  case EM_SR_AGGREGATE: return "aggregate";
+  case EM_SR_SORT: return "sort";
+  case EM_SR_WITH_COLUMNS: return "with_columns";
+  case EM_SR_WITH_COLUMNS_RENAMED: return "with_columns_renamed";
+  case EM_SR_DROP: return "drop";
+  case EM_SR_SUBQUERY_ALIAS: return "subquery_alias";
+  case EM_SR_DEDUPLICATE: return "deduplicate";
+  case EM_SR_SQL: return "sql";
+  }
+  return "unknown";
+}
+
+int em_spec_rel_kind_field(em_spec_rel_kind k) {
+  switch (k) {
+  case EM_SR_RANGE: return 15;
+  case EM_SR_LOCAL: return 11;
+  case EM_SR_PROJECT: return 3;
+  case EM_SR_FILTER: return 4;
+  case EM_SR_LIMIT: return 8;
+  case EM_SR_OFFSET: return 13;
+  case EM_SR_TAIL: return 22;
+  case EM_SR_TO_DF: return 18;
+  case EM_SR_SHOW_STRING: return 20;
+  case EM_SR_AGGREGATE: return 9;
+  case EM_SR_SORT: return 7;
+  case EM_SR_WITH_COLUMNS: return 23;
+  case EM_SR_WITH_COLUMNS_RENAMED: return 19;
+  case EM_SR_DROP: return 21;
+  case EM_SR_SUBQUERY_ALIAS: return 16;
+  case EM_SR_DEDUPLICATE: return 14;
+  case EM_SR_SQL: return 10;
+  }
+  return 0;
+}
+
+const char *em_spec_expr_kind_name(em_spec_expr_kind k) {
+  switch (k) {
+  case EM_SE_LITERAL: return "literal";
+  case EM_SE_ATTR: return "unresolved_attribute";
+  case EM_SE_FUNC: return "unresolved_function";
+  case EM_SE_STAR: return "unresolved_star";
+  case EM_SE_ALIAS: return "alias";
+  case EM_SE_CAST: return "cast";
+  case EM_SE_SORT_ORDER: return "sort_order";
+  case EM_SE_EXPR_STRING: return "expression_string";
+  case EM_SE_REGEX: return "unresolved_regex";
+  case EM_SE_EXTRACT: return "unresolved_extract_value";
+  case EM_SE_LAMBDA: return "lambda_function";
+  case EM_SE_LAMBDA_VAR: return "unresolved_named_lambda_variable";
+  case EM_SE_UPDATE_FIELDS: return "update_fields";
+  case EM_SE_WINDOW: return "window";
+  }
+  return "unknown";
+}
+
+int em_spec_expr_kind_field(em_spec_expr_kind k) {
+  switch (k) {
+  case EM_SE_LITERAL: return 1;
+  case EM_SE_ATTR: return 2;
+  case EM_SE_FUNC: return 3;
+  case EM_SE_EXPR_STRING: return 4;
+  case EM_SE_STAR: return 5;
+  case EM_SE_ALIAS: return 6;
+  case EM_SE_CAST: return 7;
+  case EM_SE_REGEX: return 8;
+  case EM_SE_SORT_ORDER: return 9;
+  case EM_SE_LAMBDA: return 10;
+  case EM_SE_WINDOW: return 11;
+  case EM_SE_EXTRACT: return 12;
+  case EM_SE_UPDATE_FIELDS: return 13;
+  case EM_SE_LAMBDA_VAR: return 14;
+  }
+  return 0;
+}
+
+int em_spec_parse_name(em_spec *s, const char *name, char ***parts_out, int *nparts_out, em_error *err) {
+  size_t len = strlen(name);
+  /* At most len + 1 parts. */
+  char **parts = em_spec_array(s, len + 1, sizeof *parts);
+  char *buf = em_arena_alloc(&s->arena, len + 1);
+  if (!parts || !buf) return em_error_internal(err, "out of memory parsing a name");
+  int n = 0;
+  size_t bi = 0, start = 0;
+  bool in_quote = false;
+  for (size_t i = 0; i < len; i++) {
+    char c = name[i];
+    if (in_quote) {
+      if (c == '`') {
+        if (i + 1 < len && name[i + 1] == '`') {
+          buf[bi++] = '`';
+          i++;
+        } else {
+          in_quote = false;
+          /* A closing quote must end the part. */
+          if (i + 1 < len && name[i + 1] != '.') goto bad;
+        }
+      } else {
+        buf[bi++] = c;
+      }
+    } else if (c == '`') {
+      if (bi != start) goto bad;
+      in_quote = true;
+    } else if (c == '.') {
+      if (bi == start && (i == 0 || name[i - 1] != '`')) goto bad;
+      buf[bi++] = '\0';
+      parts[n++] = buf + start;
+      start = bi;
+    } else {
+      buf[bi++] = c;
+    }
+  }
+  if (in_quote) goto bad;
+  if (len > 0 && name[len - 1] == '.') goto bad;
+  buf[bi] = '\0';
+  parts[n++] = buf + start;
+  *parts_out = parts;
+  *nparts_out = n;
+  return 0;
+bad:
+  return em_error_set(err, EM_ERR_INVALID_ATTRIBUTE_NAME_SYNTAX, "name", name, NULL);
+}
