@@ -44,7 +44,7 @@ DDL_CASES = [
     "a:int", "a: int, b: string", "a int NOT NULL COMMENT 'it''s'", "a string comment 'x\\'y'",
     "a string comment \"dq\"", "a int comment ''", "a string comment 'a\\nb\\tc\\u0041'",
     "a string comment 'caf\u00e9 \u65e5\u672c'", " a int ", "a int\n, b string", "", "  ",
-    "select int, from string, `order` int",
+    "select int, from string, `order` int", "a int comment 'x' 'y'", "a int -- c\n, b string /* x */",
 ]
 
 DDL_ERRORS = [
@@ -56,7 +56,11 @@ DDL_ERRORS = [
     "a int comment 5", "a int,,b int", ",a int", "a.b int", "a struct<x int,>", "a struct<x>",
     "a array<array<int>", "a struct<x: int", "a array<int not null>",
     "a int comment 'unterminated", "`a int", "a int, b string comment 'x",
+    "a int not", "a int not 5", "a int not t", "a int t", "a foo t", "a int 5", "a decimal(2) t",
+    "a int not null t", "a b c", "a int comment 'x' t", "a array<int> t", "a interval day t",
+    "a char(3) t", "a timestamp t", "a decimal t", "a interval t", "a map<string,int> 5", "struct",
     # semantic errors
+    "a array", "a map", "a struct", "a interval minute to hour", "a interval month to month",
     "a foo", "a `int`", "a int\n, b foo", "a array<foo>", "a map<int, foo>", "a struct<x foo>",
     "a timestamp(3)", "a timestamp_ntz(3)", "a binary(3)", "a int(3)", "a decimal(5,2,1)",
     "a varchar(10, 2)", "a char(3,4)", "a varchar", "a char", "a-b int",
