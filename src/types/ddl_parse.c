@@ -505,7 +505,7 @@ static type_result unsupported(parser *p, int name_tok) {
     return r;
   }
   em_strbuf_putc(&name, '"');
-  r.type = name.oom ? oom(p) : semantic(p, name_tok, EM_ERR_UNSUPPORTED_DATATYPE, "typeName", name.data, NULL);
+  r.type = name.oom ? oom(p) : semantic(p, name_tok, EM_ERR_PARSE_UNSUPPORTED_DATATYPE, "typeName", name.data, NULL);
   em_strbuf_free(&name);
   return r;
 }
