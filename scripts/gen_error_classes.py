@@ -41,7 +41,16 @@ def main(argv):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        ident, name, exc = line.split()
+        # An optional fourth column, a quoted template, is for a class whose
+        # Spark message needs a subclass we do not model (the generic
+        # UNSUPPORTED_FEATURE); its SQLSTATE is the parent's.
+        parts4 = line.split(None, 3)
+        ident, name, exc = parts4[:3]
+        if len(parts4) == 4:
+            tmpl = parts4[3].strip().strip('"')
+            state = cond[name.split(".")[0]].get("sqlState", "")
+            out.append(f"EM_ERRCLASS({ident}, {c_string(name)}, {c_string(state)}, {exc}, {c_string(tmpl)})")
+            continue
         if name == "-":
             # An exception Spark raises without an error class (a plain
             # IllegalArgumentException, say): the message is all there is.
