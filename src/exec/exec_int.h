@@ -4,6 +4,8 @@
 #ifndef EM_EXEC_INT_H
 #define EM_EXEC_INT_H
 
+#include <pthread.h>
+
 #include "exec.h"
 
 typedef enum em_op_status {
@@ -15,6 +17,7 @@ typedef enum em_op_status {
 
 typedef struct em_source em_source;
 typedef struct em_op em_op;
+typedef struct em_sink em_sink;
 
 /* A source produces the batches of one partition, in order. */
 typedef struct em_source_vt {
@@ -38,7 +41,42 @@ struct em_source {
       em_batch **batches; /* borrowed from the plan or owned by a gathered child */
       int nbatches;
     } batches;
+    em_sink *sink; /* em_src_sink_vt: reads a finalized sink's output */
   } u;
+};
+
+/* A sink ends a pipeline that breaks the flow (hash aggregate, sort, join
+ * build, exchange): tasks push their batches into it in any order, each
+ * task's local state is combined when its partition ends, and finalize
+ * runs once every task is done. Its output is then read, partition by
+ * partition, by the next pipeline's source (next). */
+typedef struct em_sink_vt {
+  const char *name;
+  size_t local_size; /* per-task state, zeroed before the first batch */
+  int (*sink)(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx *ctx, em_error *err);
+  /* The task of `part` is done: fold its local state into the sink. Runs on
+   * task threads concurrently; the sink locks s->mu as it needs. */
+  int (*combine)(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_error *err);
+  /* Frees a task's local state (also after an error). */
+  void (*close_local)(em_sink *s, void *local);
+  /* After all tasks: prepares the output and sets s->out_parts. */
+  int (*finalize)(em_sink *s, em_exec_ctx *ctx, em_error *err);
+  /* Produces the next batch of output partition `part` (NULL = done). */
+  size_t source_local_size;
+  int (*next)(em_sink *s, void *local, int part, em_batch **out, em_exec_ctx *ctx, em_error *err);
+  /* Frees the sink's state at the end of the query. */
+  void (*destroy)(em_sink *s);
+} em_sink_vt;
+
+struct em_sink {
+  const em_sink_vt *vt;
+  em_type *in_schema;  /* schema of the batches pushed in */
+  em_type *out_schema; /* schema of the batches read out */
+  int in_parts;        /* partitions of the input pipeline */
+  int out_parts;       /* set by finalize */
+  const void *cfg;     /* the operator's parameters (plan-owned) */
+  void *state;         /* the operator's shared state */
+  pthread_mutex_t mu;
 };
 
 /* An operator transforms batches; see exec.h for the contract. *out gets a
@@ -70,6 +108,7 @@ struct em_op {
 
 extern const em_source_vt em_src_range_vt;
 extern const em_source_vt em_src_batches_vt;
+extern const em_source_vt em_src_sink_vt;
 extern const em_op_vt em_op_project_vt;
 extern const em_op_vt em_op_filter_vt;
 extern const em_op_vt em_op_local_limit_vt;
@@ -89,7 +128,10 @@ struct em_pipeline {
   em_source src;
   em_op *ops;
   int nops;
-  em_pipeline *child; /* feeds src (kind batches) when non-NULL */
+  em_pipeline *child; /* feeds src: gathered batches, or child->sink's output */
+  em_sink *sink;      /* when set, output goes into this sink, not to a consumer */
+  em_pipeline **deps; /* pipelines that must finish first (e.g. join build sides) */
+  int ndeps;
   em_final_kind final;
   int64_t final_n;
   int show_truncate;
@@ -99,6 +141,10 @@ struct em_pipeline {
   em_batch **owned;
   int nowned;
 };
+
+/* Allocates a sink in arena a (its mutex initialised; destroyed by the
+ * runner at the end of the query). */
+em_sink *em_sink_new(em_arena *a, const em_sink_vt *vt, const void *cfg, em_type *in_schema, em_type *out_schema);
 
 /* Builds the pipelines of a plan in arena `a`. */
 int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_error *err);

@@ -75,6 +75,10 @@ static em_op_status push(run_state *rs, void **locals, int part, int k, em_batch
   em_pipeline *p = rs->p;
   if (k == p->nops) {
     if (in->nrows == 0) return EM_OP_NEED_MORE_INPUT;
+    if (p->sink) {
+      em_sink *s = p->sink;
+      return s->vt->sink(s, locals[p->nops], part, in, &rs->task_ctx, err) ? EM_OP_ERROR : EM_OP_NEED_MORE_INPUT;
+    }
     if (queue_push(rs, part, em_batch_ref(in))) return em_error_internal(err, "out of memory"), EM_OP_ERROR;
     return EM_OP_NEED_MORE_INPUT;
   }
@@ -102,13 +106,16 @@ static void run_task(void *arg) {
   em_error_clear(&err);
   int rc = 0;
   void *src_local = NULL;
-  void **locals = em_calloc((size_t)(p->nops ? p->nops : 1), sizeof *locals);
+  /* locals[0..nops) are the operators', locals[nops] the sink's. */
+  void **locals = em_calloc((size_t)p->nops + 1, sizeof *locals);
   if (!locals) rc = em_error_internal(&err, "out of memory starting a task");
   if (!rc && p->src.vt->local_size && !(src_local = em_calloc(1, p->src.vt->local_size)))
     rc = em_error_internal(&err, "out of memory starting a task");
   for (int k = 0; !rc && k < p->nops; k++)
     if (p->ops[k].vt->local_size && !(locals[k] = em_calloc(1, p->ops[k].vt->local_size)))
       rc = em_error_internal(&err, "out of memory starting a task");
+  if (!rc && p->sink && p->sink->vt->local_size && !(locals[p->nops] = em_calloc(1, p->sink->vt->local_size)))
+    rc = em_error_internal(&err, "out of memory starting a task");
   while (!rc) {
     if (atomic_load(&rs->stop)) break;
     em_batch *b = NULL;
@@ -122,6 +129,11 @@ static void run_task(void *arg) {
     if (st == EM_OP_ERROR) rc = -1;
     if (st == EM_OP_FINISHED) break;
   }
+  if (!rc && p->sink && !atomic_load(&rs->stop) && p->sink->vt->combine)
+    rc = p->sink->vt->combine(p->sink, locals[p->nops], part, &rs->task_ctx, &err);
+  if (p->sink && locals && p->sink->vt->close_local && locals[p->nops])
+    p->sink->vt->close_local(p->sink, locals[p->nops]);
+  if (locals) em_free(locals[p->nops]);
   if (p->src.vt->close_local && src_local) p->src.vt->close_local(&p->src, src_local);
   for (int k = 0; locals && k < p->nops; k++) {
     if (p->ops[k].vt->close_local && locals[k]) p->ops[k].vt->close_local(&p->ops[k], locals[k]);
@@ -165,6 +177,7 @@ static int launch(run_state *rs, int part) {
 }
 
 static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, void *user, em_error *err);
+static int run_inputs(em_pipeline *p, em_exec_ctx *ctx, em_error *err);
 
 /* ---- gathering a child's output ---- */
 
@@ -296,17 +309,109 @@ static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   return 0;
 }
 
+static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err);
+
 static void free_owned(em_pipeline *p) {
   for (; p; p = p->child) {
+    for (int i = 0; i < p->ndeps; i++) free_owned(p->deps[i]);
     for (int i = 0; i < p->nowned; i++) em_batch_unref(p->owned[i]);
     em_free(p->owned);
     p->owned = NULL;
     p->nowned = 0;
+    if (p->sink) {
+      if (p->sink->vt->destroy) p->sink->vt->destroy(p->sink);
+      pthread_mutex_destroy(&p->sink->mu);
+      p->sink = NULL;
+    }
   }
 }
 
+em_sink *em_sink_new(em_arena *a, const em_sink_vt *vt, const void *cfg, em_type *in_schema, em_type *out_schema) {
+  em_sink *s = em_arena_calloc(a, sizeof *s);
+  if (!s) return NULL;
+  s->vt = vt;
+  s->cfg = cfg;
+  s->in_schema = in_schema;
+  s->out_schema = out_schema;
+  pthread_mutex_init(&s->mu, NULL);
+  return s;
+}
+
+/* Runs a pipeline whose tasks end in a sink: every partition, in any
+ * order, at most `width` at a time; then the sink's finalize. */
+static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
+  if (run_inputs(p, ctx, err)) return -1;
+  int nparts = p->src.nparts > 0 ? p->src.nparts : 1;
+  p->sink->in_parts = nparts;
+  run_state rs;
+  memset(&rs, 0, sizeof rs);
+  rs.p = p;
+  rs.task_ctx = *ctx;
+  rs.task_ctx.cancel = &rs.stop;
+  pthread_mutex_init(&rs.mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&rs.cv, &ca);
+  pthread_condattr_destroy(&ca);
+  rs.parts = em_calloc((size_t)nparts, sizeof *rs.parts);
+  int rc = rs.parts ? 0 : em_error_internal(err, "out of memory starting a query");
+  int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
+  int launched = 0;
+  pthread_mutex_lock(&rs.mu);
+  while (!rc) {
+    if (rs.have_err) {
+      *err = rs.task_err;
+      rc = -1;
+      break;
+    }
+    if (em_exec_cancelled(ctx)) {
+      rc = em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
+      break;
+    }
+    if (launched == nparts && rs.running == 0) break;
+    if (launched < nparts && rs.running < width) {
+      pthread_mutex_unlock(&rs.mu);
+      if (launch(&rs, launched)) rc = em_error_internal(err, "cannot start a task");
+      launched++;
+      pthread_mutex_lock(&rs.mu);
+      continue;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_nsec += 10 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&rs.cv, &rs.mu, &ts);
+  }
+  atomic_store(&rs.stop, rc != 0);
+  while (rs.running > 0) pthread_cond_wait(&rs.cv, &rs.mu);
+  pthread_mutex_unlock(&rs.mu);
+  em_free(rs.parts);
+  pthread_mutex_destroy(&rs.mu);
+  pthread_cond_destroy(&rs.cv);
+  if (!rc && p->sink->vt->finalize) rc = p->sink->vt->finalize(p->sink, ctx, err);
+  return rc;
+}
+
+/* Runs what p reads from: its dependencies, then its child (into a sink or
+ * gathered). */
+static int run_inputs(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
+  for (int i = 0; i < p->ndeps; i++)
+    if (run_sink_pipeline(p->deps[i], ctx, err)) return -1;
+  if (!p->child) return 0;
+  if (p->child->sink) {
+    if (run_sink_pipeline(p->child, ctx, err)) return -1;
+    p->src.nparts = p->child->sink->out_parts;
+    return 0;
+  }
+  return gather_child(p, ctx, err);
+}
+
 static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, void *user, em_error *err) {
-  if (p->child && gather_child(p, ctx, err)) return -1;
+  if (run_inputs(p, ctx, err)) return -1;
   int nparts = p->src.nparts > 0 ? p->src.nparts : 1;
   run_state rs;
   memset(&rs, 0, sizeof rs);
