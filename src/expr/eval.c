@@ -65,6 +65,8 @@ int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec 
     if (args != argv) em_free(args);
     return rc;
   }
+  case EM_EX_AGG:
+    return em_error_internal(err, "aggregate %s evaluated outside an aggregation", e->u.fn.name);
   }
   return em_error_internal(err, "unknown expression kind");
 }

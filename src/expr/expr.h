@@ -19,7 +19,10 @@ typedef enum em_expr_kind {
   EM_EX_LITERAL, /* u.lit: 1-row vector */
   EM_EX_CAST,    /* args[0] cast to type */
   EM_EX_CALL,    /* u.fn applied to args */
+  EM_EX_AGG,     /* an aggregate call (u.fn.agg over args); evaluated only by the aggregate operator */
 } em_expr_kind;
+
+typedef struct em_agg_def em_agg_def;
 
 typedef struct em_expr em_expr;
 typedef struct em_eval_ctx em_eval_ctx;
@@ -40,7 +43,10 @@ struct em_expr {
     em_vec *lit;
     struct {
       const char *name;
-      em_kernel_fn kernel;
+      em_kernel_fn kernel;     /* EM_EX_CALL */
+      const em_agg_def *agg;   /* EM_EX_AGG */
+      bool distinct;
+      void *data;              /* resolver-chosen constant data */
     } fn;
     struct {
       bool ansi; /* raise on invalid input instead of NULL */

@@ -122,6 +122,105 @@ static em_lplan *resolve_project(em_az *az, const em_spec_rel *r, em_lplan *chil
   return n;
 }
 
+/* A projection of the child's columns `idx` (one output per entry). */
+static em_lplan *project_columns(em_az *az, const em_spec_rel *r, em_lplan *child, const int *idx, int n) {
+  em_lplan *p = new_node(az, EM_LP_PROJECT, r, n);
+  if (!p) return oom(az), NULL;
+  p->child = child;
+  p->u.project.exprs = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(n + 1));
+  if (!p->u.project.exprs) return oom(az), NULL;
+  for (int i = 0; i < n; i++) {
+    em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
+    if (!x) return oom(az), NULL;
+    x->kind = EM_EX_COLUMN;
+    x->u.column = idx[i];
+    x->type = child->out[idx[i]].type;
+    x->nullable = child->out[idx[i]].nullable;
+    p->u.project.exprs[i] = x;
+    p->out[i] = child->out[idx[i]];
+  }
+  return p;
+}
+
+/* withColumns: each alias replaces the column of that name (in place) or
+ * is appended, as Spark's Dataset.withColumns does. */
+static em_lplan *resolve_with_columns(em_az *az, const em_spec_rel *r, em_lplan *child) {
+  int na = r->u.with_columns.naliases;
+  em_lplan *p = new_node(az, EM_LP_PROJECT, r, child->nout + na);
+  if (!p) return oom(az), NULL;
+  p->child = child;
+  p->u.project.exprs = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(child->nout + na + 1));
+  if (!p->u.project.exprs) return oom(az), NULL;
+  int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
+  if (!idx) return oom(az), NULL;
+  for (int i = 0; i < child->nout; i++) idx[i] = i;
+  em_lplan *base = project_columns(az, r, child, idx, child->nout);
+  if (!base) return NULL;
+  memcpy(p->u.project.exprs, base->u.project.exprs, sizeof(em_expr *) * (size_t)child->nout);
+  memcpy(p->out, base->out, sizeof(em_attr) * (size_t)child->nout);
+  int n = child->nout;
+  for (int k = 0; k < na; k++) {
+    const em_spec_expr *al = r->u.with_columns.aliases[k];
+    char *name = NULL, *meta = NULL;
+    em_expr *x = em_az_resolve_expr(az, al, child, &name, &meta);
+    if (!x) return NULL;
+    int at = -1;
+    for (int i = 0; i < n; i++)
+      if (em_az_name_eq(az, p->out[i].name, name)) at = i;
+    if (at < 0) at = n++;
+    p->u.project.exprs[at] = x;
+    em_attr *a = &p->out[at];
+    memset(a, 0, sizeof *a);
+    a->name = name;
+    a->type = x->type;
+    a->nullable = x->nullable;
+    a->metadata = meta;
+    a->id = em_az_next_id(az);
+  }
+  p->nout = n;
+  return p;
+}
+
+static em_lplan *resolve_renamed(em_az *az, const em_spec_rel *r, em_lplan *child) {
+  int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
+  if (!idx) return oom(az), NULL;
+  for (int i = 0; i < child->nout; i++) idx[i] = i;
+  em_lplan *p = project_columns(az, r, child, idx, child->nout);
+  if (!p) return NULL;
+  for (int k = 0; k < r->u.renamed.n; k++)
+    for (int i = 0; i < p->nout; i++)
+      if (em_az_name_eq(az, p->out[i].name, r->u.renamed.from[k])) {
+        p->out[i].name = r->u.renamed.to[k];
+        p->out[i].id = em_az_next_id(az);
+      }
+  return p;
+}
+
+/* drop: by name (unknown names are ignored, as in Spark) or by column. */
+static em_lplan *resolve_drop(em_az *az, const em_spec_rel *r, em_lplan *child) {
+  bool *gone = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(child->nout + 1));
+  int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
+  if (!gone || !idx) return oom(az), NULL;
+  for (int k = 0; k < r->u.drop.nnames; k++)
+    for (int i = 0; i < child->nout; i++)
+      if (em_az_name_eq(az, child->out[i].name, r->u.drop.names[k])) gone[i] = true;
+  for (int k = 0; k < r->u.drop.ncols; k++) {
+    const em_spec_expr *c = r->u.drop.cols[k];
+    if (c->kind != EM_SE_ATTR) continue;
+    char *name = NULL, *meta = NULL;
+    em_error probe;
+    em_error *saved = az->err;
+    az->err = &probe;
+    em_expr *x = em_az_resolve_expr(az, c, child, &name, &meta);
+    az->err = saved;
+    if (x && x->kind == EM_EX_COLUMN) gone[x->u.column] = true;
+  }
+  int n = 0;
+  for (int i = 0; i < child->nout; i++)
+    if (!gone[i]) idx[n++] = i;
+  return project_columns(az, r, child, idx, n);
+}
+
 static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   if (depth > 4096) {
     em_error_internal(az->err, "plan nested deeper than 4096 levels");
@@ -187,6 +286,21 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   }
   case EM_SR_PROJECT:
     return resolve_project(az, r, child);
+  case EM_SR_WITH_COLUMNS:
+    return resolve_with_columns(az, r, child);
+  case EM_SR_WITH_COLUMNS_RENAMED:
+    return resolve_renamed(az, r, child);
+  case EM_SR_DROP:
+    return resolve_drop(az, r, child);
+  case EM_SR_SUBQUERY_ALIAS: {
+    int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
+    if (!idx) return oom(az), NULL;
+    for (int i = 0; i < child->nout; i++) idx[i] = i;
+    n = project_columns(az, r, child, idx, child->nout);
+    if (!n) return NULL;
+    for (int i = 0; i < n->nout; i++) n->out[i].qualifier = r->u.subquery_alias.alias;
+    return n;
+  }
   case EM_SR_TO_DF: {
     if (r->u.to_df.nnames != child->nout) {
       /* Spark's Dataset.toDF: require(...) -> IllegalArgumentException. */

@@ -9,6 +9,7 @@
  * how Spark tells apart equal names after a join.
  */
 #include "analyzer_int.h"
+#include "../expr/func.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,51 @@ static em_expr *resolve_attr(em_az *az, const em_spec_expr *e, const em_lplan *s
   return x;
 }
 
+/* A function call: resolve the arguments, then let the registry's
+ * resolver type the call, insert casts and name it as Spark does. */
+static em_expr *resolve_func(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name) {
+  const em_func_def *def = em_func_lookup(e->u.func.name);
+  if (!def) {
+    em_strbuf sb;
+    em_strbuf_init(&sb);
+    quote_id(&sb, e->u.func.name);
+    em_error_set(az->err, EM_ERR_UNRESOLVED_ROUTINE, "routineName", sb.data ? sb.data : "", "searchPath",
+                 "[`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`]", NULL);
+    em_strbuf_free(&sb);
+    return NULL;
+  }
+  int n = e->u.func.nargs;
+  em_func_call call;
+  memset(&call, 0, sizeof call);
+  call.name = def->name;
+  call.nargs = n;
+  call.args = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(n + 1));
+  call.arg_sql = em_arena_calloc(&az->plan->arena, sizeof(char *) * (size_t)(n + 1));
+  if (!call.args || !call.arg_sql) return em_error_internal(az->err, "out of memory"), NULL;
+  for (int i = 0; i < n; i++) {
+    char *meta = NULL;
+    if (!(call.args[i] = em_az_resolve_expr(az, e->u.func.args[i], scope, &call.arg_sql[i], &meta))) return NULL;
+  }
+  call.distinct = e->u.func.distinct;
+  call.ansi = az->ctx->ansi;
+  call.arena = &az->plan->arena;
+  if (def->resolve(&call, az->err)) return NULL;
+  em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
+  if (!x) return em_error_internal(az->err, "out of memory"), NULL;
+  x->kind = def->kind == EM_FN_AGGREGATE ? EM_EX_AGG : EM_EX_CALL;
+  x->type = call.type;
+  x->nullable = call.nullable;
+  x->args = call.args;
+  x->nargs = call.nargs;
+  x->u.fn.name = def->name;
+  x->u.fn.kernel = call.kernel;
+  x->u.fn.agg = call.agg;
+  x->u.fn.distinct = call.distinct;
+  x->u.fn.data = call.data;
+  *name = call.sql ? call.sql : (char *)def->name;
+  return x;
+}
+
 em_expr *em_az_resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
                             char **metadata) {
   *metadata = NULL;
@@ -271,15 +317,8 @@ em_expr *em_az_resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *sc
     }
     return x;
   }
-  case EM_SE_FUNC: {
-    em_strbuf sb;
-    em_strbuf_init(&sb);
-    quote_id(&sb, e->u.func.name);
-    em_error_set(az->err, EM_ERR_UNRESOLVED_ROUTINE, "routineName", sb.data ? sb.data : "", "searchPath",
-                 "[`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`]", NULL);
-    em_strbuf_free(&sb);
-    return NULL;
-  }
+  case EM_SE_FUNC:
+    return resolve_func(az, e, scope, name);
   case EM_SE_STAR:
     em_error_set(az->err, EM_ERR_INVALID_USAGE_OF_STAR, "elem", "'*'", "prettyName", "expression", NULL);
     return NULL;

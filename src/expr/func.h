@@ -1,0 +1,74 @@
+/*
+ * The function registry: one table (functions.def) lists every SQL function
+ * Ember knows, with its kind and the resolver that types a call, inserts
+ * Spark's implicit casts and picks the kernel. The analyzer, SHOW
+ * FUNCTIONS and spark.catalog.listFunctions all read this one table.
+ *
+ * Scalar functions evaluate whole vectors (em_kernel_fn). Aggregate
+ * functions keep one fixed-size state per group and are driven by the hash
+ * aggregate operator in batches: update (rows of a batch into their groups'
+ * states), merge (partial states into final ones, for two-phase and
+ * parallel aggregation), finish (states to a result vector).
+ */
+#ifndef EM_EXPR_FUNC_H
+#define EM_EXPR_FUNC_H
+
+#include "expr.h"
+
+typedef enum em_func_kind { EM_FN_SCALAR, EM_FN_AGGREGATE, EM_FN_WINDOW, EM_FN_GENERATOR } em_func_kind;
+
+typedef struct em_agg_def em_agg_def;
+
+/* A call being resolved. The resolver reads the arguments (already
+ * resolved), may replace them (e.g. wrap one in a cast with em_expr_cast),
+ * and fills the outputs. */
+typedef struct em_func_call {
+  const char *name;      /* as called, lower-cased */
+  em_expr **args;        /* resolved arguments; the resolver may replace entries */
+  int nargs;
+  char **arg_sql;        /* each argument's SQL text (for generated names and errors) */
+  bool distinct;
+  bool ansi;             /* spark.sql.ansi.enabled */
+  em_arena *arena;       /* the plan's arena, for new expression nodes */
+  /* Outputs. */
+  em_type *type;         /* result type (a reference the caller keeps alive) */
+  bool nullable;
+  em_kernel_fn kernel;   /* scalar functions */
+  const em_agg_def *agg; /* aggregate functions */
+  char *sql;             /* Spark's generated name, e.g. "(id + 1)", "count(1)"; arena-allocated */
+  void *data;            /* resolver-chosen constant data for the kernel (arena) */
+} em_func_call;
+
+typedef int (*em_func_resolve_fn)(em_func_call *call, em_error *err);
+
+typedef struct em_func_def {
+  const char *name;
+  em_func_kind kind;
+  em_func_resolve_fn resolve;
+} em_func_def;
+
+/* Looks a function up by name (case-insensitive); NULL when unknown. */
+const em_func_def *em_func_lookup(const char *name);
+/* Iterates the registry (for SHOW FUNCTIONS): i from 0 until NULL. */
+const em_func_def *em_func_at(int i);
+
+/* An aggregate function's state machine. States are `state_size` bytes at
+ * `states + g * stride` for group g; `groups[i]` is the group of row i. */
+struct em_agg_def {
+  size_t state_size;
+  void (*init)(const em_expr *call, uint8_t *state);
+  int (*update)(const em_expr *call, uint8_t *states, size_t stride, const uint32_t *groups, em_vec *const *args,
+                int64_t n, em_error *err);
+  /* dst[groups[i]] += src[i] for i < n (src states are contiguous). */
+  int (*merge)(const em_expr *call, uint8_t *dst, size_t stride, const uint32_t *groups, const uint8_t *src,
+               size_t src_stride, int64_t n, em_error *err);
+  int (*finish)(const em_expr *call, const uint8_t *states, size_t stride, int64_t ngroups, em_vec **out,
+                em_error *err);
+  /* Frees what a state points to (variable-size states), or NULL. */
+  void (*destroy)(const em_expr *call, uint8_t *state);
+};
+
+/* A cast node over e (arena-allocated); NULL on out-of-memory. */
+em_expr *em_expr_cast(em_arena *a, em_expr *e, em_type *to, bool ansi);
+
+#endif
