@@ -109,6 +109,9 @@ em_vec *em_vec_slice_copy(const em_vec *src, int64_t start, int64_t n);
 /* Appends rows [start, start+n) of src to dst (same type). */
 int em_vec_append_range(em_vec *dst, const em_vec *src, int64_t start, int64_t n);
 
+/* A new vector of src's rows idx[0..n) in that order (idx < src->len). */
+em_vec *em_vec_take(const em_vec *src, const uint32_t *idx, int64_t n);
+
 /* ---- batches ---- */
 
 /* A batch over `cols` (takes the references to schema and each column).

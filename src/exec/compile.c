@@ -108,6 +108,18 @@ static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_
     p = gather_into(a, c, n->kind == EM_LP_OFFSET ? EM_FINAL_OFFSET : EM_FINAL_TAIL, n->u.limit.n, schema);
     break;
   }
+  case EM_LP_SORT: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    c->sink = em_sink_sort_new(a, n, c->out_schema);
+    if (!c->sink) break;
+    p = new_pipeline(a, schema);
+    if (!p) break;
+    p->child = c;
+    p->src.vt = &em_src_sink_vt;
+    p->src.u.sink = c->sink;
+    break;
+  }
   case EM_LP_SHOW_STRING: {
     em_pipeline *c;
     if (compile_node(plan, n->child, a, &c, err)) return -1;
