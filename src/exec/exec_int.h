@@ -161,6 +161,6 @@ em_batch *em_batch_head(em_batch *b, int64_t n);
  * num_rows + 1 of them; one more than num_rows means "there are more").
  * truncate: 0 = off, else the cell width limit. Appends to out. */
 int em_show_string(em_batch *const *batches, int nbatches, int num_rows, int truncate, bool vertical,
-                   const char *timezone, em_strbuf *out, em_error *err);
+                   const char *tz, em_strbuf *out, em_error *err);
 
 #endif
