@@ -91,6 +91,8 @@ void em_handle_fetch_error_details(em_rpc *call, void *user) {
   Spark__Connect__FetchErrorDetailsResponse__SparkThrowable__MessageParametersEntry *pptr[EM_ERROR_PARAMS_MAX];
   char classes_buf[1024];
   char *classes[16];
+  Spark__Connect__FetchErrorDetailsResponse__QueryContext qc = SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__QUERY_CONTEXT__INIT;
+  Spark__Connect__FetchErrorDetailsResponse__QueryContext *qcp[1] = {&qc};
   if (saved && em_session_find_error(sess, req->error_id, saved) == 0) {
     snprintf(classes_buf, sizeof classes_buf, "%s", em_exc_classes_json(em_errclass_exc(saved->cls)));
     e.n_error_type_hierarchy = (size_t)split_classes(classes_buf, classes, 16);
@@ -114,6 +116,14 @@ void em_handle_fetch_error_details(em_rpc *call, void *user) {
     }
     st.n_message_parameters = (size_t)saved->nparams;
     st.message_parameters = pptr;
+    if (saved->has_context) {
+      qc.context_type = saved->context_is_sql ? SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__QUERY_CONTEXT__CONTEXT_TYPE__SQL
+                                              : SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__QUERY_CONTEXT__CONTEXT_TYPE__DATAFRAME;
+      qc.fragment = saved->context_fragment;
+      qc.call_site = saved->context_call_site;
+      st.n_query_contexts = 1;
+      st.query_contexts = qcp;
+    }
     e._spark_throwable_case = SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__ERROR___SPARK_THROWABLE_SPARK_THROWABLE;
     e.spark_throwable = &st;
     resp._root_error_idx_case = SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE___ROOT_ERROR_IDX_ROOT_ERROR_IDX;

@@ -439,6 +439,14 @@ int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out,
   em_lplan *root = resolve_rel(&az, rel, 0);
   if (!root) {
     em_plan_free(p);
+    /* Spark's AnalysisException message ends with the unresolved plan. */
+    if (em_errclass_exc(err->cls) == EM_EXC_EXT_ANALYSIS) {
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_spec_describe(rel, &sb);
+      em_error_append(err, ";\n%s", sb.data ? sb.data : "");
+      em_strbuf_free(&sb);
+    }
     return -1;
   }
   p->root = root;
