@@ -157,10 +157,6 @@ int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_erro
  * already fits). */
 em_batch *em_batch_head(em_batch *b, int64_t n);
 
-/* Renders Spark's Dataset.showString text for the gathered rows (at most
- * num_rows + 1 of them; one more than num_rows means "there are more").
- * truncate: 0 = off, else the cell width limit. Appends to out. */
-int em_show_string(em_batch *const *batches, int nbatches, int num_rows, int truncate, bool vertical,
-                   const char *tz, em_strbuf *out, em_error *err);
+#include "exec_format.h"
 
 #endif
