@@ -157,6 +157,17 @@ int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_erro
  * already fits). */
 em_batch *em_batch_head(em_batch *b, int64_t n);
 
-#include "exec_format.h"
+#include "../expr/format.h"
+
+/* Dataset.showString(num_rows, truncate, vertical) over the rows of
+ * `batches` (all with `schema`, read in order; at most num_rows are shown).
+ * truncate > 0 cuts cells longer than that to truncate-3 chars + "..."
+ * and right-aligns; 0 shows full cells left-aligned. total_rows is the
+ * number of rows the query has (at least the rows given); when it exceeds
+ * num_rows the "only showing top N rows" footer is added. timezone is the
+ * session time zone (NULL = UTC). Appends to out; -1 with err on failure. */
+int em_show_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
+                   bool vertical, const char *timezone, int64_t total_rows, em_strbuf *out, em_error *err);
+
 
 #endif

@@ -9,7 +9,7 @@
  * padding is computed from that width, so wide text lines up in a
  * terminal. Header names are escaped but never truncated.
  */
-#include "exec_format.h"
+#include "exec_int.h"
 
 #include <string.h>
 

@@ -7,7 +7,8 @@
 
 #include "arrow/arrow.h"
 #include "base/base.h"
-#include "exec/exec_format.h"
+#include "expr/format.h"
+#include "exec/exec_int.h"
 #include "types/types.h"
 
 static em_type *ddl(const char *s) {

@@ -9,7 +9,7 @@
  * ANSI intervals print as SQL literals (INTERVAL '1 02:03:04' DAY TO
  * SECOND) and the legacy calendar interval as "1 years 2 days 3.5 seconds".
  */
-#include "exec_format.h"
+#include "format.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -8,8 +8,8 @@
  * once per zone and cached for the life of the process; lookups are
  * thread-safe and never touch the process-wide TZ.
  */
-#ifndef EM_EXEC_FORMAT_H
-#define EM_EXEC_FORMAT_H
+#ifndef EM_EXPR_FORMAT_H
+#define EM_EXPR_FORMAT_H
 
 #include "../arrow/arrow.h"
 #include "../base/base.h"
@@ -50,14 +50,6 @@ int em_format_value(const em_vec *v, int64_t i, const em_format_opts *opts, em_s
 
 /* ---- show ---- */
 
-/* Dataset.showString(num_rows, truncate, vertical) over the rows of
- * `batches` (all with `schema`, read in order; at most num_rows are shown).
- * truncate > 0 cuts cells longer than that to truncate-3 chars + "..."
- * and right-aligns; 0 shows full cells left-aligned. total_rows is the
- * number of rows the query has (at least the rows given); when it exceeds
- * num_rows the "only showing top N rows" footer is added. timezone is the
- * session time zone (NULL = UTC). Appends to out; -1 with err on failure. */
-int em_show_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
-                   bool vertical, const char *timezone, int64_t total_rows, em_strbuf *out, em_error *err);
+
 
 #endif

@@ -12,7 +12,7 @@
  * Zones are loaded once and kept in a mutex-protected list until exit:
  * there are few distinct session zones in a process.
  */
-#include "exec_format.h"
+#include "format.h"
 
 #include <pthread.h>
 #include <stdio.h>

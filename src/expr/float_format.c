@@ -9,7 +9,7 @@
  * generator is not always shortest (it prints 1.0E23 as
  * 9.999999999999999E22); those rare values differ.
  */
-#include "exec_format.h"
+#include "format.h"
 
 #include <math.h>
 #include <stdio.h>
