@@ -37,6 +37,8 @@ void em_conf_remove(em_conf *c, const char *key);
 
 /* The registered default of a key, or NULL (kind in *kind when known). */
 const char *em_conf_default(const char *key, em_conf_kind *kind);
+/* Checks a value against the key's type (INVALID_CONF_VALUE.*). */
+int em_conf_check(const char *key, const char *val, em_error *err);
 /* The JVM-like default time zone of this process (TZ or /etc/localtime). */
 const char *em_conf_system_timezone(void);
 
