@@ -73,10 +73,11 @@ static int next_buf(batch_ctx *c, slice *s) {
   return 0;
 }
 
-/* A new buffer of n bytes, charged to the budget; len set to n. */
-static em_buf *new_buf(batch_ctx *c, int64_t n) {
+/* A new buffer of n bytes, charged to the budget; len set to n. Only
+ * zeroed when `zero`: otherwise the caller writes every byte. */
+static em_buf *new_buf_z(batch_ctx *c, int64_t n, bool zero) {
   if (em_ipc_charge(c->r, n + 64, c->err)) return NULL;
-  em_buf *b = em_buf_new((size_t)n);
+  em_buf *b = zero ? em_buf_new((size_t)n) : em_arrow_buf_new_uninit((size_t)n);
   if (!b) {
     em_error_internal(c->err, "out of memory decoding an Arrow record batch");
     return NULL;
@@ -84,6 +85,8 @@ static em_buf *new_buf(batch_ctx *c, int64_t n) {
   b->len = (size_t)n;
   return b;
 }
+
+static em_buf *new_buf(batch_ctx *c, int64_t n) { return new_buf_z(c, n, false); }
 
 static size_t bitbytes(int64_t n) { return (size_t)((n + 7) >> 3); }
 
@@ -140,7 +143,12 @@ static bool rescale(int64_t x, int unit, int target, int64_t *out) {
 static int read_fixed(batch_ctx *c, const em_ipc_field *f, const slice *vals, int64_t start, int64_t count,
                       em_vec *v) {
   int w = em_type_fixed_width(f->type);
-  em_buf *b = new_buf(c, count * w);
+  bool plain = (f->atype == EM_AT_INT && !f->is_unsigned) || f->atype == EM_AT_FLOAT ||
+               (f->atype == EM_AT_DATE && f->unit == 0) ||
+               ((f->atype == EM_AT_TIMESTAMP || f->atype == EM_AT_DURATION) && f->unit == EM_TU_MICRO) ||
+               (f->atype == EM_AT_TIME && f->unit == EM_TU_NANO) || (f->atype == EM_AT_DECIMAL && f->bit_width == 128) ||
+               (f->atype == EM_AT_INTERVAL && f->unit != EM_IU_DAY_TIME);
+  em_buf *b = new_buf_z(c, count * w, !plain);
   if (!b) return -1;
   v->values = b;
   uint8_t *out = b->data;
@@ -242,33 +250,37 @@ static int read_offsets(batch_ctx *c, const slice *ob, int ow, int64_t start, in
   if (!b) return -1;
   v->values = b;
   int32_t *o = (int32_t *)b->data;
+  o[0] = 0;
   *lo = *hi = 0;
   if (count == 0) return 0; /* an empty offsets buffer is allowed then */
   if (ob->len / ow < start + count + 1) return corrupt(c, "offsets buffer too short");
-  int64_t first, prev;
   if (ow == 4) {
-    int32_t x;
-    memcpy(&x, ob->p + start * 4, 4);
-    first = x;
-  } else {
-    memcpy(&first, ob->p + start * 8, 8);
+    /* Copy, then validate and rebase in place: branch-free loops. */
+    memcpy(o, ob->p + start * 4, (size_t)(count + 1) * 4);
+    int32_t first = o[0];
+    if (first < 0) return corrupt(c, "negative offset");
+    int bad = 0;
+    for (int64_t i = 1; i <= count; i++) bad |= o[i] < o[i - 1];
+    if (bad) return corrupt(c, "offsets not monotonic");
+    if (first)
+      for (int64_t i = 0; i <= count; i++) o[i] -= first;
+    *lo = first;
+    *hi = (int64_t)o[count] + first;
+    return 0;
   }
+  int64_t first, prev;
+  memcpy(&first, ob->p + start * 8, 8);
   if (first < 0) return corrupt(c, "negative offset");
   prev = first;
   for (int64_t i = 1; i <= count; i++) {
     int64_t x;
-    if (ow == 4) {
-      int32_t x32;
-      memcpy(&x32, ob->p + (start + i) * 4, 4);
-      x = x32;
-    } else {
-      memcpy(&x, ob->p + (start + i) * 8, 8);
-    }
+    memcpy(&x, ob->p + (start + i) * 8, 8);
     if (x < prev) return corrupt(c, "offsets not monotonic");
     if (x - first > INT32_MAX) return corrupt(c, "list or string too large");
     o[i] = (int32_t)(x - first);
     prev = x;
   }
+  o[0] = 0;
   *lo = first;
   *hi = prev;
   return 0;
@@ -329,14 +341,14 @@ static int gather_flat(batch_ctx *c, const em_vec *dv, const int64_t *k, int64_t
   int64_t nulls = 0;
   for (int64_t i = 0; i < count; i++) nulls += k[i] < 0 || em_vec_is_null(dv, k[i]);
   if (nulls) {
-    if (!(v->validity = new_buf(c, (int64_t)bitbytes(count)))) return -1;
+    if (!(v->validity = new_buf_z(c, (int64_t)bitbytes(count), true))) return -1;
     for (int64_t i = 0; i < count; i++)
       if (k[i] >= 0 && !em_vec_is_null(dv, k[i])) em_bit_set(v->validity->data, i);
   }
   v->null_count = nulls;
   v->len = count;
   if (dv->type->id == EM_T_BOOLEAN) {
-    if (!(v->values = new_buf(c, (int64_t)bitbytes(count)))) return -1;
+    if (!(v->values = new_buf_z(c, (int64_t)bitbytes(count), true))) return -1;
     for (int64_t i = 0; i < count; i++)
       if (k[i] >= 0 && em_bit_get(dv->values->data, k[i])) em_bit_set(v->values->data, i);
     return 0;
@@ -347,7 +359,7 @@ static int gather_flat(batch_ctx *c, const em_vec *dv, const int64_t *k, int64_t
     for (int64_t i = 0; i < count; i++)
       if (k[i] >= 0) total += so[k[i] + 1] - so[k[i]];
     if (total > INT32_MAX) return corrupt(c, "dictionary-decoded strings too large");
-    if (!(v->values = new_buf(c, (count + 1) * 4)) || !(v->data = new_buf(c, total))) return -1;
+    if (!(v->values = new_buf_z(c, (count + 1) * 4, true)) || !(v->data = new_buf_z(c, total, true))) return -1;
     int32_t *o = (int32_t *)v->values->data;
     int32_t at = 0;
     for (int64_t i = 0; i < count; i++) {
@@ -361,7 +373,7 @@ static int gather_flat(batch_ctx *c, const em_vec *dv, const int64_t *k, int64_t
     return 0;
   }
   int w = em_type_fixed_width(dv->type);
-  if (!(v->values = new_buf(c, count * w))) return -1;
+  if (!(v->values = new_buf_z(c, count * w, true))) return -1;
   for (int64_t i = 0; i < count; i++)
     if (k[i] >= 0) memcpy(v->values->data + i * w, dv->values->data + k[i] * w, (size_t)w);
   return 0;
