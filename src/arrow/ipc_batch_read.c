@@ -76,7 +76,10 @@ static int next_buf(batch_ctx *c, slice *s) {
 /* A new buffer of n bytes, charged to the budget; len set to n. Only
  * zeroed when `zero`: otherwise the caller writes every byte. */
 static em_buf *new_buf_z(batch_ctx *c, int64_t n, bool zero) {
-  if (em_ipc_charge(c->r, n + 64, c->err)) return NULL;
+  if (n > c->r->budget || em_ipc_charge(c->r, n + 64, c->err)) {
+    em_ipc_charge(c->r, INT64_MAX, c->err); /* sets the error */
+    return NULL;
+  }
   em_buf *b = zero ? em_buf_new((size_t)n) : em_arrow_buf_new_uninit((size_t)n);
   if (!b) {
     em_error_internal(c->err, "out of memory decoding an Arrow record batch");
@@ -635,7 +638,8 @@ static int load_buffers(batch_ctx *c, em_fb *fb, const em_fbt *rb, const uint8_t
       s.len -= 8;
       if (ulen != -1) {
         if (ulen < 0) return corrupt(c, "negative uncompressed length");
-        if (em_ipc_charge(c->r, ulen + 64, c->err)) return -1;
+        if (ulen > c->r->budget || em_ipc_charge(c->r, ulen + 64, c->err))
+          return em_ipc_charge(c->r, INT64_MAX, c->err);
         em_buf *b = em_buf_new((size_t)ulen);
         if (!b) return em_error_internal(c->err, "out of memory");
         (*scratch)[(*nscratch)++] = b;
