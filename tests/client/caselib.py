@@ -175,10 +175,12 @@ def print_schema(df, *args):
     return lines(capture_stdout(df.printSchema, *args))
 
 
-def error_info(e: BaseException, message: bool = True):
+def error_info(e: BaseException, message: bool = True, full: bool = False):
     """The parts of a PySpark exception a user sees: type, module, error
-    condition, SQLSTATE, message parameters, the first line of the message and
-    the query-context fragments (call sites are left out: they name files/lines)."""
+    condition, SQLSTATE, message parameters, the first non-empty line of the
+    message and the query-context fragments (call sites are left out: they
+    name files/lines). full=True also records the whole message up to the
+    JVM stacktrace, as lines (for deterministic texts such as parse errors)."""
     out = {"type": type(e).__name__, "module": type(e).__module__}
     get = lambda name: getattr(e, name)() if hasattr(e, name) else None  # noqa: E731
     out["condition"] = get("getCondition")
@@ -186,8 +188,10 @@ def error_info(e: BaseException, message: bool = True):
     params = get("getMessageParameters")
     out["params"] = dict(sorted(params.items())) if params is not None else None
     if message:
-        msg = e.getMessage() if hasattr(e, "getMessage") else str(e)
-        out["message_head"] = (msg or "").split("\n", 1)[0]
+        msg = (e.getMessage() if hasattr(e, "getMessage") else str(e)) or ""
+        out["message_head"] = next((ln for ln in msg.split("\n") if ln.strip()), "")
+        if full:
+            out["message"] = lines(msg.split("\n\nJVM stacktrace:", 1)[0])
     ctx = get("getQueryContext")
     if ctx:
         out["contexts"] = [{"type": str(c.contextType()), "fragment": c.fragment()} for c in ctx]
@@ -198,12 +202,12 @@ class NoErrorRaised(AssertionError):
     pass
 
 
-def error(fn, *args, message: bool = True, **kwargs):
+def error(fn, *args, message: bool = True, full: bool = False, **kwargs):
     """Run fn(*args, **kwargs); it must raise. Returns error_info() of the exception."""
     try:
         fn(*args, **kwargs)
     except Exception as e:  # noqa: BLE001
-        return error_info(e, message=message)
+        return error_info(e, message=message, full=full)
     raise NoErrorRaised(f"{getattr(fn, '__name__', fn)} did not raise")
 
 
