@@ -213,8 +213,9 @@ def main() -> int:
                              driver_memory=args.driver_memory)
 
     def on_signal(signum, _frame):
+        # A requested stop is a clean exit (status 0), like a server's graceful shutdown.
         srv.stop()
-        sys.exit(128 + signum)
+        sys.exit(0)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
