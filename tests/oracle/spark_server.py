@@ -193,6 +193,10 @@ class SparkConnectOracle:
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self._workdir is not None:
+            import shutil
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
 
     def __enter__(self) -> "SparkConnectOracle":
         return self.start()
