@@ -162,6 +162,13 @@ void em_handle_get_status(em_rpc *call, void *user) {
     sts = em_calloc((size_t)(cap + 1), sizeof *sts);
     sptrs = em_calloc((size_t)(cap + 1), sizeof *sptrs);
     ids = em_calloc((size_t)(cap + 1), sizeof *ids);
+    int cap2 = cap + (int)os->n_operation_ids;
+    em_free(sts);
+    em_free(sptrs);
+    em_free(ids);
+    sts = em_calloc((size_t)(cap2 + 1), sizeof *sts);
+    sptrs = em_calloc((size_t)(cap2 + 1), sizeof *sptrs);
+    ids = em_calloc((size_t)(cap2 + 1), sizeof *ids);
     for (int i = 0; sts && sptrs && ids && i < sess->nops; i++) {
       em_operation *op = sess->ops[i];
       bool want = os->n_operation_ids == 0;
@@ -171,8 +178,23 @@ void em_handle_get_status(em_rpc *call, void *user) {
       memcpy(ids[n], op->op_id, 37);
       sts[n].operation_id = ids[n];
       pthread_mutex_lock(&op->mu);
-      sts[n].state = (Spark__Connect__GetStatusResponse__OperationStatus__OperationState)op->state;
+      /* Spark: a finished execution not yet released is TERMINATING. */
+      em_op_state stt = op->state;
+      if (op->done && !op->released) stt = (em_op_state)3;
+      sts[n].state = (Spark__Connect__GetStatusResponse__OperationStatus__OperationState)stt;
       pthread_mutex_unlock(&op->mu);
+      sptrs[n] = &sts[n];
+      n++;
+    }
+    /* Asked-for ids that are not here: UNKNOWN. */
+    for (size_t j = 0; sts && sptrs && ids && j < os->n_operation_ids; j++) {
+      bool known = false;
+      for (int i = 0; i < n && !known; i++) known = strcmp(ids[i], os->operation_ids[j]) == 0;
+      if (known) continue;
+      spark__connect__get_status_response__operation_status__init(&sts[n]);
+      snprintf(ids[n], 37, "%s", os->operation_ids[j]);
+      sts[n].operation_id = ids[n];
+      sts[n].state = SPARK__CONNECT__GET_STATUS_RESPONSE__OPERATION_STATUS__OPERATION_STATE__OPERATION_STATE_UNKNOWN;
       sptrs[n] = &sts[n];
       n++;
     }
