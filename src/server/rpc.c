@@ -86,7 +86,7 @@ void em_server_rpc_unref(em_rpc *c) {
 /* Starts a batch. gRPC reports a refused batch (a misuse such as a second
  * status) by return code and then never completes the tag. */
 static bool start(em_rpc *c, const grpc_op *ops, size_t n, em_tag *tag) {
-  grpc_call_error e = grpc_call_start_batch(c->call, ops, n, tag, NULL);
+  grpc_call_error e = grpc_call_start_batch(c->call, ops, n, em_tag_arm(tag), NULL);
   if (e == GRPC_CALL_OK) return true;
   fprintf(stderr, "ember: server: %s: batch refused: %s\n", c->method ? c->method->path : "?",
           grpc_call_error_to_string(e));

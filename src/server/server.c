@@ -59,7 +59,7 @@ static void request_slot(em_server *s) {
     return;
   }
   grpc_call_error e =
-      grpc_server_request_call(s->server, &c->call, &c->details, &c->req_md, s->cq, s->cq, &c->accept_tag);
+      grpc_server_request_call(s->server, &c->call, &c->details, &c->req_md, s->cq, s->cq, em_tag_arm(&c->accept_tag));
   if (e != GRPC_CALL_OK) em_server_rpc_free_slot(c);
 }
 
@@ -99,12 +99,12 @@ static void on_accept(em_server *s, em_rpc *c, bool ok) {
   memset(&op, 0, sizeof op);
   op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
   op.data.recv_close_on_server.cancelled = &c->close_cancelled;
-  if (grpc_call_start_batch(c->call, &op, 1, &c->close_tag, NULL) != GRPC_CALL_OK) em_server_rpc_unref(c);
+  if (grpc_call_start_batch(c->call, &op, 1, em_tag_arm(&c->close_tag), NULL) != GRPC_CALL_OK) em_server_rpc_unref(c);
 
   memset(&op, 0, sizeof op);
   op.op = GRPC_OP_RECV_MESSAGE;
   op.data.recv_message.recv_message = &c->recv_bb;
-  if (grpc_call_start_batch(c->call, &op, 1, &c->first_tag, NULL) != GRPC_CALL_OK) {
+  if (grpc_call_start_batch(c->call, &op, 1, em_tag_arm(&c->first_tag), NULL) != GRPC_CALL_OK) {
     atomic_store(&c->cancelled, true);
     em_server_rpc_unref(c);
   }
@@ -129,6 +129,7 @@ static void *poller_main(void *arg) {
     if (ev.type == GRPC_QUEUE_SHUTDOWN) break;
     if (ev.type != GRPC_OP_COMPLETE) continue;
     em_tag *t = ev.tag;
+    (void)atomic_load_explicit(&t->armed, memory_order_acquire);
     em_rpc *c = t->rpc;
     switch (t->kind) {
     case EM_TAG_ACCEPT:
@@ -291,7 +292,7 @@ void em_server_shutdown(em_server *s) {
   s->stopping = true;
   pthread_mutex_unlock(&s->mu);
 
-  grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
+  grpc_server_shutdown_and_notify(s->server, s->cq, em_tag_arm(&s->shutdown_tag));
   grpc_server_cancel_all_calls(s->server);
 
   /* gRPC fails the blocked batches; the flag reaches handlers that are
