@@ -149,6 +149,12 @@ int em_ipc_write_stream(const em_type *schema, em_batch *const *batches, int nba
 int em_ipc_read_stream(const uint8_t *data, size_t len, em_type **schema_out, em_batch ***batches_out,
                        int *nbatches_out, em_error *err);
 
+/* The same, but unsigned integers are widened (uint8 -> short ... uint64 ->
+ * decimal(20,0)) instead of refused: for reading foreign files, where
+ * em_ipc_read_stream follows Spark's refusal of unsigned client data. */
+int em_ipc_read_stream_any(const uint8_t *data, size_t len, em_type **schema_out, em_batch ***batches_out,
+                           int *nbatches_out, em_error *err);
+
 /* Frees an array returned by em_ipc_read_stream. */
 void em_batches_free(em_batch **batches, int n);
 

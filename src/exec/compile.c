@@ -133,7 +133,7 @@ static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_
     if (p) {
       c->show_truncate = n->u.show.truncate;
       c->show_vertical = n->u.show.vertical;
-      c->final_n = n->u.show.num_rows;
+      c->final_n = n->u.show.num_rows > 0 ? n->u.show.num_rows : 0;
     }
     break;
   }

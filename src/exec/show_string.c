@@ -113,15 +113,18 @@ static void pad(em_strbuf *out, int64_t n, char ch) {
 static void render_table(em_strbuf *out, cell *cells, int ncols, int64_t nrows, int64_t *widths, bool right) {
   em_strbuf sep;
   em_strbuf_init(&sep);
+  /* Scala's addString(start "+", sep "+", end "+"): "++" with no columns. */
   em_strbuf_putc(&sep, '+');
   for (int c = 0; c < ncols; c++) {
     pad(&sep, widths[c], '-');
     em_strbuf_putc(&sep, '+');
   }
+  if (ncols == 0) em_strbuf_putc(&sep, '+');
   em_strbuf_putc(&sep, '\n');
   em_strbuf_append(out, sep.data, sep.len);
   for (int64_t r = 0; r <= nrows; r++) { /* row 0 is the header */
     em_strbuf_putc(out, '|');
+    if (ncols == 0) em_strbuf_putc(out, '|');
     for (int c = 0; c < ncols; c++) {
       const cell *x = &cells[r * ncols + c];
       if (right) pad(out, widths[c] - x->width, ' ');

@@ -146,7 +146,7 @@ static void round_trip(em_type *schema, em_batch **batches, int n, bool large) {
   em_type *rs = NULL;
   em_batch **rb = NULL;
   int rn = -1;
-  int rc = em_ipc_read_stream((const uint8_t *)sb.data, sb.len, &rs, &rb, &rn, &err);
+  int rc = em_ipc_read_stream_any((const uint8_t *)sb.data, sb.len, &rs, &rb, &rn, &err);
   if (rc) fprintf(stderr, "read failed: %s\n", err.msg);
   CHECK_EQ_INT(rc, 0);
   CHECK(em_type_equal(rs, schema, false));
@@ -208,7 +208,7 @@ TEST(round_trip_sliced_and_char_varchar) {
   em_type *rs;
   em_batch **rb;
   int rn;
-  CHECK_EQ_INT(em_ipc_read_stream((const uint8_t *)sb.data, sb.len, &rs, &rb, &rn, &err), 0);
+  CHECK_EQ_INT(em_ipc_read_stream_any((const uint8_t *)sb.data, sb.len, &rs, &rb, &rn, &err), 0);
   CHECK_EQ_INT(rs->u.st.fields[0].type->id, EM_T_STRING);
   CHECK(em_test_vec_equal(rb[0]->cols[0], v));
   em_batches_free(rb, rn);
@@ -237,7 +237,7 @@ static int read_quiet(const uint8_t *p, size_t n) {
   em_batch **b = NULL;
   int nb = 0;
   em_error err;
-  int rc = em_ipc_read_stream(p, n, &s, &b, &nb, &err);
+  int rc = em_ipc_read_stream_any(p, n, &s, &b, &nb, &err);
   if (rc == 0) {
     CHECK(s);
     em_batches_free(b, nb);
@@ -363,7 +363,7 @@ static void check_integration_file(const char *stream_path, integ_stats *st, boo
   em_batch **b = NULL;
   int nb = 0;
   em_error err;
-  if (em_ipc_read_stream(data, n, &s, &b, &nb, &err)) {
+  if (em_ipc_read_stream_any(data, n, &s, &b, &nb, &err)) {
     st->rejected++;
     if (print && !strstr(stream_path, "bigendian")) printf("  rejected %s: %s\n", stream_path, err.msg);
   } else {
@@ -563,7 +563,7 @@ TEST(pyarrow_round_trip_of_our_streams) {
       em_type *rs;
       em_batch **rb;
       int rn;
-      int rc = em_ipc_read_stream(data, n, &rs, &rb, &rn, &err);
+      int rc = em_ipc_read_stream_any(data, n, &rs, &rb, &rn, &err);
       if (rc) fprintf(stderr, "%s\n", err.msg);
       CHECK_EQ_INT(rc, 0);
       CHECK(em_type_equal(rs, s, false));
@@ -622,7 +622,7 @@ TEST(pyarrow_streams_from_pandas) {
     em_batch **b;
     int nb;
     em_error err;
-    int rc = em_ipc_read_stream(data, n, &s, &b, &nb, &err);
+    int rc = em_ipc_read_stream_any(data, n, &s, &b, &nb, &err);
     if (rc) fprintf(stderr, "%s\n", err.msg);
     CHECK_EQ_INT(rc, 0);
     CHECK_EQ_INT(nb, 2);
