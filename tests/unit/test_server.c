@@ -6,6 +6,7 @@
  */
 #include "runner.h"
 #include "server/server.h"
+#include "server/server_int.h" /* allocation_failures looks at the accept slots */
 
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -791,6 +792,39 @@ TEST(several_servers) {
   em_server_shutdown(c);
 }
 
+/* Allocation failures inside the transport: a lost accept slot is
+ * re-armed, a request that cannot be buffered fails only its own call. */
+TEST(allocation_failures) {
+  em_server *s = start_server(0, 0);
+  grpc_channel *ch = open_channel(em_server_port(s));
+  uint8_t *resp;
+  size_t len;
+  CHECK_EQ_INT(unary(ch, SVC "Echo", NULL, 0, "a", 1, &resp, &len), GRPC_STATUS_OK);
+  free(resp);
+  CHECK_EQ_INT(atomic_load(&s->armed), EM_SERVER_ACCEPT_SLOTS);
+
+  /* Allocation 1 of the next call re-arms its accept slot. */
+  em_mem_fail_after(1);
+  CHECK_EQ_INT(unary(ch, SVC "Echo", NULL, 0, "b", 1, &resp, &len), GRPC_STATUS_OK);
+  CHECK_EQ_INT(len, 1);
+  free(resp);
+  int64_t end = em_now_ns() + 2000000000LL;
+  while (atomic_load(&s->armed) < EM_SERVER_ACCEPT_SLOTS) {
+    CHECK(em_now_ns() < end);
+    sleep_ms(10);
+  }
+
+  /* Allocation 2 is the flat copy of the request. */
+  em_mem_fail_after(2);
+  CHECK_EQ_INT(unary(ch, SVC "Echo", NULL, 0, "c", 1, &resp, &len), GRPC_STATUS_RESOURCE_EXHAUSTED);
+  free(resp);
+  em_mem_fail_after(0);
+  CHECK_EQ_INT(unary(ch, SVC "Echo", NULL, 0, "d", 1, &resp, &len), GRPC_STATUS_OK);
+  free(resp);
+  close_channel(ch);
+  em_server_shutdown(s);
+}
+
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return (x > y) - (x < y);
@@ -1012,6 +1046,7 @@ TEST_LIST{
     TEST_ENTRY(shutdown_with_busy_handlers),
     TEST_ENTRY(many_streams_and_a_unary),
     TEST_ENTRY(several_servers),
+    TEST_ENTRY(allocation_failures),
     TEST_ENTRY(unary_latency),
     TEST_ENTRY(unary_latency_two_processes),
     TEST_ENTRY(python_grpcio_client),
