@@ -14,9 +14,9 @@
  * once, whatever the handler is doing, and shutdown has one place to drain.
  *
  * Life of a call.
- *   1. The poller keeps EM_SERVER_ACCEPT_SLOTS grpc_server_request_call requests
- *      outstanding (generic calls: no methods are registered with gRPC, we
- *      match the path ourselves). When one completes it re-arms a slot.
+ *   1. The poller keeps EM_SERVER_ACCEPT_SLOTS grpc_server_request_call
+ *      requests outstanding (generic calls: no methods are registered with
+ *      gRPC, we match the path ourselves) and re-arms as calls arrive.
  *   2. Unknown path: the poller answers UNIMPLEMENTED itself, never waking a
  *      worker. Known path: it starts RECV_CLOSE_ON_SERVER (cancellation
  *      watch, for the whole call) and RECV_MESSAGE for the first request.
@@ -68,8 +68,8 @@ static bool request_slot(em_server *s) {
   return true;
 }
 
-/* Re-arms accept slots up to EM_SERVER_ACCEPT_SLOTS. Only between grpc_server_start
- * (requests before it are not allowed) and shutdown. */
+/* Re-arms accept slots up to EM_SERVER_ACCEPT_SLOTS. Only between
+ * grpc_server_start (no requests are allowed before it) and shutdown. */
 static void top_up(em_server *s) {
   pthread_mutex_lock(&s->mu);
   bool accepting = s->started && !s->stopping;
@@ -88,23 +88,9 @@ static const em_rpc_method *find_method(const em_server *s, grpc_slice path) {
   return NULL;
 }
 
-static void on_accept(em_server *s, em_rpc *c, bool ok) {
-  atomic_fetch_sub(&s->armed, 1);
-  if (!ok) {
-    /* Requests fail only when the server shuts down: no call came. */
-    em_server_rpc_free_slot(c);
-    return;
-  }
-  pthread_mutex_lock(&s->mu);
-  bool stopping = s->stopping;
-  c->next = s->live;
-  if (s->live) s->live->prev = c;
-  s->live = c;
-  s->ncalls++;
-  pthread_mutex_unlock(&s->mu);
-  if (stopping) atomic_store(&c->cancelled, true);
-  else top_up(s);
-
+/* Starts the poller's part of a new call: answer an unknown path, or arm
+ * the cancellation watch and the first receive. */
+static void begin_call(em_server *s, em_rpc *c) {
   c->method = find_method(s, c->details.method);
   if (!c->method) {
     em_server_rpc_reject(c);
@@ -124,6 +110,26 @@ static void on_accept(em_server *s, em_rpc *c, bool ok) {
     atomic_store(&c->cancelled, true);
     em_server_rpc_unref(c);
   }
+}
+
+static void on_accept(em_server *s, em_rpc *c, bool ok) {
+  atomic_fetch_sub(&s->armed, 1);
+  if (!ok) {
+    /* Requests fail only when the server shuts down: no call came. */
+    em_server_rpc_free_slot(c);
+    return;
+  }
+  pthread_mutex_lock(&s->mu);
+  bool stopping = s->stopping;
+  c->next = s->live;
+  if (s->live) s->live->prev = c;
+  s->live = c;
+  s->ncalls++;
+  pthread_mutex_unlock(&s->mu);
+  if (stopping) atomic_store(&c->cancelled, true);
+  begin_call(s, c);
+  /* Re-arm after this call's batches are started, off its critical path. */
+  top_up(s);
 }
 
 static void on_first_recv(em_server *s, em_rpc *c, bool ok) {
