@@ -264,30 +264,74 @@ static bool w_to_signed(const wide *w, bool neg, __int128 *out) {
   return true;
 }
 
-bool em_dec_mul(__int128 a, __int128 b, int from_scale, int to_scale, __int128 *out) {
-  __int128 p;
-  if (!__builtin_mul_overflow(a, b, &p)) return em_dec_rescale(p, from_scale, to_scale, out);
+static int w_digits(const wide *w) {
+  wide t = *w;
+  int d = 0;
+  while (!w_is_zero(&t)) {
+    w_div_small(&t, 10);
+    d++;
+  }
+  return d;
+}
+
+/* Plain text of a wide unsigned value with `scale` fractional digits
+ * (negative: trailing zeros), as BigDecimal.toPlainString. */
+static void w_plain(const wide *w, bool neg, int scale, em_strbuf *sb) {
+  char digits[200];
+  int nd = 0;
+  wide t = *w;
+  do {
+    digits[nd++] = (char)('0' + (int)w_div_small(&t, 10));
+  } while (!w_is_zero(&t) && nd < (int)sizeof digits);
+  if (neg) em_strbuf_putc(sb, '-');
+  if (scale <= 0) {
+    for (int i = nd - 1; i >= 0; i--) em_strbuf_putc(sb, digits[i]);
+    for (int i = 0; i < -scale; i++) em_strbuf_putc(sb, '0');
+    return;
+  }
+  while (nd <= scale) digits[nd++] = '0';
+  for (int i = nd - 1; i >= 0; i--) {
+    em_strbuf_putc(sb, digits[i]);
+    if (i == scale) em_strbuf_putc(sb, '.');
+  }
+}
+
+bool em_dec_mul(__int128 a, __int128 b, int from_scale, int to_scale, __int128 *out, em_strbuf *overflow_text) {
+  /* Spark multiplies with MathContext(38, HALF_UP): the exact product is
+   * first rounded to 38 significant digits, then to the result scale. */
   bool neg = (a < 0) != (b < 0);
   unsigned __int128 ua = uabs128(a), ub = uabs128(b);
   /* 128 x 128 -> 256 via four 64 x 64 partial products. */
   wide w;
   memset(&w, 0, sizeof w);
-  uint64_t a0 = (uint64_t)ua, a1 = (uint64_t)(ua >> 64), b0 = (uint64_t)ub, b1 = (uint64_t)(ub >> 64);
-  uint64_t parts[2][2] = {{a0, a1}, {b0, b1}};
+  uint64_t pa[2] = {(uint64_t)ua, (uint64_t)(ua >> 64)}, pb[2] = {(uint64_t)ub, (uint64_t)(ub >> 64)};
   for (int i = 0; i < 2; i++) {
     unsigned __int128 carry = 0;
     for (int j = 0; j < 2; j++) {
-      unsigned __int128 t = (unsigned __int128)parts[0][i] * parts[1][j] + w.l[i + j] + carry;
+      unsigned __int128 t = (unsigned __int128)pa[i] * pb[j] + w.l[i + j] + carry;
       w.l[i + j] = (uint64_t)t;
       carry = t >> 64;
     }
     w.l[i + 2] += (uint64_t)carry;
   }
-  if (to_scale >= from_scale)
-    w_mul_pow10(&w, to_scale - from_scale);
+  int scale = from_scale;
+  int d = w_digits(&w);
+  if (d > 38) {
+    w_div_pow10_round(&w, d - 38);
+    scale -= d - 38;
+    if (w_digits(&w) > 38) { /* 99..9 rounded up to 10^38 */
+      w_div_small(&w, 10);
+      scale--;
+    }
+  }
+  wide r = w;
+  if (to_scale >= scale)
+    w_mul_pow10(&r, to_scale - scale);
   else
-    w_div_pow10_round(&w, from_scale - to_scale);
-  return w_to_signed(&w, neg, out);
+    w_div_pow10_round(&r, scale - to_scale);
+  if (w_to_signed(&r, neg, out)) return true;
+  if (overflow_text) w_plain(&w, neg, scale, overflow_text);
+  return false;
 }
 
 bool em_dec_div(__int128 a, int sa, __int128 b, int sb, int scale, __int128 *out) {

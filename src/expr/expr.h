@@ -58,6 +58,10 @@ struct em_expr {
 struct em_eval_ctx {
   const char *timezone; /* session time zone */
   bool ansi;
+  /* The batch being evaluated, set by em_expr_eval around calls of kernels
+   * that evaluate their own arguments (CASE WHEN, IF, coalesce: Spark
+   * computes a branch only for the rows that reach it). */
+  const em_batch *batch;
 };
 
 /* Evaluates e over batch `in`; *out is a new reference with in->nrows rows. */

@@ -29,9 +29,11 @@ bool em_dec_rescale(__int128 v, int from, int to, __int128 *out);
 /* The decimal closest to d at `scale` (HALF_UP); false when out of range. */
 bool em_dec_from_double(double d, int scale, int precision, __int128 *out);
 double em_dec_to_double(__int128 v, int scale);
-/* a * b rescaled from scale sa+sb to `scale` (HALF_UP), exact through a
- * 256-bit intermediate. False when the result does not fit 128 bits. */
-bool em_dec_mul(__int128 a, __int128 b, int from_scale, int to_scale, __int128 *out);
+/* a * b (unscaled, product scale from_scale) at to_scale, rounded as
+ * Spark does: to 38 significant digits (MathContext(38, HALF_UP)), then
+ * HALF_UP to the scale. False when it does not fit 128 bits; then
+ * overflow_text (if not NULL) gets the rounded product as plain text. */
+bool em_dec_mul(__int128 a, __int128 b, int from_scale, int to_scale, __int128 *out, em_strbuf *overflow_text);
 /* (a / b) at `scale` where a has scale sa and b scale sb, rounded HALF_UP.
  * b must not be 0. False when the result does not fit 128 bits. */
 bool em_dec_div(__int128 a, int sa, __int128 b, int sb, int scale, __int128 *out);
@@ -60,6 +62,20 @@ em_vec *em_fn_result(em_type *type, int64_t n, em_vec *const *srcs, int nsrcs);
 void em_fn_finish(em_vec *v, int64_t n);
 /* Marks row i null (creating the bitmap). -1 on OOM. */
 int em_fn_set_null(em_vec *v, int64_t i);
+
+/* Builds a vector of n rows where row i is row i of srcs[pick[i]] (NULL
+ * when pick[i] < 0 or that value is NULL). All sources have `type`. */
+int em_fn_select(em_type *type, int64_t n, em_vec *const *srcs, const int16_t *pick, em_vec **out, em_error *err);
+
+/* Evaluates x over ctx->batch for the rows whose bit is set in sel (all
+ * rows when sel is NULL), as Spark's conditional expressions do: rows not
+ * selected are never computed, so their errors (a division by zero in an
+ * ELSE branch never taken) do not surface. Unselected rows are NULL in
+ * the result (fn_conditional.c). */
+int em_fn_eval_rows(const em_expr *x, em_eval_ctx *ctx, const uint8_t *sel, em_vec **out, em_error *err);
+/* True for kernels that evaluate their own arguments (eval.c passes no
+ * argument vectors to them and sets ctx->batch). */
+bool em_fn_kernel_is_lazy(em_kernel_fn k);
 
 /* Joins argument SQL texts: "f(a, b)" when sep is ", " etc. Arena string. */
 char *em_fn_sql_call(em_func_call *call, const char *fname);

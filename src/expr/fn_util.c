@@ -181,3 +181,48 @@ int em_fn_overflow(em_error *err, const char *what, const char *hint) {
 int em_fn_div_by_zero(em_error *err) {
   return em_error_set(err, EM_ERR_DIVIDE_BY_ZERO, "config", "\"spark.sql.ansi.enabled\"", NULL);
 }
+
+int em_fn_select(em_type *type, int64_t n, em_vec *const *srcs, const int16_t *pick, em_vec **out, em_error *err) {
+  int w = em_type_fixed_width(type);
+  bool fixed = w > 0 || type->id == EM_T_BOOLEAN || type->id == EM_T_NULL;
+  em_vec *r;
+  if (fixed) {
+    r = em_fn_result(type, n, NULL, 0);
+    if (!r) return em_error_internal(err, "out of memory");
+    if (type->id == EM_T_NULL) {
+      em_vec_unref(r);
+      r = em_vec_new_nulls(type, n);
+      if (!r) return em_error_internal(err, "out of memory");
+      *out = r;
+      return 0;
+    }
+    uint8_t *dst = em_vec_values(r);
+    for (int64_t i = 0; i < n; i++) {
+      const em_vec *s = pick[i] >= 0 ? srcs[pick[i]] : NULL;
+      if (!s || em_vec_is_null(s, i)) {
+        if (em_fn_set_null(r, i)) goto oom;
+        continue;
+      }
+      const uint8_t *src = em_vec_values(s);
+      if (w > 0)
+        memcpy(dst + i * w, src + i * w, (size_t)w);
+      else if (em_bit_get(src, i))
+        em_bit_set(dst, i);
+    }
+    em_fn_finish(r, n);
+    *out = r;
+    return 0;
+  }
+  r = em_vec_new(type, n);
+  if (!r) return em_error_internal(err, "out of memory");
+  for (int64_t i = 0; i < n; i++) {
+    const em_vec *s = pick[i] >= 0 ? srcs[pick[i]] : NULL;
+    int rc = (!s || em_vec_is_null(s, i)) ? em_vec_append_null(r) : em_vec_append_range(r, s, i, 1);
+    if (rc) goto oom;
+  }
+  *out = r;
+  return 0;
+oom:
+  em_vec_unref(r);
+  return em_error_internal(err, "out of memory");
+}
