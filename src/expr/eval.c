@@ -67,6 +67,7 @@ int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec 
         rc = em_cast_vec(args[0], e->type, e->u.cast.ansi, ctx, out, err);
       else
         rc = e->u.fn.kernel(e, args, in->nrows, ctx, out, err);
+      if (rc && e->origin_fragment) em_error_set_context(err, e->origin_fragment, e->origin_call_site);
     }
     for (int i = 0; i < done; i++) em_vec_unref(args[i]);
     if (args != argv) em_free(args);

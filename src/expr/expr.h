@@ -34,6 +34,9 @@ typedef int (*em_kernel_fn)(const em_expr *e, em_vec *const *args, int64_t n, em
 
 struct em_expr {
   em_expr_kind kind;
+  /* The client's call site (DataFrame query context) for runtime errors. */
+  const char *origin_fragment;
+  const char *origin_call_site;
   em_type *type; /* result type (reference held by the plan) */
   bool nullable;
   int nargs;
