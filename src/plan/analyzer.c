@@ -63,6 +63,24 @@ static em_lplan *pass_through(em_az *az, em_lplan_kind kind, const em_spec_rel *
 
 static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth);
 
+/* Spark's OneRowRelation: what a projection without input reads (one row,
+ * no columns). */
+static em_lplan *one_row(em_az *az) {
+  em_lplan *n = new_node(az, EM_LP_LOCAL, NULL, 0);
+  if (!n) return oom(az), NULL;
+  em_type *st = em_type_struct_new(0);
+  em_batch *b = st ? em_batch_new(em_type_ref(st), 0, NULL, 1) : NULL;
+  if (st) em_type_unref(st);
+  n->u.local.batches = em_arena_calloc(&az->plan->arena, sizeof(em_batch *));
+  if (!b || !n->u.local.batches || em_az_own_batch(az, b)) {
+    if (b) em_batch_unref(b);
+    return oom(az), NULL;
+  }
+  n->u.local.batches[0] = b;
+  n->u.local.nbatches = 1;
+  return n;
+}
+
 static em_lplan *resolve_project(em_az *az, const em_spec_rel *r, em_lplan *child) {
   /* A star expands to several outputs: count them first. */
   int cap = 0;
@@ -285,6 +303,7 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     return n;
   }
   case EM_SR_PROJECT:
+    if (!child && !(child = one_row(az))) return NULL;
     return resolve_project(az, r, child);
   case EM_SR_WITH_COLUMNS:
     return resolve_with_columns(az, r, child);
