@@ -142,7 +142,7 @@ int em_error_setv(em_error *err, em_errclass cls, va_list ap) {
   return -1;
 }
 
-int em_error_set(em_error *err, em_errclass cls, ...) {
+int em_error_set_(em_error *err, em_errclass cls, ...) {
   va_list ap;
   va_start(ap, cls);
   em_error_setv(err, cls, ap);

@@ -101,7 +101,7 @@ static em_lplan *resolve_project(em_az *az, const em_spec_rel *r, em_lplan *chil
       }
       if (se->u.star.ntarget > 0) {
         em_error_set(az->err, EM_ERR_UNSUPPORTED_RELATION, "fullName", "spark.connect.Expression.UnresolvedStar",
-                     "name", "unparsed_target", "1", NULL);
+                     "name", "unparsed_target", "number", "1", NULL);
         return NULL;
       }
       for (int c = 0; c < child->nout; c++) {
