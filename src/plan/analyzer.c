@@ -368,6 +368,10 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     n->u.limit.n = r->u.limit.n;
     return n;
   }
+  case EM_SR_AGGREGATE:
+    return em_az_resolve_aggregate(az, r, child);
+  case EM_SR_DEDUPLICATE:
+    return em_az_resolve_deduplicate(az, r, child);
   case EM_SR_SHOW_STRING: {
     n = new_node(az, EM_LP_SHOW_STRING, r, 1);
     if (!n) return oom(az), NULL;
