@@ -80,9 +80,15 @@ typedef struct agg_src_local {
 
 static int oom(em_error *err) { return em_error_internal(err, "out of memory in hash aggregate"); }
 
+/* The shared state, created on first use (so a plan compiled but never run
+ * owns nothing). */
 static agg_shared *shared_of(em_sink *s, em_error *err) {
-  if (s->state) return s->state;
-  return oom(err), NULL;
+  pthread_mutex_lock(&s->mu);
+  if (!s->state) s->state = em_calloc(1, sizeof(agg_shared));
+  agg_shared *sh = s->state;
+  pthread_mutex_unlock(&s->mu);
+  if (!sh) oom(err);
+  return sh;
 }
 
 /* Takes a table from the free list or makes one. */
@@ -190,7 +196,8 @@ static void agg_close_local(em_sink *s, void *local) {
 
 static int agg_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   const em_hash_agg_cfg *cfg = s->cfg;
-  agg_shared *sh = s->state;
+  agg_shared *sh = shared_of(s, err);
+  if (!sh) return -1;
   int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
   if (width < 1) width = 1;
   if (sh->ntables == 0 && cfg->mode == EM_AT_NONE) {
@@ -359,11 +366,7 @@ int em_hash_agg_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em_
                         em_pipeline **out, em_error *err) {
   int nk = n->u.agg.nkeys, na = n->u.agg.naggs;
   em_hash_agg_cfg *cfg = em_arena_calloc(a, sizeof *cfg);
-  agg_shared *sh = em_calloc(1, sizeof *sh);
-  if (!cfg || !sh) {
-    em_free(sh);
-    return oom(err);
-  }
+  if (!cfg) return oom(err);
   cfg->keys = n->u.agg.keys;
   cfg->nkeys = nk;
   cfg->aggs = n->u.agg.aggs;
@@ -373,7 +376,6 @@ int em_hash_agg_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em_
   em_type *inner = em_type_struct_new(nk + na);
   if (!cfg->key_types || !inner || keep_type(plan, inner)) {
     em_type_unref(inner);
-    em_free(sh);
     return oom(err);
   }
   for (int i = 0; i < nk + na; i++) {
@@ -381,17 +383,10 @@ int em_hash_agg_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em_
     if (i < nk) cfg->key_types[i] = e->type;
     char name[24];
     snprintf(name, sizeof name, i < nk ? "_k%d" : "_a%d", i < nk ? i : i - nk);
-    if (em_type_struct_set(inner, i, name, em_type_ref(e->type), true, NULL)) {
-      em_free(sh);
-      return oom(err);
-    }
+    if (em_type_struct_set(inner, i, name, em_type_ref(e->type), true, NULL)) return oom(err);
   }
   em_sink *s = em_sink_new(a, &em_sink_hash_agg_vt, cfg, child->out_schema, inner);
-  if (!s) {
-    em_free(sh);
-    return oom(err);
-  }
-  s->state = sh;
+  if (!s) return oom(err);
   child->sink = s;
   em_pipeline *p = em_arena_calloc(a, sizeof *p);
   if (!p) return oom(err);
