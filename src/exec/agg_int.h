@@ -65,6 +65,8 @@ void em_aggtable_free(em_aggtable *t);
 /* Maps rows [0, n) of the key columns to groups (creating new groups with
  * initialised states). groups must hold n entries. */
 int em_aggtable_lookup(em_aggtable *t, em_vec *const *keys, int64_t n, uint32_t *groups, em_error *err);
+/* Makes room for ngroups groups without growing again. */
+int em_aggtable_reserve(em_aggtable *t, uint64_t ngroups, em_error *err);
 /* Folds groups src_gids[0..n) of src into t (same layout): find or insert
  * each key, then each aggregate's merge. */
 int em_aggtable_merge(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, uint32_t *scratch,

@@ -77,6 +77,8 @@ static int grow_groups(em_aggtable *t, uint32_t need, em_error *err) {
     size_t ss = t->aggs[a]->u.fn.agg->state_size;
     uint8_t *s = em_realloc(t->states[a], ss * nc + 1);
     if (!s) return oom(err);
+    /* Zero-initialised states (init == NULL) start zeroed in bulk. */
+    memset(s + ss * t->capgroups, 0, ss * (nc - t->capgroups));
     t->states[a] = s;
   }
   t->capgroups = nc;
@@ -114,10 +116,10 @@ static int resize_slots(em_aggtable *t, uint64_t nslots, em_error *err) {
 }
 
 /* Creates group ngroups (arrays already grown): states initialised. */
-static void init_group(em_aggtable *t, uint32_t g) {
+static inline void init_group(em_aggtable *t, uint32_t g) {
   for (int a = 0; a < t->naggs; a++) {
     const em_agg_def *d = t->aggs[a]->u.fn.agg;
-    d->init(t->aggs[a], t->states[a] + (size_t)g * d->state_size);
+    if (d->init) d->init(t->aggs[a], t->states[a] + (size_t)g * d->state_size);
   }
 }
 
@@ -309,6 +311,15 @@ static inline int64_t bytes_find(em_aggtable *t, const uint8_t *key, uint32_t le
   t->hashes[g] = h;
   init_group(t, g);
   return g;
+}
+
+int em_aggtable_reserve(em_aggtable *t, uint64_t ngroups, em_error *err) {
+  if (t->mode == EM_AT_NONE) return 0;
+  uint64_t slots = t->mask + 1;
+  while (slots < ngroups * 2) slots *= 2;
+  if (slots > t->mask + 1 && resize_slots(t, slots, err)) return -1;
+  if (ngroups + 2 > t->capgroups && ngroups < UINT32_MAX - 2 && grow_groups(t, (uint32_t)ngroups + 2, err)) return -1;
+  return 0;
 }
 
 #define PREFETCH_AHEAD 16

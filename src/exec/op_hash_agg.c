@@ -248,9 +248,16 @@ static em_aggtable *merge_part(em_sink *s, int part, em_exec_ctx *ctx, em_error 
   em_aggtable *t = em_aggtable_new(cfg->mode, cfg->nkeys, cfg->key_types, cfg->naggs, cfg->aggs, ctx->mem, err);
   if (!t) return NULL;
   sh->merged[part] = t;
-  int64_t most = 0;
-  for (int k = 0; k < sh->ntables; k++)
+  int64_t most = 0, total = 0;
+  for (int k = 0; k < sh->ntables; k++) {
     if (sh->part_n[k * np + part] > most) most = sh->part_n[k * np + part];
+    total += sh->part_n[k * np + part];
+  }
+  /* At most `total` groups (fewer when tables share keys): size for the
+   * larger of the biggest source and half the total, so the common cases
+   * (disjoint or equal key sets) grow at most once. */
+  int64_t guess = most > total / 2 ? most : total / 2;
+  if (em_aggtable_reserve(t, (uint64_t)guess, err)) return NULL;
   uint32_t *scratch = em_malloc(sizeof(uint32_t) * (size_t)(most ? most : 1));
   if (!scratch) return oom(err), NULL;
   for (int k = 0; k < sh->ntables; k++) {

@@ -25,11 +25,6 @@
 
 /* ---- count ---- */
 
-static void count_init(const em_expr *c, uint8_t *s) {
-  (void)c;
-  memset(s, 0, 8);
-}
-
 static int count_update(const em_expr *c, uint8_t *st, size_t stride, const uint32_t *g, em_vec *const *args,
                         int64_t n, em_error *err) {
   (void)err;
@@ -69,7 +64,7 @@ static int count_finish(const em_expr *c, const uint8_t *st, size_t stride, int6
   return 0;
 }
 
-static const em_agg_def count_def = {8, count_init, count_update, count_merge, count_finish, NULL};
+static const em_agg_def count_def = {8, NULL, count_update, count_merge, count_finish, NULL};
 
 int em_fn_count(em_func_call *call, em_error *err);
 int em_fn_count(em_func_call *call, em_error *err) {
@@ -95,7 +90,7 @@ static int count_if_update(const em_expr *c, uint8_t *st, size_t stride, const u
   return 0;
 }
 
-static const em_agg_def count_if_def = {8, count_init, count_if_update, count_merge, count_finish, NULL};
+static const em_agg_def count_if_def = {8, NULL, count_if_update, count_merge, count_finish, NULL};
 
 int em_fn_count_if(em_func_call *call, em_error *err);
 int em_fn_count_if(em_func_call *call, em_error *err) {
@@ -126,8 +121,6 @@ typedef struct sum_dec {
   int64_t count;
   uint8_t overflow;
 } sum_dec;
-
-static void zero_init(const em_expr *c, uint8_t *s) { memset(s, 0, c->u.fn.agg->state_size); }
 
 static int overflow_error(em_error *err) {
   return em_error_set(err, EM_ERR_ARITHMETIC_OVERFLOW, "message", "overflow", "alternative",
@@ -189,7 +182,7 @@ static int sum_long_finish(const em_expr *c, const uint8_t *st, size_t stride, i
   return 0;
 }
 
-static const em_agg_def sum_long_def = {sizeof(sum_long), zero_init, sum_long_update, sum_long_merge,
+static const em_agg_def sum_long_def = {sizeof(sum_long), NULL, sum_long_update, sum_long_merge,
                                         sum_long_finish, NULL};
 
 /* Double sums (sum of float/double) and averages of non-decimals share a
@@ -258,7 +251,7 @@ static int sum_double_finish(const em_expr *c, const uint8_t *st, size_t stride,
   return 0;
 }
 
-static const em_agg_def sum_double_def = {sizeof(sum_double), zero_init, sum_double_update, sum_double_merge,
+static const em_agg_def sum_double_def = {sizeof(sum_double), NULL, sum_double_update, sum_double_merge,
                                           sum_double_finish, NULL};
 
 static int sum_dec_update(const em_expr *c, uint8_t *st, size_t stride, const uint32_t *g, em_vec *const *args,
@@ -348,7 +341,7 @@ static int sum_dec_finish(const em_expr *c, const uint8_t *st, size_t stride, in
   return 0;
 }
 
-static const em_agg_def sum_dec_def = {sizeof(sum_dec), zero_init, sum_dec_update, sum_dec_merge, sum_dec_finish,
+static const em_agg_def sum_dec_def = {sizeof(sum_dec), NULL, sum_dec_update, sum_dec_merge, sum_dec_finish,
                                        NULL};
 
 /* sum and avg accept numbers; strings are cast to double (Spark's implicit
@@ -462,7 +455,7 @@ static int bool_finish(const em_expr *c, const uint8_t *st, size_t stride, int64
   return 0;
 }
 
-static const em_agg_def bool_def = {sizeof(bool_state), zero_init, bool_update, bool_merge, bool_finish, NULL};
+static const em_agg_def bool_def = {sizeof(bool_state), NULL, bool_update, bool_merge, bool_finish, NULL};
 
 static int bool_resolve(em_func_call *call, int kind, em_error *err) {
   if (em_agg_check_nargs(call, 1, 1, err)) return -1;

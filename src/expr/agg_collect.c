@@ -131,11 +131,6 @@ static int valset_union(valset **dst, valset **src) {
   return 0;
 }
 
-static void ptr_init(const em_expr *c, uint8_t *s) {
-  (void)c;
-  memset(s, 0, sizeof(void *));
-}
-
 static int oom(em_error *err) { return em_error_internal(err, "out of memory in an aggregate"); }
 
 /* Adds row i of the columns (one tuple) to the set of state s. */
@@ -204,7 +199,7 @@ fail:
   return oom(err);
 }
 
-static const em_agg_def collect_set_def = {sizeof(void *), ptr_init, set_update, set_merge, collect_set_finish,
+static const em_agg_def collect_set_def = {sizeof(void *), NULL, set_update, set_merge, collect_set_finish,
                                            set_destroy};
 
 /* ---- collect_list: a vector of the element type per group ---- */
@@ -259,7 +254,7 @@ static void list_destroy(const em_expr *c, uint8_t *s) {
   *sp = NULL;
 }
 
-static const em_agg_def collect_list_def = {sizeof(void *), ptr_init, list_update, list_merge, list_finish,
+static const em_agg_def collect_list_def = {sizeof(void *), NULL, list_update, list_merge, list_finish,
                                             list_destroy};
 
 static int collect_resolve(em_func_call *call, bool set, em_error *err) {
@@ -315,7 +310,13 @@ static int distinct_finish(const em_expr *c, const uint8_t *st, size_t stride, i
       groups[row++] = (uint32_t)i;
     }
   }
-  for (; inited < n; inited++) d->init(in, states + (size_t)inited * d->state_size);
+  for (; inited < n; inited++) {
+    uint8_t *x = states + (size_t)inited * d->state_size;
+    if (d->init)
+      d->init(in, x);
+    else
+      memset(x, 0, d->state_size);
+  }
   if (d->update(in, states, d->state_size, groups, cols, total, err)) goto fail;
   if (d->finish(in, states, d->state_size, n, out, err)) goto fail;
   rc = 0;
@@ -334,7 +335,7 @@ cleanup:
   return rc;
 }
 
-static const em_agg_def distinct_def = {sizeof(void *), ptr_init, set_update, set_merge, distinct_finish,
+static const em_agg_def distinct_def = {sizeof(void *), NULL, set_update, set_merge, distinct_finish,
                                         set_destroy};
 
 int em_agg_wrap_distinct(em_func_call *call, em_error *err) {
@@ -511,7 +512,7 @@ static void hll_destroy(const em_expr *c, uint8_t *s) {
   *sp = NULL;
 }
 
-static const em_agg_def hll_def = {sizeof(void *), ptr_init, hll_update, hll_merge, hll_finish, hll_destroy};
+static const em_agg_def hll_def = {sizeof(void *), NULL, hll_update, hll_merge, hll_finish, hll_destroy};
 
 int em_fn_approx_count_distinct(em_func_call *call, em_error *err);
 int em_fn_approx_count_distinct(em_func_call *call, em_error *err) {

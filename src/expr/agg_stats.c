@@ -18,11 +18,6 @@ typedef struct moments {
   double n, avg, m2;
 } moments;
 
-static void mom_init(const em_expr *c, uint8_t *s) {
-  (void)c;
-  memset(s, 0, sizeof(moments));
-}
-
 static int mom_update(const em_expr *c, uint8_t *st, size_t stride, const uint32_t *g, em_vec *const *args,
                       int64_t n, em_error *err) {
   (void)c;
@@ -86,7 +81,7 @@ static int mom_finish(const em_expr *c, const uint8_t *st, size_t stride, int64_
   return 0;
 }
 
-static const em_agg_def moments_def = {sizeof(moments), mom_init, mom_update, mom_merge, mom_finish, NULL};
+static const em_agg_def moments_def = {sizeof(moments), NULL, mom_update, mom_merge, mom_finish, NULL};
 
 static int mom_resolve(em_func_call *call, int kind, em_error *err) {
   if (em_agg_check_nargs(call, 1, 1, err)) return -1;

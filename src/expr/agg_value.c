@@ -16,11 +16,6 @@
 
 enum { K_MIN, K_MAX, K_FIRST, K_LAST };
 
-static void val_init(const em_expr *c, uint8_t *s) {
-  (void)c;
-  memset(s, 0, sizeof(em_aggval));
-}
-
 static void val_destroy(const em_expr *c, uint8_t *s) {
   (void)c;
   em_aggval_free((em_aggval *)s);
@@ -105,9 +100,9 @@ static int val_finish(const em_expr *c, const uint8_t *st, size_t stride, int64_
   return 0;
 }
 
-static const em_agg_def minmax_def = {sizeof(em_aggval), val_init, minmax_update, minmax_merge, val_finish,
+static const em_agg_def minmax_def = {sizeof(em_aggval), NULL, minmax_update, minmax_merge, val_finish,
                                       val_destroy};
-static const em_agg_def first_last_def = {sizeof(em_aggval), val_init, first_last_update, first_last_merge,
+static const em_agg_def first_last_def = {sizeof(em_aggval), NULL, first_last_update, first_last_merge,
                                           val_finish, val_destroy};
 
 static bool orderable(const em_type *t) {

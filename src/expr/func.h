@@ -57,6 +57,8 @@ const em_func_def *em_func_at(int i);
  * `states + g * stride` for group g; `groups[i]` is the group of row i. */
 struct em_agg_def {
   size_t state_size;
+  /* Initialises a new group's state; NULL when a zeroed state is the
+   * initial one (the operator then zeroes states in bulk). */
   void (*init)(const em_expr *call, uint8_t *state);
   int (*update)(const em_expr *call, uint8_t *states, size_t stride, const uint32_t *groups, em_vec *const *args,
                 int64_t n, em_error *err);
