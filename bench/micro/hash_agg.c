@@ -171,10 +171,3 @@ int main(int argc, char **argv) {
   return 0;
 }
 
-/* Until show_string's renderer lands in the library, a weak stand-in lets
- * this benchmark link; it is never called here. */
-__attribute__((weak)) int em_show_string(em_batch *const *batches, int nbatches, int num_rows, int truncate,
-                                         bool vertical, const char *tz, em_strbuf *out, em_error *err) {
-  (void)batches, (void)nbatches, (void)num_rows, (void)truncate, (void)vertical, (void)tz, (void)out;
-  return em_error_internal(err, "show_string is not linked");
-}

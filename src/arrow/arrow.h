@@ -109,6 +109,9 @@ em_vec *em_vec_slice_copy(const em_vec *src, int64_t start, int64_t n);
 /* Appends rows [start, start+n) of src to dst (same type). */
 int em_vec_append_range(em_vec *dst, const em_vec *src, int64_t start, int64_t n);
 
+/* A new vector of src's rows idx[0..n) in that order (idx < src->len). */
+em_vec *em_vec_take(const em_vec *src, const uint32_t *idx, int64_t n);
+
 /* ---- batches ---- */
 
 /* A batch over `cols` (takes the references to schema and each column).
@@ -145,6 +148,12 @@ int em_ipc_write_stream(const em_type *schema, em_batch *const *batches, int nba
  * LZ4_FRAME/ZSTD body compression is supported. */
 int em_ipc_read_stream(const uint8_t *data, size_t len, em_type **schema_out, em_batch ***batches_out,
                        int *nbatches_out, em_error *err);
+
+/* The same, but unsigned integers are widened (uint8 -> short ... uint64 ->
+ * decimal(20,0)) instead of refused: for reading foreign files, where
+ * em_ipc_read_stream follows Spark's refusal of unsigned client data. */
+int em_ipc_read_stream_any(const uint8_t *data, size_t len, em_type **schema_out, em_batch ***batches_out,
+                           int *nbatches_out, em_error *err);
 
 /* Frees an array returned by em_ipc_read_stream. */
 void em_batches_free(em_batch **batches, int n);

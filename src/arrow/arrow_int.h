@@ -12,6 +12,11 @@
  * bytes, doubling to keep appends amortised O(1). -1 on OOM. */
 int em_arrow_buf_grow(em_buf **bp, size_t need);
 
+/* A buffer of n bytes (len = n) whose contents the caller overwrites
+ * completely: not zero-filled, except its last 8 bytes and the padding.
+ * NULL on OOM. */
+em_buf *em_arrow_buf_new_uninit(size_t n);
+
 /* Copies n bits from src (starting at bit soff) to dst (at bit doff). */
 void em_arrow_bits_copy(uint8_t *dst, int64_t doff, const uint8_t *src, int64_t soff, int64_t n);
 /* Number of set bits in [off, off+n). */

@@ -76,6 +76,30 @@ int em_buf_reserve(em_buf *b, size_t cap) {
   return 0;
 }
 
+em_buf *em_arrow_buf_new_uninit(size_t n) {
+  em_buf *b = em_malloc(sizeof *b);
+  size_t rc = round_cap(n);
+  if (!b || (n && !rc)) {
+    em_free(b);
+    return NULL;
+  }
+  uint8_t *raw = em_malloc(rc + EM_BUF_ALIGN);
+  if (!raw) {
+    em_free(b);
+    return NULL;
+  }
+  b->data = (uint8_t *)(((uintptr_t)raw + EM_BUF_ALIGN) & ~(uintptr_t)(EM_BUF_ALIGN - 1));
+  b->data[-1] = (uint8_t)(b->data - raw);
+  /* Zero the last word of the contents and the padding after it, so a
+   * partly written final byte (bitmaps) never exposes garbage. */
+  size_t z = n >= 8 ? n - 8 : 0;
+  memset(b->data + z, 0, rc - z);
+  atomic_store(&b->refcnt, 1);
+  b->len = n;
+  b->cap = rc;
+  return b;
+}
+
 int em_arrow_buf_grow(em_buf **bp, size_t need) {
   if (!*bp) {
     size_t cap = need < 64 ? 64 : need;

@@ -73,10 +73,14 @@ static int next_buf(batch_ctx *c, slice *s) {
   return 0;
 }
 
-/* A new buffer of n bytes, charged to the budget; len set to n. */
-static em_buf *new_buf(batch_ctx *c, int64_t n) {
-  if (em_ipc_charge(c->r, n + 64, c->err)) return NULL;
-  em_buf *b = em_buf_new((size_t)n);
+/* A new buffer of n bytes, charged to the budget; len set to n. Only
+ * zeroed when `zero`: otherwise the caller writes every byte. */
+static em_buf *new_buf_z(batch_ctx *c, int64_t n, bool zero) {
+  if (n > c->r->budget || em_ipc_charge(c->r, n + 64, c->err)) {
+    em_ipc_charge(c->r, INT64_MAX, c->err); /* sets the error */
+    return NULL;
+  }
+  em_buf *b = zero ? em_buf_new((size_t)n) : em_arrow_buf_new_uninit((size_t)n);
   if (!b) {
     em_error_internal(c->err, "out of memory decoding an Arrow record batch");
     return NULL;
@@ -84,6 +88,8 @@ static em_buf *new_buf(batch_ctx *c, int64_t n) {
   b->len = (size_t)n;
   return b;
 }
+
+static em_buf *new_buf(batch_ctx *c, int64_t n) { return new_buf_z(c, n, false); }
 
 static size_t bitbytes(int64_t n) { return (size_t)((n + 7) >> 3); }
 
@@ -140,7 +146,12 @@ static bool rescale(int64_t x, int unit, int target, int64_t *out) {
 static int read_fixed(batch_ctx *c, const em_ipc_field *f, const slice *vals, int64_t start, int64_t count,
                       em_vec *v) {
   int w = em_type_fixed_width(f->type);
-  em_buf *b = new_buf(c, count * w);
+  bool plain = (f->atype == EM_AT_INT && !f->is_unsigned) || f->atype == EM_AT_FLOAT ||
+               (f->atype == EM_AT_DATE && f->unit == 0) ||
+               ((f->atype == EM_AT_TIMESTAMP || f->atype == EM_AT_DURATION) && f->unit == EM_TU_MICRO) ||
+               (f->atype == EM_AT_TIME && f->unit == EM_TU_NANO) || (f->atype == EM_AT_DECIMAL && f->bit_width == 128) ||
+               (f->atype == EM_AT_INTERVAL && f->unit != EM_IU_DAY_TIME);
+  em_buf *b = new_buf_z(c, count * w, !plain);
   if (!b) return -1;
   v->values = b;
   uint8_t *out = b->data;
@@ -242,33 +253,37 @@ static int read_offsets(batch_ctx *c, const slice *ob, int ow, int64_t start, in
   if (!b) return -1;
   v->values = b;
   int32_t *o = (int32_t *)b->data;
+  o[0] = 0;
   *lo = *hi = 0;
   if (count == 0) return 0; /* an empty offsets buffer is allowed then */
   if (ob->len / ow < start + count + 1) return corrupt(c, "offsets buffer too short");
-  int64_t first, prev;
   if (ow == 4) {
-    int32_t x;
-    memcpy(&x, ob->p + start * 4, 4);
-    first = x;
-  } else {
-    memcpy(&first, ob->p + start * 8, 8);
+    /* Copy, then validate and rebase in place: branch-free loops. */
+    memcpy(o, ob->p + start * 4, (size_t)(count + 1) * 4);
+    int32_t first = o[0];
+    if (first < 0) return corrupt(c, "negative offset");
+    int bad = 0;
+    for (int64_t i = 1; i <= count; i++) bad |= o[i] < o[i - 1];
+    if (bad) return corrupt(c, "offsets not monotonic");
+    if (first)
+      for (int64_t i = 0; i <= count; i++) o[i] -= first;
+    *lo = first;
+    *hi = (int64_t)o[count] + first;
+    return 0;
   }
+  int64_t first, prev;
+  memcpy(&first, ob->p + start * 8, 8);
   if (first < 0) return corrupt(c, "negative offset");
   prev = first;
   for (int64_t i = 1; i <= count; i++) {
     int64_t x;
-    if (ow == 4) {
-      int32_t x32;
-      memcpy(&x32, ob->p + (start + i) * 4, 4);
-      x = x32;
-    } else {
-      memcpy(&x, ob->p + (start + i) * 8, 8);
-    }
+    memcpy(&x, ob->p + (start + i) * 8, 8);
     if (x < prev) return corrupt(c, "offsets not monotonic");
     if (x - first > INT32_MAX) return corrupt(c, "list or string too large");
     o[i] = (int32_t)(x - first);
     prev = x;
   }
+  o[0] = 0;
   *lo = first;
   *hi = prev;
   return 0;
@@ -301,11 +316,82 @@ static const em_ipc_dict *find_dict(em_ipc_reader *r, int64_t id) {
   return NULL;
 }
 
-/* Dictionary-encoded field: gathers the referenced values. */
+/* Decodes index i of an index buffer of width iw. */
+static int64_t index_at(const uint8_t *p, int iw, bool sgn) {
+  switch (iw) {
+  case 1: return sgn ? (int64_t)(int8_t)p[0] : (int64_t)p[0];
+  case 2: {
+    uint16_t u;
+    memcpy(&u, p, 2);
+    return sgn ? (int64_t)(int16_t)u : (int64_t)u;
+  }
+  case 4: {
+    uint32_t u;
+    memcpy(&u, p, 4);
+    return sgn ? (int64_t)(int32_t)u : (int64_t)u;
+  }
+  default: {
+    int64_t k;
+    memcpy(&k, p, 8);
+    return k;
+  }
+  }
+}
+
+/* Gathers dictionary rows k[i] (-1 = null) of fixed-width or string values
+ * directly into v's buffers. */
+static int gather_flat(batch_ctx *c, const em_vec *dv, const int64_t *k, int64_t count, em_vec *v) {
+  int64_t nulls = 0;
+  for (int64_t i = 0; i < count; i++) nulls += k[i] < 0 || em_vec_is_null(dv, k[i]);
+  if (nulls) {
+    if (!(v->validity = new_buf_z(c, (int64_t)bitbytes(count), true))) return -1;
+    for (int64_t i = 0; i < count; i++)
+      if (k[i] >= 0 && !em_vec_is_null(dv, k[i])) em_bit_set(v->validity->data, i);
+  }
+  v->null_count = nulls;
+  v->len = count;
+  if (dv->type->id == EM_T_BOOLEAN) {
+    if (!(v->values = new_buf_z(c, (int64_t)bitbytes(count), true))) return -1;
+    for (int64_t i = 0; i < count; i++)
+      if (k[i] >= 0 && em_bit_get(dv->values->data, k[i])) em_bit_set(v->values->data, i);
+    return 0;
+  }
+  if (em_arrow_has_data(dv->type)) {
+    const int32_t *so = em_vec_offsets(dv);
+    int64_t total = 0;
+    for (int64_t i = 0; i < count; i++)
+      if (k[i] >= 0) total += so[k[i] + 1] - so[k[i]];
+    if (total > INT32_MAX) return corrupt(c, "dictionary-decoded strings too large");
+    if (!(v->values = new_buf_z(c, (count + 1) * 4, true)) || !(v->data = new_buf_z(c, total, true))) return -1;
+    int32_t *o = (int32_t *)v->values->data;
+    int32_t at = 0;
+    for (int64_t i = 0; i < count; i++) {
+      if (k[i] >= 0) {
+        int32_t n = so[k[i] + 1] - so[k[i]];
+        memcpy(v->data->data + at, dv->data->data + so[k[i]], (size_t)n);
+        at += n;
+      }
+      o[i + 1] = at;
+    }
+    return 0;
+  }
+  int w = em_type_fixed_width(dv->type);
+  if (!(v->values = new_buf_z(c, count * w, true))) return -1;
+  for (int64_t i = 0; i < count; i++)
+    if (k[i] >= 0) memcpy(v->values->data + i * w, dv->values->data + k[i] * w, (size_t)w);
+  return 0;
+}
+
+/* Dictionary-encoded field: gathers the referenced values. Flat types are
+ * gathered straight into buffers; nested ones row by row. */
 static int read_dict_encoded(batch_ctx *c, const em_ipc_field *f, const node *nd, int64_t start, int64_t count,
                              em_vec **out) {
   slice vb = {0}, ib = {0};
   if (next_buf(c, &vb) || next_buf(c, &ib)) return -1;
+  if (count == 0) {
+    *out = em_vec_new(f->type, 0);
+    return *out ? 0 : em_error_internal(c->err, "out of memory");
+  }
   const em_ipc_dict *d = find_dict(c->r, f->dict_id);
   if (!d || !d->values) return corrupt(c, "dictionary not yet sent");
   const em_vec *dv = d->values;
@@ -315,39 +401,32 @@ static int read_dict_encoded(batch_ctx *c, const em_ipc_field *f, const node *nd
   em_vec *idx = em_arrow_vec_shell(em_type_null(), 0);
   if (!idx) return em_error_internal(c->err, "out of memory");
   int rc = take_validity(c, &vb, nd, start, count, idx);
-  em_vec *v = rc ? NULL : em_vec_new(f->type, 0);
-  if (!rc && !v) rc = em_error_internal(c->err, "out of memory");
+  int64_t *k = NULL;
+  if (rc == 0 && em_ipc_charge(c->r, count * 8, c->err)) rc = -1;
+  if (rc == 0 && !(k = em_malloc((size_t)count * 8))) rc = em_error_internal(c->err, "out of memory");
+  int64_t bytes = 0;
   for (int64_t i = 0; rc == 0 && i < count; i++) {
-    if (!row_valid(idx, i)) {
-      if (em_ipc_charge(c->r, 16, c->err) || em_vec_append_null(v)) rc = -1;
-      continue;
-    }
-    const uint8_t *p = ib.p + (start + i) * iw;
-    int64_t k;
-    switch (iw) {
-    case 1: k = f->index_signed ? (int64_t)(int8_t)p[0] : (int64_t)p[0]; break;
-    case 2: {
-      uint16_t u;
-      memcpy(&u, p, 2);
-      k = f->index_signed ? (int64_t)(int16_t)u : (int64_t)u;
-      break;
-    }
-    case 4: {
-      uint32_t u;
-      memcpy(&u, p, 4);
-      k = f->index_signed ? (int64_t)(int32_t)u : (int64_t)u;
-      break;
-    }
-    default: memcpy(&k, p, 8); break;
-    }
-    if (k < 0 || k >= dv->len) {
-      rc = corrupt(c, "dictionary index out of range");
-      break;
-    }
-    if (em_ipc_charge(c->r, range_bytes(dv, k, 1), c->err)) rc = -1;
-    else if (em_vec_append_range(v, dv, k, 1)) rc = em_error_internal(c->err, "out of memory");
+    k[i] = -1;
+    if (!row_valid(idx, i)) continue;
+    k[i] = index_at(ib.p + (start + i) * iw, iw, f->index_signed);
+    if (k[i] < 0 || k[i] >= dv->len) rc = corrupt(c, "dictionary index out of range");
+    else bytes += range_bytes(dv, k[i], 1);
+    if (bytes > c->r->budget) rc = em_ipc_charge(c->r, bytes, c->err);
   }
   em_vec_unref(idx);
+  em_vec *v = NULL;
+  if (rc == 0) {
+    bool flat = em_arrow_has_data(dv->type) || dv->type->id == EM_T_BOOLEAN || em_type_fixed_width(dv->type) > 0;
+    v = flat ? em_arrow_vec_shell(f->type, 0) : em_vec_new(f->type, 0);
+    if (!v) rc = em_error_internal(c->err, "out of memory");
+    else if (flat) rc = gather_flat(c, dv, k, count, v);
+    for (int64_t i = 0; !flat && rc == 0 && i < count; i++) {
+      if (k[i] < 0 ? em_vec_append_null(v) : em_vec_append_range(v, dv, k[i], 1))
+        rc = em_error_internal(c->err, "out of memory");
+    }
+    if (!flat && rc == 0) rc = em_ipc_charge(c->r, bytes, c->err);
+  }
+  em_free(k);
   if (rc) {
     em_vec_unref(v);
     return -1;
@@ -559,7 +638,8 @@ static int load_buffers(batch_ctx *c, em_fb *fb, const em_fbt *rb, const uint8_t
       s.len -= 8;
       if (ulen != -1) {
         if (ulen < 0) return corrupt(c, "negative uncompressed length");
-        if (em_ipc_charge(c->r, ulen + 64, c->err)) return -1;
+        if (ulen > c->r->budget || em_ipc_charge(c->r, ulen + 64, c->err))
+          return em_ipc_charge(c->r, INT64_MAX, c->err);
         em_buf *b = em_buf_new((size_t)ulen);
         if (!b) return em_error_internal(c->err, "out of memory");
         (*scratch)[(*nscratch)++] = b;

@@ -111,7 +111,8 @@ static int map_type(decode_ctx *c, em_ipc_field *f, const em_fbt *tt) {
     bool ok = (f->bit_width == 32 && (f->unit == EM_TU_SECOND || f->unit == EM_TU_MILLI)) ||
               (f->bit_width == 64 && (f->unit == EM_TU_MICRO || f->unit == EM_TU_NANO));
     if (!ok) return bad_schema(c, "Time unit/bitWidth");
-    t = em_type_time(f->unit == EM_TU_SECOND ? 0 : f->unit == EM_TU_MILLI ? 3 : 6);
+    /* Arrow times carry no precision; Spark reads them all as TIME(6). */
+    t = em_type_time(6);
     break;
   }
   case EM_AT_TIMESTAMP: {
@@ -195,6 +196,15 @@ static const char *find_metadata(em_fb *fb, const em_fbt *t, int slot, const cha
   return NULL;
 }
 
+static void free_names(char **names, char **meta, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    if (names) em_free(names[i]);
+    if (meta) em_free(meta[i]);
+  }
+  em_free(names);
+  em_free(meta);
+}
+
 static int decode_fields(decode_ctx *c, const em_fbv *v, int depth, em_ipc_field **out, char ***names_out,
                          char ***meta_out);
 
@@ -232,11 +242,12 @@ static int decode_field(decode_ctx *c, const em_fbt *ft, int depth, em_ipc_field
   em_ipc_fb_vector(fb, ft, EM_FLD_CHILDREN, 4, &ch);
   if (fb->bad) return bad_schema(c, "malformed field");
   char **cnames = NULL, **cmeta = NULL;
+  int rc = 0;
   if (ch.n > 0) {
-    if (decode_fields(c, &ch, depth + 1, &f->children, &cnames, &cmeta)) return -1;
-    f->nchildren = (int)ch.n;
+    f->nchildren = (int)ch.n; /* set first: a half-decoded child list is freed with f */
+    rc = decode_fields(c, &ch, depth + 1, &f->children, &cnames, &cmeta);
   }
-  int rc = map_type(c, f, &tt);
+  if (rc == 0) rc = map_type(c, f, &tt);
   if (rc == 0 && fb->bad) rc = bad_schema(c, "malformed type");
   /* Struct field names and metadata live in the names arrays; map_type
    * built the struct with placeholders. */
@@ -250,12 +261,7 @@ static int decode_field(decode_ctx *c, const em_fbt *ft, int depth, em_ipc_field
       cmeta[i] = NULL;
     }
   }
-  for (uint32_t i = 0; i < ch.n && cnames; i++) {
-    em_free(cnames[i]);
-    em_free(cmeta[i]);
-  }
-  em_free(cnames);
-  em_free(cmeta);
+  free_names(cnames, cmeta, ch.n);
   return rc;
 }
 
@@ -274,15 +280,6 @@ static int decode_fields(decode_ctx *c, const em_fbv *v, int depth, em_ipc_field
     if (decode_field(c, &ft, depth, &fs[i], &names[i], &meta[i])) return -1;
   }
   return 0;
-}
-
-static void free_names(char **names, char **meta, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++) {
-    if (names) em_free(names[i]);
-    if (meta) em_free(meta[i]);
-  }
-  em_free(names);
-  em_free(meta);
 }
 
 int em_ipc_schema_decode(em_fb *fb, const em_fbt *schema, em_ipc_field **fields_out, int *nfields_out,

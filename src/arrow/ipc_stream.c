@@ -11,6 +11,8 @@
  */
 #include "ipc_int.h"
 
+#include <stdio.h>
+
 #include <string.h>
 
 int em_ipc_write_stream(const em_type *schema, em_batch *const *batches, int nbatches,
@@ -69,7 +71,34 @@ static void reader_free(em_ipc_reader *r) {
   em_type_unref(r->schema);
 }
 
+/* Spark's ArrowUtils refuses unsigned integers (client data must not be
+ * widened silently): UNSUPPORTED_ARROWTYPE with Arrow's Java type name. */
+static int reject_unsigned(const em_ipc_field *f, int n, em_error *err) {
+  for (int i = 0; i < n; i++) {
+    if (f[i].atype == EM_AT_INT && f[i].is_unsigned) {
+      char name[32];
+      snprintf(name, sizeof name, "Int(%d, false)", f[i].bit_width);
+      return em_error_set(err, EM_ERR_UNSUPPORTED_ARROWTYPE, "typeName", name, NULL);
+    }
+    if (reject_unsigned(f[i].children, f[i].nchildren, err)) return -1;
+  }
+  return 0;
+}
+
+static int read_stream(const uint8_t *data, size_t len, bool spark, em_type **schema_out, em_batch ***batches_out,
+                       int *nbatches_out, em_error *err);
+
 int em_ipc_read_stream(const uint8_t *data, size_t len, em_type **schema_out, em_batch ***batches_out,
+                       int *nbatches_out, em_error *err) {
+  return read_stream(data, len, true, schema_out, batches_out, nbatches_out, err);
+}
+
+int em_ipc_read_stream_any(const uint8_t *data, size_t len, em_type **schema_out, em_batch ***batches_out,
+                           int *nbatches_out, em_error *err) {
+  return read_stream(data, len, false, schema_out, batches_out, nbatches_out, err);
+}
+
+static int read_stream(const uint8_t *data, size_t len, bool spark, em_type **schema_out, em_batch ***batches_out,
                        int *nbatches_out, em_error *err) {
   *schema_out = NULL;
   *batches_out = NULL;
@@ -137,6 +166,7 @@ int em_ipc_read_stream(const uint8_t *data, size_t len, em_type **schema_out, em
         break;
       }
       rc = em_ipc_schema_decode(&fb, &hdr, &r.fields, &r.nfields, &r.schema, err);
+      if (rc == 0 && spark) rc = reject_unsigned(r.fields, r.nfields, err);
       if (rc == 0) rc = collect_dicts(&r, r.fields, r.nfields, err);
       have_schema = true;
       break;

@@ -24,6 +24,12 @@ int64_t em_wall_us(void);
 void em_uuid4(char out[37]);
 /* True when s is a canonical UUID string (any version). */
 bool em_is_uuid(const char *s);
+/* Runs fn(arg) on a thread of its own (a parked thread when one is idle,
+ * else a new detached one with the given stack size, 0 = default). The
+ * thread's stack size only applies when a thread is created: callers that
+ * need deep stacks pass the same size every time. -1 when no thread. */
+int em_spawn(void (*fn)(void *), void *arg, size_t stack_size);
+
 /* Case-insensitive ASCII comparison (Spark's identifier resolution). */
 int em_strcaseeq(const char *a, const char *b);
 

@@ -63,6 +63,15 @@ void em_error_clear(em_error *err) {
   err->cls = EM_ERR_NONE;
   err->nparams = 0;
   err->msg[0] = '\0';
+  err->has_context = false;
+}
+
+void em_error_set_context(em_error *err, const char *fragment, const char *call_site) {
+  if (!err || err->has_context) return;
+  err->has_context = true;
+  err->context_is_sql = false;
+  snprintf(err->context_fragment, sizeof err->context_fragment, "%s", fragment ? fragment : "");
+  snprintf(err->context_call_site, sizeof err->context_call_site, "%s", call_site ? call_site : "");
 }
 
 /* Copies src into dst[*pos..cap), always NUL-terminating. */
@@ -117,6 +126,7 @@ int em_error_setv(em_error *err, em_errclass cls, va_list ap) {
   if (!err) return -1;
   if (cls <= 0 || cls >= EM_ERR__COUNT) cls = EM_ERR_INTERNAL;
   err->cls = cls;
+  err->has_context = false;
   err->nparams = 0;
   for (;;) {
     const char *k = va_arg(ap, const char *);

@@ -43,7 +43,12 @@ typedef struct em_error {
   char vals[EM_ERROR_PARAMS_MAX][EM_ERROR_VAL_MAX];
   /* "[CLASS] rendered template text SQLSTATE: xxxxx" (Spark's getMessage). */
   char msg[EM_ERROR_MSG_MAX];
-  /* Optional extra text appended after the SQLSTATE (e.g. "; line 1 pos 7"). */
+  /* Where in the user's program the error arose (Spark's QueryContext):
+   * for DataFrame code the Python call site PySpark sent as the origin. */
+  bool has_context;
+  bool context_is_sql;
+  char context_fragment[128];
+  char context_call_site[256];
 } em_error;
 
 /* Sets *err to class `cls` with parameters given as key, value string pairs
@@ -62,6 +67,10 @@ void em_error_append(em_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 void em_error_clear(em_error *err);
+
+/* Records the DataFrame query context (fragment like "col", call site like
+ * "file.py:12") unless one is set already. */
+void em_error_set_context(em_error *err, const char *fragment, const char *call_site);
 
 /* Table lookups. */
 const char *em_errclass_name(em_errclass cls);     /* "UNRESOLVED_COLUMN.WITH_SUGGESTION" */

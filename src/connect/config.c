@@ -8,20 +8,25 @@
  * session (SQL) keys.
  */
 #include "connect_int.h"
+#include "../expr/format.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+typedef enum conf_vtype { VT_STR, VT_BOOL, VT_INT, VT_LONG, VT_TZ } conf_vtype;
+
 typedef struct conf_entry {
   const char *key;
   const char *dflt;
   em_conf_kind kind;
+  conf_vtype type;
 } conf_entry;
 
 static const conf_entry conf_table[] = {
-#define EM_CONF(k, d, kind) {k, d, EM_CONF_##kind},
+#define EM_CONF(k, d, kind, type) {k, d, EM_CONF_##kind, VT_##type},
 #include "conf_keys.def"
 #undef EM_CONF
 };
@@ -136,4 +141,53 @@ const char *em_conf_default(const char *key, em_conf_kind *kind) {
   }
   if (kind) *kind = EM_CONF_SQL;
   return NULL;
+}
+
+/* Spark's boolean conf parsing accepts true/false in any case (trimmed). */
+static bool parse_bool(const char *v, bool *out) {
+  if (em_strcaseeq(v, "true")) return *out = true, true;
+  if (em_strcaseeq(v, "false")) return *out = false, true;
+  return false;
+}
+
+static bool parse_long(const char *v, int64_t lo, int64_t hi) {
+  char *end;
+  errno = 0;
+  long long x = strtoll(v, &end, 10);
+  if (end == v || *end || errno) return false;
+  return x >= lo && x <= hi;
+}
+
+int em_conf_check(const char *key, const char *val, em_error *err) {
+  const conf_entry *e = NULL;
+  for (size_t i = 0; i < EM_ARRAY_LEN(conf_table) && !e; i++)
+    if (strcmp(conf_table[i].key, key) == 0) e = &conf_table[i];
+  if (!e || !val) return 0;
+  bool b;
+  switch (e->type) {
+  case VT_BOOL:
+    if (!parse_bool(val, &b))
+      return em_error_set(err, EM_ERR_INVALID_CONF_VALUE_TYPE_MISMATCH, "confName", key, "confType", "boolean",
+                          "confValue", val, NULL);
+    return 0;
+  case VT_INT:
+    if (!parse_long(val, INT32_MIN, INT32_MAX))
+      return em_error_set(err, EM_ERR_INVALID_CONF_VALUE_TYPE_MISMATCH, "confName", key, "confType", "int",
+                          "confValue", val, NULL);
+    return 0;
+  case VT_LONG:
+    if (!parse_long(val, INT64_MIN, INT64_MAX))
+      return em_error_set(err, EM_ERR_INVALID_CONF_VALUE_TYPE_MISMATCH, "confName", key, "confType", "long",
+                          "confValue", val, NULL);
+    return 0;
+  case VT_TZ: {
+    em_error tzerr;
+    if (!em_tz_get(val, &tzerr))
+      return em_error_set(err, EM_ERR_INVALID_CONF_VALUE_TIME_ZONE, "confName", key, "confValue", val, NULL);
+    return 0;
+  }
+  case VT_STR:
+    return 0;
+  }
+  return 0;
 }

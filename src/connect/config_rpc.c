@@ -38,6 +38,12 @@ static void kv_free(kv_list *l) {
   em_free(l->ptrs);
 }
 
+/* Spark's toSQLConf: a key quoted with double quotes in messages. */
+static const char *quoted(const char *key, char *buf, size_t cap) {
+  snprintf(buf, cap, "\"%s\"", key);
+  return buf;
+}
+
 static int conf_set(em_session *sess, const Spark__Connect__ConfigRequest__Set *set, em_strbuf *warn,
                     em_error *err) {
   bool silent = HAS(set, silent) && set->silent;
@@ -48,11 +54,13 @@ static int conf_set(em_session *sess, const Spark__Connect__ConfigRequest__Set *
     em_conf_default(kv->key, &kind);
     em_error e;
     int bad = 0;
+    char qbuf[512];
     if (kind == EM_CONF_STATIC)
-      bad = em_error_set(&e, EM_ERR_CANNOT_MODIFY_STATIC_CONFIG, "key", kv->key, NULL);
+      bad = em_error_set(&e, EM_ERR_CANNOT_MODIFY_STATIC_CONFIG, "key", quoted(kv->key, qbuf, sizeof qbuf), NULL);
     else if (kind == EM_CONF_CORE)
-      bad = em_error_set(&e, EM_ERR_CANNOT_MODIFY_CONFIG, "key", kv->key, "docroot",
+      bad = em_error_set(&e, EM_ERR_CANNOT_MODIFY_CONFIG, "key", quoted(kv->key, qbuf, sizeof qbuf), "docroot",
                          "https://spark.apache.org/docs/latest", NULL);
+    if (!bad && em_conf_check(kv->key, val, &e)) bad = -1;
     if (bad) {
       if (!silent) {
         *err = e;
@@ -109,6 +117,7 @@ void em_handle_config(em_rpc *call, void *user) {
    * valid after the lock is dropped. */
   char **owned = NULL;
   int nowned = 0;
+  char qbuf[512];
   int rc = 0;
   const Spark__Connect__ConfigRequest__Operation *op = req->operation;
   if (!op) {
@@ -132,7 +141,7 @@ void em_handle_config(em_rpc *call, void *user) {
     for (size_t i = 0; i < n; i++) {
       char *c = em_session_conf_dup(sess, keys[i]);
       if (!c && is_get) {
-        rc = em_error_set(&err, EM_ERR_SQL_CONF_NOT_FOUND, "sqlConf", keys[i], NULL);
+        rc = em_error_set(&err, EM_ERR_SQL_CONF_NOT_FOUND, "sqlConf", quoted(keys[i], qbuf, sizeof qbuf), NULL);
         break;
       }
       if (c) owned[nowned++] = c;

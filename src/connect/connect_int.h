@@ -37,6 +37,8 @@ void em_conf_remove(em_conf *c, const char *key);
 
 /* The registered default of a key, or NULL (kind in *kind when known). */
 const char *em_conf_default(const char *key, em_conf_kind *kind);
+/* Checks a value against the key's type (INVALID_CONF_VALUE.*). */
+int em_conf_check(const char *key, const char *val, em_error *err);
 /* The JVM-like default time zone of this process (TZ or /etc/localtime). */
 const char *em_conf_system_timezone(void);
 
@@ -75,6 +77,8 @@ typedef struct em_session {
   em_saved_error *errors; /* ring of recent errors for FetchErrorDetails */
   int nerrors;
   int errors_head;
+  char (*released_ops)[37]; /* ring of released operation ids */
+  int nreleased, released_head;
 } em_session;
 
 /* ---- operations (reattachable executions) ---- */
@@ -106,6 +110,10 @@ struct em_operation {
   int64_t first;
   int64_t produced; /* global count */
   size_t retained_bytes;
+  /* A 64-bit hash of every response id ever produced, by index, so that a
+   * released or evicted position is still recognised. */
+  uint64_t *id_hashes;
+  uint64_t plan_hash; /* of the serialized plan, to recognise a replay */
   int64_t sent_through; /* highest index handed to a sender + 1 */
   bool done;
   em_op_state state;
@@ -186,6 +194,13 @@ em_operation *em_session_find_op(em_session *sess, const char *op_id); /* new re
 int em_session_add_op(em_session *sess, em_operation *op, em_error *err);
 void em_session_remove_op(em_session *sess, em_operation *op);
 int64_t em_operation_index_of(em_operation *op, const char *response_id); /* -1 unknown */
+/* Index of the first response still held (earlier ones were released or
+ * evicted). */
+int64_t em_operation_first(em_operation *op);
+/* Remembers / looks up released operation ids (OPERATION_ABANDONED). */
+void em_session_note_released(em_session *sess, const char *op_id);
+bool em_session_was_released(em_session *sess, const char *op_id);
+uint64_t em_hash64(const void *p, size_t n);
 void em_operation_release_until(em_operation *op, int64_t index);
 
 /* Starts the execution thread of a registered operation (execute.c). */

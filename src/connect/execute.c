@@ -216,7 +216,7 @@ static int run_compressed(em_operation *op, const Spark__Connect__Plan__Compress
   return rc;
 }
 
-static void *execute_main(void *arg) {
+static void execute_main(void *arg) {
   em_operation *op = arg;
   em_connect_state *svc = op->sess->svc;
   em_error err;
@@ -257,25 +257,19 @@ static void *execute_main(void *arg) {
   em_operation_finish(op, rc ? &err : NULL);
   em_operation_unref(op);
   atomic_fetch_sub(&svc->active_threads, 1);
-  return NULL;
 }
 
 void em_execute_start(em_operation *op, em_error *err, int *rc) {
-  pthread_t t;
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&attr, 16u << 20); /* deep plans recurse */
   pthread_mutex_lock(&op->mu);
   op->refcnt++;
   pthread_mutex_unlock(&op->mu);
   atomic_fetch_add(&op->sess->svc->active_threads, 1);
-  if (pthread_create(&t, &attr, execute_main, op) != 0) {
+  /* Deep plans recurse: every execution thread gets a 16 MiB stack. */
+  if (em_spawn(execute_main, op, 16u << 20) != 0) {
     atomic_fetch_sub(&op->sess->svc->active_threads, 1);
     em_operation_unref(op);
     *rc = em_error_internal(err, "cannot start an execution thread");
   } else {
     *rc = 0;
   }
-  pthread_attr_destroy(&attr);
 }

@@ -50,6 +50,7 @@ void em_operation_unref(em_operation *op) {
   if (!last) return;
   for (int i = 0; i < op->nresps; i++) em_buf_unref(op->resps[i].msg);
   em_free(op->resps);
+  em_free(op->id_hashes);
   for (int i = 0; i < op->ntags; i++) em_free(op->tags[i]);
   em_free(op->tags);
   if (op->req) spark__connect__execute_plan_request__free_unpacked(op->req, NULL);
@@ -71,9 +72,24 @@ static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int ms) {
   pthread_cond_timedwait(cv, mu, &ts);
 }
 
-/* Evicts sent responses beyond the retention budget (keeps the last sent). */
+uint64_t em_hash64(const void *p, size_t n) {
+  const unsigned char *s = p;
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) {
+    h ^= s[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+/* Evicts sent responses beyond the retention budget, oldest first, always
+ * keeping the last one sent (Spark's observerRetryBufferSize). Unsent
+ * responses are never evicted. */
 static void evict_sent(em_operation *op) {
-  while (op->nresps > 1 && op->retained_bytes > RETAIN_SENT_BYTES && op->first + 1 < op->sent_through) {
+  size_t sent_bytes = 0;
+  for (int64_t i = op->first; i < op->sent_through && i < op->produced; i++) sent_bytes += op->resps[i - op->first].msg->len;
+  while (op->nresps > 1 && sent_bytes > RETAIN_SENT_BYTES && op->first + 1 < op->sent_through) {
+    sent_bytes -= op->resps[0].msg->len;
     op->retained_bytes -= op->resps[0].msg->len;
     em_buf_unref(op->resps[0].msg);
     memmove(op->resps, op->resps + 1, sizeof *op->resps * (size_t)(op->nresps - 1));
@@ -108,6 +124,18 @@ int em_operation_push(em_operation *op, const ProtobufCMessage *msg, const char 
     op->resps = nr;
     op->capresps = ncap;
   }
+  if ((op->produced & (op->produced - 1)) == 0) {
+    /* Grow the id-hash array at powers of two. */
+    int64_t ncap = op->produced ? op->produced * 2 : 16;
+    uint64_t *nh = em_realloc(op->id_hashes, sizeof *nh * (size_t)ncap);
+    if (!nh) {
+      pthread_mutex_unlock(&op->mu);
+      em_buf_unref(b);
+      return -1;
+    }
+    op->id_hashes = nh;
+  }
+  op->id_hashes[op->produced] = em_hash64(response_id, strlen(response_id));
   em_response *r = &op->resps[op->nresps++];
   snprintf(r->id, sizeof r->id, "%s", response_id);
   r->msg = b;
@@ -133,14 +161,22 @@ void em_operation_finish(em_operation *op, const em_error *err) {
 
 int64_t em_operation_index_of(em_operation *op, const char *response_id) {
   int64_t idx = -1;
+  uint64_t h = em_hash64(response_id, strlen(response_id));
   pthread_mutex_lock(&op->mu);
-  for (int i = 0; i < op->nresps; i++)
-    if (strcmp(op->resps[i].id, response_id) == 0) {
-      idx = op->first + i;
+  for (int64_t i = op->produced - 1; i >= 0; i--)
+    if (op->id_hashes[i] == h) {
+      idx = i;
       break;
     }
   pthread_mutex_unlock(&op->mu);
   return idx;
+}
+
+int64_t em_operation_first(em_operation *op) {
+  pthread_mutex_lock(&op->mu);
+  int64_t f = op->first;
+  pthread_mutex_unlock(&op->mu);
+  return f;
 }
 
 void em_operation_release_until(em_operation *op, int64_t index) {
@@ -298,10 +334,37 @@ void em_session_remove_op(em_session *sess, em_operation *op) {
   }
   pthread_mutex_unlock(&sess->mu);
   if (found) {
+    em_session_note_released(sess, op->op_id);
     pthread_mutex_lock(&op->mu);
     op->released = true;
     pthread_cond_broadcast(&op->cv);
     pthread_mutex_unlock(&op->mu);
     em_operation_unref(op);
   }
+}
+
+#define RELEASED_MAX 1024
+
+void em_session_note_released(em_session *sess, const char *op_id) {
+  pthread_mutex_lock(&sess->mu);
+  if (!sess->released_ops) sess->released_ops = em_calloc(RELEASED_MAX, sizeof *sess->released_ops);
+  if (sess->released_ops) {
+    int slot;
+    if (sess->nreleased < RELEASED_MAX) {
+      slot = sess->nreleased++;
+    } else {
+      slot = sess->released_head;
+      sess->released_head = (sess->released_head + 1) % RELEASED_MAX;
+    }
+    snprintf(sess->released_ops[slot], 37, "%s", op_id);
+  }
+  pthread_mutex_unlock(&sess->mu);
+}
+
+bool em_session_was_released(em_session *sess, const char *op_id) {
+  bool hit = false;
+  pthread_mutex_lock(&sess->mu);
+  for (int i = 0; i < sess->nreleased && !hit; i++) hit = strcmp(sess->released_ops[i], op_id) == 0;
+  pthread_mutex_unlock(&sess->mu);
+  return hit;
 }

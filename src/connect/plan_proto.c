@@ -265,8 +265,10 @@ static em_type *literal_type(cv *c, const Spark__Connect__Expression__Literal *l
       em_error_internal(c->err, "invalid decimal literal %s", l->decimal->value);
       return NULL;
     }
-    if (HAS(l->decimal, precision)) p = l->decimal->precision;
-    if (HAS(l->decimal, scale)) sc = l->decimal->scale;
+    /* Spark keeps the value's own scale and widens the precision the
+     * client sent (PySpark always sends DecimalType()'s 10,0) to fit it. */
+    if (HAS(l->decimal, precision) && l->decimal->precision > p) p = l->decimal->precision;
+    if (sc > p) p = sc;
     if (p < 1 || p > 38 || sc < 0 || sc > p) {
       em_error_internal(c->err, "invalid decimal literal precision");
       return NULL;
@@ -552,9 +554,27 @@ static int add_ipc(cv *c, em_spec_rel *r, const uint8_t *data, size_t len) {
       em_type *ft = want->u.st.fields[j].type;
       if (em_type_equal(ft, b->cols[j]->type, true)) {
         cols[j] = em_vec_ref(b->cols[j]);
-      } else {
+      } else if (em_type_is_numeric(ft) && em_type_is_numeric(b->cols[j]->type)) {
         em_eval_ctx ectx = {.timezone = "UTC", .ansi = true};
         if (em_cast_vec(b->cols[j], ft, true, &ectx, &cols[j], c->err)) rc = -1;
+      } else {
+        /* Spark's Dataset.to(schema): a type that cannot be up-cast. */
+        em_strbuf nm, have, wanted;
+        em_strbuf_init(&nm);
+        em_strbuf_init(&have);
+        em_strbuf_init(&wanted);
+        em_strbuf_printf(&nm, "`%s`", st->u.st.fields[j].name);
+        em_strbuf_putc(&have, '"');
+        em_type_sql(b->cols[j]->type, &have);
+        em_strbuf_putc(&have, '"');
+        em_strbuf_putc(&wanted, '"');
+        em_type_sql(ft, &wanted);
+        em_strbuf_putc(&wanted, '"');
+        rc = em_error_set(c->err, EM_ERR_INVALID_COLUMN_OR_FIELD_DATA_TYPE, "name", nm.data ? nm.data : "", "type",
+                          have.data ? have.data : "", "expectedType", wanted.data ? wanted.data : "", NULL);
+        em_strbuf_free(&nm);
+        em_strbuf_free(&have);
+        em_strbuf_free(&wanted);
       }
     }
     if (rc) {

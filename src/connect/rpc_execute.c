@@ -40,6 +40,40 @@ void em_handle_execute(em_rpc *call, void *user) {
   } else {
     em_uuid4(op_id);
   }
+  /* The plan's identity, to tell a replay from a clash. */
+  uint64_t plan_hash = 0;
+  if (req->plan) {
+    size_t plen = spark__connect__plan__get_packed_size(req->plan);
+    uint8_t *pbuf = em_malloc(plen ? plen : 1);
+    if (pbuf) {
+      spark__connect__plan__pack(req->plan, pbuf);
+      plan_hash = em_hash64(pbuf, plen);
+      em_free(pbuf);
+    }
+  }
+  if (HAS(req, operation_id)) {
+    /* Spark: reusing an operation id replays a held execution of the same
+     * plan; another plan clashes; a released id is abandoned. */
+    em_operation *old = em_session_find_op(sess, op_id);
+    int fail = 0;
+    if (old) {
+      if (old->plan_hash != plan_hash)
+        fail = em_error_set(&err, EM_ERR_INVALID_HANDLE_OPERATION_ALREADY_EXISTS, "handle", op_id, NULL);
+      else if (em_operation_first(old) > 0)
+        fail = em_error_set(&err, EM_ERR_INVALID_CURSOR_POSITION_NOT_AVAILABLE, "responseId", "0", "index", "0", NULL);
+      else
+        em_operation_attach(old, call, 0);
+      em_operation_unref(old);
+    } else if (em_session_was_released(sess, op_id)) {
+      fail = em_error_set(&err, EM_ERR_INVALID_HANDLE_OPERATION_ABANDONED, "handle", op_id, NULL);
+    }
+    if (old || fail) {
+      if (fail) em_rpc_fail(call, sess, &err);
+      em_session_release(svc, sess);
+      spark__connect__execute_plan_request__free_unpacked(req, NULL);
+      return;
+    }
+  }
   em_operation *op = em_operation_new(sess, op_id);
   if (!op) {
     em_error_internal(&err, "out of memory");
@@ -49,6 +83,7 @@ void em_handle_execute(em_rpc *call, void *user) {
     return;
   }
   op->req = req;
+  op->plan_hash = plan_hash;
   op->preferred_chunk = 0;
   for (size_t i = 0; i < req->n_request_options; i++) {
     const Spark__Connect__ExecutePlanRequest__RequestOption *o = req->request_options[i];
@@ -109,6 +144,14 @@ void em_handle_reattach(em_rpc *call, void *user) {
     } else {
       from = idx + 1;
     }
+  }
+  if (op && from < em_operation_first(op)) {
+    char idx[32];
+    snprintf(idx, sizeof idx, "%lld", (long long)from);
+    em_error_set(&err, EM_ERR_INVALID_CURSOR_POSITION_NOT_AVAILABLE, "responseId",
+                 HAS(req, last_response_id) ? req->last_response_id : "", "index", idx, NULL);
+    em_operation_unref(op);
+    op = NULL;
   }
   if (!op) {
     em_rpc_fail(call, sess, &err);

@@ -91,6 +91,8 @@ void em_handle_fetch_error_details(em_rpc *call, void *user) {
   Spark__Connect__FetchErrorDetailsResponse__SparkThrowable__MessageParametersEntry *pptr[EM_ERROR_PARAMS_MAX];
   char classes_buf[1024];
   char *classes[16];
+  Spark__Connect__FetchErrorDetailsResponse__QueryContext qc = SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__QUERY_CONTEXT__INIT;
+  Spark__Connect__FetchErrorDetailsResponse__QueryContext *qcp[1] = {&qc};
   if (saved && em_session_find_error(sess, req->error_id, saved) == 0) {
     snprintf(classes_buf, sizeof classes_buf, "%s", em_exc_classes_json(em_errclass_exc(saved->cls)));
     e.n_error_type_hierarchy = (size_t)split_classes(classes_buf, classes, 16);
@@ -114,6 +116,14 @@ void em_handle_fetch_error_details(em_rpc *call, void *user) {
     }
     st.n_message_parameters = (size_t)saved->nparams;
     st.message_parameters = pptr;
+    if (saved->has_context) {
+      qc.context_type = saved->context_is_sql ? SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__QUERY_CONTEXT__CONTEXT_TYPE__SQL
+                                              : SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__QUERY_CONTEXT__CONTEXT_TYPE__DATAFRAME;
+      qc.fragment = saved->context_fragment;
+      qc.call_site = saved->context_call_site;
+      st.n_query_contexts = 1;
+      st.query_contexts = qcp;
+    }
     e._spark_throwable_case = SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__ERROR___SPARK_THROWABLE_SPARK_THROWABLE;
     e.spark_throwable = &st;
     resp._root_error_idx_case = SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE___ROOT_ERROR_IDX_ROOT_ERROR_IDX;
@@ -152,6 +162,13 @@ void em_handle_get_status(em_rpc *call, void *user) {
     sts = em_calloc((size_t)(cap + 1), sizeof *sts);
     sptrs = em_calloc((size_t)(cap + 1), sizeof *sptrs);
     ids = em_calloc((size_t)(cap + 1), sizeof *ids);
+    int cap2 = cap + (int)os->n_operation_ids;
+    em_free(sts);
+    em_free(sptrs);
+    em_free(ids);
+    sts = em_calloc((size_t)(cap2 + 1), sizeof *sts);
+    sptrs = em_calloc((size_t)(cap2 + 1), sizeof *sptrs);
+    ids = em_calloc((size_t)(cap2 + 1), sizeof *ids);
     for (int i = 0; sts && sptrs && ids && i < sess->nops; i++) {
       em_operation *op = sess->ops[i];
       bool want = os->n_operation_ids == 0;
@@ -161,8 +178,23 @@ void em_handle_get_status(em_rpc *call, void *user) {
       memcpy(ids[n], op->op_id, 37);
       sts[n].operation_id = ids[n];
       pthread_mutex_lock(&op->mu);
-      sts[n].state = (Spark__Connect__GetStatusResponse__OperationStatus__OperationState)op->state;
+      /* Spark: a finished execution not yet released is TERMINATING. */
+      em_op_state stt = op->state;
+      if (op->done && !op->released) stt = (em_op_state)3;
+      sts[n].state = (Spark__Connect__GetStatusResponse__OperationStatus__OperationState)stt;
       pthread_mutex_unlock(&op->mu);
+      sptrs[n] = &sts[n];
+      n++;
+    }
+    /* Asked-for ids that are not here: UNKNOWN. */
+    for (size_t j = 0; sts && sptrs && ids && j < os->n_operation_ids; j++) {
+      bool known = false;
+      for (int i = 0; i < n && !known; i++) known = strcmp(ids[i], os->operation_ids[j]) == 0;
+      if (known) continue;
+      spark__connect__get_status_response__operation_status__init(&sts[n]);
+      snprintf(ids[n], 37, "%s", os->operation_ids[j]);
+      sts[n].operation_id = ids[n];
+      sts[n].state = SPARK__CONNECT__GET_STATUS_RESPONSE__OPERATION_STATUS__OPERATION_STATE__OPERATION_STATE_UNKNOWN;
       sptrs[n] = &sts[n];
       n++;
     }

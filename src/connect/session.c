@@ -66,6 +66,7 @@ static void session_free(em_session *sess) {
   }
   em_free(sess->artifacts);
   em_free(sess->errors);
+  em_free(sess->released_ops);
   em_free(sess->ops);
   em_conf_free(&sess->conf);
   pthread_mutex_destroy(&sess->mu);

@@ -113,6 +113,18 @@ static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_
     if (compile_node(plan, n->child, a, &c, err)) return -1;
     return em_hash_agg_compile(plan, n, a, c, schema, out, err);
   }
+  case EM_LP_SORT: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    c->sink = em_sink_sort_new(a, n, c->out_schema);
+    if (!c->sink) break;
+    p = new_pipeline(a, schema);
+    if (!p) break;
+    p->child = c;
+    p->src.vt = &em_src_sink_vt;
+    p->src.u.sink = c->sink;
+    break;
+  }
   case EM_LP_SHOW_STRING: {
     em_pipeline *c;
     if (compile_node(plan, n->child, a, &c, err)) return -1;
@@ -126,7 +138,7 @@ static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_
     if (p) {
       c->show_truncate = n->u.show.truncate;
       c->show_vertical = n->u.show.vertical;
-      c->final_n = n->u.show.num_rows;
+      c->final_n = n->u.show.num_rows > 0 ? n->u.show.num_rows : 0;
     }
     break;
   }

@@ -26,6 +26,7 @@
 
 typedef struct em_exec_ctx {
   _Atomic bool *cancel;       /* set by Interrupt, client disconnect, shutdown */
+  _Atomic bool *stop;         /* set by the executor when a consumer needs no more rows */
   em_memtracker *mem;         /* the query's memory account */
   em_eval_ctx eval;           /* time zone, ANSI */
   int64_t batch_rows;         /* spark.sql.execution.arrow.maxRecordsPerBatch */
@@ -42,7 +43,9 @@ typedef int (*em_result_fn)(void *user, em_batch *b, em_error *err);
 int em_exec_run(const em_plan *plan, em_exec_ctx *ctx, em_result_fn fn, void *user, em_error *err);
 
 /* True when the query should stop; sets OPERATION_CANCELED in err. */
-static inline bool em_exec_cancelled(const em_exec_ctx *ctx) { return ctx->cancel && *ctx->cancel; }
+static inline bool em_exec_cancelled(const em_exec_ctx *ctx) {
+  return (ctx->cancel && *ctx->cancel) || (ctx->stop && *ctx->stop);
+}
 
 /* The process-wide worker pool (created on first use, one thread a core). */
 typedef void (*em_task_fn)(void *arg);

@@ -150,6 +150,9 @@ em_sink *em_sink_new(em_arena *a, const em_sink_vt *vt, const void *cfg, em_type
  * aggregate sink ends `child`, and *out reads its groups (op_hash_agg.c). */
 int em_hash_agg_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline *child, em_type *schema,
                         em_pipeline **out, em_error *err);
+/* The sort sink for an EM_LP_SORT node (op_sort.c). */
+extern const em_sink_vt em_sink_sort_vt;
+em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema);
 
 /* Builds the pipelines of a plan in arena `a`. */
 int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_error *err);
@@ -158,10 +161,17 @@ int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_erro
  * already fits). */
 em_batch *em_batch_head(em_batch *b, int64_t n);
 
-/* Renders Spark's Dataset.showString text for the gathered rows (at most
- * num_rows + 1 of them; one more than num_rows means "there are more").
- * truncate: 0 = off, else the cell width limit. Appends to out. */
-int em_show_string(em_batch *const *batches, int nbatches, int num_rows, int truncate, bool vertical,
-                   const char *timezone, em_strbuf *out, em_error *err);
+#include "../expr/format.h"
+
+/* Dataset.showString(num_rows, truncate, vertical) over the rows of
+ * `batches` (all with `schema`, read in order; at most num_rows are shown).
+ * truncate > 0 cuts cells longer than that to truncate-3 chars + "..."
+ * and right-aligns; 0 shows full cells left-aligned. total_rows is the
+ * number of rows the query has (at least the rows given); when it exceeds
+ * num_rows the "only showing top N rows" footer is added. timezone is the
+ * session time zone (NULL = UTC). Appends to out; -1 with err on failure. */
+int em_show_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
+                   bool vertical, const char *timezone, int64_t total_rows, em_strbuf *out, em_error *err);
+
 
 #endif

@@ -41,6 +41,12 @@ typedef struct run_state {
   int running; /* tasks submitted and not finished */
   em_error task_err;
   bool have_err;
+  /* Partition run on the consumer's own thread, whose batches go straight
+   * to the consumer (-1: none). */
+  int direct_part;
+  int (*direct)(void *user, em_batch *b, em_error *err);
+  void *direct_user;
+  bool satisfied;
 } run_state;
 
 typedef struct task_arg {
@@ -79,6 +85,15 @@ static em_op_status push(run_state *rs, void **locals, int part, int k, em_batch
       em_sink *s = p->sink;
       return s->vt->sink(s, locals[p->nops], part, in, &rs->task_ctx, err) ? EM_OP_ERROR : EM_OP_NEED_MORE_INPUT;
     }
+    if (part == rs->direct_part) {
+      int c = rs->direct(rs->direct_user, in, err);
+      if (c < 0) return EM_OP_ERROR;
+      if (c > 0) {
+        rs->satisfied = true;
+        return EM_OP_FINISHED;
+      }
+      return EM_OP_NEED_MORE_INPUT;
+    }
     if (queue_push(rs, part, em_batch_ref(in))) return em_error_internal(err, "out of memory"), EM_OP_ERROR;
     return EM_OP_NEED_MORE_INPUT;
   }
@@ -97,10 +112,9 @@ static em_op_status push(run_state *rs, void **locals, int part, int k, em_batch
   }
 }
 
-static void run_task(void *arg) {
-  task_arg *ta = arg;
-  run_state *rs = ta->rs;
-  int part = ta->part;
+/* Runs partition `part` of the pipeline to its end; returns its status
+ * with the error in *err. */
+static int run_partition(run_state *rs, int part, em_error *errp) {
   em_pipeline *p = rs->p;
   em_error err;
   em_error_clear(&err);
@@ -141,6 +155,16 @@ static void run_task(void *arg) {
   }
   em_free(locals);
   em_free(src_local);
+  *errp = err;
+  return rc;
+}
+
+static void run_task(void *arg) {
+  task_arg *ta = arg;
+  run_state *rs = ta->rs;
+  int part = ta->part;
+  em_error err;
+  int rc = run_partition(rs, part, &err);
   pthread_mutex_lock(&rs->mu);
   rs->parts[part].done = true;
   if (rc && !atomic_load(&rs->stop) && !rs->have_err) {
@@ -277,8 +301,8 @@ static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   if (c->final == EM_FINAL_SHOW) {
     em_strbuf sb;
     em_strbuf_init(&sb);
-    int rc = em_show_string(g.items, g.n, (int)c->final_n, c->show_truncate, c->show_vertical,
-                            ctx->eval.timezone, &sb, err);
+    int rc = em_show_string(c->out_schema, g.items, g.n, c->final_n, c->show_truncate, c->show_vertical,
+                            ctx->eval.timezone, g.rows, &sb, err);
     for (int i = 0; i < g.n; i++) em_batch_unref(g.items[i]);
     g.n = 0;
     if (rc) {
@@ -347,7 +371,7 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   memset(&rs, 0, sizeof rs);
   rs.p = p;
   rs.task_ctx = *ctx;
-  rs.task_ctx.cancel = &rs.stop;
+  rs.task_ctx.stop = &rs.stop;
   pthread_mutex_init(&rs.mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
@@ -417,7 +441,7 @@ static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, vo
   memset(&rs, 0, sizeof rs);
   rs.p = p;
   rs.task_ctx = *ctx;
-  rs.task_ctx.cancel = &rs.stop;
+  rs.task_ctx.stop = &rs.stop;
   pthread_mutex_init(&rs.mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
@@ -433,8 +457,41 @@ static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, vo
   int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
   int launched = 0, rc = 0, cur = 0;
   bool satisfied = false;
+  rs.direct_part = -1;
 
-  while (cur < nparts) {
+  /* Partition 0 runs on this thread and streams straight to the consumer,
+   * while the pool starts on the next partitions: no thread hop for the
+   * first (often the only) partition. */
+  launched = 1;
+  while (launched < nparts && launched < width) {
+    if (launch(&rs, launched)) {
+      rc = em_error_internal(err, "cannot start a task");
+      break;
+    }
+    launched++;
+  }
+  if (!rc) {
+    rs.direct_part = 0;
+    rs.direct = consume;
+    rs.direct_user = user;
+    em_error perr;
+    int prc = run_partition(&rs, 0, &perr);
+    rs.direct_part = -1;
+    pthread_mutex_lock(&rs.mu);
+    rs.parts[0].done = true;
+    pthread_mutex_unlock(&rs.mu);
+    if (rs.satisfied) {
+      satisfied = true;
+      cur = nparts;
+    } else if (prc) {
+      *err = perr;
+      rc = -1;
+    } else {
+      cur = 1;
+    }
+  }
+
+  while (!rc && cur < nparts) {
     /* Keep `width` tasks in flight, in partition order. */
     while (!satisfied && !rc && launched < nparts && launched - cur < width) {
       if (launch(&rs, launched)) {

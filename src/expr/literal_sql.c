@@ -5,72 +5,13 @@
  * timestamps as typed literals (DATE '2020-01-01').
  */
 #include "expr.h"
+#include "format.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Java's Double.toString / Float.toString: the shortest decimal that reads
- * back to the same value, in plain notation for 1e-3 <= |x| < 1e7 and in
- * computerized scientific notation (1.0E10) otherwise. */
-static void java_double(double d, bool is_float, em_strbuf *sb) {
-  if (isnan(d)) {
-    em_strbuf_puts(sb, "NaN");
-    return;
-  }
-  if (isinf(d)) {
-    em_strbuf_puts(sb, d > 0 ? "Infinity" : "-Infinity");
-    return;
-  }
-  if (d == 0) {
-    em_strbuf_puts(sb, signbit(d) ? "-0.0" : "0.0");
-    return;
-  }
-  char digits[40];
-  int exp10 = 0;
-  /* Shortest %e representation that round-trips. */
-  for (int prec = 1; prec <= 17; prec++) {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
-    bool same = is_float ? (float)strtod(buf, NULL) == (float)d : strtod(buf, NULL) == d;
-    if (same || prec == 17) {
-      /* buf = [-]D.DDDDe[+-]XX */
-      char *e = strchr(buf, 'e');
-      exp10 = atoi(e + 1);
-      int k = 0;
-      for (char *p = buf; p < e; p++)
-        if (*p >= '0' && *p <= '9') digits[k++] = *p;
-      digits[k] = '\0';
-      break;
-    }
-  }
-  /* Trim trailing zeros (keep one digit). */
-  size_t nd = strlen(digits);
-  while (nd > 1 && digits[nd - 1] == '0') digits[--nd] = '\0';
-  if (d < 0) em_strbuf_putc(sb, '-');
-  double ad = fabs(d);
-  if (ad >= 1e-3 && ad < 1e7) {
-    if (exp10 >= 0) {
-      for (int i = 0; i <= exp10; i++) em_strbuf_putc(sb, i < (int)nd ? digits[i] : '0');
-      em_strbuf_putc(sb, '.');
-      if ((int)nd > exp10 + 1)
-        em_strbuf_puts(sb, digits + exp10 + 1);
-      else
-        em_strbuf_putc(sb, '0');
-    } else {
-      em_strbuf_puts(sb, "0.");
-      for (int i = 0; i < -exp10 - 1; i++) em_strbuf_putc(sb, '0');
-      em_strbuf_puts(sb, digits);
-    }
-  } else {
-    em_strbuf_putc(sb, digits[0]);
-    em_strbuf_putc(sb, '.');
-    em_strbuf_puts(sb, nd > 1 ? digits + 1 : "0");
-    em_strbuf_printf(sb, "E%d", exp10);
-  }
-}
 
 static void put_int128(__int128 v, int scale, em_strbuf *sb) {
   char buf[64];
@@ -133,8 +74,8 @@ int em_literal_sql(const em_vec *lit, bool for_name, em_strbuf *sb) {
   case EM_T_SHORT: return em_strbuf_printf(sb, "%d", ((const int16_t *)p)[0]);
   case EM_T_INT: return em_strbuf_printf(sb, "%d", ((const int32_t *)p)[0]);
   case EM_T_LONG: return em_strbuf_printf(sb, "%lld", (long long)((const int64_t *)p)[0]);
-  case EM_T_FLOAT: java_double(((const float *)p)[0], true, sb); return 0;
-  case EM_T_DOUBLE: java_double(((const double *)p)[0], false, sb); return 0;
+  case EM_T_FLOAT: return em_format_float(((const float *)p)[0], sb);
+  case EM_T_DOUBLE: return em_format_double(((const double *)p)[0], sb);
   case EM_T_DECIMAL: {
     __int128 v;
     memcpy(&v, p, sizeof v);

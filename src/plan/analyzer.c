@@ -372,6 +372,47 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     return em_az_resolve_aggregate(az, r, child);
   case EM_SR_DEDUPLICATE:
     return em_az_resolve_deduplicate(az, r, child);
+  case EM_SR_SORT: {
+    n = pass_through(az, EM_LP_SORT, r, child);
+    if (!n) return oom(az), NULL;
+    int k = r->u.sort.norders;
+    n->u.sort.nkeys = k;
+    n->u.sort.global = r->u.sort.global;
+    n->u.sort.keys = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(k + 1));
+    n->u.sort.ascending = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(k + 1));
+    n->u.sort.nulls_first = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(k + 1));
+    if (!n->u.sort.keys || !n->u.sort.ascending || !n->u.sort.nulls_first) return oom(az), NULL;
+    for (int i = 0; i < k; i++) {
+      const em_spec_expr *o = r->u.sort.orders[i];
+      /* Spark: ascending sorts nulls first, descending nulls last. */
+      bool asc = true;
+      em_null_order nulls = EM_NULLS_DEFAULT;
+      if (o->kind == EM_SE_SORT_ORDER) {
+        asc = o->u.sort.ascending;
+        nulls = o->u.sort.nulls;
+        o = o->u.sort.child;
+      }
+      char *name = NULL, *meta = NULL;
+      em_expr *x = em_az_resolve_expr(az, o, child, &name, &meta);
+      if (!x) return NULL;
+      if (!em_sort_type_supported(x->type)) {
+        em_strbuf sb;
+        em_strbuf_init(&sb);
+        em_strbuf_putc(&sb, '"');
+        em_type_sql(x->type, &sb);
+        em_strbuf_putc(&sb, '"');
+        em_error_set(az->err, EM_ERR_DATATYPE_MISMATCH_INVALID_ORDERING_TYPE, "sqlExpr",
+                     em_arena_printf(&az->plan->arena, "\"%s ASC NULLS FIRST\"", name), "functionName", "`sortorder`",
+                     "dataType", sb.data ? sb.data : "", NULL);
+        em_strbuf_free(&sb);
+        return NULL;
+      }
+      n->u.sort.keys[i] = x;
+      n->u.sort.ascending[i] = asc;
+      n->u.sort.nulls_first[i] = nulls == EM_NULLS_DEFAULT ? asc : nulls == EM_NULLS_FIRST;
+    }
+    return n;
+  }
   case EM_SR_SHOW_STRING: {
     n = new_node(az, EM_LP_SHOW_STRING, r, 1);
     if (!n) return oom(az), NULL;
@@ -402,6 +443,14 @@ int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out,
   em_lplan *root = resolve_rel(&az, rel, 0);
   if (!root) {
     em_plan_free(p);
+    /* Spark's AnalysisException message ends with the unresolved plan. */
+    if (em_errclass_exc(err->cls) == EM_EXC_EXT_ANALYSIS) {
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_spec_describe(rel, &sb);
+      em_error_append(err, ";\n%s", sb.data ? sb.data : "");
+      em_strbuf_free(&sb);
+    }
     return -1;
   }
   p->root = root;

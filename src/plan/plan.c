@@ -28,3 +28,20 @@ em_type *em_lplan_schema(const em_lplan *n) {
   }
   return st;
 }
+
+bool em_sort_type_supported(const em_type *t) {
+  switch (t->id) {
+  case EM_T_MAP:
+  case EM_T_VARIANT:
+  case EM_T_CAL_INTERVAL:
+    return false;
+  case EM_T_ARRAY:
+    return em_sort_type_supported(t->u.array.elem);
+  case EM_T_STRUCT:
+    for (int i = 0; i < t->u.st.nfields; i++)
+      if (!em_sort_type_supported(t->u.st.fields[i].type)) return false;
+    return true;
+  default:
+    return true;
+  }
+}

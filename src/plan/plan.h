@@ -35,6 +35,7 @@ typedef enum em_lplan_kind {
   EM_LP_TAIL,
   EM_LP_SHOW_STRING,
   EM_LP_AGGREGATE, /* resolve_aggregate.c: groupBy/agg, distinct, dropDuplicates */
+  EM_LP_SORT,
 } em_lplan_kind;
 
 typedef struct em_lplan em_lplan;
@@ -75,6 +76,13 @@ struct em_lplan {
        * [keys..., aggs...] (a projection the executor runs on top). */
       em_expr **outputs;
     } agg;
+    struct {
+      em_expr **keys; /* over the child's columns */
+      bool *ascending;
+      bool *nulls_first;
+      int nkeys;
+      bool global; /* false: sortWithinPartitions */
+    } sort;
   } u;
 };
 
@@ -104,6 +112,9 @@ typedef struct em_plan {
  * Errors carry Spark's analysis error classes. */
 int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out, em_error *err);
 void em_plan_free(em_plan *p);
+
+/* True when values of t can be ordered (sort keys, min/max). */
+bool em_sort_type_supported(const em_type *t);
 
 /* Builds the output schema of a logical node as a STRUCT type (new ref). */
 em_type *em_lplan_schema(const em_lplan *n);

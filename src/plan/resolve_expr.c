@@ -258,8 +258,19 @@ static em_expr *resolve_func(em_az *az, const em_spec_expr *e, const em_lplan *s
   return x;
 }
 
+static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
+                             char **metadata);
+
 em_expr *em_az_resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
                             char **metadata) {
+  em_expr *x = resolve_expr(az, e, scope, name, metadata);
+  /* The innermost expression with a Python origin names the call site. */
+  if (!x && e->origin_fragment) em_error_set_context(az->err, e->origin_fragment, e->origin_call_site);
+  return x;
+}
+
+static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
+                             char **metadata) {
   *metadata = NULL;
   switch (e->kind) {
   case EM_SE_ATTR:

@@ -48,10 +48,16 @@ em_server *em_server_start(const em_server_opts *opts, const em_rpc_method *meth
                            em_error *err);
 /* The port actually bound (useful with port 0). */
 int em_server_port(const em_server *s);
-/* Stops accepting, cancels in-flight calls, waits for handlers, frees. */
+/* Stops accepting, cancels in-flight calls, waits for handlers, frees.
+ * Call once, and not from a handler (it waits for all of them). */
 void em_server_shutdown(em_server *s);
 
-/* ---- inside a handler ---- */
+/* ---- inside a handler ----
+ * A call's functions are used by one thread at a time (its handler's);
+ * em_rpc_cancelled alone may be polled from any thread. For unary and
+ * client-streaming calls em_rpc_send keeps the one response back and sends
+ * it with the status in em_rpc_finish (one write per reply). A handler that
+ * returns without em_rpc_finish gets INTERNAL sent for it. */
 
 /* Receives the next request message. Returns 1 with *data and *len set (an
  * em_malloc'd buffer the caller frees), 0 at the end of the client's stream,
@@ -62,6 +68,12 @@ int em_rpc_recv(em_rpc *call, uint8_t **data, size_t *len);
 /* Sends one response message; blocks until gRPC has taken it (flow control
  * applies). 0 ok, -1 if the client went away or the call was cancelled. */
 int em_rpc_send(em_rpc *call, const void *data, size_t len);
+
+/* Like em_rpc_send, but takes over `data` (an em_malloc'd buffer) instead of
+ * copying it: the transport em_free's it once gRPC is done with the bytes,
+ * possibly after this returns and on another thread, and also on failure.
+ * For large responses (Arrow batches), where the copy would show. */
+int em_rpc_send_take(em_rpc *call, void *data, size_t len);
 
 /* Ends the call with a gRPC status. `message` may be NULL. `details`
  * (a serialized google.rpc.Status) goes in the grpc-status-details-bin

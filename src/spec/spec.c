@@ -201,3 +201,23 @@ int em_spec_parse_name(em_spec *s, const char *name, char ***parts_out, int *npa
 bad:
   return em_error_set(err, EM_ERR_INVALID_ATTRIBUTE_NAME_SYNTAX, "name", name, NULL);
 }
+
+void em_spec_describe(const em_spec_rel *rel, em_strbuf *sb) {
+  static const char *names[] = {"Range", "LocalRelation", "Project", "Filter", "GlobalLimit", "Offset", "Tail",
+                                "Project", "ShowString", "Aggregate", "Sort", "Project", "Project", "Project",
+                                "SubqueryAlias", "Deduplicate", "SQL"};
+  int depth = 0;
+  for (const em_spec_rel *r = rel; r; r = r->input, depth++) {
+    if (depth) {
+      em_strbuf_repeat(sb, ' ', (size_t)(depth - 1) * 3);
+      em_strbuf_puts(sb, "+- ");
+    }
+    const char *n = (size_t)r->kind < EM_ARRAY_LEN(names) ? names[r->kind] : "?";
+    if (r->kind == EM_SR_RANGE)
+      em_strbuf_printf(sb, "Range (%lld, %lld, step=%lld)", (long long)r->u.range.start, (long long)r->u.range.end,
+                       (long long)r->u.range.step);
+    else
+      em_strbuf_printf(sb, "'%s", n);
+    if (r->input) em_strbuf_putc(sb, '\n');
+  }
+}

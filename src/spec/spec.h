@@ -244,6 +244,10 @@ int em_spec_rel_kind_field(em_spec_rel_kind k);
 const char *em_spec_expr_kind_name(em_spec_expr_kind k);
 int em_spec_expr_kind_field(em_spec_expr_kind k);
 
+/* A text form of an unresolved plan, one line per node ("'Project",
+ * "+- 'Range ..."), as Spark appends to analysis errors. */
+void em_spec_describe(const em_spec_rel *rel, em_strbuf *sb);
+
 /* Splits a column name as Spark's parseAttributeName does: parts separated
  * by dots, `backquoted` parts may contain dots and `` for a backquote.
  * Parts are allocated in the spec arena. -1 with PARSE_SYNTAX_ERROR-like

@@ -590,7 +590,8 @@ static type_result parse_complex(parser *p, int kw_tok, int which) {
   }
   if (cur(p)->k != K_LT) {
     r.end = END_BARE_KEYWORD; /* "ARRAY" alone: like a keyword type */
-    r.type = semantic(p, kw_tok, incomplete[which], NULL);
+    r.type = which == 0 ? semantic(p, kw_tok, incomplete[which], "elementType", "<INT>", NULL)
+                        : semantic(p, kw_tok, incomplete[which], NULL);
     return r;
   }
   r.lt = p->i;

@@ -30,7 +30,7 @@ typedef enum em_type_id {
   EM_T_TIMESTAMP_NTZ,  /* int64 microseconds, no zone */
   EM_T_DT_INTERVAL,    /* int64 microseconds; start/end field */
   EM_T_YM_INTERVAL,    /* int32 months; start/end field */
-  EM_T_CAL_INTERVAL,   /* {int32 months, int32 days, int64 micros} */
+  EM_T_CAL_INTERVAL,   /* {int32 months, int32 days, int64 nanoseconds} (Arrow month_day_nano) */
   EM_T_CHAR,           /* string with length */
   EM_T_VARCHAR,        /* string with length */
   EM_T_TIME,           /* int64 nanoseconds of the day; precision */

@@ -193,6 +193,10 @@ class SparkConnectOracle:
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self._workdir is not None:
+            import shutil
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
 
     def __enter__(self) -> "SparkConnectOracle":
         return self.start()
@@ -213,8 +217,9 @@ def main() -> int:
                              driver_memory=args.driver_memory)
 
     def on_signal(signum, _frame):
+        # A requested stop is a clean exit (status 0), like a server's graceful shutdown.
         srv.stop()
-        sys.exit(128 + signum)
+        sys.exit(0)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)

@@ -757,10 +757,3 @@ TEST_LIST{
     TEST_END,
 };
 
-/* Until show_string's renderer lands in the library (src/server branch),
- * a weak stand-in lets this test link; these tests never call it. */
-__attribute__((weak)) int em_show_string(em_batch *const *batches, int nbatches, int num_rows, int truncate,
-                                         bool vertical, const char *tz, em_strbuf *out, em_error *err) {
-  (void)batches, (void)nbatches, (void)num_rows, (void)truncate, (void)vertical, (void)tz, (void)out;
-  return em_error_internal(err, "show_string is not linked");
-}

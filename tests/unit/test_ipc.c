@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "arrow/arrow.h"
 #include "ipc_testlib.h"
@@ -145,7 +146,7 @@ static void round_trip(em_type *schema, em_batch **batches, int n, bool large) {
   em_type *rs = NULL;
   em_batch **rb = NULL;
   int rn = -1;
-  int rc = em_ipc_read_stream((const uint8_t *)sb.data, sb.len, &rs, &rb, &rn, &err);
+  int rc = em_ipc_read_stream_any((const uint8_t *)sb.data, sb.len, &rs, &rb, &rn, &err);
   if (rc) fprintf(stderr, "read failed: %s\n", err.msg);
   CHECK_EQ_INT(rc, 0);
   CHECK(em_type_equal(rs, schema, false));
@@ -207,7 +208,7 @@ TEST(round_trip_sliced_and_char_varchar) {
   em_type *rs;
   em_batch **rb;
   int rn;
-  CHECK_EQ_INT(em_ipc_read_stream((const uint8_t *)sb.data, sb.len, &rs, &rb, &rn, &err), 0);
+  CHECK_EQ_INT(em_ipc_read_stream_any((const uint8_t *)sb.data, sb.len, &rs, &rb, &rn, &err), 0);
   CHECK_EQ_INT(rs->u.st.fields[0].type->id, EM_T_STRING);
   CHECK(em_test_vec_equal(rb[0]->cols[0], v));
   em_batches_free(rb, rn);
@@ -236,7 +237,7 @@ static int read_quiet(const uint8_t *p, size_t n) {
   em_batch **b = NULL;
   int nb = 0;
   em_error err;
-  int rc = em_ipc_read_stream(p, n, &s, &b, &nb, &err);
+  int rc = em_ipc_read_stream_any(p, n, &s, &b, &nb, &err);
   if (rc == 0) {
     CHECK(s);
     em_batches_free(b, nb);
@@ -362,7 +363,7 @@ static void check_integration_file(const char *stream_path, integ_stats *st, boo
   em_batch **b = NULL;
   int nb = 0;
   em_error err;
-  if (em_ipc_read_stream(data, n, &s, &b, &nb, &err)) {
+  if (em_ipc_read_stream_any(data, n, &s, &b, &nb, &err)) {
     st->rejected++;
     if (print && !strstr(stream_path, "bigendian")) printf("  rejected %s: %s\n", stream_path, err.msg);
   } else {
@@ -466,6 +467,202 @@ TEST(integration_must_pass) {
   CHECK_EQ_INT(st.matched, expected);
 }
 
+
+/* ---- interoperability with pyarrow (when a Python with pyarrow is found) ---- */
+
+static const char *find_python(void) {
+  static char buf[4096];
+  const char *env = getenv("EMBER_PYTHON");
+  if (env && access(env, X_OK) == 0) return env;
+  const char *src = getenv("EMBER_SOURCE_DIR");
+  const char *cands[] = {"%s/.venv/bin/python", "%s/../main/.venv/bin/python"};
+  for (size_t i = 0; src && i < EM_ARRAY_LEN(cands); i++) {
+    snprintf(buf, sizeof buf, cands[i], src);
+    if (access(buf, X_OK) == 0) return buf;
+  }
+  return NULL;
+}
+
+static int run_python(const char *py, const char *script, const char *a1, const char *a2, const char *a3) {
+  char spath[] = "/tmp/em_ipc_py_XXXXXX";
+  int fd = mkstemp(spath);
+  CHECK(fd >= 0);
+  CHECK(write(fd, script, strlen(script)) == (ssize_t)strlen(script));
+  close(fd);
+  char cmd[16384];
+  snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' '%s' '%s'", py, spath, a1, a2, a3);
+  int rc = system(cmd);
+  unlink(spath);
+  return rc;
+}
+
+static void write_file(const char *path, const void *p, size_t n) {
+  FILE *f = fopen(path, "wb");
+  CHECK(f);
+  CHECK(fwrite(p, 1, n, f) == n);
+  fclose(f);
+}
+
+/* Rows of a list of batches as one sequence. */
+static bool batches_equal_flat(em_batch **a, int na, em_batch **b, int nb) {
+  int ia = 0, ib = 0;
+  int64_t ra = 0, rb = 0;
+  for (;;) {
+    while (ia < na && ra == a[ia]->nrows) ia++, ra = 0;
+    while (ib < nb && rb == b[ib]->nrows) ib++, rb = 0;
+    if (ia == na || ib == nb) return ia == na && ib == nb;
+    for (int c = 0; c < a[ia]->ncols; c++)
+      if (!em_test_row_equal(a[ia]->cols[c], ra, b[ib]->cols[c], rb)) {
+        fprintf(stderr, "row mismatch in column %s\n", a[ia]->schema->u.st.fields[c].name);
+        return false;
+      }
+    ra++, rb++;
+  }
+}
+
+/* Our writer -> pyarrow (full validation, re-written with and without
+ * compression) -> our reader gives back the same schema and values. */
+TEST(pyarrow_round_trip_of_our_streams) {
+  const char *py = find_python();
+  if (!py) {
+    printf("skipped: no Python with pyarrow (set EMBER_PYTHON)\n");
+    return;
+  }
+  static const char *script =
+      "import sys, pyarrow as pa, pyarrow.ipc as ipc\n"
+      "t = ipc.open_stream(open(sys.argv[1], 'rb').read()).read_all()\n"
+      "t.validate(full=True)\n"
+      "c = sys.argv[3] if sys.argv[3] != 'none' else None\n"
+      "with ipc.new_stream(sys.argv[2], t.schema, options=ipc.IpcWriteOptions(compression=c)) as w:\n"
+      "    for b in t.to_batches(): w.write_batch(b)\n";
+  em_type *full = all_types_schema();
+  /* pyarrow has no interval[months]: leave the year-month column out. */
+  em_type *s = em_type_struct_new(full->u.st.nfields - 1);
+  for (int i = 0, k = 0; i < full->u.st.nfields; i++) {
+    const em_field *f = &full->u.st.fields[i];
+    if (f->type->id == EM_T_YM_INTERVAL) continue;
+    em_type_struct_set(s, k++, f->name, em_type_ref(f->type), f->nullable, f->metadata);
+  }
+  em_type_unref(full);
+  em_batch *b[2] = {make_batch(s, 200, 4), make_batch(s, 33, 9)};
+  static const char *codecs[] = {"none", "lz4", "zstd"};
+  for (int large = 0; large < 2; large++) {
+    em_ipc_write_opts opts = {"America/New_York", large};
+    em_strbuf sb;
+    em_strbuf_init(&sb);
+    em_error err;
+    CHECK_EQ_INT(em_ipc_write_stream(s, b, 2, &opts, &sb, &err), 0);
+    char in[] = "/tmp/em_ipc_in_XXXXXX", out[] = "/tmp/em_ipc_out_XXXXXX";
+    close(mkstemp(in));
+    close(mkstemp(out));
+    write_file(in, sb.data, sb.len);
+    for (size_t c = 0; c < EM_ARRAY_LEN(codecs); c++) {
+      CHECK_EQ_INT(run_python(py, script, in, out, codecs[c]), 0);
+      size_t n;
+      uint8_t *data = em_test_read_file(out, &n);
+      em_type *rs;
+      em_batch **rb;
+      int rn;
+      int rc = em_ipc_read_stream_any(data, n, &rs, &rb, &rn, &err);
+      if (rc) fprintf(stderr, "%s\n", err.msg);
+      CHECK_EQ_INT(rc, 0);
+      CHECK(em_type_equal(rs, s, false));
+      CHECK(batches_equal_flat(b, 2, rb, rn));
+      em_batches_free(rb, rn);
+      em_type_unref(rs);
+      free(data);
+    }
+    unlink(in);
+    unlink(out);
+    em_strbuf_free(&sb);
+  }
+  em_batch_unref(b[0]);
+  em_batch_unref(b[1]);
+  em_type_unref(s);
+}
+
+/* What pandas users send: pyarrow streams from DataFrames. */
+TEST(pyarrow_streams_from_pandas) {
+  const char *py = find_python();
+  if (!py) {
+    printf("skipped: no Python with pyarrow (set EMBER_PYTHON)\n");
+    return;
+  }
+  static const char *script =
+      "import sys, datetime, decimal, pandas as pd, pyarrow as pa, pyarrow.ipc as ipc\n"
+      "df = pd.DataFrame({\n"
+      "  'i': [1, None, 3], 'f': [1.5, float('nan'), -2.0], 's': ['a', None, 'ccc'],\n"
+      "  'b': [True, False, None],\n"
+      "  'ts': pd.to_datetime(['2024-01-02 03:04:05.123456789', None, '1969-12-31 23:59:59.9999995']),\n"
+      "  'tstz': pd.to_datetime(['2024-01-02 03:04:05', None, '2000-01-01 00:00:00']).tz_localize('UTC')"
+      ".tz_convert('Europe/Paris'),\n"
+      "  'd': [datetime.date(2024, 1, 2), None, datetime.date(1960, 1, 1)],\n"
+      "  'dec': [decimal.Decimal('123.45'), None, decimal.Decimal('-0.01')],\n"
+      "  'l': [[1, 2], None, []],\n"
+      "  'st': [{'x': 1, 'y': 'p'}, None, {'x': None, 'y': 'q'}],\n"
+      "  'cat': pd.Categorical(['u', 'v', None]),\n"
+      "  'bin': [b'\\x00\\x01', None, b''],\n"
+      "  'dur': pd.to_timedelta(['1s', None, '-1ms']),\n"
+      "})\n"
+      "t = pa.Table.from_pandas(df, preserve_index=False)\n"
+      "m = pa.array([[('k1', 1)], None, []], type=pa.map_(pa.string(), pa.int32()))\n"
+      "t = t.append_column('m', m)\n"
+      "c = sys.argv[3] if sys.argv[3] != 'none' else None\n"
+      "with ipc.new_stream(sys.argv[1], t.schema, options=ipc.IpcWriteOptions(compression=c)) as w:\n"
+      "    w.write_table(t, max_chunksize=2)\n";
+  static const char *codecs[] = {"none", "zstd"};
+  for (size_t ci = 0; ci < EM_ARRAY_LEN(codecs); ci++) {
+    char path[] = "/tmp/em_ipc_pd_XXXXXX";
+    close(mkstemp(path));
+    CHECK_EQ_INT(run_python(py, script, path, "-", codecs[ci]), 0);
+    size_t n;
+    uint8_t *data = em_test_read_file(path, &n);
+    unlink(path);
+    em_type *s;
+    em_batch **b;
+    int nb;
+    em_error err;
+    int rc = em_ipc_read_stream_any(data, n, &s, &b, &nb, &err);
+    if (rc) fprintf(stderr, "%s\n", err.msg);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(nb, 2);
+    static const em_type_id want[] = {EM_T_DOUBLE, EM_T_DOUBLE, EM_T_STRING, EM_T_BOOLEAN, EM_T_TIMESTAMP_NTZ,
+                                      EM_T_TIMESTAMP, EM_T_DATE, EM_T_DECIMAL, EM_T_ARRAY, EM_T_STRUCT,
+                                      EM_T_STRING, EM_T_BINARY, EM_T_DT_INTERVAL, EM_T_MAP};
+    CHECK_EQ_INT(s->u.st.nfields, (int)EM_ARRAY_LEN(want));
+    for (size_t i = 0; i < EM_ARRAY_LEN(want); i++) CHECK_EQ_INT(s->u.st.fields[i].type->id, want[i]);
+    CHECK_EQ_STR(s->u.st.fields[0].name, "i");
+    /* Batch 0 holds rows 0-1, batch 1 row 2. */
+    CHECK_EQ_INT(b[0]->nrows, 2);
+    const em_vec *ts = b[0]->cols[4];
+    CHECK_EQ_INT(((int64_t *)em_vec_values(ts))[0], 1704164645123456LL); /* ns floored to us */
+    CHECK(em_vec_is_null(ts, 1));
+    CHECK_EQ_INT(((int64_t *)em_vec_values(b[1]->cols[4]))[0], -1); /* floor, not truncation */
+    CHECK_EQ_INT(((int64_t *)em_vec_values(b[0]->cols[5]))[0], 1704164645000000LL);
+    CHECK_EQ_INT(((int32_t *)em_vec_values(b[1]->cols[6]))[0], -3653);
+    const uint8_t *dec = b[0]->cols[7]->values->data;
+    int64_t lo;
+    memcpy(&lo, dec, 8);
+    CHECK_EQ_INT(lo, 12345);
+    CHECK_EQ_INT(s->u.st.fields[7].type->u.dec.scale, 2);
+    int32_t len;
+    const char *cat = em_vec_str(b[0]->cols[10], 1, &len);
+    CHECK(len == 1 && cat[0] == 'v');
+    CHECK(em_vec_is_null(b[1]->cols[10], 0));
+    CHECK_EQ_INT(((int64_t *)em_vec_values(b[0]->cols[12]))[0], 1000000);
+    CHECK_EQ_INT(((int64_t *)em_vec_values(b[1]->cols[12]))[0], -1000);
+    const em_vec *st = b[1]->cols[9];
+    CHECK(!em_vec_is_null(st, 0) && em_vec_is_null(st->children[0], 0));
+    const em_vec *m = b[0]->cols[13];
+    CHECK_EQ_INT(em_vec_offsets(m)[1], 1);
+    CHECK(em_vec_is_null(m, 1));
+    CHECK_EQ_STR(m->children[0]->type->u.st.fields[0].name, "key");
+    em_batches_free(b, nb);
+    em_type_unref(s);
+    free(data);
+  }
+}
+
 TEST_LIST{
     TEST_ENTRY(round_trip_every_type),
     TEST_ENTRY(round_trip_no_batches_and_empty_schema),
@@ -476,5 +673,7 @@ TEST_LIST{
     TEST_ENTRY(arrow_testing_corpus_never_crashes),
     TEST_ENTRY(integration_files_match_their_json),
     TEST_ENTRY(integration_must_pass),
+    TEST_ENTRY(pyarrow_round_trip_of_our_streams),
+    TEST_ENTRY(pyarrow_streams_from_pandas),
     TEST_END,
 };

@@ -7,7 +7,7 @@ import decimal
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from caselib import collect, result, schema_json
+from caselib import collect, norm, result, schema_json
 
 
 def case_version(spark):
@@ -253,3 +253,31 @@ def case_sql_select_literals(spark):
 
 def case_sql_select_range(spark):
     return result(spark.sql("SELECT id FROM range(3)"))
+
+
+def case_to_pandas_range(spark):
+    pdf = spark.range(0, 5, 2).toPandas()
+    return {"columns": list(pdf.columns), "dtypes": [str(t) for t in pdf.dtypes],
+            "values": [[norm(x) for x in row] for row in pdf.itertuples(index=False, name=None)]}
+
+
+def case_to_pandas_empty(spark):
+    pdf = spark.range(0).toPandas()
+    return {"columns": list(pdf.columns), "dtypes": [str(t) for t in pdf.dtypes], "len": len(pdf)}
+
+
+def case_to_arrow_range(spark):
+    t = spark.range(3).select("id", F.lit("a").alias("s"), F.lit(None).cast("int").alias("n")).toArrow()
+    return {"schema": str(t.schema), "rows": [[norm(v) for v in r.values()] for r in t.to_pylist()]}
+
+
+def case_analyze_flags(spark):
+    df = spark.range(3)
+    return {"isLocal": df.isLocal(), "isStreaming": df.isStreaming, "inputFiles": list(df.inputFiles()),
+            "local_isLocal": spark.createDataFrame([(1,)], "a int").isLocal()}
+
+
+def case_same_semantics(spark):
+    a = spark.range(3)
+    return [a.sameSemantics(spark.range(3)), a.sameSemantics(spark.range(4)),
+            a.select("id").sameSemantics(spark.range(3).select("id"))]

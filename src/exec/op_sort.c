@@ -1,0 +1,466 @@
+/*
+ * Sort: orderBy (a global total order) and sortWithinPartitions.
+ *
+ * The sort is a sink. Each task evaluates the sort keys of its batches and
+ * keeps batch and keys; when its partition ends (combine, on the task's own
+ * thread, so both cores sort at once) it concatenates them into one run and
+ * sorts a permutation of the run with a stable merge sort. For a global
+ * sort, finalize merges the runs (k-way, stable by run order = partition
+ * order) into one output partition; otherwise each run is its own output
+ * partition. Output batches are gathered with em_vec_take.
+ *
+ * Order follows Spark: ascending puts nulls first and descending nulls last
+ * unless stated; NaN sorts above every other double and -0.0 equals 0.0
+ * (SQLOrderingUtil); strings compare as unsigned bytes (UTF8String).
+ * Stability makes ties keep their input order, which is what Spark's
+ * range-partitioned TimSort yields for equal keys.
+ *
+ * Memory: everything is held in memory and charged to the query; spilling
+ * sorted runs to disk when over budget is the next step.
+ */
+#include "exec_int.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct sort_cfg {
+  em_expr **keys;
+  bool *ascending;
+  bool *nulls_first;
+  int nkeys;
+  bool global;
+} sort_cfg;
+
+/* A sorted run: the rows of one partition, concatenated, plus the order. */
+typedef struct sort_run {
+  em_batch *rows;  /* all columns */
+  em_vec **keys;   /* evaluated keys, nkeys */
+  uint32_t *perm;  /* sorted order of rows */
+  int64_t n;
+} sort_run;
+
+typedef struct sort_local {
+  em_batch **batches;
+  em_vec ***keys;
+  int n, cap;
+} sort_local;
+
+typedef struct sort_state {
+  sort_run *runs; /* indexed by input partition */
+  int nruns;
+  /* Global sort: the merged order as (run, row) pairs. */
+  uint32_t *mrun;
+  uint32_t *mrow;
+  int64_t mn;
+} sort_state;
+
+typedef struct sort_out_local {
+  int64_t pos;
+} sort_out_local;
+
+/* ---- comparison ---- */
+
+static int cmp_double(double a, double b) {
+  if (a == b) return 0; /* also -0.0 == 0.0 */
+  if (isnan(a)) return isnan(b) ? 0 : 1;
+  if (isnan(b)) return -1;
+  return a < b ? -1 : 1;
+}
+
+static int cmp_bytes(const char *a, int32_t na, const char *b, int32_t nb) {
+  int32_t m = na < nb ? na : nb;
+  int c = m ? memcmp(a, b, (size_t)m) : 0;
+  if (c) return c < 0 ? -1 : 1;
+  return na == nb ? 0 : (na < nb ? -1 : 1);
+}
+
+static int cmp_value(const em_vec *va, int64_t i, const em_vec *vb, int64_t j);
+
+/* Compares two non-null values of the same type (nested types compare
+ * element-wise, shorter first, as Spark's ordering of arrays and structs). */
+static int cmp_nonnull(const em_vec *va, int64_t i, const em_vec *vb, int64_t j) {
+  const void *a = em_vec_values(va), *b = em_vec_values(vb);
+  switch (va->type->id) {
+  case EM_T_BOOLEAN: return (int)em_bit_get(a, i) - (int)em_bit_get(b, j);
+#define CMP_INT(ID, T)                                           \
+  case ID: {                                                     \
+    T x = ((const T *)a)[i], y = ((const T *)b)[j];              \
+    return x < y ? -1 : x > y;                                   \
+  }
+    CMP_INT(EM_T_BYTE, int8_t)
+    CMP_INT(EM_T_SHORT, int16_t)
+    CMP_INT(EM_T_INT, int32_t)
+    CMP_INT(EM_T_DATE, int32_t)
+    CMP_INT(EM_T_YM_INTERVAL, int32_t)
+    CMP_INT(EM_T_LONG, int64_t)
+    CMP_INT(EM_T_TIMESTAMP, int64_t)
+    CMP_INT(EM_T_TIMESTAMP_NTZ, int64_t)
+    CMP_INT(EM_T_DT_INTERVAL, int64_t)
+    CMP_INT(EM_T_TIME, int64_t)
+    CMP_INT(EM_T_DECIMAL, __int128)
+#undef CMP_INT
+  case EM_T_FLOAT: return cmp_double(((const float *)a)[i], ((const float *)b)[j]);
+  case EM_T_DOUBLE: return cmp_double(((const double *)a)[i], ((const double *)b)[j]);
+  case EM_T_STRING:
+  case EM_T_CHAR:
+  case EM_T_VARCHAR:
+  case EM_T_BINARY: {
+    int32_t na, nb;
+    const char *x = em_vec_str(va, i, &na), *y = em_vec_str(vb, j, &nb);
+    return cmp_bytes(x, na, y, nb);
+  }
+  case EM_T_ARRAY: {
+    const int32_t *oa = em_vec_offsets(va), *ob = em_vec_offsets(vb);
+    int32_t la = oa[i + 1] - oa[i], lb = ob[j + 1] - ob[j];
+    for (int32_t k = 0; k < la && k < lb; k++) {
+      int c = cmp_value(va->children[0], oa[i] + k, vb->children[0], ob[j] + k);
+      if (c) return c;
+    }
+    return la == lb ? 0 : (la < lb ? -1 : 1);
+  }
+  case EM_T_STRUCT:
+    for (int k = 0; k < va->nchildren; k++) {
+      int c = cmp_value(va->children[k], i, vb->children[k], j);
+      if (c) return c;
+    }
+    return 0;
+  default:
+    return 0;
+  }
+}
+
+/* Nulls first within nested values (Spark's default for element order). */
+static int cmp_value(const em_vec *va, int64_t i, const em_vec *vb, int64_t j) {
+  bool na = em_vec_is_null(va, i), nb = em_vec_is_null(vb, j);
+  if (na || nb) return na == nb ? 0 : (na ? -1 : 1);
+  return cmp_nonnull(va, i, vb, j);
+}
+
+static int cmp_rows(const sort_cfg *cfg, em_vec *const *ka, int64_t i, em_vec *const *kb, int64_t j) {
+  for (int k = 0; k < cfg->nkeys; k++) {
+    bool na = em_vec_is_null(ka[k], i), nb = em_vec_is_null(kb[k], j);
+    int c;
+    if (na || nb) {
+      if (na == nb) continue;
+      c = na ? -1 : 1;
+      if (!cfg->nulls_first[k]) c = -c;
+      return c;
+    }
+    c = cmp_nonnull(ka[k], i, kb[k], j);
+    if (c) return cfg->ascending[k] ? c : -c;
+  }
+  return 0;
+}
+
+/* Stable merge sort of perm[0..n) by the run's keys (bottom-up). */
+static int sort_perm(const sort_cfg *cfg, sort_run *r, em_exec_ctx *ctx, em_error *err) {
+  int64_t n = r->n;
+  uint32_t *a = r->perm, *tmp = em_malloc(sizeof *tmp * (size_t)(n ? n : 1));
+  if (!tmp) return em_error_internal(err, "out of memory sorting");
+  for (int64_t i = 0; i < n; i++) a[i] = (uint32_t)i;
+  /* Insertion sort of small blocks, then merges. */
+  const int64_t B = 32;
+  for (int64_t s = 0; s < n; s += B) {
+    int64_t e = s + B < n ? s + B : n;
+    for (int64_t i = s + 1; i < e; i++) {
+      uint32_t x = a[i];
+      int64_t j = i - 1;
+      while (j >= s && cmp_rows(cfg, r->keys, a[j], r->keys, x) > 0) {
+        a[j + 1] = a[j];
+        j--;
+      }
+      a[j + 1] = x;
+    }
+  }
+  uint32_t *src = a, *dst = tmp;
+  for (int64_t w = B; w < n; w *= 2) {
+    if (em_exec_cancelled(ctx)) {
+      em_free(tmp);
+      return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
+    }
+    for (int64_t lo = 0; lo < n; lo += 2 * w) {
+      int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+      int64_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) dst[k++] = cmp_rows(cfg, r->keys, src[j], r->keys, src[i]) < 0 ? src[j++] : src[i++];
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+    }
+    uint32_t *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != a) memcpy(a, src, sizeof *a * (size_t)n);
+  em_free(tmp);
+  return 0;
+}
+
+/* ---- the sink ---- */
+
+static void free_keys(em_vec **keys, int n) {
+  if (!keys) return;
+  for (int k = 0; k < n; k++)
+    if (keys[k]) em_vec_unref(keys[k]);
+  em_free(keys);
+}
+
+static int sort_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx *ctx, em_error *err) {
+  (void)part;
+  const sort_cfg *cfg = s->cfg;
+  sort_local *st = local;
+  em_vec **keys = em_calloc((size_t)cfg->nkeys + 1, sizeof *keys);
+  if (!keys) return em_error_internal(err, "out of memory sorting");
+  for (int k = 0; k < cfg->nkeys; k++)
+    if (em_expr_eval(cfg->keys[k], b, &ctx->eval, &keys[k], err)) {
+      free_keys(keys, cfg->nkeys);
+      return -1;
+    }
+  if (st->n == st->cap) {
+    int ncap = st->cap ? st->cap * 2 : 16;
+    em_batch **nb = em_realloc(st->batches, sizeof *nb * (size_t)ncap);
+    if (nb) st->batches = nb;
+    em_vec ***nk = nb ? em_realloc(st->keys, sizeof *nk * (size_t)ncap) : NULL;
+    if (nk) st->keys = nk;
+    if (!nb || !nk) {
+      free_keys(keys, cfg->nkeys);
+      return em_error_internal(err, "out of memory sorting");
+    }
+    st->cap = ncap;
+  }
+  st->batches[st->n] = em_batch_ref(b);
+  st->keys[st->n] = keys;
+  st->n++;
+  return 0;
+}
+
+static void sort_close_local(em_sink *s, void *local) {
+  const sort_cfg *cfg = s->cfg;
+  sort_local *st = local;
+  for (int i = 0; i < st->n; i++) {
+    em_batch_unref(st->batches[i]);
+    free_keys(st->keys[i], cfg->nkeys);
+  }
+  em_free(st->batches);
+  em_free(st->keys);
+  memset(st, 0, sizeof *st);
+}
+
+/* Concatenates a list of vectors into one. */
+static em_vec *concat(em_type *t, em_vec **vs, int n, int64_t total) {
+  em_vec *out = em_vec_new(t, total);
+  if (!out) return NULL;
+  for (int i = 0; i < n; i++)
+    if (vs[i]->len && em_vec_append_range(out, vs[i], 0, vs[i]->len)) {
+      em_vec_unref(out);
+      return NULL;
+    }
+  return out;
+}
+
+static sort_state *state_of(em_sink *s, em_error *err) {
+  pthread_mutex_lock(&s->mu);
+  if (!s->state) {
+    sort_state *ss = em_calloc(1, sizeof *ss);
+    if (ss) ss->runs = em_calloc((size_t)(s->in_parts > 0 ? s->in_parts : 1), sizeof *ss->runs);
+    if (ss && ss->runs) {
+      ss->nruns = s->in_parts > 0 ? s->in_parts : 1;
+      s->state = ss;
+    } else {
+      em_free(ss);
+    }
+  }
+  sort_state *r = s->state;
+  pthread_mutex_unlock(&s->mu);
+  if (!r) em_error_internal(err, "out of memory sorting");
+  return r;
+}
+
+static int sort_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_error *err) {
+  const sort_cfg *cfg = s->cfg;
+  sort_local *st = local;
+  sort_state *ss = state_of(s, err);
+  if (!ss) return -1;
+  if (part < 0 || part >= ss->nruns) return em_error_internal(err, "sort: partition out of range");
+  sort_run *r = &ss->runs[part];
+  int64_t total = 0;
+  for (int i = 0; i < st->n; i++) total += st->batches[i]->nrows;
+  r->n = total;
+  if (total == 0) return 0;
+  if (total > UINT32_MAX) return em_error_internal(err, "sort: partition of more than 2^32 rows");
+  int ncols = s->in_schema->u.st.nfields;
+  em_vec **tmp = em_calloc((size_t)(st->n + 1), sizeof *tmp);
+  em_vec **cols = em_calloc((size_t)ncols + 1, sizeof *cols);
+  r->keys = em_calloc((size_t)cfg->nkeys + 1, sizeof *r->keys);
+  r->perm = em_malloc(sizeof *r->perm * (size_t)total);
+  int rc = (tmp && cols && r->keys && r->perm) ? 0 : em_error_internal(err, "out of memory sorting");
+  for (int c = 0; !rc && c < ncols; c++) {
+    for (int i = 0; i < st->n; i++) tmp[i] = st->batches[i]->cols[c];
+    if (!(cols[c] = concat(s->in_schema->u.st.fields[c].type, tmp, st->n, total)))
+      rc = em_error_internal(err, "out of memory sorting");
+  }
+  for (int k = 0; !rc && k < cfg->nkeys; k++) {
+    for (int i = 0; i < st->n; i++) tmp[i] = st->keys[i][k];
+    if (!(r->keys[k] = concat(cfg->keys[k]->type, tmp, st->n, total)))
+      rc = em_error_internal(err, "out of memory sorting");
+  }
+  em_free(tmp);
+  if (!rc) {
+    r->rows = em_batch_new(em_type_ref(s->in_schema), ncols, cols, total);
+    if (!r->rows) rc = em_error_internal(err, "out of memory sorting");
+  } else {
+    for (int c = 0; cols && c < ncols; c++)
+      if (cols[c]) em_vec_unref(cols[c]);
+  }
+  em_free(cols);
+  /* The inputs are no longer needed: release them before sorting. */
+  sort_close_local(s, local);
+  if (!rc) rc = sort_perm(cfg, r, ctx, err);
+  return rc;
+}
+
+static int sort_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
+  const sort_cfg *cfg = s->cfg;
+  sort_state *ss = state_of(s, err);
+  if (!ss) return -1;
+  if (!cfg->global) {
+    s->out_parts = ss->nruns;
+    return 0;
+  }
+  s->out_parts = 1;
+  int64_t total = 0;
+  for (int i = 0; i < ss->nruns; i++) total += ss->runs[i].n;
+  ss->mn = total;
+  ss->mrun = em_malloc(sizeof *ss->mrun * (size_t)(total ? total : 1));
+  ss->mrow = em_malloc(sizeof *ss->mrow * (size_t)(total ? total : 1));
+  int64_t *pos = em_calloc((size_t)ss->nruns + 1, sizeof *pos);
+  if (!ss->mrun || !ss->mrow || !pos) {
+    em_free(pos);
+    return em_error_internal(err, "out of memory merging sorted runs");
+  }
+  /* k-way merge; runs are few (one per input partition), so a linear scan
+   * for the minimum is cheaper than a heap. Ties go to the lower run. */
+  for (int64_t o = 0; o < total; o++) {
+    if ((o & 0xffff) == 0 && em_exec_cancelled(ctx)) {
+      em_free(pos);
+      return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
+    }
+    int best = -1;
+    for (int i = 0; i < ss->nruns; i++) {
+      sort_run *r = &ss->runs[i];
+      if (pos[i] >= r->n) continue;
+      if (best < 0) {
+        best = i;
+        continue;
+      }
+      sort_run *b = &ss->runs[best];
+      if (cmp_rows(cfg, r->keys, r->perm[pos[i]], b->keys, b->perm[pos[best]]) < 0) best = i;
+    }
+    ss->mrun[o] = (uint32_t)best;
+    ss->mrow[o] = ss->runs[best].perm[pos[best]++];
+  }
+  em_free(pos);
+  return 0;
+}
+
+/* Gathers rows (run[i], row[i]) i < n into a batch: runs are taken in
+ * segments so each column is gathered with em_vec_take. */
+static em_batch *gather(em_sink *s, sort_state *ss, const uint32_t *runs, const uint32_t *rows, int64_t n,
+                        em_error *err) {
+  int ncols = s->in_schema->u.st.nfields;
+  em_vec **cols = em_calloc((size_t)ncols + 1, sizeof *cols);
+  if (!cols) return em_error_internal(err, "out of memory"), NULL;
+  for (int c = 0; c < ncols; c++) {
+    em_vec *out = NULL;
+    int64_t i = 0;
+    while (i < n) {
+      int64_t j = i;
+      uint32_t run = runs ? runs[i] : 0;
+      while (j < n && (!runs || runs[j] == run)) j++;
+      em_vec *part = em_vec_take(ss->runs[run].rows->cols[c], rows + i, j - i);
+      if (!part) goto oom;
+      if (!out) {
+        out = part;
+      } else {
+        int rc = em_vec_append_range(out, part, 0, part->len);
+        em_vec_unref(part);
+        if (rc) goto oom;
+      }
+      i = j;
+    }
+    if (!out && !(out = em_vec_new(s->in_schema->u.st.fields[c].type, 0))) goto oom;
+    cols[c] = out;
+    continue;
+  oom:
+    if (out) em_vec_unref(out);
+    for (int k = 0; k < c; k++) em_vec_unref(cols[k]);
+    em_free(cols);
+    return em_error_internal(err, "out of memory gathering sorted rows"), NULL;
+  }
+  em_batch *b = em_batch_new(em_type_ref(s->in_schema), ncols, cols, n);
+  em_free(cols);
+  if (!b) em_error_internal(err, "out of memory gathering sorted rows");
+  return b;
+}
+
+static int sort_next(em_sink *s, void *local, int part, em_batch **out, em_exec_ctx *ctx, em_error *err) {
+  const sort_cfg *cfg = s->cfg;
+  sort_state *ss = s->state;
+  sort_out_local *st = local;
+  *out = NULL;
+  if (!ss) return 0;
+  int64_t n = cfg->global ? ss->mn : (part < ss->nruns ? ss->runs[part].n : 0);
+  if (st->pos >= n) return 0;
+  int64_t m = n - st->pos < ctx->batch_rows ? n - st->pos : ctx->batch_rows;
+  if (cfg->global)
+    *out = gather(s, ss, ss->mrun + st->pos, ss->mrow + st->pos, m, err);
+  else {
+    /* A single run: gather with run index part. */
+    uint32_t *runs = em_malloc(sizeof *runs * (size_t)m);
+    if (!runs) return em_error_internal(err, "out of memory");
+    for (int64_t i = 0; i < m; i++) runs[i] = (uint32_t)part;
+    *out = gather(s, ss, runs, ss->runs[part].perm + st->pos, m, err);
+    em_free(runs);
+  }
+  if (!*out) return -1;
+  st->pos += m;
+  return 0;
+}
+
+static void sort_destroy(em_sink *s) {
+  const sort_cfg *cfg = s->cfg;
+  sort_state *ss = s->state;
+  if (!ss) return;
+  for (int i = 0; i < ss->nruns; i++) {
+    sort_run *r = &ss->runs[i];
+    if (r->rows) em_batch_unref(r->rows);
+    free_keys(r->keys, cfg->nkeys);
+    em_free(r->perm);
+  }
+  em_free(ss->runs);
+  em_free(ss->mrun);
+  em_free(ss->mrow);
+  em_free(ss);
+  s->state = NULL;
+}
+
+const em_sink_vt em_sink_sort_vt = {
+    .name = "Sort",
+    .local_size = sizeof(sort_local),
+    .sink = sort_sink,
+    .combine = sort_combine,
+    .close_local = sort_close_local,
+    .finalize = sort_finalize,
+    .source_local_size = sizeof(sort_out_local),
+    .next = sort_next,
+    .destroy = sort_destroy,
+};
+
+em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema) {
+  sort_cfg *cfg = em_arena_calloc(a, sizeof *cfg);
+  if (!cfg) return NULL;
+  cfg->keys = n->u.sort.keys;
+  cfg->ascending = n->u.sort.ascending;
+  cfg->nulls_first = n->u.sort.nulls_first;
+  cfg->nkeys = n->u.sort.nkeys;
+  cfg->global = n->u.sort.global;
+  return em_sink_new(a, &em_sink_sort_vt, cfg, in_schema, in_schema);
+}
