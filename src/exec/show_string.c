@@ -163,12 +163,12 @@ static void render_vertical(em_strbuf *out, cell *cells, int ncols, int64_t nrow
 }
 
 int em_show_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
-                   bool vertical, const char *timezone, int64_t total_rows, em_strbuf *out, em_error *err) {
+                   bool vertical, const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err) {
   if (!schema || schema->id != EM_T_STRUCT || nbatches < 0 || (nbatches > 0 && !batches))
     return em_error_internal(err, "show: bad arguments");
   if (num_rows < 0) num_rows = 0;
   em_format_opts opts = {NULL};
-  if (!(opts.tz = em_tz_get(timezone ? timezone : "UTC", err))) return -1;
+  if (!(opts.tz = em_tz_get(tz_name ? tz_name : "UTC", err))) return -1;
   int ncols = schema->u.st.nfields;
   int64_t avail = 0;
   for (int b = 0; b < nbatches; b++) {

@@ -32,7 +32,8 @@ typedef struct em_func_call {
   em_arena *arena;       /* the plan's arena, for new expression nodes */
   /* Outputs. */
   em_type *type;         /* result type (a reference the caller keeps alive) */
-  bool type_owned;       /* type is a new reference the caller takes (released with the plan) */
+  bool type_owned;       /* type is a new reference the caller takes (released with the plan,
+                          * or at once when the resolver fails) */
   bool nullable;
   em_kernel_fn kernel;   /* scalar functions */
   const em_agg_def *agg; /* aggregate functions */

@@ -260,7 +260,10 @@ static em_expr *first_of(em_az *az, const em_lplan *child, int c) {
   call.arg_sql[0] = child->out[c].name;
   call.ansi = az->ctx->ansi;
   call.arena = &az->plan->arena;
-  if (def->resolve(&call, az->err)) return NULL;
+  if (def->resolve(&call, az->err)) {
+    if (call.type_owned) em_type_unref(call.type);
+    return NULL;
+  }
   if (call.type_owned && em_az_own_type(az, call.type)) return oom(az), NULL;
   em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
   if (!x) return oom(az), NULL;

@@ -240,7 +240,10 @@ static em_expr *resolve_func(em_az *az, const em_spec_expr *e, const em_lplan *s
   call.distinct = e->u.func.distinct;
   call.ansi = az->ctx->ansi;
   call.arena = &az->plan->arena;
-  if (def->resolve(&call, az->err)) return NULL;
+  if (def->resolve(&call, az->err)) {
+    if (call.type_owned) em_type_unref(call.type);
+    return NULL;
+  }
   if (call.type_owned && em_az_own_type(az, call.type)) return em_error_internal(az->err, "out of memory"), NULL;
   em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
   if (!x) return em_error_internal(az->err, "out of memory"), NULL;

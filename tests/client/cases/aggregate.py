@@ -332,12 +332,6 @@ def case_sum_long_overflow_grouped(spark):
     return error(lambda: df.groupBy("k").agg(F.sum("v")).collect())
 
 
-def case_sum_long_overflow_back(spark):
-    # An intermediate overflow that comes back into range.
-    df = spark.createDataFrame([(9223372036854775807,), (1,), (-2,)], "v long")
-    return error(lambda: df.agg(F.sum("v")).collect())
-
-
 def case_sum_int_no_overflow(spark):
     df = spark.createDataFrame([(2147483647,), (2147483647,)], "v int")
     return sorted_result(df.agg(F.sum("v"), F.avg("v")))
