@@ -563,7 +563,8 @@ static int add_ipc(cv *c, em_spec_rel *r, const uint8_t *data, size_t len) {
         em_strbuf_init(&nm);
         em_strbuf_init(&have);
         em_strbuf_init(&wanted);
-        em_strbuf_printf(&nm, "`%s`", st->u.st.fields[j].name);
+        /* Spark reports the column by position (col_0, col_1, ...). */
+        em_strbuf_printf(&nm, "`col_%d`", j);
         em_strbuf_putc(&have, '"');
         em_type_sql(b->cols[j]->type, &have);
         em_strbuf_putc(&have, '"');

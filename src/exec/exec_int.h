@@ -171,7 +171,7 @@ em_batch *em_batch_head(em_batch *b, int64_t n);
  * num_rows the "only showing top N rows" footer is added. timezone is the
  * session time zone (NULL = UTC). Appends to out; -1 with err on failure. */
 int em_show_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
-                   bool vertical, const char *timezone, int64_t total_rows, em_strbuf *out, em_error *err);
+                   bool vertical, const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err);
 
 
 #endif

@@ -70,15 +70,21 @@ static void escape_meta(em_strbuf *dst, const char *s, size_t n) {
   }
 }
 
-/* Byte length of the first `units` UTF-16 units of s (never splitting a
- * character). */
-static size_t prefix_bytes(const char *s, size_t n, int64_t units) {
+/* Byte length of the first `units` UTF-16 units of s. Java's substring
+ * may cut a surrogate pair in half; the lone half then reaches the client
+ * as "?" (what Java's UTF-8 encoder writes for it), so *half is set when
+ * the cut falls inside a character outside the BMP. */
+static size_t prefix_bytes(const char *s, size_t n, int64_t units, bool *half) {
   size_t i = 0;
   int64_t u = 0;
+  *half = false;
   while (i < n) {
     size_t j = i;
     int64_t w = next_cp(s, n, &j) >= 0x10000 ? 2 : 1;
-    if (u + w > units) break;
+    if (u + w > units) {
+      *half = u < units;
+      break;
+    }
     u += w;
     i = j;
   }
@@ -91,9 +97,11 @@ static int make_cell(cell *c, const char *s, size_t n, int truncate, bool cut) {
   em_strbuf_init(&sb);
   escape_meta(&sb, s, n);
   if (cut && truncate > 0 && utf16_len(sb.data ? sb.data : "", sb.len) > truncate) {
-    size_t keep = prefix_bytes(sb.data, sb.len, truncate < 4 ? truncate : truncate - 3);
+    bool half;
+    size_t keep = prefix_bytes(sb.data, sb.len, truncate < 4 ? truncate : truncate - 3, &half);
     sb.len = keep;
     sb.data[keep] = '\0';
+    if (half) em_strbuf_putc(&sb, '?');
     if (truncate >= 4) em_strbuf_puts(&sb, "...");
   }
   if (sb.oom) {

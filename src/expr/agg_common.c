@@ -37,7 +37,7 @@ int em_agg_check_nargs(em_func_call *call, int lo, int hi, em_error *err) {
   else
     snprintf(exp, sizeof exp, "[%d, %d]", lo, hi);
   snprintf(act, sizeof act, "%d", call->nargs);
-  return em_error_set(err, EM_ERR_WRONG_NUM_ARGS, "functionName", fn, "expectedNum", exp, "actualNum", act,
+  return em_error_set(err, EM_ERR_WRONG_NUM_ARGS_WITHOUT_SUGGESTION, "functionName", fn, "expectedNum", exp, "actualNum", act,
                       "docroot", "https://spark.apache.org/docs/latest", NULL);
 }
 

@@ -1,14 +1,14 @@
 /*
- * Casts between Spark types, vectorized. This file covers the numeric and
- * boolean matrix and identity casts; string and datetime casts come with
- * the function library.
+ * Casts between Spark types, vectorized. This file covers the numeric,
+ * decimal and boolean matrix, date to timestamp, identity casts and Spark's
+ * Cast.forceNullable; casts to and from STRING are in cast_string.c.
  *
  * ANSI mode (spark.sql.ansi.enabled, Spark 4's default) raises
  * CAST_OVERFLOW where a value does not fit; legacy mode wraps integers the
  * way Java's narrowing conversions do and saturates floating point to
  * integral conversions like Java's (long) cast.
  */
-#include "expr.h"
+#include "expr_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -160,6 +160,146 @@ static int cast_numeric(const em_vec *v, em_type *to, bool ansi, em_vec **out, e
   return 0;
 }
 
+/* Decimal targets and sources. Values go through the 128-bit unscaled
+ * form; rounding is HALF_UP as Java's BigDecimal.setScale, and a value
+ * that does not fit the target precision is NULL (legacy) or
+ * NUMERIC_VALUE_OUT_OF_RANGE (ANSI). Decimal to integral truncates toward
+ * zero like BigDecimal.longValue. */
+static int dec_out_of_range(__int128 v, int scale, const em_type *to, em_error *err) {
+  em_strbuf val;
+  em_strbuf_init(&val);
+  em_fmt_decimal(v, scale, &val);
+  char p[8], s[8];
+  snprintf(p, sizeof p, "%d", to->u.dec.precision);
+  snprintf(s, sizeof s, "%d", to->u.dec.scale);
+  em_error_set(err, EM_ERR_NUMERIC_VALUE_OUT_OF_RANGE_WITH_SUGGESTION, "value", val.data ? val.data : "",
+               "precision", p, "scale", s, "config", "\"spark.sql.ansi.enabled\"", NULL);
+  em_strbuf_free(&val);
+  return -1;
+}
+
+static int cast_decimal(const em_vec *v, em_type *to, bool ansi, em_vec **out, em_error *err) {
+  int64_t n = v->len;
+  em_vec *r = em_fn_result(to, n, (em_vec *const *)&v, 1);
+  if (!r) return em_error_internal(err, "out of memory in cast");
+  const uint8_t *src = em_vec_values(v);
+  uint8_t *dst = em_vec_values(r);
+  bool from_dec = v->type->id == EM_T_DECIMAL;
+  int fs = from_dec ? v->type->u.dec.scale : 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (em_vec_is_null(v, i)) continue;
+    bool ok = true;
+    if (to->id == EM_T_DECIMAL) {
+      __int128 x = 0, y = 0;
+      if (from_dec) {
+        memcpy(&x, src + i * 16, 16);
+        ok = em_dec_rescale(x, fs, to->u.dec.scale, &y);
+      } else if (v->type->id == EM_T_FLOAT || v->type->id == EM_T_DOUBLE) {
+        ok = em_dec_from_double((double)get_num(v, i), to->u.dec.scale, to->u.dec.precision, &y);
+        x = 0;
+      } else {
+        x = get_int(v, i);
+        ok = em_dec_rescale(x, 0, to->u.dec.scale, &y);
+      }
+      if (ok && !em_dec_fits(y, to->u.dec.precision)) ok = false;
+      if (!ok) {
+        if (ansi) {
+          em_vec_unref(r);
+          if (from_dec || em_type_is_integral(v->type)) return dec_out_of_range(x, fs, to, err);
+          return overflow(v, i, to, err);
+        }
+        if (em_fn_set_null(r, i)) goto oom;
+        continue;
+      }
+      memcpy(dst + i * 16, &y, 16);
+      continue;
+    }
+    /* From decimal to a number or boolean. */
+    __int128 x;
+    memcpy(&x, src + i * 16, 16);
+    switch (to->id) {
+    case EM_T_BOOLEAN:
+      if (x != 0) em_bit_set(dst, i);
+      break;
+    case EM_T_FLOAT: ((float *)dst)[i] = (float)em_dec_to_double(x, fs); break;
+    case EM_T_DOUBLE: ((double *)dst)[i] = em_dec_to_double(x, fs); break;
+    default: {
+      __int128 t = x / em_dec_pow10(fs);
+      int bits = to->id == EM_T_BYTE ? 8 : to->id == EM_T_SHORT ? 16 : to->id == EM_T_INT ? 32 : 64;
+      __int128 lo = -((__int128)1 << (bits - 1)), hi = ((__int128)1 << (bits - 1)) - 1;
+      if (t < lo || t > hi) {
+        if (ansi) {
+          em_vec_unref(r);
+          em_strbuf val, st, tt;
+          em_strbuf_init(&val);
+          em_strbuf_init(&st);
+          em_strbuf_init(&tt);
+          em_fmt_decimal(x, fs, &val);
+          em_strbuf_putc(&val, 'B');
+          em_strbuf_putc(&val, 'D');
+          em_fn_quoted_type(v->type, &st);
+          em_fn_quoted_type(to, &tt);
+          em_error_set(err, EM_ERR_CAST_OVERFLOW, "value", val.data ? val.data : "", "sourceType",
+                       st.data ? st.data : "", "targetType", tt.data ? tt.data : "", NULL);
+          em_strbuf_free(&val);
+          em_strbuf_free(&st);
+          em_strbuf_free(&tt);
+          return -1;
+        }
+        /* Legacy: Java's narrowing of the long value. */
+        t = (int64_t)(uint64_t)(unsigned __int128)t;
+      }
+      switch (bits) {
+      case 8: ((int8_t *)dst)[i] = (int8_t)t; break;
+      case 16: ((int16_t *)dst)[i] = (int16_t)t; break;
+      case 32: ((int32_t *)dst)[i] = (int32_t)t; break;
+      default: ((int64_t *)dst)[i] = (int64_t)t; break;
+      }
+      break;
+    }
+    }
+  }
+  em_fn_finish(r, n);
+  *out = r;
+  return 0;
+oom:
+  em_vec_unref(r);
+  return em_error_internal(err, "out of memory in cast");
+}
+
+bool em_cast_force_nullable(const em_type *from, const em_type *to) {
+  if (from->id == EM_T_NULL) return false;
+  if (em_type_equal(from, to, true)) return false;
+  if (em_type_is_string_like(to) || to->id == EM_T_BINARY) return false;
+  if (em_type_is_string_like(from)) return true;
+  if ((from->id == EM_T_FLOAT || from->id == EM_T_DOUBLE) && em_type_is_integral(to)) return true;
+  if (to->id == EM_T_DECIMAL) {
+    if (from->id == EM_T_DECIMAL)
+      return to->u.dec.precision - to->u.dec.scale < from->u.dec.precision - from->u.dec.scale ||
+             to->u.dec.scale < from->u.dec.scale;
+    if (from->id == EM_T_BOOLEAN) return to->u.dec.precision - to->u.dec.scale < 1;
+    const em_type *f = em_decimal_for(from);
+    if (!f) return true;
+    if (from->id == EM_T_FLOAT || from->id == EM_T_DOUBLE) return true;
+    return to->u.dec.precision - to->u.dec.scale < f->u.dec.precision - f->u.dec.scale;
+  }
+  if (from->id == EM_T_DECIMAL && em_type_is_integral(to)) return true;
+  return false;
+}
+
+/* Date to timestamp: midnight of the day (the session zone is taken to be
+ * UTC; other zones are not done yet). */
+static int cast_date_to_ts(const em_vec *v, em_type *to, em_vec **out, em_error *err) {
+  int64_t n = v->len;
+  em_vec *r = em_fn_result(to, n, (em_vec *const *)&v, 1);
+  if (!r) return em_error_internal(err, "out of memory in cast");
+  const int32_t *src = em_vec_values(v);
+  int64_t *dst = em_vec_values(r);
+  for (int64_t i = 0; i < n; i++) dst[i] = (int64_t)src[i] * 86400000000LL;
+  *out = r;
+  return 0;
+}
+
 int em_cast_vec(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_vec **out, em_error *err) {
   (void)ctx;
   if (em_type_equal(v->type, to, true)) {
@@ -172,6 +312,23 @@ int em_cast_vec(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_ve
   }
   /* Same physical layout, other name: timestamps with and without zone
    * share microseconds (the zone only matters for display and parsing). */
-  if (is_num_or_bool(v->type) && is_num_or_bool(to)) return cast_numeric(v, to, ansi, out, err);
+  if (is_num_or_bool(v->type) && is_num_or_bool(to)) {
+    if (v->type->id == EM_T_DECIMAL || to->id == EM_T_DECIMAL) return cast_decimal(v, to, ansi, out, err);
+    return cast_numeric(v, to, ansi, out, err);
+  }
+  if (em_type_is_string_like(to)) return em_cast_to_string(v, to, ansi, out, err);
+  if (em_type_is_string_like(v->type)) return em_cast_from_string(v, to, ansi, out, err);
+  if (v->type->id == EM_T_DATE && (to->id == EM_T_TIMESTAMP || to->id == EM_T_TIMESTAMP_NTZ))
+    return cast_date_to_ts(v, to, out, err);
+  if ((v->type->id == EM_T_TIMESTAMP || v->type->id == EM_T_TIMESTAMP_NTZ) &&
+      (to->id == EM_T_TIMESTAMP || to->id == EM_T_TIMESTAMP_NTZ)) {
+    *out = NULL;
+    em_vec *r = em_vec_slice_copy(v, 0, v->len);
+    if (!r) return em_error_internal(err, "out of memory in cast");
+    em_type_unref(r->type);
+    r->type = em_type_ref(to);
+    *out = r;
+    return 0;
+  }
   return cast_error_unsupported(v->type, to, err);
 }

@@ -3,7 +3,7 @@
  * vector; literals are broadcast; function calls evaluate their arguments
  * and hand whole vectors to the function's kernel.
  */
-#include "expr.h"
+#include "expr_int.h"
 
 #include <string.h>
 
@@ -45,6 +45,13 @@ int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec 
     return *out ? 0 : em_error_internal(err, "out of memory evaluating a literal");
   case EM_EX_CAST:
   case EM_EX_CALL: {
+    if (e->kind == EM_EX_CALL && em_fn_kernel_is_lazy(e->u.fn.kernel)) {
+      const em_batch *saved = ctx->batch;
+      ctx->batch = in;
+      int rc = e->u.fn.kernel(e, NULL, in->nrows, ctx, out, err);
+      ctx->batch = saved;
+      return rc;
+    }
     em_vec *argv[8];
     em_vec **args = e->nargs <= 8 ? argv : em_calloc((size_t)e->nargs, sizeof *args);
     if (!args) return em_error_internal(err, "out of memory");
@@ -60,6 +67,7 @@ int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec 
         rc = em_cast_vec(args[0], e->type, e->u.cast.ansi, ctx, out, err);
       else
         rc = e->u.fn.kernel(e, args, in->nrows, ctx, out, err);
+      if (rc && e->origin_fragment) em_error_set_context(err, e->origin_fragment, e->origin_call_site);
     }
     for (int i = 0; i < done; i++) em_vec_unref(args[i]);
     if (args != argv) em_free(args);

@@ -34,6 +34,9 @@ typedef int (*em_kernel_fn)(const em_expr *e, em_vec *const *args, int64_t n, em
 
 struct em_expr {
   em_expr_kind kind;
+  /* The client's call site (DataFrame query context) for runtime errors. */
+  const char *origin_fragment;
+  const char *origin_call_site;
   em_type *type; /* result type (reference held by the plan) */
   bool nullable;
   int nargs;
@@ -58,6 +61,10 @@ struct em_expr {
 struct em_eval_ctx {
   const char *timezone; /* session time zone */
   bool ansi;
+  /* The batch being evaluated, set by em_expr_eval around calls of kernels
+   * that evaluate their own arguments (CASE WHEN, IF, coalesce: Spark
+   * computes a branch only for the rows that reach it). */
+  const em_batch *batch;
 };
 
 /* Evaluates e over batch `in`; *out is a new reference with in->nrows rows. */
@@ -66,6 +73,9 @@ int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec 
 /* Casts every value of v to `to` with Spark's rules (cast.c). ANSI mode
  * raises CAST_INVALID_INPUT / CAST_OVERFLOW instead of producing NULL. */
 int em_cast_vec(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_vec **out, em_error *err);
+/* Spark's Cast.forceNullable: whether casting from -> to can turn a value
+ * into NULL (malformed strings, narrowing numbers...), in either mode. */
+bool em_cast_force_nullable(const em_type *from, const em_type *to);
 
 /* A vector of n copies of the 1-row vector lit. */
 em_vec *em_vec_repeat(const em_vec *lit, int64_t n);

@@ -36,7 +36,7 @@ em_expr *em_expr_cast(em_arena *a, em_expr *e, em_type *to, bool ansi) {
   c->args = args;
   c->nargs = 1;
   c->type = to;
-  c->nullable = e->nullable;
+  c->nullable = e->nullable || em_cast_force_nullable(e->type, to);
   c->u.cast.ansi = ansi;
   return c;
 }

@@ -74,10 +74,41 @@ struct em_agg_def {
   void (*destroy)(const em_expr *call, uint8_t *state);
 };
 
-/* A cast node over e (arena-allocated); NULL on out-of-memory. */
+/* A cast node over e (arena-allocated); NULL on out-of-memory. The node is
+ * nullable when e is or when the cast can produce NULL (em_cast_force_nullable). */
 em_expr *em_expr_cast(em_arena *a, em_expr *e, em_type *to, bool ansi);
 /* A bigint literal node (arena-allocated); its u.lit is a new 1-row vector
  * reference the caller must keep alive and release. NULL on out-of-memory. */
 em_expr *em_expr_literal_long(em_arena *a, int64_t v);
+
+/* ---- Spark's implicit type coercion (coerce.c) ----
+ * `ansi` selects AnsiTypeCoercion (spark.sql.ansi.enabled, the default)
+ * or the legacy TypeCoercion. Every returned type is immortal (primitive
+ * singletons, interned decimals): no reference to release. NULL = none. */
+
+/* DECIMAL(p, s), interned; NULL when p/s are out of Spark's range. */
+em_type *em_decimal_type(int precision, int scale);
+/* DecimalType.adjustPrecisionScale (precision loss allowed): fits a
+ * computed p > 38 into 38 digits keeping at least min(s, 6) of scale. */
+em_type *em_decimal_adjust(int precision, int scale);
+/* DecimalType.forType: BYTE -> DECIMAL(3,0) ... DOUBLE -> DECIMAL(30,15). */
+em_type *em_decimal_for(const em_type *t);
+/* findTightestCommonType: widening without loss (numeric precedence,
+ * integral into a wide enough decimal, date into timestamp, NULL into
+ * anything). */
+em_type *em_coerce_tightest(const em_type *a, const em_type *b, bool ansi);
+/* findWiderTypeForTwo: tightest, else decimal widening, else string
+ * promotion (ANSI: string meets integral at BIGINT, fractional at DOUBLE,
+ * other atomic types at that type; legacy: at STRING). */
+em_type *em_coerce_wider(const em_type *a, const em_type *b, bool ansi);
+/* findWiderCommonType over n types (CASE WHEN, coalesce, IN, greatest). */
+em_type *em_coerce_wider_list(em_type *const *types, int n, bool ansi);
+/* DecimalPrecision.widerDecimalType of two numeric types. */
+em_type *em_coerce_decimal_wider(const em_type *a, const em_type *b);
+/* The type a string operand of a binary operator is promoted to (ANSI
+ * AnsiStringPromotionTypeCoercion; legacy STRING rule), or NULL. */
+em_type *em_coerce_string_promotion(const em_type *a, const em_type *b, bool ansi);
+/* Replaces call->args[i] by a cast to `to` unless it already has that type. */
+int em_coerce_arg(em_func_call *call, int i, em_type *to, em_error *err);
 
 #endif

@@ -4,31 +4,13 @@
  * lit("a") -> "a"), NULL as "NULL", booleans as true/false, dates and
  * timestamps as typed literals (DATE '2020-01-01').
  */
-#include "expr.h"
-#include "format.h"
+#include "expr_int.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void put_int128(__int128 v, int scale, em_strbuf *sb) {
-  char buf[64];
-  int k = 0;
-  bool neg = v < 0;
-  unsigned __int128 u = neg ? -(unsigned __int128)v : (unsigned __int128)v;
-  do {
-    buf[k++] = (char)('0' + (int)(u % 10));
-    u /= 10;
-  } while (u);
-  while (k <= scale) buf[k++] = '0';
-  if (neg) em_strbuf_putc(sb, '-');
-  for (int i = k - 1; i >= 0; i--) {
-    em_strbuf_putc(sb, buf[i]);
-    if (i == scale && scale > 0) em_strbuf_putc(sb, '.');
-  }
-}
 
 /* Civil date from days since the epoch (proleptic Gregorian). */
 static void civil(int64_t days, int64_t *y, int *m, int *d) {
@@ -74,12 +56,12 @@ int em_literal_sql(const em_vec *lit, bool for_name, em_strbuf *sb) {
   case EM_T_SHORT: return em_strbuf_printf(sb, "%d", ((const int16_t *)p)[0]);
   case EM_T_INT: return em_strbuf_printf(sb, "%d", ((const int32_t *)p)[0]);
   case EM_T_LONG: return em_strbuf_printf(sb, "%lld", (long long)((const int64_t *)p)[0]);
-  case EM_T_FLOAT: return em_format_float(((const float *)p)[0], sb);
-  case EM_T_DOUBLE: return em_format_double(((const double *)p)[0], sb);
+  case EM_T_FLOAT: em_format_float(((const float *)p)[0], sb); return 0;
+  case EM_T_DOUBLE: em_format_double(((const double *)p)[0], sb); return 0;
   case EM_T_DECIMAL: {
     __int128 v;
     memcpy(&v, p, sizeof v);
-    put_int128(v, lit->type->u.dec.scale, sb);
+    em_fmt_decimal(v, lit->type->u.dec.scale, sb);
     return 0;
   }
   case EM_T_STRING:

@@ -174,16 +174,25 @@ static em_expr *resolve_attr(em_az *az, const em_spec_expr *e, const em_lplan *s
     /* df["col"]: resolve in the DataFrame that produced the reference, then
      * map its attribute into the current scope by expression id. */
     const em_lplan *src = find_plan_id(scope, e->u.attr.plan_id);
-    if (src) {
-      int j = find_column(az, src, e->u.attr.parts, e->u.attr.nparts);
-      if (j == -2) return NULL;
-      if (j >= 0) {
-        for (int i = 0; i < scope->nout; i++)
-          if (scope->out[i].id == src->out[j].id) {
-            idx = i;
-            break;
-          }
-      }
+    int j = src ? find_column(az, src, e->u.attr.parts, e->u.attr.nparts) : -1;
+    if (j == -2) return NULL;
+    if (j >= 0) {
+      for (int i = 0; i < scope->nout; i++)
+        if (scope->out[i].id == src->out[j].id) {
+          idx = i;
+          break;
+        }
+    }
+    if (idx < 0) {
+      /* Spark: the DataFrame's column is not reachable here. */
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_strbuf_putc(&sb, '"');
+      for (int i = 0; i < e->u.attr.nparts; i++) em_strbuf_printf(&sb, "%s%s", i ? "." : "", e->u.attr.parts[i]);
+      em_strbuf_putc(&sb, '"');
+      em_error_set(az->err, EM_ERR_CANNOT_RESOLVE_DATAFRAME_COLUMN, "name", sb.data ? sb.data : "", NULL);
+      em_strbuf_free(&sb);
+      return NULL;
     }
   }
   if (idx < 0) {
@@ -257,6 +266,8 @@ static em_expr *resolve_func(em_az *az, const em_spec_expr *e, const em_lplan *s
   x->u.fn.agg = call.agg;
   x->u.fn.distinct = call.distinct;
   x->u.fn.data = call.data;
+  x->origin_fragment = e->origin_fragment;
+  x->origin_call_site = e->origin_call_site;
   *name = call.sql ? call.sql : (char *)def->name;
   return x;
 }
@@ -324,7 +335,8 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
     x->nargs = 1;
     x->type = to;
     x->nullable = c->nullable || e->u.cast.mode == EM_CAST_TRY ||
-                  (!az->ctx->ansi && e->u.cast.mode != EM_CAST_ANSI && c->type->id != to->id);
+                  (!az->ctx->ansi && e->u.cast.mode != EM_CAST_ANSI && c->type->id != to->id) ||
+                  em_cast_force_nullable(c->type, to);
     x->u.cast.ansi = e->u.cast.mode == EM_CAST_ANSI || (e->u.cast.mode == EM_CAST_DEFAULT && az->ctx->ansi);
     /* Spark names a cast of a column after the column (Column.cast keeps
      * the name); other casts get their SQL text. */

@@ -14,9 +14,9 @@
  * once, whatever the handler is doing, and shutdown has one place to drain.
  *
  * Life of a call.
- *   1. The poller keeps ACCEPT_SLOTS grpc_server_request_call requests
- *      outstanding (generic calls: no methods are registered with gRPC, we
- *      match the path ourselves). When one completes it re-arms a slot.
+ *   1. The poller keeps EM_SERVER_ACCEPT_SLOTS grpc_server_request_call
+ *      requests outstanding (generic calls: no methods are registered with
+ *      gRPC, we match the path ourselves) and re-arms as calls arrive.
  *   2. Unknown path: the poller answers UNIMPLEMENTED itself, never waking a
  *      worker. Known path: it starts RECV_CLOSE_ON_SERVER (cancellation
  *      watch, for the whole call) and RECV_MESSAGE for the first request.
@@ -49,18 +49,33 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ACCEPT_SLOTS 16
 #define DEFAULT_MAX_MESSAGE 134217728 /* spark.connect.grpc.maxInboundMessageSize */
 
-static void request_slot(em_server *s) {
+/* Arms one more accept slot. False when out of memory: the poller then
+ * retries on a short timer (top_up), so a burst of allocation failures
+ * cannot leave the server deaf. */
+static bool request_slot(em_server *s) {
   em_rpc *c = em_server_rpc_new(s);
-  if (!c) {
-    fprintf(stderr, "ember: server: out of memory arming a call slot\n");
-    return;
-  }
+  if (!c) return false;
+  atomic_fetch_add(&s->armed, 1);
   grpc_call_error e =
       grpc_server_request_call(s->server, &c->call, &c->details, &c->req_md, s->cq, s->cq, em_tag_arm(&c->accept_tag));
-  if (e != GRPC_CALL_OK) em_server_rpc_free_slot(c);
+  if (e != GRPC_CALL_OK) {
+    atomic_fetch_sub(&s->armed, 1);
+    em_server_rpc_free_slot(c);
+    return false;
+  }
+  return true;
+}
+
+/* Re-arms accept slots up to EM_SERVER_ACCEPT_SLOTS. Only between
+ * grpc_server_start (no requests are allowed before it) and shutdown. */
+static void top_up(em_server *s) {
+  pthread_mutex_lock(&s->mu);
+  bool accepting = s->started && !s->stopping;
+  pthread_mutex_unlock(&s->mu);
+  while (accepting && atomic_load(&s->armed) < EM_SERVER_ACCEPT_SLOTS)
+    if (!request_slot(s)) break;
 }
 
 static const em_rpc_method *find_method(const em_server *s, grpc_slice path) {
@@ -73,22 +88,9 @@ static const em_rpc_method *find_method(const em_server *s, grpc_slice path) {
   return NULL;
 }
 
-static void on_accept(em_server *s, em_rpc *c, bool ok) {
-  if (!ok) {
-    /* Requests fail only when the server shuts down: no call came. */
-    em_server_rpc_free_slot(c);
-    return;
-  }
-  pthread_mutex_lock(&s->mu);
-  bool stopping = s->stopping;
-  c->next = s->live;
-  if (s->live) s->live->prev = c;
-  s->live = c;
-  s->ncalls++;
-  pthread_mutex_unlock(&s->mu);
-  if (!stopping) request_slot(s);
-  else atomic_store(&c->cancelled, true);
-
+/* Starts the poller's part of a new call: answer an unknown path, or arm
+ * the cancellation watch and the first receive. */
+static void begin_call(em_server *s, em_rpc *c) {
   c->method = find_method(s, c->details.method);
   if (!c->method) {
     em_server_rpc_reject(c);
@@ -110,6 +112,26 @@ static void on_accept(em_server *s, em_rpc *c, bool ok) {
   }
 }
 
+static void on_accept(em_server *s, em_rpc *c, bool ok) {
+  atomic_fetch_sub(&s->armed, 1);
+  if (!ok) {
+    /* Requests fail only when the server shuts down: no call came. */
+    em_server_rpc_free_slot(c);
+    return;
+  }
+  pthread_mutex_lock(&s->mu);
+  bool stopping = s->stopping;
+  c->next = s->live;
+  if (s->live) s->live->prev = c;
+  s->live = c;
+  s->ncalls++;
+  pthread_mutex_unlock(&s->mu);
+  if (stopping) atomic_store(&c->cancelled, true);
+  begin_call(s, c);
+  /* Re-arm after this call's batches are started, off its critical path. */
+  top_up(s);
+}
+
 static void on_first_recv(em_server *s, em_rpc *c, bool ok) {
   c->first_ok = ok;
   c->first_pending = true;
@@ -125,8 +147,17 @@ static void on_first_recv(em_server *s, em_rpc *c, bool ok) {
 static void *poller_main(void *arg) {
   em_server *s = arg;
   for (;;) {
-    grpc_event ev = grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+    /* Normally wait forever; with accept slots missing (out of memory),
+     * wake every 100 ms to re-arm them. */
+    gpr_timespec until = atomic_load(&s->armed) < EM_SERVER_ACCEPT_SLOTS
+                             ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(100, GPR_TIMESPAN))
+                             : gpr_inf_future(GPR_CLOCK_MONOTONIC);
+    grpc_event ev = grpc_completion_queue_next(s->cq, until, NULL);
     if (ev.type == GRPC_QUEUE_SHUTDOWN) break;
+    if (ev.type == GRPC_QUEUE_TIMEOUT) {
+      top_up(s);
+      continue;
+    }
     if (ev.type != GRPC_OP_COMPLETE) continue;
     em_tag *t = ev.tag;
     (void)atomic_load_explicit(&t->armed, memory_order_acquire);
@@ -280,7 +311,10 @@ em_server *em_server_start(const em_server_opts *opts, const em_rpc_method *meth
   }
 
   grpc_server_start(s->server);
-  for (int i = 0; i < ACCEPT_SLOTS; i++) request_slot(s);
+  pthread_mutex_lock(&s->mu);
+  s->started = true;
+  pthread_mutex_unlock(&s->mu);
+  top_up(s);
   return s;
 }
 

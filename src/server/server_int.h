@@ -13,6 +13,10 @@
 
 #include "server.h"
 
+/* grpc_server_request_call requests kept outstanding: calls that arrive
+ * together beyond this wait inside gRPC until the poller re-arms. */
+#define EM_SERVER_ACCEPT_SLOTS 16
+
 /* What a completion-queue tag stands for. Every tag handed to gRPC points at
  * an em_tag embedded in an em_rpc (or the server), so the poller can route
  * an event without any lookup. */
@@ -120,11 +124,13 @@ struct em_server {
   pthread_t poller;
   bool poller_started;
   em_tag shutdown_tag;
+  _Atomic int armed; /* grpc_server_request_call slots outstanding */
 
   pthread_mutex_t mu; /* guards the fields below */
   pthread_cond_t cv;
   em_rpc *live;     /* accepted calls not yet freed */
   int ncalls;       /* accepted calls not yet freed */
+  bool started; /* grpc_server_start has returned */
   bool stopping;
   bool shutdown_done;
 

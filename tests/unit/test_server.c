@@ -6,6 +6,7 @@
  */
 #include "runner.h"
 #include "server/server.h"
+#include "server/server_int.h" /* allocation_failures looks at the accept slots */
 
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -15,6 +16,7 @@
 #include <grpc/support/time.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -790,17 +792,50 @@ TEST(several_servers) {
   em_server_shutdown(c);
 }
 
+/* Allocation failures inside the transport: a lost accept slot is
+ * re-armed, a request that cannot be buffered fails only its own call. */
+TEST(allocation_failures) {
+  em_server *s = start_server(0, 0);
+  grpc_channel *ch = open_channel(em_server_port(s));
+  uint8_t *resp;
+  size_t len;
+  CHECK_EQ_INT(unary(ch, SVC "Echo", NULL, 0, "a", 1, &resp, &len), GRPC_STATUS_OK);
+  free(resp);
+  CHECK_EQ_INT(atomic_load(&s->armed), EM_SERVER_ACCEPT_SLOTS);
+
+  /* Allocation 1 of the next call re-arms its accept slot. */
+  em_mem_fail_after(1);
+  CHECK_EQ_INT(unary(ch, SVC "Echo", NULL, 0, "b", 1, &resp, &len), GRPC_STATUS_OK);
+  CHECK_EQ_INT(len, 1);
+  free(resp);
+  int64_t end = em_now_ns() + 2000000000LL;
+  while (atomic_load(&s->armed) < EM_SERVER_ACCEPT_SLOTS) {
+    CHECK(em_now_ns() < end);
+    sleep_ms(10);
+  }
+
+  /* Allocation 2 is the flat copy of the request. */
+  em_mem_fail_after(2);
+  CHECK_EQ_INT(unary(ch, SVC "Echo", NULL, 0, "c", 1, &resp, &len), GRPC_STATUS_RESOURCE_EXHAUSTED);
+  free(resp);
+  em_mem_fail_after(0);
+  CHECK_EQ_INT(unary(ch, SVC "Echo", NULL, 0, "d", 1, &resp, &len), GRPC_STATUS_OK);
+  free(resp);
+  close_channel(ch);
+  em_server_shutdown(s);
+}
+
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return (x > y) - (x < y);
 }
 
 /* Round-trip latency of sequential unary calls, one batch per call (as a
- * generated stub does). Prints figures; asserts only correctness. */
-TEST(unary_latency) {
+ * generated stub does), against the server on `port`. Prints figures;
+ * asserts only correctness. */
+static void latency_run(int port, const char *label) {
   enum { WARMUP = 500, N = 10000 };
-  em_server *s = start_server(0, 0);
-  grpc_channel *ch = open_channel(em_server_port(s));
+  grpc_channel *ch = open_channel(port);
   grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
   grpc_slice method = grpc_slice_from_static_string(SVC "Echo");
   uint8_t req[64];
@@ -847,8 +882,8 @@ TEST(unary_latency) {
   qsort(lat, N, sizeof lat[0], cmp_i64);
   double sum = 0;
   for (int i = 0; i < N; i++) sum += (double)lat[i];
-  printf("unary round trip over %d calls: p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us, mean %.1f us\n", N,
-         (double)lat[N / 2] / 1e3, (double)lat[N * 9 / 10] / 1e3, (double)lat[N * 99 / 100] / 1e3,
+  printf("%s: unary round trip over %d calls: p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us, mean %.1f us\n",
+         label, N, (double)lat[N / 2] / 1e3, (double)lat[N * 9 / 10] / 1e3, (double)lat[N * 99 / 100] / 1e3,
          (double)lat[N - 1] / 1e3, sum / N / 1e3);
   grpc_completion_queue_shutdown(cq);
   while (grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
@@ -856,6 +891,144 @@ TEST(unary_latency) {
   }
   grpc_completion_queue_destroy(cq);
   close_channel(ch);
+}
+
+TEST(unary_latency) {
+  em_server *s = start_server(0, 0);
+  latency_run(em_server_port(s), "client in the server's process");
+  em_server_shutdown(s);
+}
+
+/* Forks a child before gRPC is initialised here; the child reads the port
+ * from a pipe and runs `fn`, which must exit. Returns the child's pid. */
+static pid_t fork_client(int *port_pipe_w, void (*fn)(int port)) {
+  int fds[2];
+  CHECK(pipe(fds) == 0);
+  fflush(stdout);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    close(fds[1]);
+    int port = 0;
+    CHECK(read(fds[0], &port, sizeof port) == (ssize_t)sizeof port);
+    close(fds[0]);
+    fn(port);
+    fflush(stdout);
+    _exit(0);
+  }
+  close(fds[0]);
+  *port_pipe_w = fds[1];
+  return pid;
+}
+
+static void run_latency_child(int port) { latency_run(port, "client in another process"); }
+
+static void wait_child_ok(pid_t pid) {
+  int status = 0;
+  CHECK(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK_EQ_INT(WEXITSTATUS(status), 0);
+}
+
+/* The realistic case: PySpark is another process. */
+TEST(unary_latency_two_processes) {
+  int w;
+  pid_t pid = fork_client(&w, run_latency_child);
+  em_server *s = start_server(0, 0);
+  int port = em_server_port(s);
+  CHECK(write(w, &port, sizeof port) == (ssize_t)sizeof port);
+  close(w);
+  wait_child_ok(pid);
+  em_server_shutdown(s);
+}
+
+/* The same checks through grpcio, the Python gRPC that PySpark uses: raw
+ * bytes on generic method paths, plus client keepalive pings far more often
+ * than gRPC's default server policy allows. */
+static const char PY_CHECK[] =
+    "import sys, time\n"
+    "try:\n"
+    "    import grpc\n"
+    "except ImportError:\n"
+    "    sys.exit(77)\n"
+    "port = sys.argv[1]\n"
+    "opts = [('grpc.max_receive_message_length', -1), ('grpc.keepalive_time_ms', 200),\n"
+    "        ('grpc.keepalive_permit_without_calls', 1), ('grpc.http2.max_pings_without_data', 0)]\n"
+    "ch = grpc.insecure_channel('127.0.0.1:' + port, options=opts)\n"
+    "echo = ch.unary_unary('/test.Svc/Echo')\n"
+    "assert echo(b'hi') == b'hi'\n"
+    "lat = []\n"
+    "for i in range(3000):\n"
+    "    t0 = time.perf_counter_ns(); r = echo(b'x' * 64); lat.append(time.perf_counter_ns() - t0)\n"
+    "    assert r == b'x' * 64\n"
+    "lat.sort()\n"
+    "print('grpcio client: unary round trip over %d calls: p50 %.1f us, p99 %.1f us' %\n"
+    "      (len(lat), lat[len(lat) // 2] / 1e3, lat[len(lat) * 99 // 100] / 1e3))\n"
+    "msgs = list(ch.unary_stream('/test.Svc/Stream')(b'1000 100 0'))\n"
+    "assert len(msgs) == 1000, len(msgs)\n"
+    "assert all(int.from_bytes(m[:8], 'little') == i for i, m in enumerate(msgs))\n"
+    "def reqs():\n"
+    "    for i in range(100):\n"
+    "        yield i.to_bytes(8, 'little') + bytes((i + j) & 255 for j in range(8, 50))\n"
+    "got = ch.stream_unary('/test.Svc/ClientSum')(reqs()).decode()\n"
+    "assert got.split()[0] == '100', got\n"
+    "try:\n"
+    "    ch.unary_unary('/test.Svc/Fail')(b'x'); sys.exit('no error')\n"
+    "except grpc.RpcError as e:\n"
+    "    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, e.code()\n"
+    "    assert e.details() == '[DIVIDE_BY_ZERO] 100% bad: caf\\u00e9\\nline two', repr(e.details())\n"
+    "    md = dict(e.trailing_metadata())\n"
+    "    assert md['grpc-status-details-bin'] == bytes([8, 3, 0x12, 0, 0xff, 0xfe, 0, 0x78, 0x80, 1]), md\n"
+    "r = ch.unary_unary('/test.Svc/Headers')(b'x', metadata=[('authorization', 'Bearer t'), ('x-custom-header', "
+    "'hello')])\n"
+    "assert r == b'Bearer t|hello|same|(null)|/test.Svc/Headers', r\n"
+    "try:\n"
+    "    ch.unary_unary('/test.Svc/Nope')(b'x'); sys.exit('no error')\n"
+    "except grpc.RpcError as e:\n"
+    "    assert e.code() == grpc.StatusCode.UNIMPLEMENTED, e.code()\n"
+    "states = []\n"
+    "ch.subscribe(lambda st: states.append(st), try_to_connect=False)\n"
+    "time.sleep(2.5)  # idle, pinging as often as grpcio allows (1/s): the channel stays READY\n"
+    "assert all(st == grpc.ChannelConnectivity.READY for st in states), states\n"
+    "assert echo(b'after idle') == b'after idle'\n"
+    "ch.close()\n"
+    "print('grpcio client: all checks passed')\n";
+
+static const char *find_python(void) {
+  static char buf[1024];
+  const char *p = getenv("EMBER_PYTHON");
+  if (p && access(p, X_OK) == 0) return p;
+  const char *src = getenv("EMBER_SOURCE_DIR");
+  if (src) {
+    snprintf(buf, sizeof buf, "%s/.venv/bin/python", src);
+    if (access(buf, X_OK) == 0) return buf;
+  }
+  return NULL;
+}
+
+TEST(python_grpcio_client) {
+  const char *py = find_python();
+  if (!py) {
+    printf("SKIP: no Python (set EMBER_PYTHON or make .venv)\n");
+    return;
+  }
+  em_server *s = start_server(0, 0);
+  char port[16];
+  snprintf(port, sizeof port, "%d", em_server_port(s));
+  fflush(stdout);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    execl(py, py, "-c", PY_CHECK, port, (char *)NULL);
+    _exit(127);
+  }
+  int status = 0;
+  CHECK(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77)
+    printf("SKIP: %s has no grpc module\n", py);
+  else
+    CHECK_EQ_INT(WEXITSTATUS(status), 0);
   em_server_shutdown(s);
 }
 
@@ -873,6 +1046,9 @@ TEST_LIST{
     TEST_ENTRY(shutdown_with_busy_handlers),
     TEST_ENTRY(many_streams_and_a_unary),
     TEST_ENTRY(several_servers),
+    TEST_ENTRY(allocation_failures),
     TEST_ENTRY(unary_latency),
+    TEST_ENTRY(unary_latency_two_processes),
+    TEST_ENTRY(python_grpcio_client),
     TEST_END,
 };

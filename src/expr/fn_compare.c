@@ -1,0 +1,313 @@
+/*
+ * Comparisons: = (sent as "=="), <, <=, >, >=, the null-safe <=> and IN,
+ * over numbers, decimals, strings (UTF-8 bytes, i.e. code point order),
+ * booleans (false < true), dates and timestamps.
+ *
+ * Coercion as Spark's rules apply it to a BinaryComparison:
+ *   ANSI   a string meets an integral at BIGINT, a float/double/decimal at
+ *          DOUBLE, any other atomic type at that type (so '2020-01-01' is
+ *          a DATE next to a date); then DecimalPrecision; then the
+ *          tightest common type, and no common type is
+ *          DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES.
+ *   legacy a string meets a decimal at DOUBLE and any other atomic type at
+ *          that type (findCommonTypeForBinaryComparison); = and <=> of a
+ *          boolean with a number compare the boolean as that number
+ *          (BooleanEquality); then as above.
+ * IN widens the value and every list element to their wider common type.
+ *
+ * Doubles and floats compare as Spark does: NaN equals NaN and is greater
+ * than any other value, and -0.0 equals 0.0.
+ *
+ * The kernel computes a three-way comparison per row into a scratch array
+ * with one loop per physical type (X-macro), then maps it to the operator;
+ * IN reuses it per list element.
+ */
+#include "expr_int.h"
+
+#include <string.h>
+
+enum { CMP_EQ, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_EQNS, CMP_IN };
+
+static const char *cmp_symbol[] = {"=", "<", "<=", ">", ">=", "<=>", "IN"};
+
+/* ---- three-way comparison of two equal-typed vectors ---- */
+
+#define CMP3(x, y) ((x) < (y) ? -1 : (x) > (y) ? 1 : 0)
+
+/* NaN is the largest value and equals itself; -0.0 equals 0.0. */
+#define FCMP3(x, y) (isnan(x) ? (isnan(y) ? 0 : 1) : isnan(y) ? -1 : CMP3(x, y))
+
+#define FIXED_TYPES(X)                \
+  X(EM_T_BYTE, int8_t, CMP3)          \
+  X(EM_T_SHORT, int16_t, CMP3)        \
+  X(EM_T_INT, int32_t, CMP3)          \
+  X(EM_T_DATE, int32_t, CMP3)         \
+  X(EM_T_LONG, int64_t, CMP3)         \
+  X(EM_T_TIMESTAMP, int64_t, CMP3)    \
+  X(EM_T_TIMESTAMP_NTZ, int64_t, CMP3) \
+  X(EM_T_FLOAT, float, FCMP3)         \
+  X(EM_T_DOUBLE, double, FCMP3)       \
+  X(EM_T_DECIMAL, __int128, CMP3)
+
+#include <math.h>
+
+/* out[i] = sign(a[i] - b[i]) for all rows (garbage where either is null). */
+static int compare3(const em_vec *a, const em_vec *b, int64_t n, int8_t *out, em_error *err) {
+  switch (a->type->id) {
+#define CASE(ID, CT, F)                                           \
+  case ID: {                                                      \
+    const CT *x = em_vec_values(a), *y = em_vec_values(b);        \
+    for (int64_t i = 0; i < n; i++) out[i] = (int8_t)F(x[i], y[i]); \
+    return 0;                                                     \
+  }
+    FIXED_TYPES(CASE)
+#undef CASE
+  case EM_T_BOOLEAN: {
+    const uint8_t *x = em_vec_values(a), *y = em_vec_values(b);
+    for (int64_t i = 0; i < n; i++) out[i] = (int8_t)CMP3(em_bit_get(x, i), em_bit_get(y, i));
+    return 0;
+  }
+  case EM_T_STRING:
+  case EM_T_CHAR:
+  case EM_T_VARCHAR:
+  case EM_T_BINARY:
+    for (int64_t i = 0; i < n; i++) {
+      int32_t la, lb;
+      const char *sa = em_vec_str(a, i, &la), *sb = em_vec_str(b, i, &lb);
+      int c = memcmp(sa, sb, (size_t)(la < lb ? la : lb));
+      out[i] = (int8_t)(c ? (c < 0 ? -1 : 1) : CMP3(la, lb));
+    }
+    return 0;
+  case EM_T_NULL:
+    memset(out, 0, (size_t)n);
+    return 0;
+  default:
+    return em_error_internal(err, "comparison over an unexpected type");
+  }
+}
+
+static bool holds(int op, int c) {
+  switch (op) {
+  case CMP_LT: return c < 0;
+  case CMP_LE: return c <= 0;
+  case CMP_GT: return c > 0;
+  case CMP_GE: return c >= 0;
+  default: return c == 0;
+  }
+}
+
+static int cmp_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                      em_error *err) {
+  (void)ctx;
+  const em_fn_info *fi = e->u.fn.data;
+  int8_t *c = em_malloc((size_t)(n ? n : 1));
+  if (!c) return em_error_internal(err, "out of memory");
+  em_vec *r = fi->op == CMP_EQNS ? em_fn_result(e->type, n, NULL, 0) : em_fn_result(e->type, n, args, 2);
+  if (!r || compare3(args[0], args[1], n, c, err)) {
+    em_free(c);
+    if (r) em_vec_unref(r);
+    return r ? -1 : em_error_internal(err, "out of memory");
+  }
+  uint8_t *bits = em_vec_values(r);
+  if (fi->op == CMP_EQNS) {
+    for (int64_t i = 0; i < n; i++) {
+      bool na = em_vec_is_null(args[0], i), nb = em_vec_is_null(args[1], i);
+      if ((na && nb) || (!na && !nb && c[i] == 0)) em_bit_set(bits, i);
+    }
+  } else {
+    for (int64_t i = 0; i < n; i++)
+      if (holds(fi->op, c[i])) em_bit_set(bits, i);
+  }
+  em_free(c);
+  em_fn_finish(r, n);
+  *out = r;
+  return 0;
+}
+
+/* value IN (list): true on a match; else NULL when the value or any list
+ * element is NULL; else false. An empty list is false (ANSI, even for a
+ * NULL value) or NULL for a NULL value (legacy). */
+static int in_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                     em_error *err) {
+  (void)ctx;
+  const em_fn_info *fi = e->u.fn.data;
+  em_vec *r = em_fn_result(e->type, n, NULL, 0);
+  int8_t *c = em_malloc((size_t)(n ? n : 1));
+  uint8_t *seen_null = em_calloc((size_t)(n ? n : 1), 1);
+  if (!r || !c || !seen_null) goto oom;
+  uint8_t *bits = em_vec_values(r);
+  for (int k = 1; k < e->nargs; k++) {
+    if (compare3(args[0], args[k], n, c, err)) goto fail;
+    for (int64_t i = 0; i < n; i++) {
+      if (em_vec_is_null(args[k], i))
+        seen_null[i] = 1;
+      else if (c[i] == 0 && !em_vec_is_null(args[0], i))
+        em_bit_set(bits, i);
+    }
+  }
+  for (int64_t i = 0; i < n; i++) {
+    if (em_bit_get(bits, i)) continue;
+    bool null = seen_null[i] || (em_vec_is_null(args[0], i) && (e->nargs > 1 || !fi->ansi));
+    if (null && em_fn_set_null(r, i)) goto oom;
+  }
+  em_free(c);
+  em_free(seen_null);
+  em_fn_finish(r, n);
+  *out = r;
+  return 0;
+oom:
+  em_error_internal(err, "out of memory");
+fail:
+  em_free(c);
+  em_free(seen_null);
+  if (r) em_vec_unref(r);
+  return -1;
+}
+
+/* ---- resolution ---- */
+
+static bool is_datetime(const em_type *t) {
+  return t->id == EM_T_DATE || t->id == EM_T_TIMESTAMP || t->id == EM_T_TIMESTAMP_NTZ;
+}
+
+/* Legacy findCommonTypeForBinaryComparison for a string and another type. */
+static em_type *legacy_string_cmp(const em_type *l, const em_type *r) {
+  if (!em_type_is_string_like(l)) {
+    const em_type *t = l;
+    l = r;
+    r = t;
+  }
+  if (r->id == EM_T_NULL) return em_type_string();
+  if (r->id == EM_T_DECIMAL) return em_type_double();
+  if (em_type_is_string_like(r) || r->id == EM_T_DT_INTERVAL || r->id == EM_T_YM_INTERVAL) return NULL;
+  if (em_type_is_nested(r) || r->id == EM_T_VARIANT || r->id == EM_T_CAL_INTERVAL) return NULL;
+  if (r->id == EM_T_DATE) return em_type_date();
+  return em_type_primitive(r->id) ? em_type_primitive(r->id) : NULL;
+}
+
+/* Spark rewrites `int_col > 1.5` to `int_col > 1` (and friends) before
+ * naming the column: only the generated name changes, the value is the
+ * same as comparing exactly. */
+static void reduce_decimal_literal_name(em_func_call *call, int op) {
+  if (op == CMP_EQ || op == CMP_EQNS) return;
+  for (int side = 0; side < 2; side++) {
+    em_expr *lit = call->args[side], *other = call->args[1 - side];
+    if (lit->kind != EM_EX_LITERAL || lit->type->id != EM_T_DECIMAL || !em_type_is_integral(other->type)) continue;
+    if (em_vec_is_null(lit->u.lit, 0)) continue;
+    __int128 v;
+    memcpy(&v, em_vec_values(lit->u.lit), 16);
+    __int128 p = em_dec_pow10(lit->type->u.dec.scale);
+    __int128 fl = v / p - ((v % p) < 0 ? 1 : 0), ce = v / p + ((v % p) > 0 ? 1 : 0);
+    if (fl < INT64_MIN || ce > INT64_MAX) continue;
+    /* Literal on the right: > and <= floor, >= and < ceil; on the left the
+     * reverse. */
+    bool use_floor = side == 1 ? (op == CMP_GT || op == CMP_LE) : (op == CMP_GE || op == CMP_LT);
+    call->arg_sql[side] = em_arena_printf(call->arena, "%lld", (long long)(use_floor ? fl : ce));
+  }
+}
+
+/* Coerces args[i] and args[j] to a common type for comparison. */
+static int coerce_pair(em_func_call *call, int i, int j, bool equality, const char *sql, em_error *err) {
+  em_type *l = call->args[i]->type, *r = call->args[j]->type;
+  bool ls = em_type_is_string_like(l), rs = em_type_is_string_like(r);
+  if (ls != rs) {
+    em_type *t = call->ansi ? em_coerce_string_promotion(l, r, true) : legacy_string_cmp(l, r);
+    if (t && (em_coerce_arg(call, i, t, err) || em_coerce_arg(call, j, t, err))) return -1;
+    l = call->args[i]->type;
+    r = call->args[j]->type;
+  }
+  if (!call->ansi && equality) {
+    if (l->id == EM_T_BOOLEAN && em_type_is_numeric(r)) {
+      if (em_coerce_arg(call, i, r, err)) return -1;
+    } else if (r->id == EM_T_BOOLEAN && em_type_is_numeric(l)) {
+      if (em_coerce_arg(call, j, l, err)) return -1;
+    }
+    l = call->args[i]->type;
+    r = call->args[j]->type;
+  }
+  if (em_type_equal(l, r, true)) return 0;
+  em_type *t = NULL;
+  if (l->id == EM_T_DECIMAL || r->id == EM_T_DECIMAL) {
+    if (em_type_is_numeric(l) && em_type_is_numeric(r)) {
+      bool frac = l->id == EM_T_FLOAT || l->id == EM_T_DOUBLE || r->id == EM_T_FLOAT || r->id == EM_T_DOUBLE;
+      t = frac ? em_type_double() : em_coerce_decimal_wider(l, r);
+    }
+  }
+  if (!t) t = em_coerce_tightest(l, r, call->ansi);
+  if (!t && is_datetime(l) && is_datetime(r)) t = em_type_timestamp();
+  if (!t) return em_fn_type_error_diff(call, sql, err);
+  if (em_coerce_arg(call, i, t, err) || em_coerce_arg(call, j, t, err)) return -1;
+  return 0;
+}
+
+static bool comparable(const em_type *t) {
+  return !em_type_is_nested(t) && t->id != EM_T_VARIANT && t->id != EM_T_CAL_INTERVAL;
+}
+
+static int resolve_cmp(em_func_call *call, int op, em_error *err) {
+  if (call->nargs != 2) return em_fn_wrong_num_args(call, "2", err);
+  reduce_decimal_literal_name(call, op);
+  call->sql = em_fn_sql_binary(call, cmp_symbol[op]);
+  if (coerce_pair(call, 0, 1, op == CMP_EQ || op == CMP_EQNS, call->sql, err)) return -1;
+  if (!comparable(call->args[0]->type))
+    return em_fn_type_error_binary_wrong(call, call->sql, "\"ATOMIC\"", call->args[0]->type, err);
+  call->type = em_type_boolean();
+  call->nullable = op == CMP_EQNS ? false : call->args[0]->nullable || call->args[1]->nullable;
+  call->kernel = cmp_kernel;
+  if (!(call->data = em_fn_info_new(call, op))) return em_error_internal(err, "out of memory");
+  return 0;
+}
+
+static int resolve_in(em_func_call *call, em_error *err) {
+  if (call->nargs < 1) return em_fn_wrong_num_args(call, "> 0", err);
+  em_strbuf sb;
+  em_strbuf_init(&sb);
+  em_strbuf_printf(&sb, "(%s IN (", call->arg_sql[0]);
+  for (int i = 1; i < call->nargs; i++) em_strbuf_printf(&sb, "%s%s", i > 1 ? ", " : "", call->arg_sql[i]);
+  em_strbuf_puts(&sb, "))");
+  call->sql = em_arena_strdup(call->arena, sb.data ? sb.data : "");
+  em_strbuf_free(&sb);
+  if (!call->sql) return em_error_internal(err, "out of memory");
+  em_type **types = em_arena_calloc(call->arena, sizeof(em_type *) * (size_t)call->nargs);
+  if (!types) return em_error_internal(err, "out of memory");
+  for (int i = 0; i < call->nargs; i++) types[i] = call->args[i]->type;
+  em_type *t = em_coerce_wider_list(types, call->nargs, call->ansi);
+  if (!t) {
+    em_strbuf ts;
+    em_strbuf_init(&ts);
+    em_strbuf_putc(&ts, '[');
+    for (int i = 0; i < call->nargs; i++) {
+      if (i) em_strbuf_puts(&ts, ", ");
+      em_fn_quoted_type(types[i], &ts);
+    }
+    em_strbuf_putc(&ts, ']');
+    em_error_set(err, EM_ERR_DATATYPE_MISMATCH_DATA_DIFF_TYPES, "functionName", "`in`", "dataType",
+                 ts.data ? ts.data : "", "sqlExpr", em_arena_printf(call->arena, "\"%s\"", call->sql), NULL);
+    em_strbuf_free(&ts);
+    return -1;
+  }
+  for (int i = 0; i < call->nargs; i++)
+    if (em_coerce_arg(call, i, t, err)) return -1;
+  call->type = em_type_boolean();
+  call->nullable = false;
+  for (int i = 0; i < call->nargs; i++) call->nullable |= call->args[i]->nullable;
+  call->kernel = in_kernel;
+  if (!(call->data = em_fn_info_new(call, CMP_IN))) return em_error_internal(err, "out of memory");
+  return 0;
+}
+
+int em_fn_resolve_eq(em_func_call *call, em_error *err);
+int em_fn_resolve_lt(em_func_call *call, em_error *err);
+int em_fn_resolve_le(em_func_call *call, em_error *err);
+int em_fn_resolve_gt(em_func_call *call, em_error *err);
+int em_fn_resolve_ge(em_func_call *call, em_error *err);
+int em_fn_resolve_eq_null_safe(em_func_call *call, em_error *err);
+int em_fn_resolve_in(em_func_call *call, em_error *err);
+
+int em_fn_resolve_eq(em_func_call *call, em_error *err) { return resolve_cmp(call, CMP_EQ, err); }
+int em_fn_resolve_lt(em_func_call *call, em_error *err) { return resolve_cmp(call, CMP_LT, err); }
+int em_fn_resolve_le(em_func_call *call, em_error *err) { return resolve_cmp(call, CMP_LE, err); }
+int em_fn_resolve_gt(em_func_call *call, em_error *err) { return resolve_cmp(call, CMP_GT, err); }
+int em_fn_resolve_ge(em_func_call *call, em_error *err) { return resolve_cmp(call, CMP_GE, err); }
+int em_fn_resolve_eq_null_safe(em_func_call *call, em_error *err) { return resolve_cmp(call, CMP_EQNS, err); }
+int em_fn_resolve_in(em_func_call *call, em_error *err) { return resolve_in(call, err); }
