@@ -108,6 +108,11 @@ static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_
     p = gather_into(a, c, n->kind == EM_LP_OFFSET ? EM_FINAL_OFFSET : EM_FINAL_TAIL, n->u.limit.n, schema);
     break;
   }
+  case EM_LP_AGGREGATE: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    return em_hash_agg_compile(plan, n, a, c, schema, out, err);
+  }
   case EM_LP_SORT: {
     em_pipeline *c;
     if (compile_node(plan, n->child, a, &c, err)) return -1;

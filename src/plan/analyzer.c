@@ -23,14 +23,22 @@ static int push_ref(void ***arr, int *n, int *cap, void *p) {
   return 0;
 }
 
+/* Each takes the reference; on failure it is released (so callers may pass
+ * em_xxx_ref(...) inline without leaking). */
 int em_az_own_type(em_az *az, em_type *t) {
-  return push_ref((void ***)&az->plan->types, &az->plan->ntypes, &az->plan->captypes, t);
+  if (!push_ref((void ***)&az->plan->types, &az->plan->ntypes, &az->plan->captypes, t)) return 0;
+  em_type_unref(t);
+  return -1;
 }
 int em_az_own_vec(em_az *az, em_vec *v) {
-  return push_ref((void ***)&az->plan->vecs, &az->plan->nvecs, &az->plan->capvecs, v);
+  if (!push_ref((void ***)&az->plan->vecs, &az->plan->nvecs, &az->plan->capvecs, v)) return 0;
+  em_vec_unref(v);
+  return -1;
 }
 int em_az_own_batch(em_az *az, em_batch *b) {
-  return push_ref((void ***)&az->plan->batches, &az->plan->nbatches, &az->plan->capbatches, b);
+  if (!push_ref((void ***)&az->plan->batches, &az->plan->nbatches, &az->plan->capbatches, b)) return 0;
+  em_batch_unref(b);
+  return -1;
 }
 
 int64_t em_az_next_id(em_az *az) { return atomic_fetch_add(az->ctx->next_expr_id, 1); }
@@ -389,6 +397,10 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     n->u.limit.n = r->u.limit.n;
     return n;
   }
+  case EM_SR_AGGREGATE:
+    return em_az_resolve_aggregate(az, r, child);
+  case EM_SR_DEDUPLICATE:
+    return em_az_resolve_deduplicate(az, r, child);
   case EM_SR_SORT: {
     n = pass_through(az, EM_LP_SORT, r, child);
     if (!n) return oom(az), NULL;
