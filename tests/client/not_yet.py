@@ -27,5 +27,4 @@ NOT_YET = {
     "show::case_print_schema_intervals_void": SQL,
     "basics::case_literals_arrays": "needs the array() function (issue 3, function library)",
     "basics::case_range_partition_ids": "needs spark_partition_id() (issue 3, exchanges)",
-    "basics::case_range_count": "needs aggregation: count() (issue 3)",
 }
