@@ -66,6 +66,14 @@ void em_error_clear(em_error *err) {
   err->has_context = false;
 }
 
+void em_error_set_sql_context(em_error *err, const char *fragment) {
+  if (!err || err->has_context) return;
+  err->has_context = true;
+  err->context_is_sql = true;
+  snprintf(err->context_fragment, sizeof err->context_fragment, "%s", fragment ? fragment : "");
+  err->context_call_site[0] = '\0';
+}
+
 void em_error_set_context(em_error *err, const char *fragment, const char *call_site) {
   if (!err || err->has_context) return;
   err->has_context = true;

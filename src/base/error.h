@@ -81,6 +81,9 @@ void em_error_clear(em_error *err);
 /* Records the DataFrame query context (fragment like "col", call site like
  * "file.py:12") unless one is set already. */
 void em_error_set_context(em_error *err, const char *fragment, const char *call_site);
+/* Records a SQL query context (Spark attaches an empty one to errors raised
+ * inside aggregate evaluation). */
+void em_error_set_sql_context(em_error *err, const char *fragment);
 
 /* Table lookups. */
 const char *em_errclass_name(em_errclass cls);     /* "UNRESOLVED_COLUMN.WITH_SUGGESTION" */

@@ -122,10 +122,13 @@ typedef struct sum_dec {
   uint8_t overflow;
 } sum_dec;
 
+/* Spark raises aggregate overflows with an empty SQL query context. */
 static int overflow_error(em_error *err) {
-  return em_error_set(err, EM_ERR_ARITHMETIC_OVERFLOW, "message", "overflow", "alternative",
-                      " Use 'try_add' to tolerate overflow and return NULL instead.", "config",
-                      "\"spark.sql.ansi.enabled\"", NULL);
+  em_error_set(err, EM_ERR_ARITHMETIC_OVERFLOW, "message", "overflow", "alternative",
+               " Use 'try_add' to tolerate overflow and return NULL instead.", "config", "\"spark.sql.ansi.enabled\"",
+               NULL);
+  em_error_set_sql_context(err, "");
+  return -1;
 }
 
 static int sum_long_update(const em_expr *c, uint8_t *st, size_t stride, const uint32_t *g, em_vec *const *args,
@@ -291,8 +294,10 @@ static int dec_range_error(__int128 v, int precision, int scale, em_error *err) 
   em_dec128_str(v, scale, val, sizeof val);
   snprintf(p, sizeof p, "%d", precision);
   snprintf(s, sizeof s, "%d", scale);
-  return em_error_set(err, EM_ERR_NUMERIC_VALUE_OUT_OF_RANGE_WITH_SUGGESTION, "value", val, "precision", p,
-                      "scale", s, "config", "\"spark.sql.ansi.enabled\"", NULL);
+  em_error_set(err, EM_ERR_NUMERIC_VALUE_OUT_OF_RANGE_WITH_SUGGESTION, "value", val, "precision", p, "scale", s,
+               "config", "\"spark.sql.ansi.enabled\"", NULL);
+  em_error_set_sql_context(err, "");
+  return -1;
 }
 
 /* Divides with HALF_UP rounding. */

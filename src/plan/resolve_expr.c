@@ -49,10 +49,12 @@ typedef struct cand {
   int order;
 } cand;
 
+/* Spark sorts suggestions by edit distance, ties by the candidate text. */
 static int cand_cmp(const void *x, const void *y) {
   const cand *a = x, *b = y;
   if (a->dist != b->dist) return a->dist < b->dist ? -1 : 1;
-  return a->order - b->order;
+  int c = strcmp(a->text, b->text);
+  return c ? c : a->order - b->order;
 }
 
 static void unresolved_error(em_az *az, const em_spec_expr *e, const em_lplan *scope) {
@@ -208,7 +210,8 @@ static em_expr *resolve_attr(em_az *az, const em_spec_expr *e, const em_lplan *s
   x->u.column = idx;
   x->type = scope->out[idx].type;
   x->nullable = scope->out[idx].nullable;
-  *name = scope->out[idx].name;
+  /* Spark names the output as the user wrote it (select("ID") on id -> ID). */
+  *name = e->u.attr.parts[e->u.attr.nparts - 1];
   return x;
 }
 
@@ -338,6 +341,8 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
                   (!az->ctx->ansi && e->u.cast.mode != EM_CAST_ANSI && c->type->id != to->id) ||
                   em_cast_force_nullable(c->type, to);
     x->u.cast.ansi = e->u.cast.mode == EM_CAST_ANSI || (e->u.cast.mode == EM_CAST_DEFAULT && az->ctx->ansi);
+    x->origin_fragment = e->origin_fragment;
+    x->origin_call_site = e->origin_call_site;
     /* Spark names a cast of a column after the column (Column.cast keeps
      * the name); other casts get their SQL text. */
     if (e->u.cast.child->kind == EM_SE_ATTR) {
