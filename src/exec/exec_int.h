@@ -152,7 +152,8 @@ int em_hash_agg_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em_
                         em_pipeline **out, em_error *err);
 /* The sort sink for an EM_LP_SORT node (op_sort.c). */
 extern const em_sink_vt em_sink_sort_vt;
-em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema);
+/* limit > 0: only the first `limit` rows are needed (a limit above the sort). */
+em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema, int64_t limit);
 
 /* Builds the pipelines of a plan in arena `a`. */
 int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_error *err);
