@@ -1,8 +1,8 @@
 """Start, probe and stop the Spark Connect servers the benchmarks compare.
 
 Engines
-- ``ember``: ``$EMBER_BIN serve --host 127.0.0.1 --port P`` (EMBER_BIN defaults
-  to /work/main/build/ember, else <repo>/build/ember). A missing binary, a
+- ``ember``: ``$EMBER_BIN serve --host 127.0.0.1 --port P`` (without EMBER_BIN:
+  <this repo>/build/ember if built, else /work/main/build/ember). A missing binary, a
   process that exits, or one that never answers makes the engine
   *unavailable*: reported, never fatal.
 - ``sail``: ``sail spark server --port P`` from the bench venv (defaults).
@@ -69,7 +69,7 @@ def ember_bin() -> Path:
     env = os.environ.get("EMBER_BIN")
     if env:
         return Path(env)
-    for cand in (Path("/work/main/build/ember"), REPO / "build" / "ember"):
+    for cand in (REPO / "build" / "ember", Path("/work/main/build/ember")):
         if cand.exists():
             return cand
     return Path("/work/main/build/ember")
@@ -339,10 +339,11 @@ def start_server(engine: str, port: Optional[int] = None, start_timeout: float =
     while True:
         if proc.poll() is not None:
             srv.stop()
-            tail = srv.log_tail(8)
+            tail = [l for l in srv.log_tail(8).splitlines() if l.strip()]
             raise EngineUnavailable(
                 f"{engine} server exited with code {proc.returncode} before answering"
-                + (f"; log tail:\n{tail}" if tail else " (no output)")
+                + (f"; last output: {tail[-1].strip()[:200]}" if tail else " (no output)")
+                + f" (log: {srv.log_path})"
             )
         state = probe(port, timeout=2.0)
         now = time.perf_counter()

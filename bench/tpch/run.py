@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 import tempfile
@@ -53,21 +54,27 @@ def log(msg: str) -> None:
 
 
 def error_info(e: BaseException) -> tuple:
-    """(error class, one-line message) of an exception from any client."""
+    """(error class, one-line message) of an exception from any client.
+
+    The class is Spark's error condition when the server sent one
+    (PySparkException.getCondition(), formerly getErrorClass()), else the gRPC
+    status code of a bare RPC failure, else the exception's type name."""
     cls = ""
-    for getter in ("getCondition", "getErrorClass"):
-        fn = getattr(e, getter, None)
-        if callable(fn):
-            try:
-                cls = fn() or ""
-            except Exception:
-                cls = ""
-            if cls:
-                break
+    getter = getattr(e, "getCondition", None) or getattr(e, "getErrorClass", None)
+    if callable(getter):
+        try:
+            cls = getter() or ""
+        except Exception:
+            cls = ""
+    text = " ".join(str(e).split())
+    m = re.search(r"status = StatusCode\.(\w+)", text)
+    if m:
+        d = re.search(r'details = "(.*?)"', text)
+        text = f"gRPC {m.group(1)}: {d.group(1) if d else ''}".strip()
+        cls = cls or m.group(1)
     if not cls:
         cls = type(e).__name__
-    msg = str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
-    return cls, msg[:400]
+    return cls, (text or repr(e))[:400]
 
 
 class _Timeout(Exception):
@@ -246,7 +253,7 @@ class ConnectRunner:
                     r["hot"].append(dt)
         except _Timeout as t:
             r.update(status="timeout", error_class="TIMEOUT",
-                     message=f"no answer within {self.args.timeout:.0f} s" + (" (stuck)" if t.args[0] else ""))
+                     message=f"no answer within {rp.fmt_s(self.args.timeout)} s" + (" (stuck)" if t.args[0] else ""))
             if t.args[0] or not self.alive():  # the client thread is stuck: restart the server
                 self.restart()
         except Exception as e:  # noqa: BLE001
