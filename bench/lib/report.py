@@ -11,8 +11,6 @@ import statistics
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
-import psutil
-
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "benchmarks.md"
 
@@ -116,9 +114,15 @@ def machine_info() -> Dict[str, str]:
     except OSError:
         pass
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
+    try:
+        import psutil
+
+        mem = psutil.virtual_memory().total
+    except ImportError:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return {
         "cores": str(os.cpu_count()),
-        "memory": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
+        "memory": f"{mem / 2**30:.1f} GiB",
         "cpu": cpu or platform.processor() or "?",
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
