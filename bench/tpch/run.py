@@ -342,6 +342,29 @@ def describe(r: Dict[str, Any]) -> str:
 # report
 
 
+def short_message(msg: str, limit: int = 240) -> str:
+    """One line without the server's stack trace and SQLSTATE tail."""
+    for cut in (" JVM stacktrace", " SQLSTATE:"):
+        i = msg.find(cut)
+        if i > 0:
+            msg = msg[:i]
+    msg = " ".join(msg.split())
+    return msg if len(msg) <= limit else msg[: limit - 3] + "..."
+
+
+def query_ranges(ids: List[int]) -> str:
+    """[1, 2, 3, 5] -> 'Q01-Q03, Q05'."""
+    out, i = [], 0
+    ids = sorted(ids)
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        out.append(f"Q{ids[i]:02d}" + (f"-Q{ids[j]:02d}" if j > i else ""))
+        i = j + 1
+    return ", ".join(out)
+
+
 def build_report(res: Dict[str, Any]) -> tuple:
     """(text for the terminal, markdown for docs/benchmarks.md)."""
     meta = res["meta"]
@@ -458,20 +481,25 @@ def build_report(res: Dict[str, Any]) -> tuple:
                     f"CPU time of that tree divided by wall time x {NCORES} cores while the queries ran.\n\n"
                     + rp.md_table(headers, rows))
 
-    # failures
+    # failures, grouped by engine, form, status, error class and message
     fails = []
     for e in engines:
         info = res["engines"].get(e, {})
         inf = info.get("info", info)
         if inf.get("status") == "unavailable":
-            fails.append(f"- {e}: unavailable: {inf.get('reason', '').splitlines()[0] if inf.get('reason') else ''}")
+            fails.append(f"- {e}: unavailable: {(inf.get('reason') or '').splitlines()[0] if inf.get('reason') else ''}")
             continue
         per_form = {"sql": info.get("queries", {})} if e == "duckdb" else info.get("queries", {})
         for f, qs in per_form.items():
+            groups: Dict[tuple, List[int]] = {}
             for qid, r in sorted(qs.items()):
                 if r["status"] != STATUS_OK:
-                    fails.append(f"- {e} Q{qid:02d} ({f}): {r['status']}: {r.get('error_class', '')}: "
-                                 f"{(r.get('message') or '')[:240]}")
+                    msg = short_message(r.get("message") or "")
+                    key = (r["status"], r.get("error_class", ""), msg if r["status"] != "mismatch" else "")
+                    groups.setdefault(key, []).append(qid)
+            for (status, cls, msg), ids in groups.items():
+                detail = msg or "; ".join(short_message(qs[i].get("message") or "", 120) for i in ids[:3])
+                fails.append(f"- {e}, {f} form, {query_ranges(ids)}: {status}: {cls}: {detail}")
     if fails:
         text_parts.append("\nNot ok:\n" + "\n".join(fails))
         md_parts.append("\n### Not ok\n\n" + "\n".join(fails))
