@@ -67,6 +67,8 @@ class Bench:
         self.load0 = os.getloadavg()[0]
         self.tables_md: List[str] = []
         self.tables_txt: List[str] = []
+        self.started = rp.now_str()
+        self.versions = {e: engine_version(e) for e in self.engines}
 
     # -- running -------------------------------------------------------------
     def run(self, workload: Callable[[Any, Context], Dict[str, Any]],
@@ -157,7 +159,7 @@ class Bench:
             if r is None:
                 continue
             rows.append([e, r.status + (f" ({r.reason[:80]})" if r.reason else ""), rp.fmt_s(r.ready_seconds),
-                         rp.fmt_mib(r.peak_rss), rp.fmt_pct(r.cpu_util), engine_version(e)])
+                         rp.fmt_mib(r.peak_rss), rp.fmt_pct(r.cpu_util), self.versions.get(e, "")])
         self.add_table(headers, rows, caption="Per engine")
 
     def add_table(self, headers, rows, caption: str = "") -> None:
@@ -168,8 +170,7 @@ class Bench:
         print("\n".join(self.tables_txt), flush=True)
 
     def markdown(self, intro: str = "") -> str:
-        versions = {e: engine_version(e) for e in self.engines}
-        md = rp.header_md(self.title, versions)
+        md = rp.header_md(self.title, self.versions, started=self.started)
         load1 = os.getloadavg()[0]
         if max(self.load0, load1) > 0.5:
             md += (f"\n\nNote: the machine was shared while this ran (load average {self.load0:.2f} at start, "

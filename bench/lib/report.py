@@ -61,7 +61,9 @@ def fmt_ms(x: Optional[float]) -> str:
 
 
 def fmt_ratio(x: Optional[float]) -> str:
-    return "—" if x is None else f"{x:.2f}x"
+    if x is None:
+        return "—"
+    return f"{x:.3f}x" if x < 0.1 else f"{x:.2f}x"
 
 
 def fmt_mib(x: Optional[int]) -> str:
@@ -134,13 +136,14 @@ def now_str() -> str:
     return _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
 
 
-def header_md(title: str, versions: Dict[str, str], extra: Dict[str, str] | None = None) -> str:
+def header_md(title: str, versions: Dict[str, str], extra: Dict[str, str] | None = None,
+              started: str | None = None, load_text: str | None = None) -> str:
     m = machine_info()
     lines = [
         f"## {title}",
         "",
-        f"Run {now_str()} on {m['cores']} cores, {m['memory']} ({m['cpu']}; {m['os']}); "
-        f"load average at start {m['load']}.",
+        f"Run {started or now_str()} on {m['cores']} cores, {m['memory']} ({m['cpu']}; {m['os']}); "
+        + (load_text or f"load average (1/5/15 min) when it ended: {m['load']}") + ".",
         "",
         "Versions: " + "; ".join(f"{k}: {v}" for k, v in versions.items()) + ".",
     ]

@@ -385,7 +385,7 @@ def engine_version(engine: str) -> str:
                                      capture_output=True, text=True, timeout=10).stdout.strip()
             except (OSError, subprocess.SubprocessError):
                 rev = ""
-            return f"{b}" + (f" @ {rev}" if rev else "")
+            return f"{b}" + (f" (its checkout's HEAD {rev})" if rev else "")
     except md.PackageNotFoundError:
         return "not installed"
     return "?"

@@ -371,13 +371,16 @@ def build_report(res: Dict[str, Any]) -> tuple:
     engines = meta["engines"]
     qids = meta["queries"]
     text_parts, md_parts = [], []
-    versions = {e: engine_version(e) for e in engines}
+    versions = meta.get("versions") or {e: engine_version(e) for e in engines}
     md_parts.append(rp.header_md(
         f"TPC-H SF{meta['sf']:g}",
         versions,
         {"Runs": f"1 cold + {meta['runs']} hot per query; times are the median of the hot runs, "
                  f"in seconds, measured by the client (build + collect). Whole run: "
                  f"{meta['wall_seconds'] / 60:.1f} min. Command: `{meta['command']}`."},
+        started=meta.get("date"),
+        load_text=(f"1-min load average {meta['load'][0]:.2f} at start, {meta['load'][1]:.2f} at the end"
+                   if meta.get("load") else None),
     ))
     if meta.get("noisy"):
         md_parts.append("\n" + meta["noisy"])
@@ -522,6 +525,8 @@ def parse_args(argv=None):
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per query execution (default 300)")
     ap.add_argument("--url", help="use an already running Spark Connect server (only with one connect engine)")
     ap.add_argument("--no-doc", action="store_true", help="do not update docs/benchmarks.md")
+    ap.add_argument("--from-json", metavar="PATH",
+                    help="only rebuild the report (stdout and docs) from a results JSON of an earlier run")
     args = ap.parse_args(argv)
     args.engine_list = [e.strip() for e in args.engines.split(",") if e.strip()]
     bad = [e for e in args.engine_list if e not in ALL_ENGINES]
@@ -534,15 +539,36 @@ def parse_args(argv=None):
     return args
 
 
+def load_results(path: str) -> Dict[str, Any]:
+    """A results JSON back into the in-memory shape (query ids as ints)."""
+    res = json.loads(Path(path).read_text())
+    for e, info in res["engines"].items():
+        qs = info.get("queries", {})
+        if e == "duckdb":
+            info["queries"] = {int(k): v for k, v in qs.items()}
+        else:
+            info["queries"] = {f: {int(k): v for k, v in per.items()} for f, per in qs.items()}
+    return res
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.from_json:
+        res = load_results(args.from_json)
+        text, md = build_report(res)
+        print(text)
+        if not args.no_doc:
+            key = "tpch-sf{:g}".format(res["meta"]["sf"])
+            log(f"report: {rp.update_doc_section(key, md)}")
+        return 0
     t_start = time.perf_counter()
     load0 = os.getloadavg()[0]
     datagen.ensure_data(args.sf)
     engines = [e for e in ALL_ENGINES if e in args.engine_list]
     res: Dict[str, Any] = {"meta": {"sf": args.sf, "engines": engines, "queries": args.qids,
                                     "runs": args.runs, "forms": args.forms,
-                                    "command": "bench/run " + " ".join(argv if argv is not None else sys.argv[1:]),
+                                    "command": ("bench/run " + " ".join(argv if argv is not None else sys.argv[1:])).strip(),
+                                    "versions": {e: engine_version(e) for e in engines},
                                     "machine": rp.machine_info(), "date": rp.now_str()},
                            "engines": {}}
 
