@@ -5,13 +5,15 @@
  * Algorithm. Two phases, as in Leis et al.'s morsel-driven aggregation and
  * DuckDB's radix-partitioned hash aggregate:
  *
- *  1. Partial aggregation (sink, on task threads). Each task takes a
- *     thread-local table (agg_table.c) from a free list, so there are at
- *     most as many tables as tasks running at once, not one per input
- *     partition. Per batch: evaluate the key expressions, map all rows to
- *     group ids at once (em_aggtable_lookup), evaluate each aggregate's
- *     arguments and call its update with the group id vector. When the
- *     task's partition ends, combine() returns the table to the free list.
+ *  1. Partial aggregation (sink, on task threads). Each input partition
+ *     gets its own table (agg_table.c), filled by the one task that reads
+ *     the partition, rows in order. Per batch: evaluate the key
+ *     expressions, map all rows to group ids at once (em_aggtable_lookup),
+ *     evaluate each aggregate's arguments and call its update with the
+ *     group id vector. Tables are merged later in partition order, so
+ *     floating-point results (sums, averages, stddev) come out the same on
+ *     every run, and the same as Spark's partial-then-final aggregation
+ *     for the same partitioning.
  *
  *  2. Final aggregation (finalize + next). With one table there is nothing
  *     to merge: its groups are emitted directly, split into ranges over the
@@ -56,8 +58,6 @@
 typedef struct agg_shared {
   em_aggtable **tables; /* every table created (owned) */
   int ntables, captables;
-  em_aggtable **free;   /* tables not in use by a task */
-  int nfree;
   /* After finalize. */
   bool single;            /* emit tables[0] directly, in ranges */
   int nparts;             /* output partitions */
@@ -91,31 +91,25 @@ static agg_shared *shared_of(em_sink *s, em_error *err) {
   return sh;
 }
 
-/* Takes a table from the free list or makes one. */
-static em_aggtable *acquire_table(em_sink *s, em_exec_ctx *ctx, em_error *err) {
+/* Makes the table of input partition `part` (one per partition; see the
+ * essay on determinism). */
+static em_aggtable *acquire_table(em_sink *s, int part, em_exec_ctx *ctx, em_error *err) {
   const em_hash_agg_cfg *cfg = s->cfg;
   agg_shared *sh = shared_of(s, err);
   if (!sh) return NULL;
-  pthread_mutex_lock(&s->mu);
-  em_aggtable *t = sh->nfree ? sh->free[--sh->nfree] : NULL;
-  pthread_mutex_unlock(&s->mu);
-  if (t) return t;
-  t = em_aggtable_new(cfg->mode, cfg->nkeys, cfg->key_types, cfg->naggs, cfg->aggs, ctx->mem, err);
+  int nparts = s->in_parts > 0 ? s->in_parts : 1;
+  if (part < 0 || part >= nparts) part = nparts - 1;
+  em_aggtable *t = em_aggtable_new(cfg->mode, cfg->nkeys, cfg->key_types, cfg->naggs, cfg->aggs, ctx->mem, err);
   if (!t) return NULL;
   pthread_mutex_lock(&s->mu);
   int rc = 0;
-  if (sh->ntables == sh->captables) {
-    int nc = sh->captables ? sh->captables * 2 : 8;
-    em_aggtable **nt = em_realloc(sh->tables, sizeof *nt * (size_t)nc);
-    em_aggtable **nf = nt ? em_realloc(sh->free, sizeof *nf * (size_t)nc) : NULL;
-    if (nt) sh->tables = nt;
-    if (nf) sh->free = nf;
-    if (nt && nf)
-      sh->captables = nc;
-    else
-      rc = -1;
+  if (!sh->tables) {
+    sh->tables = em_calloc((size_t)nparts, sizeof *sh->tables);
+    if (sh->tables) sh->captables = sh->ntables = nparts;
+    else rc = -1;
   }
-  if (!rc) sh->tables[sh->ntables++] = t;
+  if (!rc && sh->tables[part]) rc = -1; /* one task per partition */
+  if (!rc) sh->tables[part] = t;
   pthread_mutex_unlock(&s->mu);
   if (rc) {
     em_aggtable_free(t);
@@ -125,11 +119,10 @@ static em_aggtable *acquire_table(em_sink *s, em_exec_ctx *ctx, em_error *err) {
 }
 
 static int agg_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx *ctx, em_error *err) {
-  (void)part;
   const em_hash_agg_cfg *cfg = s->cfg;
   agg_local *l = local;
   if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
-  if (!l->t && !(l->t = acquire_table(s, ctx, err))) return -1;
+  if (!l->t && !(l->t = acquire_table(s, part, ctx, err))) return -1;
   int64_t n = b->nrows;
   if (n > l->gcap) {
     em_free(l->groups);
@@ -173,13 +166,9 @@ static int agg_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_e
   (void)part;
   (void)ctx;
   (void)err;
+  (void)s;
   agg_local *l = local;
-  if (!l->t) return 0;
-  agg_shared *sh = s->state;
-  pthread_mutex_lock(&s->mu);
-  sh->free[sh->nfree++] = l->t;
-  pthread_mutex_unlock(&s->mu);
-  l->t = NULL;
+  l->t = NULL; /* the table stays in tables[part] for finalize */
   return 0;
 }
 
@@ -200,9 +189,18 @@ static int agg_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   if (!sh) return -1;
   int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
   if (width < 1) width = 1;
+  /* Drop the partitions that had no rows, keeping partition order. */
+  int kept = 0;
+  for (int t = 0; t < sh->ntables; t++) {
+    em_aggtable *tb = sh->tables[t];
+    sh->tables[t] = NULL;
+    if (tb) sh->tables[kept++] = tb;
+  }
+  sh->ntables = kept;
   if (sh->ntables == 0 && cfg->mode == EM_AT_NONE) {
     /* A global aggregate over no rows still has its one row. */
-    if (!acquire_table(s, ctx, err)) return -1;
+    if (!acquire_table(s, 0, ctx, err)) return -1;
+    sh->ntables = 1;
   }
   if (sh->ntables <= 1 || cfg->mode == EM_AT_NONE) {
     if (sh->ntables > 1) {
@@ -327,7 +325,6 @@ static void agg_destroy(em_sink *s) {
   em_free(sh->part_gids);
   em_free(sh->part_n);
   em_free(sh->tables);
-  em_free(sh->free);
   em_free(sh);
   s->state = NULL;
 }
