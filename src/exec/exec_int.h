@@ -157,6 +157,10 @@ struct em_pipeline {
  * runner at the end of the query). */
 em_sink *em_sink_new(em_arena *a, const em_sink_vt *vt, const void *cfg, em_type *in_schema, em_type *out_schema);
 
+/* Compiles an EM_LP_AGGREGATE node over the child's pipeline: a hash
+ * aggregate sink ends `child`, and *out reads its groups (op_hash_agg.c). */
+int em_hash_agg_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline *child, em_type *schema,
+                        em_pipeline **out, em_error *err);
 /* Compiles an EM_LP_JOIN node over its inputs' pipelines: one of them ends
  * in the build sink and becomes a dependency of the other, which probes;
  * *out is the probing pipeline (op_hash_join.c). */
@@ -164,7 +168,8 @@ int em_hash_join_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em
                          em_type *schema, em_pipeline **out, em_error *err);
 /* The sort sink for an EM_LP_SORT node (op_sort.c). */
 extern const em_sink_vt em_sink_sort_vt;
-em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema);
+/* limit > 0: only the first `limit` rows are needed (a limit above the sort). */
+em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema, int64_t limit);
 
 /* Builds the pipelines of a plan in arena `a`. */
 int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_error *err);

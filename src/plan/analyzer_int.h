@@ -51,6 +51,10 @@ em_lplan *em_az_resolve_join(em_az *az, const em_spec_rel *r, em_lplan *left, em
 /* A projection of the child's columns idx[0..n) (analyzer.c). */
 em_lplan *em_az_project_columns(em_az *az, const em_spec_rel *r, em_lplan *child, const int *idx, int n);
 
+/* Aggregate and Deduplicate relations (resolve_aggregate.c). */
+em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *child);
+em_lplan *em_az_resolve_deduplicate(em_az *az, const em_spec_rel *r, em_lplan *child);
+
 /* Spark's name comparison under the session's case sensitivity. */
 bool em_az_name_eq(const em_az *az, const char *a, const char *b);
 
