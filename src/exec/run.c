@@ -77,13 +77,14 @@ static int queue_push(run_state *rs, int part, em_batch *b) {
 
 /* Pushes `in` through operators k.. and emits the result. Returns the
  * operator status (FINISHED when a later operator wants no more input). */
-static em_op_status push(run_state *rs, void **locals, int part, int k, em_batch *in, em_error *err) {
+static em_op_status push(run_state *rs, em_exec_ctx *ctx, void **locals, int part, int k, em_batch *in,
+                         em_error *err) {
   em_pipeline *p = rs->p;
   if (k == p->nops) {
     if (in->nrows == 0) return EM_OP_NEED_MORE_INPUT;
     if (p->sink) {
       em_sink *s = p->sink;
-      return s->vt->sink(s, locals[p->nops], part, in, &rs->task_ctx, err) ? EM_OP_ERROR : EM_OP_NEED_MORE_INPUT;
+      return s->vt->sink(s, locals[p->nops], part, in, ctx, err) ? EM_OP_ERROR : EM_OP_NEED_MORE_INPUT;
     }
     if (part == rs->direct_part) {
       int c = rs->direct(rs->direct_user, in, err);
@@ -100,10 +101,10 @@ static em_op_status push(run_state *rs, void **locals, int part, int k, em_batch
   const em_op *op = &p->ops[k];
   for (;;) {
     em_batch *out = NULL;
-    em_op_status st = op->vt->execute(op, locals[k], in, &out, &rs->task_ctx, err);
+    em_op_status st = op->vt->execute(op, locals[k], in, &out, ctx, err);
     if (st == EM_OP_ERROR) return EM_OP_ERROR;
     if (out) {
-      em_op_status down = push(rs, locals, part, k + 1, out, err);
+      em_op_status down = push(rs, ctx, locals, part, k + 1, out, err);
       em_batch_unref(out);
       if (down == EM_OP_ERROR) return EM_OP_ERROR;
       if (down == EM_OP_FINISHED) return EM_OP_FINISHED;
@@ -158,6 +159,9 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
   em_error_clear(&err);
   int rc = 0, lpart, first_op, seg;
   const em_source *src = part_source(p, part, &lpart, &first_op, &seg);
+  /* Each task has its own copy of the context: expression evaluation keeps
+   * per-batch scratch in it (em_eval_ctx.batch). */
+  em_exec_ctx ctx = rs->task_ctx;
   void *src_local = NULL;
   /* locals[0..nops) are the operators', locals[nops] the sink's. */
   void **locals = em_calloc((size_t)p->nops + 1, sizeof *locals);
@@ -172,18 +176,18 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
   while (!rc) {
     if (atomic_load(&rs->stop)) break;
     em_batch *b = NULL;
-    if (src->vt->next(src, src_local, lpart, &b, &rs->task_ctx, &err)) {
+    if (src->vt->next(src, src_local, lpart, &b, &ctx, &err)) {
       rc = -1;
       break;
     }
     if (!b) break;
-    em_op_status st = push(rs, locals, part, first_op, b, &err);
+    em_op_status st = push(rs, &ctx, locals, part, first_op, b, &err);
     em_batch_unref(b);
     if (st == EM_OP_ERROR) rc = -1;
     if (st == EM_OP_FINISHED) break;
   }
   if (!rc && p->sink && !atomic_load(&rs->stop) && p->sink->vt->combine)
-    rc = p->sink->vt->combine(p->sink, locals[p->nops], part, &rs->task_ctx, &err);
+    rc = p->sink->vt->combine(p->sink, locals[p->nops], part, &ctx, &err);
   if (p->sink && locals && p->sink->vt->close_local && locals[p->nops])
     p->sink->vt->close_local(p->sink, locals[p->nops]);
   if (locals) em_free(locals[p->nops]);
