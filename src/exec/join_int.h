@@ -55,6 +55,13 @@ typedef struct em_join_ht {
   int64_t n;
   uint32_t *start;  /* nbuckets + 1 */
   em_join_ent *ent; /* rows with no NULL in an `=` key */
+  void *start_mem, *ent_mem; /* the allocations behind start and ent */
+  /* Dense mode (int_mode with integer keys spanning at most ~4 buckets a
+   * row): bucket = key - dmin, one per value in [dmin, dmin + drange), and
+   * `ent` is only the rows (uint32_t), all of a bucket's rows matching. */
+  bool dense;
+  int64_t dmin;
+  uint64_t drange;
   int shift;        /* bucket = hash >> shift */
   uint8_t *matched; /* build_outer */
   /* Collected input before finalize. */
@@ -71,6 +78,8 @@ typedef struct em_join_ht {
 /* The 64-bit form of a key value in int_mode (sign-extended integers,
  * floats as normalized bits: NaN = NaN, -0.0 = 0.0). */
 bool em_join_int_key_type(const em_type *t);
+/* Integer key types whose int_mode values may index a dense table. */
+bool em_join_dense_key_type(const em_type *t);
 /* out[i] = key value of row i (garbage for NULL rows). */
 void em_join_int_keys(const em_vec *v, int64_t n, uint64_t *out);
 /* Hashes row i of each key into h (combining with what is there; start

@@ -66,6 +66,8 @@ bool em_join_int_key_type(const em_type *t) {
   }
 }
 
+bool em_join_dense_key_type(const em_type *t) { return em_join_int_key_type(t) && t->id != EM_T_FLOAT && t->id != EM_T_DOUBLE; }
+
 void em_join_int_keys(const em_vec *v, int64_t n, uint64_t *out) {
   const void *vals = em_vec_values(v);
   switch (v->type->id) {

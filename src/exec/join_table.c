@@ -28,6 +28,7 @@
 #include "join_int.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 typedef struct build_local {
   em_batch **batches;
@@ -145,6 +146,25 @@ static int build_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em
   return rc;
 }
 
+/* An array for the table: big ones are aligned to 2 MiB and marked for
+ * transparent huge pages, since probes read them at random and 4 KiB pages
+ * would make most of those reads TLB misses too. *mem receives what to
+ * free. NULL on OOM. */
+static void *table_alloc(size_t n, bool zero, void **mem) {
+  const size_t huge = (size_t)2 << 20;
+  if (n < 2 * huge) {
+    *mem = zero ? em_calloc(1, n) : em_malloc(n);
+    return *mem;
+  }
+  uint8_t *raw = em_malloc(n + huge);
+  if (!raw) return *mem = NULL;
+  *mem = raw;
+  uint8_t *p = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+  madvise(p, n & ~(huge - 1), MADV_HUGEPAGE);
+  if (zero) memset(p, 0, n);
+  return p;
+}
+
 /* Concatenates n vectors of type t. */
 static em_vec *concat(em_type *t, em_vec *const *vs, int n, int64_t total) {
   em_vec *out = em_vec_new(t, total);
@@ -239,53 +259,78 @@ static int build_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
     if (!(ht->matched = em_calloc((size_t)(n ? n : 1), 1))) return oom(err);
   }
   if (cfg->nkeys == 0) return 0; /* a nested-loop join reads the rows directly */
-  int bits = 4;
-  while (((int64_t)1 << bits) < n) bits++;
-  int64_t nb = (int64_t)1 << bits;
-  ht->shift = 64 - bits;
-  uint64_t *h = em_malloc(sizeof *h * (size_t)(n ? n : 1));
-  uint64_t *v = cfg->int_mode ? em_malloc(sizeof *v * (size_t)(n ? n : 1)) : NULL;
+  uint64_t *v = em_malloc(sizeof *v * (size_t)(n ? n : 1));
+  uint32_t *bucket = em_malloc(sizeof *bucket * (size_t)(n ? n : 1));
   uint8_t *bad = em_calloc((size_t)(n ? n : 1), 1);
-  int rc = (!h || (cfg->int_mode && !v) || !bad) ? oom(err) : 0;
-  if (!rc) rc = charge(ht, (int64_t)sizeof(uint32_t) * (nb + 1), err);
-  if (!rc && !(ht->start = em_calloc((size_t)nb + 1, sizeof *ht->start))) rc = oom(err);
+  int rc = (!v || !bucket || !bad) ? oom(err) : 0;
+  int64_t good = 0, nb = 0;
   if (!rc) {
     em_join_null_rows(ht->keys, cfg->null_safe, cfg->nkeys, n, bad);
+    for (int64_t i = 0; i < n; i++) good += !bad[i];
     if (cfg->int_mode) {
       em_join_int_keys(ht->keys[0], n, v);
-      for (int64_t i = 0; i < n; i++) h[i] = em_join_mix(v[i]);
     } else {
-      memset(h, 0, sizeof *h * (size_t)n);
-      for (int k = 0; k < cfg->nkeys; k++) em_join_hash(ht->keys[k], n, h);
-      for (int64_t i = 0; i < n; i++) h[i] = em_join_mix(h[i]);
-      v = h;
+      memset(v, 0, sizeof *v * (size_t)n);
+      for (int k = 0; k < cfg->nkeys; k++) em_join_hash(ht->keys[k], n, v);
+      for (int64_t i = 0; i < n; i++) v[i] = em_join_mix(v[i]);
     }
-    int64_t good = 0;
-    for (int64_t i = 0; i < n; i++) good += !bad[i];
-    if (charge(ht, (int64_t)sizeof(em_join_ent) * good, err)) rc = -1;
-    if (!rc && !(ht->ent = em_malloc(sizeof *ht->ent * (size_t)(good ? good : 1)))) rc = oom(err);
+    /* Dense integer keys (surrogate keys, mostly): a bucket per key value. */
+    if (cfg->int_mode && good > 0 && em_join_dense_key_type(cfg->build_keys[0]->type)) {
+      int64_t lo = INT64_MAX, hi = INT64_MIN;
+      for (int64_t i = 0; i < n; i++) {
+        if (bad[i]) continue;
+        int64_t x = (int64_t)v[i];
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+      uint64_t range = (uint64_t)hi - (uint64_t)lo;
+      if (range < (uint64_t)(4 * good + 1024) && range < UINT32_MAX - 1) {
+        ht->dense = true;
+        ht->dmin = lo;
+        ht->drange = range + 1;
+      }
+    }
+    if (ht->dense) {
+      nb = (int64_t)ht->drange;
+      for (int64_t i = 0; i < n; i++) bucket[i] = (uint32_t)(v[i] - (uint64_t)ht->dmin);
+    } else {
+      int bits = 4;
+      while (((int64_t)1 << bits) < n) bits++;
+      nb = (int64_t)1 << bits;
+      ht->shift = 64 - bits;
+      for (int64_t i = 0; i < n; i++) bucket[i] = (uint32_t)((cfg->int_mode ? em_join_mix(v[i]) : v[i]) >> ht->shift);
+    }
+    size_t esize = ht->dense ? sizeof(uint32_t) : sizeof(em_join_ent);
+    if (charge(ht, (int64_t)sizeof(uint32_t) * (nb + 1) + (int64_t)esize * good, err)) rc = -1;
+    if (!rc && !(ht->start = table_alloc(sizeof *ht->start * ((size_t)nb + 1), true, &ht->start_mem))) rc = oom(err);
+    if (!rc && !(ht->ent = table_alloc(esize * (size_t)(good ? good : 1), false, &ht->ent_mem))) rc = oom(err);
   }
   if (!rc) {
     /* Counting sort by bucket: start[b + 1] counts, then running ends;
      * filling from the last row down leaves start[b] at the bucket's
      * first entry and the bucket in row order. */
     uint32_t *start = ht->start;
-    int shift = ht->shift;
     for (int64_t i = 0; i < n; i++)
-      if (!bad[i]) start[(h[i] >> shift) + 1]++;
+      if (!bad[i]) start[bucket[i] + 1]++;
     for (int64_t b = 0; b < nb; b++) start[b + 1] += start[b];
     /* start[b + 1] is now the end of bucket b: make start[b] that end. */
     for (int64_t b = 0; b < nb; b++) start[b] = start[b + 1];
-    for (int64_t i = n - 1; i >= 0; i--) {
-      if (bad[i]) continue;
-      uint32_t at = --start[h[i] >> shift];
-      ht->ent[at].v = v[i];
-      ht->ent[at].row = (uint32_t)i;
-      ht->ent[at].pad = 0;
+    if (ht->dense) {
+      uint32_t *rows = (uint32_t *)ht->ent;
+      for (int64_t i = n - 1; i >= 0; i--)
+        if (!bad[i]) rows[--start[bucket[i]]] = (uint32_t)i;
+    } else {
+      for (int64_t i = n - 1; i >= 0; i--) {
+        if (bad[i]) continue;
+        uint32_t at = --start[bucket[i]];
+        ht->ent[at].v = v[i];
+        ht->ent[at].row = (uint32_t)i;
+        ht->ent[at].pad = 0;
+      }
     }
   }
-  em_free(h);
-  if (v != h) em_free(v);
+  em_free(v);
+  em_free(bucket);
   em_free(bad);
   return rc;
 }
@@ -308,8 +353,8 @@ static void build_destroy(em_sink *s) {
   em_free(ht->in_keys);
   if (ht->rows) em_batch_unref(ht->rows);
   free_keys(ht->keys, cfg->nkeys);
-  em_free(ht->start);
-  em_free(ht->ent);
+  em_free(ht->start_mem);
+  em_free(ht->ent_mem);
   em_free(ht->matched);
   if (ht->mem && ht->charged) em_memtracker_release(ht->mem, ht->charged);
   em_free(ht);
