@@ -1,20 +1,30 @@
 /*
  * The build side of the hash join: a sink that collects its input and, once
- * every task is done, builds the hash table the probe operator reads.
+ * every task is done, builds the table the probe operator reads.
  *
  * Algorithm. Tasks evaluate the build keys of their batches and keep batch
  * and keys (sink, no locking); a task's list joins the shared list when its
  * partition ends (combine, under the sink's mutex). finalize concatenates
  * all rows and keys into one batch (so a build row is one 32-bit index and
- * the output gathers with em_vec_take), hashes every row whose keys can
- * match (a NULL in an `=` key cannot), and lays the table out as one array
- * of entries grouped by bucket with a counting sort: bucket b holds
- * ent[start[b] .. start[b + 1]), in row order. There are as many buckets as
- * the next power of two above the row count (a load of 0.5 to 1), so a
- * probe reads start[b], start[b + 1] and then a short contiguous run of
- * entries; duplicate keys sit next to each other. With a single 1..8 byte
- * key (int_mode) an entry holds the key itself instead of the hash, and a
- * probe compares it directly without touching the key column.
+ * the output gathers with em_vec_take) and finds every row whose keys can
+ * match (a NULL in an `=` key cannot). The table is a directory over
+ * buckets plus one array of entries grouped by bucket, laid out by a
+ * counting sort: bucket b holds entries [start[b], start[b + 1]) in row
+ * order, so duplicate keys are contiguous and a probe reads the directory
+ * and then one short run of entries.
+ *   - One integer key whose values span at most about four buckets a row
+ *     (surrogate keys, dates) is DENSE: a bucket per value, bucket = key -
+ *     min, and the entries are just rows. No hashing, no key compares, and
+ *     sequential keys probe sequentially.
+ *   - Otherwise buckets are the top bits of a 64-bit hash, as many as the
+ *     next power of two above the row count (a load of 1/2 to 1); entries
+ *     hold the key itself for a single 1..8 byte key (int_mode, compared
+ *     directly), else the hash (the key columns are verified afterwards).
+ * Arrays over 4 MiB are aligned to 2 MiB and marked for transparent huge
+ * pages: probes read them at random, and with 4 KiB pages most reads would
+ * miss the TLB as well as the cache. (Open addressing with the key in the
+ * slot, one read per probe, measured slower here: its table is twice the
+ * size, and for a build side larger than the caches size decides.)
  *
  * Memory. Input batches are charged to the query's tracker as they arrive;
  * finalize charges the concatenated copy and the table before building them
@@ -22,7 +32,7 @@
  * UNABLE_TO_ACQUIRE_MEMORY: the build side does not spill (yet).
  *
  * Parallelism. Collection runs on all tasks; the table is built by one
- * thread in finalize (a linear pass and a counting sort), then shared
+ * thread in finalize (linear passes and a counting sort), then shared
  * read-only by every probe task.
  */
 #include "join_int.h"
@@ -47,15 +57,15 @@ static void free_keys(em_vec **keys, int n) {
 
 /* Charges n bytes to the query (no tracker: nothing to do). */
 static int charge(em_join_ht *ht, int64_t n, em_error *err) {
-  if (!ht->mem || n <= 0) return 0;
-  if (em_memtracker_reserve(ht->mem, n, err)) return -1;
+  if (!ht->mem_tracker || n <= 0) return 0;
+  if (em_memtracker_reserve(ht->mem_tracker, n, err)) return -1;
   ht->charged += n;
   return 0;
 }
 
 static void uncharge(em_join_ht *ht, int64_t n) {
-  if (!ht->mem || n <= 0) return;
-  em_memtracker_release(ht->mem, n);
+  if (!ht->mem_tracker || n <= 0) return;
+  em_memtracker_release(ht->mem_tracker, n);
   ht->charged -= n;
 }
 
@@ -63,7 +73,7 @@ static em_join_ht *state_of(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   pthread_mutex_lock(&s->mu);
   if (!s->state) {
     em_join_ht *ht = em_calloc(1, sizeof *ht);
-    if (ht) ht->mem = ctx->mem;
+    if (ht) ht->mem_tracker = ctx->mem;
     s->state = ht;
   }
   em_join_ht *ht = s->state;
@@ -247,6 +257,57 @@ static int gather_rows(em_sink *s, em_join_ht *ht, em_error *err) {
   return 0;
 }
 
+/* DENSE and BUCKETS: a counting sort of the good rows by bucket into the
+ * directory `start` and the entries. */
+static int build_buckets(em_join_ht *ht, const uint64_t *v, const uint8_t *bad, int64_t good, em_error *err) {
+  int64_t n = ht->n, nb;
+  bool dense = ht->layout == EM_JL_DENSE;
+  uint32_t *bucket = em_malloc(sizeof *bucket * (size_t)(n ? n : 1));
+  if (!bucket) return oom(err);
+  if (dense) {
+    nb = (int64_t)ht->drange;
+    for (int64_t i = 0; i < n; i++) bucket[i] = (uint32_t)(v[i] - (uint64_t)ht->dmin);
+  } else {
+    int bits = 4;
+    while (((int64_t)1 << bits) < n) bits++;
+    nb = (int64_t)1 << bits;
+    ht->shift = 64 - bits;
+    /* int_mode entries hold the key itself; others the (mixed) hash. */
+    bool im = ht->int_keys;
+    for (int64_t i = 0; i < n; i++) bucket[i] = (uint32_t)((im ? em_join_mix(v[i]) : v[i]) >> ht->shift);
+  }
+  size_t esize = dense ? sizeof(uint32_t) : sizeof(em_join_ent);
+  int rc = charge(ht, (int64_t)sizeof(uint32_t) * (nb + 1) + (int64_t)esize * good, err);
+  void *ents = NULL;
+  if (!rc && !(ht->start = table_alloc(sizeof *ht->start * ((size_t)nb + 1), true, &ht->mem[0]))) rc = oom(err);
+  if (!rc && !(ents = table_alloc(esize * (size_t)(good ? good : 1), false, &ht->mem[1]))) rc = oom(err);
+  if (!rc) {
+    /* start[b + 1] counts, then running ends; filling from the last row
+     * down leaves start[b] at the bucket's first entry, in row order. */
+    uint32_t *start = ht->start;
+    for (int64_t i = 0; i < n; i++)
+      if (!bad[i]) start[bucket[i] + 1]++;
+    for (int64_t b = 0; b < nb; b++) start[b + 1] += start[b];
+    for (int64_t b = 0; b < nb; b++) start[b] = start[b + 1];
+    if (dense) {
+      uint32_t *rows = ht->row_list = ents;
+      for (int64_t i = n - 1; i >= 0; i--)
+        if (!bad[i]) rows[--start[bucket[i]]] = (uint32_t)i;
+    } else {
+      em_join_ent *ent = ht->ent = ents;
+      for (int64_t i = n - 1; i >= 0; i--) {
+        if (bad[i]) continue;
+        uint32_t at = --start[bucket[i]];
+        ent[at].v = v[i];
+        ent[at].row = (uint32_t)i;
+        ent[at].pad = 0;
+      }
+    }
+  }
+  em_free(bucket);
+  return rc;
+}
+
 static int build_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   const em_join_cfg *cfg = s->cfg;
   em_join_ht *ht = state_of(s, ctx, err);
@@ -260,10 +321,9 @@ static int build_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   }
   if (cfg->nkeys == 0) return 0; /* a nested-loop join reads the rows directly */
   uint64_t *v = em_malloc(sizeof *v * (size_t)(n ? n : 1));
-  uint32_t *bucket = em_malloc(sizeof *bucket * (size_t)(n ? n : 1));
   uint8_t *bad = em_calloc((size_t)(n ? n : 1), 1);
-  int rc = (!v || !bucket || !bad) ? oom(err) : 0;
-  int64_t good = 0, nb = 0;
+  int rc = (!v || !bad) ? oom(err) : 0;
+  int64_t good = 0;
   if (!rc) {
     em_join_null_rows(ht->keys, cfg->null_safe, cfg->nkeys, n, bad);
     for (int64_t i = 0; i < n; i++) good += !bad[i];
@@ -274,7 +334,9 @@ static int build_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
       for (int k = 0; k < cfg->nkeys; k++) em_join_hash(ht->keys[k], n, v);
       for (int64_t i = 0; i < n; i++) v[i] = em_join_mix(v[i]);
     }
-    /* Dense integer keys (surrogate keys, mostly): a bucket per key value. */
+    ht->int_keys = cfg->int_mode;
+    ht->layout = EM_JL_BUCKETS;
+    /* Dense integer keys (surrogate keys, mostly): a bucket per value. */
     if (cfg->int_mode && good > 0 && em_join_dense_key_type(cfg->build_keys[0]->type)) {
       int64_t lo = INT64_MAX, hi = INT64_MIN;
       for (int64_t i = 0; i < n; i++) {
@@ -285,52 +347,14 @@ static int build_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
       }
       uint64_t range = (uint64_t)hi - (uint64_t)lo;
       if (range < (uint64_t)(4 * good + 1024) && range < UINT32_MAX - 1) {
-        ht->dense = true;
+        ht->layout = EM_JL_DENSE;
         ht->dmin = lo;
         ht->drange = range + 1;
       }
     }
-    if (ht->dense) {
-      nb = (int64_t)ht->drange;
-      for (int64_t i = 0; i < n; i++) bucket[i] = (uint32_t)(v[i] - (uint64_t)ht->dmin);
-    } else {
-      int bits = 4;
-      while (((int64_t)1 << bits) < n) bits++;
-      nb = (int64_t)1 << bits;
-      ht->shift = 64 - bits;
-      for (int64_t i = 0; i < n; i++) bucket[i] = (uint32_t)((cfg->int_mode ? em_join_mix(v[i]) : v[i]) >> ht->shift);
-    }
-    size_t esize = ht->dense ? sizeof(uint32_t) : sizeof(em_join_ent);
-    if (charge(ht, (int64_t)sizeof(uint32_t) * (nb + 1) + (int64_t)esize * good, err)) rc = -1;
-    if (!rc && !(ht->start = table_alloc(sizeof *ht->start * ((size_t)nb + 1), true, &ht->start_mem))) rc = oom(err);
-    if (!rc && !(ht->ent = table_alloc(esize * (size_t)(good ? good : 1), false, &ht->ent_mem))) rc = oom(err);
-  }
-  if (!rc) {
-    /* Counting sort by bucket: start[b + 1] counts, then running ends;
-     * filling from the last row down leaves start[b] at the bucket's
-     * first entry and the bucket in row order. */
-    uint32_t *start = ht->start;
-    for (int64_t i = 0; i < n; i++)
-      if (!bad[i]) start[bucket[i] + 1]++;
-    for (int64_t b = 0; b < nb; b++) start[b + 1] += start[b];
-    /* start[b + 1] is now the end of bucket b: make start[b] that end. */
-    for (int64_t b = 0; b < nb; b++) start[b] = start[b + 1];
-    if (ht->dense) {
-      uint32_t *rows = (uint32_t *)ht->ent;
-      for (int64_t i = n - 1; i >= 0; i--)
-        if (!bad[i]) rows[--start[bucket[i]]] = (uint32_t)i;
-    } else {
-      for (int64_t i = n - 1; i >= 0; i--) {
-        if (bad[i]) continue;
-        uint32_t at = --start[bucket[i]];
-        ht->ent[at].v = v[i];
-        ht->ent[at].row = (uint32_t)i;
-        ht->ent[at].pad = 0;
-      }
-    }
+    rc = build_buckets(ht, v, bad, good, err);
   }
   em_free(v);
-  em_free(bucket);
   em_free(bad);
   return rc;
 }
@@ -353,10 +377,9 @@ static void build_destroy(em_sink *s) {
   em_free(ht->in_keys);
   if (ht->rows) em_batch_unref(ht->rows);
   free_keys(ht->keys, cfg->nkeys);
-  em_free(ht->start_mem);
-  em_free(ht->ent_mem);
+  for (int i = 0; i < 2; i++) em_free(ht->mem[i]);
   em_free(ht->matched);
-  if (ht->mem && ht->charged) em_memtracker_release(ht->mem, ht->charged);
+  if (ht->mem_tracker && ht->charged) em_memtracker_release(ht->mem_tracker, ht->charged);
   em_free(ht);
   s->state = NULL;
 }
