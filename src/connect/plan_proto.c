@@ -924,6 +924,11 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     if (!(r->u.join.using_cols = conv_strings(c, j->using_columns, j->n_using_columns))) return NULL;
     break;
   }
+  case SPARK__CONNECT__RELATION__REL_TYPE_HINT:
+    NEW(EM_SR_HINT);
+    INPUT(rel->hint);
+    if (!(r->u.hint.name = em_spec_strdup(c->spec, rel->hint->name ? rel->hint->name : ""))) return oom(c), NULL;
+    break;
   case SPARK__CONNECT__RELATION__REL_TYPE_SQL:
     NEW(EM_SR_SQL);
     if (!(r->u.sql.query = em_spec_strdup(c->spec, rel->sql->query))) return oom(c), NULL;

@@ -500,6 +500,14 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     n->u.sort.nulls_first = nulls_first;
     return restore_columns(az, r, n, base);
   }
+  case EM_SR_HINT: {
+    /* Join strategy and partitioning hints change how, not what: an
+     * identity projection keeps the DataFrame's plan id for df["col"]. */
+    int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
+    if (!idx) return oom(az), NULL;
+    for (int i = 0; i < child->nout; i++) idx[i] = i;
+    return em_az_project_columns(az, r, child, idx, child->nout);
+  }
   case EM_SR_JOIN: {
     em_lplan *right = resolve_rel(az, r->u.join.right, depth + 1);
     if (!right) return NULL;

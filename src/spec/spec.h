@@ -142,6 +142,7 @@ typedef enum em_spec_rel_kind {
   EM_SR_DEDUPLICATE,
   EM_SR_SQL,          /* sql: query text with parameters (parsed later) */
   EM_SR_JOIN,         /* join: input (left) JOIN right ON cond | USING (cols) */
+  EM_SR_HINT,         /* hint: input with a planner hint (broadcast, merge...): no effect on results */
 } em_spec_rel_kind;
 
 /* Join types, numbered as the protocol's Join.JoinType. */
@@ -224,6 +225,9 @@ struct em_spec_rel {
       char **using_cols;
       int nusing;
     } join;
+    struct {
+      char *name;
+    } hint;
   } u;
 };
 

@@ -318,6 +318,17 @@ def case_semi_join_then_df_col(spark):
     return sorted_result(l.join(l2, l.k == l2.k, "left_semi").select(l["k"], l["v"]))
 
 
+def case_broadcast_hint(spark):
+    # Join hints change the physical plan only; df["col"] of the hinted
+    # DataFrame and of the original both resolve.
+    l, r = left(spark), right(spark)
+    rb = F.broadcast(r)
+    return {"hinted_cols": sorted_result(l.join(rb, l.k == rb.k).select(l.v, rb.w)),
+            "original_cols": sorted_result(l.join(rb, l.k == r.k, "left").select(l.v, r.w)),
+            "named_hints": sorted_result(l.hint("merge").join(r.hint("shuffle_hash"), "k")),
+            "unknown_hint": sorted_result(l.hint("no_such_hint"))}
+
+
 def case_three_way_join(spark):
     l, r = left(spark), right(spark)
     t = spark.createDataFrame([(1, True), (3, False), (4, True)], "id int, flag boolean")
