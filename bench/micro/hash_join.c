@@ -9,6 +9,7 @@
  *   sparse    M = 10M, S = 10: one probe row in ten matches (1M out)
  *   semi      as fk, LEFT SEMI (probe rows out, no build columns)
  *   left      as sparse, LEFT OUTER (10M out, 9M padded with NULLs)
+ *   strings   as fk with the keys cast to strings (hashed keys, verified)
  * Every output batch is consumed by a callback that counts rows and sums
  * column b, so the join's output is materialized as a client would see it.
  * Rows/s counts probe rows.
@@ -103,12 +104,20 @@ static double cpu_seconds(void) {
 
 static double last_cpu;
 
-static double run_once(int64_t n, int64_t nb, int64_t m, int64_t step, em_join_type type, int threads,
+static em_spec_expr *as_string(em_spec_expr *x) {
+  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_CAST);
+  e->u.cast.child = x;
+  e->u.cast.type = em_type_string();
+  return e;
+}
+
+static double run_once(int64_t n, int64_t nb, int64_t m, int64_t step, em_join_type type, bool strings, int threads,
                        counter *out) {
   em_spec_init(&S);
   em_spec_rel *j = em_spec_rel_new(&S, EM_SR_JOIN);
-  j->input = input(n, bin("%", col("id"), lit(m)), "a");
-  j->u.join.right = input(nb, bin("*", col("id"), lit(step)), "b");
+  em_spec_expr *pk = bin("%", col("id"), lit(m)), *bk = bin("*", col("id"), lit(step));
+  j->input = input(n, strings ? as_string(pk) : pk, "a");
+  j->u.join.right = input(nb, strings ? as_string(bk) : bk, "b");
   j->u.join.type = type;
   j->u.join.using_cols = em_spec_array(&S, 1, sizeof(char *));
   j->u.join.using_cols[0] = em_spec_strdup(&S, "k");
@@ -150,11 +159,13 @@ int main(int argc, char **argv) {
     const char *name;
     int64_t m, step;
     em_join_type type;
+    bool strings;
     int64_t want_rows;
-  } cases[] = {{"fk (1 match/row)", nb, 1, EM_JOIN_INNER, n},
-               {"sparse (10% match)", n, 10, EM_JOIN_INNER, nb},
-               {"semi (1 match/row)", nb, 1, EM_JOIN_LEFT_SEMI, n},
-               {"left outer (10% match)", n, 10, EM_JOIN_LEFT_OUTER, n}};
+  } cases[] = {{"fk (1 match/row)", nb, 1, EM_JOIN_INNER, false, n},
+               {"sparse (10% match)", n, 10, EM_JOIN_INNER, false, nb},
+               {"semi (1 match/row)", nb, 1, EM_JOIN_LEFT_SEMI, false, n},
+               {"left outer (10% match)", n, 10, EM_JOIN_LEFT_OUTER, false, n},
+               {"string keys fk", nb, 1, EM_JOIN_INNER, true, n}};
   printf("hash join: %lld probe rows x %lld build rows, %d threads\n", (long long)n, (long long)nb, threads);
   const char *only = argc > 3 ? argv[3] : NULL;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -162,7 +173,7 @@ int main(int argc, char **argv) {
     double best = 1e9, best_cpu = 1e9;
     counter c;
     for (int rep = 0; rep < 5; rep++) {
-      double t = run_once(n, nb, cases[i].m, cases[i].step, cases[i].type, threads, &c);
+      double t = run_once(n, nb, cases[i].m, cases[i].step, cases[i].type, cases[i].strings, threads, &c);
       if (t < best) best = t;
       if (last_cpu < best_cpu) best_cpu = last_cpu;
     }
