@@ -333,6 +333,21 @@ static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   return 0;
 }
 
+/* Sets up the shared state of one pipeline run (parts NULL on OOM). */
+static void rs_init(run_state *rs, em_pipeline *p, const em_exec_ctx *ctx, int nparts) {
+  memset(rs, 0, sizeof *rs);
+  rs->p = p;
+  rs->task_ctx = *ctx;
+  rs->task_ctx.stop = &rs->stop;
+  pthread_mutex_init(&rs->mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&rs->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  rs->parts = em_calloc((size_t)nparts, sizeof *rs->parts);
+}
+
 static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err);
 
 static void free_owned(em_pipeline *p) {
@@ -368,17 +383,7 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   int nparts = p->src.nparts > 0 ? p->src.nparts : 1;
   p->sink->in_parts = nparts;
   run_state rs;
-  memset(&rs, 0, sizeof rs);
-  rs.p = p;
-  rs.task_ctx = *ctx;
-  rs.task_ctx.stop = &rs.stop;
-  pthread_mutex_init(&rs.mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&rs.cv, &ca);
-  pthread_condattr_destroy(&ca);
-  rs.parts = em_calloc((size_t)nparts, sizeof *rs.parts);
+  rs_init(&rs, p, ctx, nparts);
   int rc = rs.parts ? 0 : em_error_internal(err, "out of memory starting a query");
   int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
   int launched = 0;
@@ -438,17 +443,7 @@ static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, vo
   if (run_inputs(p, ctx, err)) return -1;
   int nparts = p->src.nparts > 0 ? p->src.nparts : 1;
   run_state rs;
-  memset(&rs, 0, sizeof rs);
-  rs.p = p;
-  rs.task_ctx = *ctx;
-  rs.task_ctx.stop = &rs.stop;
-  pthread_mutex_init(&rs.mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&rs.cv, &ca);
-  pthread_condattr_destroy(&ca);
-  rs.parts = em_calloc((size_t)nparts, sizeof *rs.parts);
+  rs_init(&rs, p, ctx, nparts);
   if (!rs.parts) {
     pthread_mutex_destroy(&rs.mu);
     pthread_cond_destroy(&rs.cv);
