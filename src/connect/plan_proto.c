@@ -817,6 +817,12 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     r->u.show.truncate = rel->show_string->truncate;
     r->u.show.vertical = rel->show_string->vertical;
     break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_HTML_STRING:
+    NEW(EM_SR_HTML_STRING);
+    INPUT(rel->html_string);
+    r->u.show.num_rows = rel->html_string->num_rows;
+    r->u.show.truncate = rel->html_string->truncate;
+    break;
   case SPARK__CONNECT__RELATION__REL_TYPE_AGGREGATE: {
     const Spark__Connect__Aggregate *a = rel->aggregate;
     NEW(EM_SR_AGGREGATE);

@@ -151,6 +151,7 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     if (p) {
       c->show_truncate = n->u.show.truncate;
       c->show_vertical = n->u.show.vertical;
+      c->show_html = n->u.show.html;
       c->final_n = n->u.show.num_rows > 0 ? n->u.show.num_rows : 0;
     }
     break;

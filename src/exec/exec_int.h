@@ -136,6 +136,7 @@ struct em_pipeline {
   int64_t final_n;
   int show_truncate;
   bool show_vertical;
+  bool show_html;
   em_type *out_schema;
   /* Batches gathered from `child`, owned here. */
   em_batch **owned;
@@ -173,6 +174,9 @@ em_batch *em_batch_head(em_batch *b, int64_t n);
  * session time zone (NULL = UTC). Appends to out; -1 with err on failure. */
 int em_show_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
                    bool vertical, const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err);
+/* Spark's Dataset.htmlString (the eager-evaluation HTML of notebooks). */
+int em_html_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
+                   const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err);
 
 
 #endif

@@ -301,8 +301,10 @@ static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   if (c->final == EM_FINAL_SHOW) {
     em_strbuf sb;
     em_strbuf_init(&sb);
-    int rc = em_show_string(c->out_schema, g.items, g.n, c->final_n, c->show_truncate, c->show_vertical,
-                            ctx->eval.timezone, g.rows, &sb, err);
+    int rc = c->show_html ? em_html_string(c->out_schema, g.items, g.n, c->final_n, c->show_truncate,
+                                           ctx->eval.timezone, g.rows, &sb, err)
+                          : em_show_string(c->out_schema, g.items, g.n, c->final_n, c->show_truncate,
+                                           c->show_vertical, ctx->eval.timezone, g.rows, &sb, err);
     for (int i = 0; i < g.n; i++) em_batch_unref(g.items[i]);
     g.n = 0;
     if (rc) {

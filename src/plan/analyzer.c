@@ -442,14 +442,16 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     }
     return n;
   }
-  case EM_SR_SHOW_STRING: {
+  case EM_SR_SHOW_STRING:
+  case EM_SR_HTML_STRING: {
     n = new_node(az, EM_LP_SHOW_STRING, r, 1);
     if (!n) return oom(az), NULL;
     n->child = child;
     n->u.show.num_rows = r->u.show.num_rows;
     n->u.show.truncate = r->u.show.truncate;
     n->u.show.vertical = r->u.show.vertical;
-    n->out[0].name = "show_string";
+    n->u.show.html = r->kind == EM_SR_HTML_STRING;
+    n->out[0].name = n->u.show.html ? "html_string" : "show_string";
     n->out[0].type = em_type_string();
     n->out[0].nullable = false;
     n->out[0].id = em_az_next_id(az);

@@ -66,6 +66,7 @@ struct em_lplan {
     struct {
       int num_rows, truncate;
       bool vertical;
+      bool html; /* htmlString instead of showString */
     } show;
     struct {
       em_expr **keys;    /* grouping expressions over the child */

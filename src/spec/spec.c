@@ -88,6 +88,7 @@ const char *em_spec_rel_kind_name(em_spec_rel_kind k) {
   case EM_SR_SUBQUERY_ALIAS: return "subquery_alias";
   case EM_SR_DEDUPLICATE: return "deduplicate";
   case EM_SR_SQL: return "sql";
+  case EM_SR_HTML_STRING: return "html_string";
   }
   return "unknown";
 }
@@ -111,6 +112,7 @@ int em_spec_rel_kind_field(em_spec_rel_kind k) {
   case EM_SR_SUBQUERY_ALIAS: return 16;
   case EM_SR_DEDUPLICATE: return 14;
   case EM_SR_SQL: return 10;
+  case EM_SR_HTML_STRING: return 35;
   }
   return 0;
 }
@@ -205,7 +207,7 @@ bad:
 void em_spec_describe(const em_spec_rel *rel, em_strbuf *sb) {
   static const char *names[] = {"Range", "LocalRelation", "Project", "Filter", "GlobalLimit", "Offset", "Tail",
                                 "Project", "ShowString", "Aggregate", "Sort", "Project", "Project", "Project",
-                                "SubqueryAlias", "Deduplicate", "SQL"};
+                                "SubqueryAlias", "Deduplicate", "SQL", "HtmlString"};
   int depth = 0;
   for (const em_spec_rel *r = rel; r; r = r->input, depth++) {
     if (depth) {

@@ -141,6 +141,7 @@ typedef enum em_spec_rel_kind {
   EM_SR_SUBQUERY_ALIAS,
   EM_SR_DEDUPLICATE,
   EM_SR_SQL,          /* sql: query text with parameters (parsed later) */
+  EM_SR_HTML_STRING,
 } em_spec_rel_kind;
 
 typedef enum em_agg_group_type {
@@ -165,7 +166,7 @@ struct em_spec_rel {
     struct { em_spec_expr *cond; } filter;
     struct { int64_t n; } limit; /* LIMIT, OFFSET, TAIL */
     struct { char **names; int nnames; } to_df;
-    struct { int num_rows; int truncate; bool vertical; } show;
+    struct { int num_rows; int truncate; bool vertical; bool html; } show; /* SHOW_STRING, HTML_STRING */
     struct {
       em_agg_group_type group_type;
       em_spec_expr **groups;
