@@ -138,6 +138,11 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     p->src.u.sink = c->sink;
     break;
   }
+  case EM_LP_JOIN: {
+    em_pipeline *l, *r;
+    if (compile_node(plan, n->child, a, &l, err) || compile_node(plan, n->u.join.right, a, &r, err)) return -1;
+    return em_hash_join_compile(plan, n, a, l, r, schema, out, err);
+  }
   case EM_LP_SHOW_STRING: {
     em_pipeline *c;
     /* Spark's showString takes numRows + 1 rows to know whether to print

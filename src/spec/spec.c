@@ -89,6 +89,7 @@ const char *em_spec_rel_kind_name(em_spec_rel_kind k) {
   case EM_SR_DEDUPLICATE: return "deduplicate";
   case EM_SR_SQL: return "sql";
   case EM_SR_HTML_STRING: return "html_string";
+  case EM_SR_JOIN: return "join";
   }
   return "unknown";
 }
@@ -113,6 +114,7 @@ int em_spec_rel_kind_field(em_spec_rel_kind k) {
   case EM_SR_DEDUPLICATE: return 14;
   case EM_SR_SQL: return 10;
   case EM_SR_HTML_STRING: return 35;
+  case EM_SR_JOIN: return 5;
   }
   return 0;
 }
@@ -207,7 +209,7 @@ bad:
 void em_spec_describe(const em_spec_rel *rel, em_strbuf *sb) {
   static const char *names[] = {"Range", "LocalRelation", "Project", "Filter", "GlobalLimit", "Offset", "Tail",
                                 "Project", "ShowString", "Aggregate", "Sort", "Project", "Project", "Project",
-                                "SubqueryAlias", "Deduplicate", "SQL", "HtmlString"};
+                                "SubqueryAlias", "Deduplicate", "SQL", "HtmlString", "Join"};
   int depth = 0;
   for (const em_spec_rel *r = rel; r; r = r->input, depth++) {
     if (depth) {

@@ -142,7 +142,19 @@ typedef enum em_spec_rel_kind {
   EM_SR_DEDUPLICATE,
   EM_SR_SQL,          /* sql: query text with parameters (parsed later) */
   EM_SR_HTML_STRING,
+  EM_SR_JOIN,         /* join: input (left) JOIN right ON cond | USING (cols) */
 } em_spec_rel_kind;
+
+/* Join types, numbered as the protocol's Join.JoinType. */
+typedef enum em_join_type {
+  EM_JOIN_INNER = 1,
+  EM_JOIN_FULL_OUTER,
+  EM_JOIN_LEFT_OUTER,
+  EM_JOIN_RIGHT_OUTER,
+  EM_JOIN_LEFT_ANTI,
+  EM_JOIN_LEFT_SEMI,
+  EM_JOIN_CROSS,
+} em_join_type;
 
 typedef enum em_agg_group_type {
   EM_GROUP_BY = 1, EM_GROUP_ROLLUP, EM_GROUP_CUBE, EM_GROUP_PIVOT, EM_GROUP_SETS
@@ -206,6 +218,13 @@ struct em_spec_rel {
     struct {
       char *query;
     } sql;
+    struct {
+      em_spec_rel *right;  /* the left side is `input` */
+      em_spec_expr *cond;  /* NULL: none */
+      em_join_type type;
+      char **using_cols;
+      int nusing;
+    } join;
   } u;
 };
 
