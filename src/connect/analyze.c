@@ -36,6 +36,11 @@ static const char *lp_name(em_lplan_kind k) {
   case EM_LP_TAIL: return "Tail";
   case EM_LP_SHOW_STRING: return "ShowString";
   case EM_LP_SORT: return "Sort";
+  case EM_LP_EXCHANGE: return "Exchange";
+  case EM_LP_COALESCE: return "Coalesce";
+  case EM_LP_UNION: return "Union";
+  case EM_LP_SET_OP: return "SetOperation";
+  case EM_LP_SAMPLE: return "Sample";
   }
   return "?";
 }

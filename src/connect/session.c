@@ -324,6 +324,11 @@ void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
   ctx->default_parallelism = (int)em_session_conf_int(sess, "spark.default.parallelism", em_pool_size());
   ctx->next_expr_id = &sess->next_expr_id;
   ctx->timezone = NULL;
+  ctx->shuffle_partitions = (int)em_session_conf_int(sess, "spark.sql.shuffle.partitions", 200);
+  ctx->range_sample_size = (int)em_session_conf_int(sess, "spark.sql.execution.rangeExchange.sampleSizePerPartition", 100);
+  ctx->repartition_unsorted = !em_session_conf_bool(sess, "spark.sql.execution.sortBeforeRepartition", true);
+  ctx->no_adaptive_coalesce = !em_session_conf_bool(sess, "spark.sql.adaptive.enabled", true) ||
+                              !em_session_conf_bool(sess, "spark.sql.adaptive.coalescePartitions.enabled", true);
 }
 
 /* ---- the reaper ---- */

@@ -77,13 +77,14 @@ static int queue_push(run_state *rs, int part, em_batch *b) {
 
 /* Pushes `in` through operators k.. and emits the result. Returns the
  * operator status (FINISHED when a later operator wants no more input). */
-static em_op_status push(run_state *rs, void **locals, int part, int k, em_batch *in, em_error *err) {
+static em_op_status push(run_state *rs, em_exec_ctx *ctx, void **locals, int part, int k, em_batch *in,
+                         em_error *err) {
   em_pipeline *p = rs->p;
   if (k == p->nops) {
     if (in->nrows == 0) return EM_OP_NEED_MORE_INPUT;
     if (p->sink) {
       em_sink *s = p->sink;
-      return s->vt->sink(s, locals[p->nops], part, in, &rs->task_ctx, err) ? EM_OP_ERROR : EM_OP_NEED_MORE_INPUT;
+      return s->vt->sink(s, locals[p->nops], part, in, ctx, err) ? EM_OP_ERROR : EM_OP_NEED_MORE_INPUT;
     }
     if (part == rs->direct_part) {
       int c = rs->direct(rs->direct_user, in, err);
@@ -100,10 +101,10 @@ static em_op_status push(run_state *rs, void **locals, int part, int k, em_batch
   const em_op *op = &p->ops[k];
   for (;;) {
     em_batch *out = NULL;
-    em_op_status st = op->vt->execute(op, locals[k], in, &out, &rs->task_ctx, err);
+    em_op_status st = op->vt->execute(op, locals[k], in, &out, ctx, err);
     if (st == EM_OP_ERROR) return EM_OP_ERROR;
     if (out) {
-      em_op_status down = push(rs, locals, part, k + 1, out, err);
+      em_op_status down = push(rs, ctx, locals, part, k + 1, out, err);
       em_batch_unref(out);
       if (down == EM_OP_ERROR) return EM_OP_ERROR;
       if (down == EM_OP_FINISHED) return EM_OP_FINISHED;
@@ -120,6 +121,9 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
   em_error_clear(&err);
   int rc = 0;
   void *src_local = NULL;
+  /* The task's own context: spark_partition_id() reads its partition. */
+  em_exec_ctx tctx = rs->task_ctx;
+  tctx.eval.partition = part;
   /* locals[0..nops) are the operators', locals[nops] the sink's. */
   void **locals = em_calloc((size_t)p->nops + 1, sizeof *locals);
   if (!locals) rc = em_error_internal(&err, "out of memory starting a task");
@@ -133,18 +137,18 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
   while (!rc) {
     if (atomic_load(&rs->stop)) break;
     em_batch *b = NULL;
-    if (p->src.vt->next(&p->src, src_local, part, &b, &rs->task_ctx, &err)) {
+    if (p->src.vt->next(&p->src, src_local, part, &b, &tctx, &err)) {
       rc = -1;
       break;
     }
     if (!b) break;
-    em_op_status st = push(rs, locals, part, 0, b, &err);
+    em_op_status st = push(rs, &tctx, locals, part, 0, b, &err);
     em_batch_unref(b);
     if (st == EM_OP_ERROR) rc = -1;
     if (st == EM_OP_FINISHED) break;
   }
   if (!rc && p->sink && !atomic_load(&rs->stop) && p->sink->vt->combine)
-    rc = p->sink->vt->combine(p->sink, locals[p->nops], part, &rs->task_ctx, &err);
+    rc = p->sink->vt->combine(p->sink, locals[p->nops], part, &tctx, &err);
   if (p->sink && locals && p->sink->vt->close_local && locals[p->nops])
     p->sink->vt->close_local(p->sink, locals[p->nops]);
   if (locals) em_free(locals[p->nops]);
@@ -270,6 +274,12 @@ static int gather_consume(void *user, em_batch *b, em_error *err) {
     }
     return 0;
   }
+  case EM_FINAL_ALL:
+    if (gather_add(g, em_batch_ref(b))) {
+      em_batch_unref(b);
+      return em_error_internal(err, "out of memory gathering rows");
+    }
+    return 0;
   case EM_FINAL_STREAM:
     break;
   }
@@ -330,6 +340,8 @@ static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   p->nowned = g.n;
   p->src.u.batches.batches = g.items;
   p->src.u.batches.nbatches = g.n;
+  if (p->src.u.batches.split_max > 0)
+    p->src.nparts = (int)(g.rows < p->src.u.batches.split_max ? g.rows : p->src.u.batches.split_max);
   return 0;
 }
 
@@ -338,6 +350,7 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err);
 static void free_owned(em_pipeline *p) {
   for (; p; p = p->child) {
     for (int i = 0; i < p->ndeps; i++) free_owned(p->deps[i]);
+    for (int i = 0; i < p->ninputs; i++) free_owned(p->inputs[i]);
     for (int i = 0; i < p->nowned; i++) em_batch_unref(p->owned[i]);
     em_free(p->owned);
     p->owned = NULL;
@@ -425,13 +438,18 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
 static int run_inputs(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   for (int i = 0; i < p->ndeps; i++)
     if (run_sink_pipeline(p->deps[i], ctx, err)) return -1;
-  if (!p->child) return 0;
-  if (p->child->sink) {
-    if (run_sink_pipeline(p->child, ctx, err)) return -1;
-    p->src.nparts = p->child->sink->out_parts;
-    return 0;
+  /* Streamed inputs (union, coalesce) only need their own inputs ready. */
+  for (int i = 0; i < p->ninputs; i++)
+    if (run_inputs(p->inputs[i], ctx, err)) return -1;
+  if (p->child) {
+    if (p->child->sink) {
+      if (run_sink_pipeline(p->child, ctx, err)) return -1;
+      p->src.nparts = p->child->sink->out_parts;
+    } else if (gather_child(p, ctx, err)) {
+      return -1;
+    }
   }
-  return gather_child(p, ctx, err);
+  return p->src.vt->prepare ? p->src.vt->prepare(&p->src, ctx, err) : 0;
 }
 
 static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, void *user, em_error *err) {
