@@ -66,6 +66,14 @@ void em_error_clear(em_error *err) {
   err->has_context = false;
 }
 
+void em_error_set_sql_context(em_error *err, const char *fragment) {
+  if (!err || err->has_context) return;
+  err->has_context = true;
+  err->context_is_sql = true;
+  snprintf(err->context_fragment, sizeof err->context_fragment, "%s", fragment ? fragment : "");
+  err->context_call_site[0] = '\0';
+}
+
 void em_error_set_context(em_error *err, const char *fragment, const char *call_site) {
   if (!err || err->has_context) return;
   err->has_context = true;
@@ -142,7 +150,7 @@ int em_error_setv(em_error *err, em_errclass cls, va_list ap) {
   return -1;
 }
 
-int em_error_set(em_error *err, em_errclass cls, ...) {
+int em_error_set_(em_error *err, em_errclass cls, ...) {
   va_list ap;
   va_start(ap, cls);
   em_error_setv(err, cls, ap);

@@ -55,7 +55,17 @@ typedef struct em_error {
  * ending in NULL, and renders the message from the class template (each
  * <key> replaced by its value). Always returns -1, so a caller can write
  * `return em_error_set(err, EM_ERR_X, "k", v, NULL);`. err may be NULL. */
-int em_error_set(em_error *err, em_errclass cls, ...);
+int em_error_set_(em_error *err, em_errclass cls, ...);
+
+/* em_error_set checks at compile time that parameters come in key/value
+ * pairs followed by NULL (an odd number of variadic arguments). */
+#define EM__NARGS(...) EM__NARGS_(__VA_ARGS__, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, \
+                                  5, 4, 3, 2, 1, 0)
+#define EM__NARGS_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, \
+                   _22, _23, _24, N, ...)                                                                          \
+  N
+#define em_error_set(err, cls, ...) \
+  ((void)sizeof(char[EM__NARGS(__VA_ARGS__) % 2 == 1 ? 1 : -1]), em_error_set_(err, cls, __VA_ARGS__))
 int em_error_setv(em_error *err, em_errclass cls, va_list ap);
 
 /* Shorthand for an internal error with a printf-style message. Returns -1. */
@@ -71,6 +81,9 @@ void em_error_clear(em_error *err);
 /* Records the DataFrame query context (fragment like "col", call site like
  * "file.py:12") unless one is set already. */
 void em_error_set_context(em_error *err, const char *fragment, const char *call_site);
+/* Records a SQL query context (Spark attaches an empty one to errors raised
+ * inside aggregate evaluation). */
+void em_error_set_sql_context(em_error *err, const char *fragment);
 
 /* Table lookups. */
 const char *em_errclass_name(em_errclass cls);     /* "UNRESOLVED_COLUMN.WITH_SUGGESTION" */

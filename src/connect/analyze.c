@@ -35,6 +35,7 @@ static const char *lp_name(em_lplan_kind k) {
   case EM_LP_OFFSET: return "Offset";
   case EM_LP_TAIL: return "Tail";
   case EM_LP_SHOW_STRING: return "ShowString";
+  case EM_LP_AGGREGATE: return "Aggregate";
   case EM_LP_SORT: return "Sort";
   case EM_LP_EXCHANGE: return "Exchange";
   case EM_LP_COALESCE: return "Coalesce";

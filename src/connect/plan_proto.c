@@ -81,9 +81,73 @@ static int parse_decimal(const char *s, __int128 *unscaled, int *scale, int *pre
   return 0;
 }
 
-/* Appends the literal's value to v (of the literal's type). */
+/* The type id a literal case carries (-1: any, for NULL). */
+static int literal_case_type(const Spark__Connect__Expression__Literal *l) {
+  switch (l->literal_type_case) {
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_NULL: return -1;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_BINARY: return EM_T_BINARY;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_BOOLEAN: return EM_T_BOOLEAN;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_BYTE: return EM_T_BYTE;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_SHORT: return EM_T_SHORT;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_INTEGER: return EM_T_INT;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_LONG: return EM_T_LONG;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_FLOAT: return EM_T_FLOAT;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DOUBLE: return EM_T_DOUBLE;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DECIMAL: return EM_T_DECIMAL;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_STRING: return EM_T_STRING;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DATE: return EM_T_DATE;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_TIMESTAMP: return EM_T_TIMESTAMP;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_TIMESTAMP_NTZ: return EM_T_TIMESTAMP_NTZ;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_CALENDAR_INTERVAL: return EM_T_CAL_INTERVAL;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_YEAR_MONTH_INTERVAL: return EM_T_YM_INTERVAL;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_DAY_TIME_INTERVAL: return EM_T_DT_INTERVAL;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_TIME: return EM_T_TIME;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_ARRAY:
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_SPECIALIZED_ARRAY: return EM_T_ARRAY;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_MAP: return EM_T_MAP;
+  case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_STRUCT: return EM_T_STRUCT;
+  default: return -2;
+  }
+}
+
+/* Appends the literal's value to v (of the literal's type). A value whose
+ * kind does not match the declared type (an int element in a long array,
+ * say) is refused: its bytes would not fit the vector. */
 static int literal_append(cv *c, em_vec *v, const Spark__Connect__Expression__Literal *l, int depth) {
   if (depth > MAX_DEPTH) return em_error_internal(c->err, "literal nested too deeply");
+  int lit_id = literal_case_type(l);
+  int have = v->type->id;
+  if (have == EM_T_CHAR || have == EM_T_VARCHAR) have = EM_T_STRING;
+  if (lit_id != -1 && lit_id != have) {
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+        &spark__connect__expression__literal__descriptor, (unsigned)l->literal_type_case);
+    em_strbuf sb;
+    em_strbuf_init(&sb);
+    em_type_simple_string(v->type, &sb);
+    em_error_set(c->err, EM_ERR_INCOMPATIBLE_LITERAL_DATA_TYPE, "dataTypeKindCase", sb.data ? sb.data : "",
+                 "literalTypeCase", f ? f->name : "unknown", NULL);
+    em_strbuf_free(&sb);
+    return -1;
+  }
+  if (l->literal_type_case == SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_SPECIALIZED_ARRAY) {
+    static const int elem_of[] = {
+        [SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_BOOLS] = EM_T_BOOLEAN,
+        [SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_INTS] = EM_T_INT,
+        [SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_LONGS] = EM_T_LONG,
+        [SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_FLOATS] = EM_T_FLOAT,
+        [SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_DOUBLES] = EM_T_DOUBLE,
+        [SPARK__CONNECT__EXPRESSION__LITERAL__SPECIALIZED_ARRAY__VALUE_TYPE_STRINGS] = EM_T_STRING,
+    };
+    unsigned vt = (unsigned)l->specialized_array->value_type_case;
+    int et = vt < EM_ARRAY_LEN(elem_of) ? elem_of[vt] : -1;
+    if (et <= 0 || (int)v->children[0]->type->id != et)
+      return em_error_set(c->err, EM_ERR_INCOMPATIBLE_LITERAL_DATA_TYPE, "dataTypeKindCase", "array",
+                          "literalTypeCase", "specialized_array", NULL);
+  }
+  if (have == EM_T_STRUCT && l->literal_type_case == SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_STRUCT &&
+      (int)l->struct_->n_elements != v->nchildren)
+    return em_error_internal(c->err, "struct literal has %zu values for %d fields", l->struct_->n_elements,
+                             v->nchildren);
   int rc = 0;
   switch (l->literal_type_case) {
   case SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_NULL:
@@ -563,7 +627,8 @@ static int add_ipc(cv *c, em_spec_rel *r, const uint8_t *data, size_t len) {
         em_strbuf_init(&nm);
         em_strbuf_init(&have);
         em_strbuf_init(&wanted);
-        em_strbuf_printf(&nm, "`%s`", st->u.st.fields[j].name);
+        /* Spark reports the column by position (col_0, col_1, ...). */
+        em_strbuf_printf(&nm, "`col_%d`", j);
         em_strbuf_putc(&have, '"');
         em_type_sql(b->cols[j]->type, &have);
         em_strbuf_putc(&have, '"');

@@ -74,8 +74,20 @@ static em_pipeline *chain_over(em_arena *a, em_type *schema, em_pipeline **input
   p->src.u.chain.arena = a;
   return p;
 }
+static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline **out, em_error *err);
+
+/* topn > 0: a limit above (through projections only) wants that many
+ * rows, so a global sort below becomes TopN, as Spark's
+ * TakeOrderedAndProject. */
+static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline **out, int64_t topn,
+                              em_error *err);
 
 static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline **out, em_error *err) {
+  return compile_node_limit(plan, n, a, out, 0, err);
+}
+
+static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline **out, int64_t topn,
+                              em_error *err) {
   em_pipeline *p = NULL;
   em_type *schema = em_lplan_schema(n);
   if (!schema) return em_error_internal(err, "out of memory compiling a plan");
@@ -114,7 +126,7 @@ static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_
     p->local_max = n->u.local.max_partitions;
     break;
   case EM_LP_PROJECT: {
-    if (compile_node(plan, n->child, a, &p, err)) return -1;
+    if (compile_node_limit(plan, n->child, a, &p, topn, err)) return -1;
     em_op op = {.vt = &em_op_project_vt, .out_schema = schema};
     op.u.project.exprs = n->u.project.exprs;
     op.u.project.nexprs = n->nout;
@@ -130,7 +142,7 @@ static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_
   }
   case EM_LP_LIMIT: {
     em_pipeline *c;
-    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    if (compile_node_limit(plan, n->child, a, &c, n->u.limit.n, err)) return -1;
     em_op op = {.vt = &em_op_local_limit_vt, .out_schema = c->out_schema};
     op.u.limit.n = n->u.limit.n;
     if (add_op(a, c, op)) break;
@@ -149,11 +161,16 @@ static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_
     p = gather_into(a, c, n->kind == EM_LP_OFFSET ? EM_FINAL_OFFSET : EM_FINAL_TAIL, n->u.limit.n, schema);
     break;
   }
+  case EM_LP_AGGREGATE: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    return em_hash_agg_compile(plan, n, a, c, schema, out, err);
+  }
   case EM_LP_SORT: {
     em_pipeline *c;
     if (compile_node(plan, n->child, a, &c, err)) return -1;
     if (!n->u.sort.global && !(c = resplit_local(a, c))) break;
-    c->sink = em_sink_sort_new(a, n, c->out_schema);
+    c->sink = em_sink_sort_new(a, n, c->out_schema, topn);
     if (!c->sink) break;
     p = new_pipeline(a, schema);
     if (!p) break;
@@ -226,10 +243,10 @@ static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_
   }
   case EM_LP_SHOW_STRING: {
     em_pipeline *c;
-    if (compile_node(plan, n->child, a, &c, err)) return -1;
     /* Spark's showString takes numRows + 1 rows to know whether to print
      * the "only showing top N rows" footer. */
     int64_t take = (int64_t)(n->u.show.num_rows > 0 ? n->u.show.num_rows : 0) + 1;
+    if (compile_node_limit(plan, n->child, a, &c, take, err)) return -1;
     em_op op = {.vt = &em_op_local_limit_vt, .out_schema = c->out_schema};
     op.u.limit.n = take;
     if (add_op(a, c, op)) break;

@@ -187,9 +187,14 @@ struct em_pipeline {
  * runner at the end of the query). */
 em_sink *em_sink_new(em_arena *a, const em_sink_vt *vt, const void *cfg, em_type *in_schema, em_type *out_schema);
 
+/* Compiles an EM_LP_AGGREGATE node over the child's pipeline: a hash
+ * aggregate sink ends `child`, and *out reads its groups (op_hash_agg.c). */
+int em_hash_agg_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline *child, em_type *schema,
+                        em_pipeline **out, em_error *err);
 /* The sort sink for an EM_LP_SORT node (op_sort.c). */
 extern const em_sink_vt em_sink_sort_vt;
-em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema);
+/* limit > 0: only the first `limit` rows are needed (a limit above the sort). */
+em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema, int64_t limit);
 
 /* Spark's ordering of sort keys (op_sort.c): rows i of ka and j of kb. */
 int em_sort_compare_rows(const bool *ascending, const bool *nulls_first, int nkeys, em_vec *const *ka, int64_t i,

@@ -28,37 +28,39 @@ static em_op_status project_execute(const em_op *op, void *local, em_batch *in, 
 
 const em_op_vt em_op_project_vt = {.name = "Project", .execute = project_execute};
 
-/* Builds a batch of the rows whose bit is set in keep. */
+/* Builds a batch of the rows whose bit is set in keep: the kept row
+ * indexes are gathered once, then every column is taken with them (one
+ * tight loop per column whatever the selectivity). */
 static em_batch *select_rows(const em_batch *in, const uint8_t *keep, int64_t nkeep) {
+  uint32_t *idx = em_malloc(sizeof *idx * (size_t)(nkeep ? nkeep : 1));
   em_vec **cols = em_calloc((size_t)(in->ncols ? in->ncols : 1), sizeof *cols);
-  if (!cols) return NULL;
-  for (int c = 0; c < in->ncols; c++) {
-    em_vec *src = in->cols[c];
-    em_vec *dst = em_vec_new(src->type, nkeep);
-    if (!dst) goto fail;
-    cols[c] = dst;
-    /* Copy runs of kept rows; runs are long for selective and for
-     * permissive filters alike, which keeps this near memcpy speed. */
-    int64_t i = 0;
-    while (i < in->nrows) {
-      if (!em_bit_get(keep, i)) {
-        i++;
-        continue;
-      }
-      int64_t j = i;
-      while (j < in->nrows && em_bit_get(keep, j)) j++;
-      if (em_vec_append_range(dst, src, i, j - i)) goto fail;
-      i = j;
+  if (!idx || !cols) {
+    em_free(idx);
+    em_free(cols);
+    return NULL;
+  }
+  int64_t k = 0;
+  size_t nbytes = (size_t)(in->nrows + 7) / 8;
+  for (size_t b = 0; b < nbytes; b++) {
+    uint8_t m = keep[b];
+    while (m) {
+      int bit = __builtin_ctz(m);
+      idx[k++] = (uint32_t)(b * 8 + (size_t)bit);
+      m &= (uint8_t)(m - 1);
     }
   }
+  for (int c = 0; c < in->ncols; c++) {
+    if (!(cols[c] = em_vec_take(in->cols[c], idx, nkeep))) {
+      for (int j = 0; j < c; j++) em_vec_unref(cols[j]);
+      em_free(cols);
+      em_free(idx);
+      return NULL;
+    }
+  }
+  em_free(idx);
   em_batch *b = em_batch_new(em_type_ref(in->schema), in->ncols, cols, nkeep);
   em_free(cols);
   return b;
-fail:
-  for (int c = 0; c < in->ncols; c++)
-    if (cols[c]) em_vec_unref(cols[c]);
-  em_free(cols);
-  return NULL;
 }
 
 static em_op_status filter_execute(const em_op *op, void *local, em_batch *in, em_batch **out, em_exec_ctx *ctx,

@@ -29,6 +29,7 @@ typedef struct sort_cfg {
   bool *nulls_first;
   int nkeys;
   bool global;
+  int64_t limit; /* > 0: only the first `limit` rows are wanted (TopN) */
 } sort_cfg;
 
 /* A sorted run: the rows of one partition, concatenated, plus the order. */
@@ -194,6 +195,59 @@ static int sort_perm(const sort_cfg *cfg, sort_run *r, em_exec_ctx *ctx, em_erro
   return 0;
 }
 
+/* TopN: the first k rows of the run in order, found with a bounded
+ * max-heap of row indexes (O(n log k)); ties keep input order because the
+ * row index breaks them. Leaves the k rows sorted in perm and sets r->n. */
+static int heap_cmp(const sort_cfg *cfg, const sort_run *r, uint32_t a, uint32_t b) {
+  int c = cmp_rows(cfg, r->keys, a, r->keys, b);
+  return c ? c : (a < b ? -1 : a > b);
+}
+
+static void sift_down(const sort_cfg *cfg, const sort_run *r, uint32_t *h, int64_t n, int64_t i) {
+  for (;;) {
+    int64_t l = 2 * i + 1, m = i;
+    if (l < n && heap_cmp(cfg, r, h[l], h[m]) > 0) m = l;
+    if (l + 1 < n && heap_cmp(cfg, r, h[l + 1], h[m]) > 0) m = l + 1;
+    if (m == i) return;
+    uint32_t t = h[i];
+    h[i] = h[m];
+    h[m] = t;
+    i = m;
+  }
+}
+
+static int top_k(const sort_cfg *cfg, sort_run *r, int64_t k, em_exec_ctx *ctx, em_error *err) {
+  uint32_t *h = r->perm;
+  int64_t n = 0;
+  for (int64_t i = 0; i < r->n; i++) {
+    if ((i & 0xffff) == 0 && em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
+    uint32_t x = (uint32_t)i;
+    if (n < k) {
+      /* sift up */
+      int64_t j = n++;
+      h[j] = x;
+      while (j > 0 && heap_cmp(cfg, r, h[(j - 1) / 2], h[j]) < 0) {
+        uint32_t t = h[j];
+        h[j] = h[(j - 1) / 2];
+        h[(j - 1) / 2] = t;
+        j = (j - 1) / 2;
+      }
+    } else if (heap_cmp(cfg, r, x, h[0]) < 0) {
+      h[0] = x;
+      sift_down(cfg, r, h, n, 0);
+    }
+  }
+  /* Heap sort the survivors into ascending order. */
+  for (int64_t end = n - 1; end > 0; end--) {
+    uint32_t t = h[0];
+    h[0] = h[end];
+    h[end] = t;
+    sift_down(cfg, r, h, end, 0);
+  }
+  r->n = n;
+  return 0;
+}
+
 /* ---- the sink ---- */
 
 static void free_keys(em_vec **keys, int n) {
@@ -313,7 +367,7 @@ static int sort_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_
   em_free(cols);
   /* The inputs are no longer needed: release them before sorting. */
   sort_close_local(s, local);
-  if (!rc) rc = sort_perm(cfg, r, ctx, err);
+  if (!rc) rc = cfg->limit > 0 && cfg->limit < total ? top_k(cfg, r, cfg->limit, ctx, err) : sort_perm(cfg, r, ctx, err);
   return rc;
 }
 
@@ -454,7 +508,7 @@ const em_sink_vt em_sink_sort_vt = {
     .destroy = sort_destroy,
 };
 
-em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema) {
+em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema, int64_t limit) {
   sort_cfg *cfg = em_arena_calloc(a, sizeof *cfg);
   if (!cfg) return NULL;
   cfg->keys = n->u.sort.keys;
@@ -462,6 +516,7 @@ em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema) {
   cfg->nulls_first = n->u.sort.nulls_first;
   cfg->nkeys = n->u.sort.nkeys;
   cfg->global = n->u.sort.global;
+  cfg->limit = n->u.sort.global ? limit : 0;
   return em_sink_new(a, &em_sink_sort_vt, cfg, in_schema, in_schema);
 }
 

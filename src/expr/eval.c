@@ -67,7 +67,12 @@ int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec 
         rc = em_cast_vec(args[0], e->type, e->u.cast.ansi, ctx, out, err);
       else
         rc = e->u.fn.kernel(e, args, in->nrows, ctx, out, err);
-      if (rc && e->origin_fragment) em_error_set_context(err, e->origin_fragment, e->origin_call_site);
+      /* Spark reports where the failing expression came from: the client's
+       * call site, or (an implicit cast, say) an empty SQL context. */
+      if (rc && e->origin_fragment)
+        em_error_set_context(err, e->origin_fragment, e->origin_call_site);
+      else if (rc && err->cls != EM_ERR_OPERATION_CANCELED && err->cls != EM_ERR_INTERNAL)
+        em_error_set_sql_context(err, "");
     }
     for (int i = 0; i < done; i++) em_vec_unref(args[i]);
     if (args != argv) em_free(args);

@@ -32,6 +32,8 @@ typedef struct em_func_call {
   em_arena *arena;       /* the plan's arena, for new expression nodes */
   /* Outputs. */
   em_type *type;         /* result type (a reference the caller keeps alive) */
+  bool type_owned;       /* type is a new reference the caller takes (released with the plan,
+                          * or at once when the resolver fails) */
   bool nullable;
   em_kernel_fn kernel;   /* scalar functions */
   const em_agg_def *agg; /* aggregate functions */
@@ -56,12 +58,16 @@ const em_func_def *em_func_at(int i);
  * `states + g * stride` for group g; `groups[i]` is the group of row i. */
 struct em_agg_def {
   size_t state_size;
+  /* Initialises a new group's state; NULL when a zeroed state is the
+   * initial one (the operator then zeroes states in bulk). */
   void (*init)(const em_expr *call, uint8_t *state);
   int (*update)(const em_expr *call, uint8_t *states, size_t stride, const uint32_t *groups, em_vec *const *args,
                 int64_t n, em_error *err);
-  /* dst[groups[i]] += src[i] for i < n (src states are contiguous). */
-  int (*merge)(const em_expr *call, uint8_t *dst, size_t stride, const uint32_t *groups, const uint8_t *src,
-               size_t src_stride, int64_t n, em_error *err);
+  /* dst[groups[i]] += src[src_rows[i]] for i < n (src_rows NULL: src[i]).
+   * A merge may move what a source state owns into the destination (the
+   * source is still destroyed afterwards, so it must stay destroyable). */
+  int (*merge)(const em_expr *call, uint8_t *dst, size_t stride, const uint32_t *groups, uint8_t *src,
+               size_t src_stride, const uint32_t *src_rows, int64_t n, em_error *err);
   int (*finish)(const em_expr *call, const uint8_t *states, size_t stride, int64_t ngroups, em_vec **out,
                 em_error *err);
   /* Frees what a state points to (variable-size states), or NULL. */
@@ -71,6 +77,9 @@ struct em_agg_def {
 /* A cast node over e (arena-allocated); NULL on out-of-memory. The node is
  * nullable when e is or when the cast can produce NULL (em_cast_force_nullable). */
 em_expr *em_expr_cast(em_arena *a, em_expr *e, em_type *to, bool ansi);
+/* A bigint literal node (arena-allocated); its u.lit is a new 1-row vector
+ * reference the caller must keep alive and release. NULL on out-of-memory. */
+em_expr *em_expr_literal_long(em_arena *a, int64_t v);
 
 /* ---- Spark's implicit type coercion (coerce.c) ----
  * `ansi` selects AnsiTypeCoercion (spark.sql.ansi.enabled, the default)

@@ -24,6 +24,10 @@ int64_t em_az_next_id(em_az *az);
 em_expr *em_az_resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
                             char **metadata);
 
+/* Aggregate and Deduplicate relations (resolve_aggregate.c). */
+em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *child);
+em_lplan *em_az_resolve_deduplicate(em_az *az, const em_spec_rel *r, em_lplan *child);
+
 /* Spark's name comparison under the session's case sensitivity. */
 bool em_az_name_eq(const em_az *az, const char *a, const char *b);
 

@@ -34,6 +34,7 @@ typedef enum em_lplan_kind {
   EM_LP_OFFSET,
   EM_LP_TAIL,
   EM_LP_SHOW_STRING,
+  EM_LP_AGGREGATE, /* resolve_aggregate.c: groupBy/agg, distinct, dropDuplicates */
   EM_LP_SORT,
   EM_LP_EXCHANGE, /* resolve_partitioning.c: repartition, repartitionByRange */
   EM_LP_COALESCE, /* coalesce(n): adjacent partitions merged, no shuffle */
@@ -89,6 +90,15 @@ struct em_lplan {
       int num_rows, truncate;
       bool vertical;
     } show;
+    struct {
+      em_expr **keys;    /* grouping expressions over the child */
+      int nkeys;
+      em_expr **aggs;    /* distinct aggregate calls (EM_EX_AGG) over the child */
+      int naggs;
+      /* One per output attribute, over the aggregate's internal row
+       * [keys..., aggs...] (a projection the executor runs on top). */
+      em_expr **outputs;
+    } agg;
     struct {
       em_expr **keys; /* over the child's columns */
       bool *ascending;

@@ -49,10 +49,12 @@ typedef struct cand {
   int order;
 } cand;
 
+/* Spark sorts suggestions by edit distance, ties by the candidate text. */
 static int cand_cmp(const void *x, const void *y) {
   const cand *a = x, *b = y;
   if (a->dist != b->dist) return a->dist < b->dist ? -1 : 1;
-  return a->order - b->order;
+  int c = strcmp(a->text, b->text);
+  return c ? c : a->order - b->order;
 }
 
 static void unresolved_error(em_az *az, const em_spec_expr *e, const em_lplan *scope) {
@@ -208,7 +210,8 @@ static em_expr *resolve_attr(em_az *az, const em_spec_expr *e, const em_lplan *s
   x->u.column = idx;
   x->type = scope->out[idx].type;
   x->nullable = scope->out[idx].nullable;
-  *name = scope->out[idx].name;
+  /* Spark names the output as the user wrote it (select("ID") on id -> ID). */
+  *name = e->u.attr.parts[e->u.attr.nparts - 1];
   return x;
 }
 
@@ -235,12 +238,25 @@ static em_expr *resolve_func(em_az *az, const em_spec_expr *e, const em_lplan *s
   if (!call.args || !call.arg_sql) return em_error_internal(az->err, "out of memory"), NULL;
   for (int i = 0; i < n; i++) {
     char *meta = NULL;
-    if (!(call.args[i] = em_az_resolve_expr(az, e->u.func.args[i], scope, &call.arg_sql[i], &meta))) return NULL;
+    const em_spec_expr *se = e->u.func.args[i];
+    /* count(*) is count(1), as Spark's analyzer rewrites it. */
+    if (se->kind == EM_SE_STAR && se->u.star.ntarget == 0 && n == 1 && em_strcaseeq(def->name, "count")) {
+      em_expr *one = em_expr_literal_long(&az->plan->arena, 1);
+      if (!one || em_az_own_vec(az, one->u.lit)) return em_error_internal(az->err, "out of memory"), NULL;
+      call.args[i] = one;
+      call.arg_sql[i] = "1";
+      continue;
+    }
+    if (!(call.args[i] = em_az_resolve_expr(az, se, scope, &call.arg_sql[i], &meta))) return NULL;
   }
   call.distinct = e->u.func.distinct;
   call.ansi = az->ctx->ansi;
   call.arena = &az->plan->arena;
-  if (def->resolve(&call, az->err)) return NULL;
+  if (def->resolve(&call, az->err)) {
+    if (call.type_owned) em_type_unref(call.type);
+    return NULL;
+  }
+  if (call.type_owned && em_az_own_type(az, call.type)) return em_error_internal(az->err, "out of memory"), NULL;
   em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
   if (!x) return em_error_internal(az->err, "out of memory"), NULL;
   x->kind = def->kind == EM_FN_AGGREGATE ? EM_EX_AGG : EM_EX_CALL;
@@ -325,6 +341,8 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
                   (!az->ctx->ansi && e->u.cast.mode != EM_CAST_ANSI && c->type->id != to->id) ||
                   em_cast_force_nullable(c->type, to);
     x->u.cast.ansi = e->u.cast.mode == EM_CAST_ANSI || (e->u.cast.mode == EM_CAST_DEFAULT && az->ctx->ansi);
+    x->origin_fragment = e->origin_fragment;
+    x->origin_call_site = e->origin_call_site;
     /* Spark names a cast of a column after the column (Column.cast keeps
      * the name); other casts get their SQL text. */
     if (e->u.cast.child->kind == EM_SE_ATTR) {

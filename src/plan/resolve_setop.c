@@ -114,7 +114,7 @@ static em_lplan *by_name_right(em_az *az, const em_spec_rel *r, em_lplan *left, 
       em_strbuf sb;
       em_strbuf_init(&sb);
       for (int j = 0; j < right->nout; j++) em_strbuf_printf(&sb, "%s%s", j ? ", " : "", right->out[j].name);
-      em_error_set(az->err, EM_ERR_UNRESOLVED_COLUMN_AMONG_FIELD_NAMES, "colName", left->out[i].name, "fieldNames",
+      em_error_set(az->err, EM_ERR_DF_UNRESOLVED_COLUMN_AMONG_FIELD_NAMES, "colName", left->out[i].name, "fieldNames",
                    sb.data ? sb.data : "", NULL);
       em_strbuf_free(&sb);
       return NULL;

@@ -827,9 +827,11 @@ static col_result parse_column(parser *p, em_type **st, int i, bool colon_ok) {
     em_types_json_quote(&md, comment.data ? comment.data : "", comment.len);
     em_strbuf_putc(&md, '}');
   }
-  int rc = (name.oom || comment.oom || md.oom) ? -1
-           : em_type_struct_set(grown, i, name.data ? name.data : "", tr.type, nullable, has_comment ? md.data : NULL);
-  tr.type = NULL; /* struct_set took it */
+  int rc = -1;
+  if (!name.oom && !comment.oom && !md.oom) {
+    rc = em_type_struct_set(grown, i, name.data ? name.data : "", tr.type, nullable, has_comment ? md.data : NULL);
+    tr.type = NULL; /* struct_set took it, also on failure */
+  }
   em_strbuf_free(&md);
   if (rc) {
     oom(p);

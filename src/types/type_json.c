@@ -516,6 +516,7 @@ static em_type *struct_from_json(jbuild *b, const jval *obj) {
     if (!t) goto fail;
     em_strbuf_reset(&md);
     if (meta && meta->count) render(meta, &md);
+    if (md.oom) em_type_unref(t); /* struct_set takes t only when called */
     if (md.oom || em_type_struct_set(st, i, name->s, t, nullable, md.len ? md.data : NULL)) {
       oom_type(b);
       goto fail;

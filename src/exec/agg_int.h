@@ -1,0 +1,90 @@
+/*
+ * Private to the hash aggregate: the grouping hash table (agg_table.c) and
+ * the operator's parameters (op_hash_agg.c).
+ */
+#ifndef EM_EXEC_AGG_INT_H
+#define EM_EXEC_AGG_INT_H
+
+#include "../expr/func.h"
+#include "../expr/rowkey.h"
+#include "exec_int.h"
+
+/* How group keys are stored. */
+typedef enum em_at_mode {
+  EM_AT_NONE,  /* no keys: one group (a global aggregate) */
+  EM_AT_INT,   /* one fixed-width key of at most 8 bytes, as int64 bits */
+  EM_AT_BYTES, /* anything else: canonical row-key bytes (rowkey.h) */
+} em_at_mode;
+
+/* A slot of the INT table: the key inline, so a probe touches one line. */
+typedef struct em_at_islot {
+  int64_t key;
+  uint32_t gid1; /* group id + 1; 0 = empty */
+  uint32_t pad;
+} em_at_islot;
+
+/* A slot of the BYTES table: 32 hash bits to skip most key compares. */
+typedef struct em_at_bslot {
+  uint32_t tag;
+  uint32_t gid1;
+} em_at_bslot;
+
+typedef struct em_aggtable {
+  em_at_mode mode;
+  int nkeys;
+  em_type *const *key_types; /* borrowed from the config */
+  int naggs;
+  em_expr *const *aggs;      /* EM_EX_AGG calls (borrowed) */
+  /* Slots: power-of-two array, linear probing. */
+  void *slots;
+  uint64_t mask;
+  /* Groups (columnar): hash and key of each. */
+  uint32_t ngroups, capgroups;
+  uint64_t *hashes;
+  int64_t *ikeys;    /* EM_AT_INT */
+  int64_t null_gid;  /* EM_AT_INT: the group of the NULL key, -1 none */
+  uint32_t *koffs;   /* EM_AT_BYTES: group g's key is kheap[koffs[g] .. koffs[g + 1]) */
+  uint8_t *kheap;
+  size_t kheap_cap;
+  /* One state array per aggregate, state_size bytes a group. */
+  uint8_t **states;
+  /* Scratch for a batch. */
+  uint64_t *bh;
+  int64_t *bk;
+  int64_t bcap;
+  em_rowkeys rk;
+  /* Memory accounting. */
+  em_memtracker *mem;
+  int64_t charged;
+} em_aggtable;
+
+em_aggtable *em_aggtable_new(em_at_mode mode, int nkeys, em_type *const *key_types, int naggs,
+                             em_expr *const *aggs, em_memtracker *mem, em_error *err);
+/* Frees the table and every state (destroy hooks run). */
+void em_aggtable_free(em_aggtable *t);
+/* Maps rows [0, n) of the key columns to groups (creating new groups with
+ * initialised states). groups must hold n entries. */
+int em_aggtable_lookup(em_aggtable *t, em_vec *const *keys, int64_t n, uint32_t *groups, em_error *err);
+/* Makes room for ngroups groups without growing again. */
+int em_aggtable_reserve(em_aggtable *t, uint64_t ngroups, em_error *err);
+/* Folds groups src_gids[0..n) of src into t (same layout): find or insert
+ * each key, then each aggregate's merge. */
+int em_aggtable_merge(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, uint32_t *scratch,
+                      em_error *err);
+/* Builds the key columns and aggregate results of groups [start, start+n)
+ * into cols[0 .. nkeys+naggs). */
+int em_aggtable_emit(em_aggtable *t, int64_t start, int64_t n, em_vec **cols, em_error *err);
+
+/* The hash aggregate's parameters (plan-owned). */
+typedef struct em_hash_agg_cfg {
+  em_expr **keys;
+  int nkeys;
+  em_type **key_types;
+  em_expr **aggs;
+  int naggs;
+  em_at_mode mode;
+} em_hash_agg_cfg;
+
+extern const em_sink_vt em_sink_hash_agg_vt;
+
+#endif

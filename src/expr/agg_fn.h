@@ -1,0 +1,76 @@
+/*
+ * Private helpers shared by the aggregate function files (agg_*.c): naming
+ * calls as Spark does, argument checks with Spark's error classes, reading
+ * numeric values of any physical type, and a holder for one value of any
+ * type (first/last/min/max of strings and nested values).
+ */
+#ifndef EM_EXPR_AGG_FN_H
+#define EM_EXPR_AGG_FN_H
+
+#include "func.h"
+#include "rowkey.h"
+
+/* Per-call constants a resolver chooses (in the plan arena, u.fn.data). */
+typedef struct em_agg_cfg {
+  bool ansi;
+  bool ignore_nulls; /* first/last/any_value */
+  int kind;          /* function-specific variant */
+  int scale;         /* decimal input scale */
+  int out_precision, out_scale;
+  em_type *in_type;  /* the argument's type */
+  /* DISTINCT: the wrapped function's call (agg = its own def). */
+  em_expr *inner;
+} em_agg_cfg;
+
+/* The state of source row i of a merge. */
+#define EM_AGG_SRC(src, stride, rows, i) ((src) + (size_t)((rows) ? (rows)[i] : (uint32_t)(i)) * (stride))
+
+static inline bool em_agg_valid(const em_vec *v, int64_t i) { return !em_vec_is_null(v, i); }
+
+/* Sets call->sql to "name(arg, arg)" (or "name(DISTINCT arg)"). -1 OOM. */
+int em_agg_name(em_func_call *call, const char *name, int nshown, em_error *err);
+/* A cfg in the plan arena, stored in call->data. NULL on OOM (err set). */
+em_agg_cfg *em_agg_cfg_new(em_func_call *call, em_error *err);
+/* WRONG_NUM_ARGS unless lo <= nargs <= hi. */
+int em_agg_check_nargs(em_func_call *call, int lo, int hi, em_error *err);
+/* DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE for argument idx. */
+int em_agg_type_error(em_func_call *call, int idx, const char *required, em_error *err);
+/* Wraps the resolved call in the DISTINCT adapter (agg_distinct.c) when
+ * call->distinct; no-op otherwise. */
+int em_agg_wrap_distinct(em_func_call *call, em_error *err);
+/* Reads a literal boolean argument (ignoreNulls); false if absent. */
+int em_agg_bool_literal(em_func_call *call, int idx, bool *out, em_error *err);
+
+/* Value i of a numeric vector as double (decimals divided by 10^scale). */
+double em_agg_num_as_double(const em_vec *v, int64_t i);
+/* Decimal text of an unscaled 128-bit value with `scale` digits after the point. */
+void em_dec128_str(__int128 v, int scale, char *buf, size_t cap);
+/* 10^k for 0 <= k <= 38. */
+__int128 em_pow10_128(int k);
+
+/* One value of any type: fixed width up to 16 bytes inline, anything else
+ * as row-key bytes on the heap. */
+typedef struct em_aggval {
+  uint8_t set;  /* a value (maybe NULL) was stored */
+  uint8_t null;
+  uint8_t heap; /* bytes holds em_malloc'd row-key bytes */
+  uint32_t len;
+  union {
+    uint8_t inl[16];
+    uint8_t *bytes;
+  } u;
+} em_aggval;
+
+/* Stores value i of v (NULL included). -1 OOM. */
+int em_aggval_store(em_aggval *s, const em_vec *v, int64_t i);
+/* Moves src into dst (src left empty). */
+void em_aggval_move(em_aggval *dst, em_aggval *src);
+void em_aggval_free(em_aggval *s);
+/* Appends the value (NULL when unset) to out. -1 OOM. */
+int em_aggval_emit(const em_aggval *s, em_vec *out);
+/* Compares a stored non-null value with value i of v (same type): <0, 0, >0
+ * in Spark's ordering (NaN largest, strings by bytes). */
+int em_aggval_cmp(const em_aggval *s, const em_vec *v, int64_t i);
+int em_aggval_cmp2(const em_aggval *a, const em_aggval *b, const em_type *t);
+
+#endif
