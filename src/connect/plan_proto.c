@@ -552,7 +552,8 @@ static em_spec_expr *conv_expr(cv *c, const Spark__Connect__Expression *e, int d
     if (HAS(e->unresolved_regex, plan_id)) x->u.regex.plan_id = e->unresolved_regex->plan_id;
     break;
   case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_SORT_ORDER:
-    return conv_sort_order(c, e->sort_order, depth);
+    if (!(x = conv_sort_order(c, e->sort_order, depth))) return NULL;
+    break;
   case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_UNRESOLVED_EXTRACT_VALUE: {
     x = em_spec_expr_new(c->spec, EM_SE_EXTRACT);
     if (!x) return oom(c), NULL;

@@ -253,7 +253,13 @@ static bool contains_type(const em_type *t, em_type_id id) {
 
 int em_fn_resolve_hash(em_func_call *call, em_error *err);
 int em_fn_resolve_hash(em_func_call *call, em_error *err) {
-  if (call->nargs < 1) return em_fn_wrong_num_args(call, "> 0", err);
+  if (call->nargs < 1) {
+    /* Spark throws this from the type check itself: a plain
+     * AnalysisException, without the plan. */
+    em_fn_wrong_num_args(call, "> 0", err);
+    err->cls = EM_ERR_PLAIN_WRONG_NUM_ARGS_WITHOUT_SUGGESTION;
+    return -1;
+  }
   call->sql = em_fn_sql_call(call, "hash");
   if (!call->sql) return em_error_internal(err, "out of memory");
   for (int i = 0; i < call->nargs; i++) {

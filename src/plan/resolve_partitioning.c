@@ -122,6 +122,7 @@ static int range_keys(em_az *az, em_lplan *e, em_spec_expr *const *orders, int n
                                    nf ? "FIRST" : "LAST"),
                    "functionName", "`sortorder`", "dataType", sb.data ? sb.data : "", NULL);
       em_strbuf_free(&sb);
+      if (o->origin_fragment) em_error_set_context(az->err, o->origin_fragment, o->origin_call_site);
       return -1;
     }
     e->u.exchange.keys[i] = x;
