@@ -435,6 +435,26 @@ static int s_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   return rc ? em_error_internal(err, "out of memory in set operation") : 0;
 }
 
+/* Spark's set operations output the grouping keys of an aggregate, which
+ * NormalizeFloatingNumbers rewrites: NaN is the canonical NaN and -0.0 is
+ * 0.0 (also inside arrays and structs). v is a fresh copy. */
+static void normalize_floats(em_vec *v) {
+  if (v->type->id == EM_T_FLOAT) {
+    float *f = em_vec_values(v);
+    for (int64_t i = 0; i < v->len; i++) {
+      if (f[i] != f[i]) f[i] = __builtin_nanf("");
+      else if (f[i] == 0.0f) f[i] = 0.0f;
+    }
+  } else if (v->type->id == EM_T_DOUBLE) {
+    double *d = em_vec_values(v);
+    for (int64_t i = 0; i < v->len; i++) {
+      if (d[i] != d[i]) d[i] = __builtin_nan("");
+      else if (d[i] == 0.0) d[i] = 0.0;
+    }
+  }
+  for (int c = 0; c < v->nchildren; c++) normalize_floats(v->children[c]);
+}
+
 static int s_next(em_sink *s, void *local, int part, em_batch **out, em_exec_ctx *ctx, em_error *err) {
   setop_state *st = s->state;
   setop_out_local *ol = local;
@@ -465,6 +485,7 @@ static int s_next(em_sink *s, void *local, int part, em_batch **out, em_exec_ctx
     }
   }
   em_free(idx);
+  for (int c = 0; !rc && c < ncols; c++) normalize_floats(cols[c]);
   if (!rc) {
     *out = em_batch_new(em_type_ref(s->in_schema), ncols, cols, m);
     if (!*out) rc = -1;

@@ -62,8 +62,9 @@ static int overflow(const em_vec *v, int64_t i, const em_type *to, em_error *err
   em_strbuf_init(&val);
   em_strbuf_init(&st);
   em_strbuf_init(&tt);
-  if (em_type_is_integral(v->type))
-    em_strbuf_printf(&val, "%lld", (long long)get_int(v, i));
+  if (em_type_is_integral(v->type)) /* Spark's toSQLValue: 1Y, 1S, 1, 1L */
+    em_strbuf_printf(&val, "%lld%s", (long long)get_int(v, i),
+                     v->type->id == EM_T_BYTE ? "Y" : v->type->id == EM_T_SHORT ? "S" : v->type->id == EM_T_LONG ? "L" : "");
   else
     em_strbuf_printf(&val, "%.17g", (double)get_num(v, i));
   em_strbuf_putc(&st, '"');
@@ -73,7 +74,7 @@ static int overflow(const em_vec *v, int64_t i, const em_type *to, em_error *err
   em_type_sql(to, &tt);
   em_strbuf_putc(&tt, '"');
   em_error_set(err, EM_ERR_CAST_OVERFLOW, "value", val.data ? val.data : "", "sourceType", st.data ? st.data : "",
-               "targetType", tt.data ? tt.data : "", NULL);
+               "targetType", tt.data ? tt.data : "", "ansiConfig", "\"spark.sql.ansi.enabled\"", NULL);
   em_strbuf_free(&val);
   em_strbuf_free(&st);
   em_strbuf_free(&tt);
@@ -240,7 +241,8 @@ static int cast_decimal(const em_vec *v, em_type *to, bool ansi, em_vec **out, e
           em_fn_quoted_type(v->type, &st);
           em_fn_quoted_type(to, &tt);
           em_error_set(err, EM_ERR_CAST_OVERFLOW, "value", val.data ? val.data : "", "sourceType",
-                       st.data ? st.data : "", "targetType", tt.data ? tt.data : "", NULL);
+                       st.data ? st.data : "", "targetType", tt.data ? tt.data : "", "ansiConfig",
+                       "\"spark.sql.ansi.enabled\"", NULL);
           em_strbuf_free(&val);
           em_strbuf_free(&st);
           em_strbuf_free(&tt);

@@ -92,6 +92,15 @@ em_expr *em_az_call(em_az *az, const char *fname, em_expr **args, char **arg_sql
   return x;
 }
 
+static void quote_id(em_strbuf *sb, const char *s) {
+  em_strbuf_putc(sb, '`');
+  for (; *s; s++) {
+    if (*s == '`') em_strbuf_putc(sb, '`');
+    em_strbuf_putc(sb, *s);
+  }
+  em_strbuf_putc(sb, '`');
+}
+
 int em_az_resolve_df_column(em_az *az, const em_lplan *scope, const char *name) {
   /* Dataset.col / Dataset.resolve: a (possibly dotted, backquoted) name,
    * resolved against the output; errors are plain AnalysisExceptions. */
@@ -107,8 +116,25 @@ int em_az_resolve_df_column(em_az *az, const em_lplan *scope, const char *name) 
     if (x && x->kind == EM_EX_COLUMN) idx = x->u.column;
     else if (x)
       em_error_internal(az->err, "nested field %s is not supported here", name);
-    else if (az->err->cls == EM_ERR_UNRESOLVED_COLUMN_WITH_SUGGESTION)
-      az->err->cls = EM_ERR_DF_UNRESOLVED_COLUMN_WITH_SUGGESTION;
+    else if (az->err->cls == EM_ERR_UNRESOLVED_COLUMN_WITH_SUGGESTION ||
+             az->err->cls == EM_ERR_UNRESOLVED_COLUMN_WITHOUT_SUGGESTION) {
+      /* Dataset.resolve: every column, in order, as the suggestion. */
+      em_strbuf obj, prop;
+      em_strbuf_init(&obj);
+      em_strbuf_init(&prop);
+      for (int i = 0; i < e->u.attr.nparts; i++) {
+        if (i) em_strbuf_putc(&obj, '.');
+        quote_id(&obj, e->u.attr.parts[i]);
+      }
+      for (int i = 0; i < scope->nout; i++) {
+        if (i) em_strbuf_puts(&prop, ", ");
+        quote_id(&prop, scope->out[i].name);
+      }
+      em_error_set(az->err, EM_ERR_DF_UNRESOLVED_COLUMN_WITH_SUGGESTION, "objectName", obj.data ? obj.data : "",
+                   "proposal", prop.data ? prop.data : "", NULL);
+      em_strbuf_free(&obj);
+      em_strbuf_free(&prop);
+    }
   }
   em_spec_release(&tmp);
   return idx;

@@ -45,6 +45,19 @@ static em_expr *int_lit(em_az *az, int32_t i) { return lit_of(az, em_type_int(),
 
 static bool is_fractional(const em_type *t) { return t->id == EM_T_FLOAT || t->id == EM_T_DOUBLE; }
 
+/* CAST(value AS t) of a literal. Spark folds it while optimizing, so a
+ * value that does not fit fails before the query runs and without a query
+ * context: cast it once here to raise that error. */
+static em_expr *literal_cast(em_az *az, em_vec *value, em_type *t) {
+  em_expr *v = em_az_lit(az, value);
+  if (!v || em_type_equal(value->type, t, true)) return v;
+  em_eval_ctx ectx = {.timezone = az->ctx->timezone ? az->ctx->timezone : "UTC", .ansi = az->ctx->ansi};
+  em_vec *probe = NULL;
+  if (em_cast_vec(value, t, az->ctx->ansi, &ectx, &probe, az->err)) return NULL;
+  em_vec_unref(probe);
+  return em_az_cast(az, v, t, az->ctx->ansi);
+}
+
 /* Resolves the named columns to a mask over scope's output (all when
  * ncols is 0). */
 static bool *column_mask(em_az *az, const em_lplan *scope, char **cols, int ncols) {
@@ -75,8 +88,8 @@ static em_expr *fill_col(em_az *az, const em_lplan *child, int i, em_vec *value)
     char *sql[2] = {csql, "NULL"};
     if (!(c = em_az_call(az, "nanvl", args, sql, 2, &csql))) return NULL;
   }
-  em_expr *v = em_az_lit(az, value);
-  if (!v || !(v = em_az_cast(az, v, t, az->ctx->ansi))) return NULL;
+  em_expr *v = literal_cast(az, value, t);
+  if (!v) return NULL;
   em_expr *args[2] = {c, v};
   char *sql[2] = {csql, "value"};
   return em_az_call(az, "coalesce", args, sql, 2, NULL);
@@ -299,9 +312,8 @@ static em_lplan *resolve_replace(em_az *az, const em_spec_rel *r, em_lplan *chil
       if (!c || !kl) return NULL;
       em_expr *eq[2] = {c, kl};
       char *eqsql[2] = {child->out[i].name, "key"};
-      em_expr *v = em_az_lit(az, vals[k]);
       if (!(args[2 * k] = em_az_call(az, "==", eq, eqsql, 2, &sql[2 * k]))) return NULL;
-      if (!v || !(args[2 * k + 1] = em_az_cast(az, v, child->out[i].type, az->ctx->ansi))) return NULL;
+      if (!(args[2 * k + 1] = literal_cast(az, vals[k], child->out[i].type))) return NULL;
       sql[2 * k + 1] = "value";
     }
     if (!(args[2 * nk] = em_az_col(az, child, i))) return NULL;
