@@ -147,7 +147,6 @@ static em_lplan *resolve_project(em_az *az, const em_spec_rel *r, em_lplan *chil
     }
   }
   n->nout = k;
-  if (child->kind == EM_LP_EXCHANGE) em_az_prune_exchange(az, child, n->u.project.exprs, k);
   return n;
 }
 
@@ -510,6 +509,7 @@ int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out,
     }
     return -1;
   }
+  em_az_optimize(&az, &root);
   p->root = root;
   p->schema = em_lplan_schema(root);
   if (!p->schema) {

@@ -66,14 +66,15 @@ em_lplan *em_az_project(em_az *az, const em_spec_rel *r, em_lplan *child, em_exp
 
 /* Repartition, RepartitionByExpression, coalesce and hints. */
 em_lplan *em_az_resolve_partitioning(em_az *az, const em_spec_rel *r, em_lplan *child);
-/* Column pruning as Spark's optimizer does it for a projection right over
- * a round-robin exchange: the exchange sorts rows by the used columns only. */
-void em_az_prune_exchange(em_az *az, em_lplan *exchange, em_expr *const *exprs, int n);
 /* union, unionByName, intersect, except. */
 em_lplan *em_az_resolve_set_op(em_az *az, const em_spec_rel *r, em_lplan *left, int depth);
 /* na.fill, na.drop, na.replace. */
 em_lplan *em_az_resolve_na(em_az *az, const em_spec_rel *r, em_lplan *child);
 /* to(schema), withWatermark, sample. */
 em_lplan *em_az_resolve_schema(em_az *az, const em_spec_rel *r, em_lplan *child);
+
+/* The optimizer rules with visible effects (optimize.c): filter pushdown and
+ * column pruning, in place over the resolved plan. */
+void em_az_optimize(em_az *az, em_lplan **root);
 
 #endif

@@ -14,9 +14,8 @@
  *    repartition-by-expression also drops a global sort right below it. A
  *    dropped node becomes an identity projection here, so references to
  *    its DataFrame (plan id) still resolve.
- *  - ColumnPruning: a projection right over a round-robin exchange prunes
- *    the exchange's input to the columns it uses, which changes the bytes
- *    Spark sorts each input partition by (sortBeforeRepartition).
+ *  - Column pruning and filter pushdown, which change what a round-robin
+ *    exchange sorts and deals, are optimizer rules (optimize.c).
  *  - Hints: BROADCAST / SHUFFLE_MERGE / SHUFFLE_HASH / SHUFFLE_REPLICATE_NL
  *    (and their aliases) flag the node for the join planner; COALESCE,
  *    REPARTITION and REPARTITION_BY_RANGE become the operators above;
@@ -293,20 +292,4 @@ em_lplan *em_az_resolve_partitioning(em_az *az, const em_spec_rel *r, em_lplan *
     em_error_internal(az->err, "not a repartitioning relation");
     return NULL;
   }
-}
-
-static void mark_columns(const em_expr *x, bool *used, int ncols) {
-  if (x->kind == EM_EX_COLUMN && x->u.column >= 0 && x->u.column < ncols) used[x->u.column] = true;
-  for (int i = 0; i < x->nargs; i++) mark_columns(x->args[i], used, ncols);
-}
-
-void em_az_prune_exchange(em_az *az, em_lplan *exchange, em_expr *const *exprs, int n) {
-  if (exchange->u.exchange.mode != EM_PART_ROUND_ROBIN || exchange->u.exchange.used) return;
-  int nc = exchange->nout;
-  bool *used = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(nc + 1));
-  if (!used) return; /* pruning is an emulation detail: without it all columns count */
-  for (int i = 0; i < n; i++) mark_columns(exprs[i], used, nc);
-  bool all = true;
-  for (int i = 0; i < nc; i++) all &= used[i];
-  if (!all) exchange->u.exchange.used = used;
 }

@@ -377,3 +377,51 @@ def case_hash_no_args(spark):
 def case_hash_map_error(spark):
     df = spark.createDataFrame([({"a": 1},)], "m map<string,int>")
     return error(lambda: df.select(F.hash("m")).collect())
+
+
+# ---- optimizer rules that change the dealing ----
+
+def case_rr_filter_pushed_below(spark):
+    df = spark.createDataFrame([(i, str(i)) for i in range(12)], "a int, s string")
+    return collect(df.repartition(3).filter(F.col("a") > 2).select("a", pid()))
+
+
+def case_rr_filter_range(spark):
+    return collect(spark.range(20).repartition(3).filter(F.col("id") % 3 != 0).select("id", pid()))
+
+
+def case_range_filter_pushed_below(spark):
+    return collect(spark.range(20).repartitionByRange(3, "id").filter(F.col("id") > 8).select("id", pid()))
+
+
+def case_rr_filter_through_projection(spark):
+    df = spark.range(20).repartition(3).withColumn("x", F.col("id") * 2).filter(F.col("x") > 20)
+    return collect(df.select("id", pid()))
+
+
+def case_rr_filter_above_partition_id(spark):
+    # A projection with spark_partition_id() keeps the filter above it.
+    return collect(spark.range(20).repartition(3).select("id", pid()).filter(F.col("id") > 10))
+
+
+def case_rr_filter_through_union(spark):
+    df = spark.range(10).repartition(3).union(spark.range(20, 30).repartition(2))
+    return collect(df.filter(F.col("id") % 2 == 0).select("id", pid()))
+
+
+def case_rr_filter_through_coalesce(spark):
+    df = spark.range(30).repartition(5).coalesce(2).filter(F.col("id") > 4)
+    return collect(df.select("id", pid()))
+
+
+def case_rr_pruned_through_projections(spark):
+    df = spark.createDataFrame([(i, "v%d" % (i * 7 % 5), i * 0.5) for i in range(15)], "a int, s string, d double")
+    out = df.repartition(4).select("a", "s").select(F.col("a"), pid())
+    return collect(out)
+
+
+def case_rr_limit_sort_sample(spark):
+    return [collect(spark.range(20).repartition(3).limit(5).select("id", pid())),
+            collect(spark.range(20).repartition(3).sortWithinPartitions(F.col("id").desc()).select("id", pid())),
+            collect(spark.range(20).repartition(3).sample(fraction=0.5, seed=1).select("id", pid())),
+            collect(spark.range(20).repartition(3).offset(15))]
