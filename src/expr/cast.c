@@ -302,8 +302,52 @@ static int cast_date_to_ts(const em_vec *v, em_type *to, em_vec **out, em_error 
   return 0;
 }
 
+static bool nested_castable(const em_type *from, const em_type *to) {
+  return (from->id == EM_T_ARRAY && to->id == EM_T_ARRAY) || (from->id == EM_T_MAP && to->id == EM_T_MAP) ||
+         (from->id == EM_T_STRUCT && to->id == EM_T_STRUCT && from->u.st.nfields == to->u.st.nfields);
+}
+
+static em_buf *buf_copy(const em_buf *b) {
+  em_buf *c = em_buf_new(b->len ? b->len : 1);
+  if (c) {
+    memcpy(c->data, b->data, b->len);
+    c->len = b->len;
+  }
+  return c;
+}
+
+/* Arrays, maps and structs (by position, names from the target) cast
+ * element by element: the offsets and validity are kept, the children are
+ * cast with the same mode. */
+static int cast_nested(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_vec **out, em_error *err) {
+  em_vec *r = em_vec_new(to, 0);
+  if (!r) return em_error_internal(err, "out of memory in cast");
+  if (v->values) {
+    em_buf *o = buf_copy(v->values);
+    if (!o) goto oom;
+    em_buf_unref(r->values);
+    r->values = o;
+  }
+  if (v->validity && !(r->validity = buf_copy(v->validity))) goto oom;
+  r->len = v->len;
+  r->null_count = v->null_count;
+  for (int i = 0; i < r->nchildren; i++) {
+    em_vec *c = NULL;
+    if (em_cast_vec(v->children[i], r->children[i]->type, ansi, ctx, &c, err)) {
+      em_vec_unref(r);
+      return -1;
+    }
+    em_vec_unref(r->children[i]);
+    r->children[i] = c;
+  }
+  *out = r;
+  return 0;
+oom:
+  em_vec_unref(r);
+  return em_error_internal(err, "out of memory in cast");
+}
+
 int em_cast_vec(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_vec **out, em_error *err) {
-  (void)ctx;
   if (em_type_equal(v->type, to, true)) {
     *out = em_vec_ref((em_vec *)v);
     return 0;
@@ -332,5 +376,6 @@ int em_cast_vec(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_ve
     *out = r;
     return 0;
   }
+  if (nested_castable(v->type, to)) return cast_nested(v, to, ansi, ctx, out, err);
   return cast_error_unsupported(v->type, to, err);
 }

@@ -91,6 +91,84 @@ static em_type *merge_nullability(const em_type *a, const em_type *b) {
   }
 }
 
+/* findWiderCommonType of two types, nested ones included (arrays, maps,
+ * and structs with the same field names, field by field). NULL when there
+ * is none. Nested results are new types the plan keeps. */
+static em_type *wider(em_az *az, const em_type *a, const em_type *b) {
+  if (!em_type_is_nested(a) || !em_type_is_nested(b) || a->id != b->id) {
+    if (em_type_is_nested(a) || em_type_is_nested(b)) {
+      if (a->id == EM_T_NULL) return (em_type *)b;
+      if (b->id == EM_T_NULL) return (em_type *)a;
+      return NULL;
+    }
+    em_type *pair[2] = {(em_type *)a, (em_type *)b};
+    return em_coerce_wider_list(pair, 2, az->ctx->ansi);
+  }
+  em_type *t = NULL;
+  switch (a->id) {
+  case EM_T_ARRAY: {
+    em_type *e = wider(az, a->u.array.elem, b->u.array.elem);
+    if (!e) return NULL;
+    t = em_type_array(em_type_ref(e), a->u.array.contains_null || b->u.array.contains_null);
+    break;
+  }
+  case EM_T_MAP: {
+    em_type *k = wider(az, a->u.map.key, b->u.map.key), *v = k ? wider(az, a->u.map.value, b->u.map.value) : NULL;
+    if (!v) return NULL;
+    t = em_type_map(em_type_ref(k), em_type_ref(v), a->u.map.value_contains_null || b->u.map.value_contains_null);
+    break;
+  }
+  case EM_T_STRUCT: {
+    int n = a->u.st.nfields;
+    if (n != b->u.st.nfields) return NULL;
+    for (int i = 0; i < n; i++)
+      if (!em_az_name_eq(az, a->u.st.fields[i].name, b->u.st.fields[i].name)) return NULL;
+    em_type **fs = em_arena_calloc(&az->plan->arena, sizeof(em_type *) * (size_t)(n + 1));
+    if (!fs) return oom(az), NULL;
+    for (int i = 0; i < n; i++)
+      if (!(fs[i] = wider(az, a->u.st.fields[i].type, b->u.st.fields[i].type))) return NULL;
+    if (!(t = em_type_struct_new(n))) break;
+    for (int i = 0; i < n; i++) {
+      const em_field *fa = &a->u.st.fields[i];
+      if (em_type_struct_set(t, i, fa->name, em_type_ref(fs[i]), fa->nullable || b->u.st.fields[i].nullable,
+                             fa->metadata)) {
+        em_type_unref(t);
+        t = NULL;
+        break;
+      }
+    }
+    break;
+  }
+  default:
+    return em_type_equal(a, b, true) ? (em_type *)a : NULL;
+  }
+  if (!t || em_az_own_type(az, t)) {
+    if (t) em_type_unref(t);
+    return oom(az), NULL;
+  }
+  return t;
+}
+
+/* DataType.equalsStructurally ignoring nullability (union: field names do
+ * not matter) or sameType (intersect, except: names compare as the
+ * resolver does). */
+static bool compatible(em_az *az, const em_type *a, const em_type *b, bool names) {
+  if (a->id != b->id) return false;
+  switch (a->id) {
+  case EM_T_ARRAY: return compatible(az, a->u.array.elem, b->u.array.elem, names);
+  case EM_T_MAP:
+    return compatible(az, a->u.map.key, b->u.map.key, names) && compatible(az, a->u.map.value, b->u.map.value, names);
+  case EM_T_STRUCT:
+    if (a->u.st.nfields != b->u.st.nfields) return false;
+    for (int i = 0; i < a->u.st.nfields; i++) {
+      if (names && !em_az_name_eq(az, a->u.st.fields[i].name, b->u.st.fields[i].name)) return false;
+      if (!compatible(az, a->u.st.fields[i].type, b->u.st.fields[i].type, names)) return false;
+    }
+    return true;
+  default: return em_type_equal(a, b, true);
+  }
+}
+
 /* unionByName: the right side reordered to the left's names. */
 static em_lplan *by_name_right(em_az *az, const em_spec_rel *r, em_lplan *left, em_lplan *right, bool allow) {
   int cap = left->nout + right->nout;
@@ -228,15 +306,24 @@ em_lplan *em_az_resolve_set_op(em_az *az, const em_spec_rel *r, em_lplan *left, 
   int n = left->nout;
   em_type **target = em_arena_calloc(&az->plan->arena, sizeof(em_type *) * (size_t)(n + 1));
   if (!target) return oom(az), NULL;
+  /* WidenSetOperationTypes casts only when every column widens; otherwise
+   * the check below reports the first column the sides disagree on. */
+  bool widened = true;
+  em_error_clear(az->err);
+  for (int i = 0; i < n && widened; i++) {
+    em_type *lt = left->out[i].type, *rt = right->out[i].type;
+    target[i] = em_type_equal(lt, rt, true) ? lt : wider(az, lt, rt);
+    if (!target[i]) {
+      if (az->err->cls == EM_ERR_INTERNAL) return NULL;
+      widened = false;
+    }
+  }
+  if (widened) {
+    if (!(left = cast_side(az, left, target)) || !(right = cast_side(az, right, target))) return NULL;
+  }
   for (int i = 0; i < n; i++) {
     em_type *lt = left->out[i].type, *rt = right->out[i].type;
-    if (em_type_equal(lt, rt, true)) {
-      target[i] = lt;
-      continue;
-    }
-    em_type *pair[2] = {lt, rt};
-    target[i] = em_coerce_wider_list(pair, 2, az->ctx->ansi);
-    if (!target[i]) {
+    if (!compatible(az, lt, rt, !is_union)) {
       char *t1, *t2;
       if (type_text(az, rt, &t1) || type_text(az, lt, &t2)) return NULL;
       em_error_set(az->err, EM_ERR_INCOMPATIBLE_COLUMN_TYPE, "operator", opname, "columnOrdinalNumber", ordinal(i),
@@ -244,7 +331,6 @@ em_lplan *em_az_resolve_set_op(em_az *az, const em_spec_rel *r, em_lplan *left, 
       return NULL;
     }
   }
-  if (!(left = cast_side(az, left, target)) || !(right = cast_side(az, right, target))) return NULL;
 
   em_lplan_kind kind = is_union ? EM_LP_UNION : EM_LP_SET_OP;
   em_lplan *node = em_az_new_node(az, kind, is_union && !r->u.set_op.all ? NULL : r, n);

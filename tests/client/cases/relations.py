@@ -443,3 +443,47 @@ def case_replace_unknown_column(spark):
 
 def case_offset_after_union(spark):
     return collect(spark.range(3).union(spark.range(10, 13)).offset(2))
+
+
+# ---- nested types in set operations ----
+
+def case_union_widen_array(spark):
+    a = spark.createDataFrame([([1, 2],)], "a array<int>")
+    b = spark.createDataFrame([([3, 2**40],)], "a array<bigint>")
+    return result(a.union(b))
+
+
+def case_union_widen_struct(spark):
+    a = spark.createDataFrame([((1, "x"),)], "s struct<a:int,b:string>")
+    b = spark.createDataFrame([((2, "y"),)], "s struct<a:bigint,b:string>")
+    return result(a.union(b))
+
+
+def case_union_widen_map(spark):
+    a = spark.createDataFrame([({"k": 1},)], "m map<string,int>")
+    b = spark.createDataFrame([({"k": 1.5},)], "m map<string,double>")
+    return result(a.union(b))
+
+
+def case_union_struct_field_names(spark):
+    a = spark.createDataFrame([((1, "x"),)], "s struct<a:int,b:string>")
+    b = spark.createDataFrame([((2, "y"),)], "s struct<c:int,b:string>")
+    return result(a.union(b))
+
+
+def case_intersect_struct_field_names(spark):
+    a = spark.createDataFrame([((1, "x"),)], "s struct<a:int,b:string>")
+    b = spark.createDataFrame([((1, "x"),)], "s struct<c:int,b:string>")
+    return error(lambda: a.intersect(b).collect())
+
+
+def case_intersect_structs(spark):
+    a = spark.createDataFrame([((1, "x"),), ((1, "x"),), ((2, None),), (None,)], "s struct<a:int,b:string>")
+    b = spark.createDataFrame([((1, "x"),), ((2, None),), (None,)], "s struct<a:int,b:string>")
+    return [sorted_result(a.intersectAll(b)), sorted_result(a.exceptAll(b)), sorted_result(a.subtract(b))]
+
+
+def case_union_incompatible_second_column(spark):
+    a = spark.createDataFrame([(1, [1])], "x int, a array<int>")
+    b = spark.createDataFrame([(1, {"k": 1})], "x int, m map<string,int>")
+    return error(lambda: a.union(b).collect())
