@@ -163,6 +163,8 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
    * per-batch scratch in it (em_eval_ctx.batch). */
   em_exec_ctx ctx = rs->task_ctx;
   void *src_local = NULL;
+  /* spark_partition_id() reads the task's partition. */
+  ctx.eval.partition = part;
   /* locals[0..nops) are the operators', locals[nops] the sink's. */
   void **locals = em_calloc((size_t)p->nops + 1, sizeof *locals);
   if (!locals) rc = em_error_internal(&err, "out of memory starting a task");
@@ -313,6 +315,12 @@ static int gather_consume(void *user, em_batch *b, em_error *err) {
     }
     return 0;
   }
+  case EM_FINAL_ALL:
+    if (gather_add(g, em_batch_ref(b))) {
+      em_batch_unref(b);
+      return em_error_internal(err, "out of memory gathering rows");
+    }
+    return 0;
   case EM_FINAL_STREAM:
     break;
   }
@@ -375,6 +383,8 @@ static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   p->nowned = g.n;
   p->src.u.batches.batches = g.items;
   p->src.u.batches.nbatches = g.n;
+  if (p->src.u.batches.split_max > 0)
+    p->src.nparts = (int)(g.rows < p->src.u.batches.split_max ? g.rows : p->src.u.batches.split_max);
   return 0;
 }
 
@@ -398,6 +408,7 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err);
 static void free_owned(em_pipeline *p) {
   for (; p; p = p->child) {
     for (int i = 0; i < p->ndeps; i++) free_owned(p->deps[i]);
+    for (int i = 0; i < p->ninputs; i++) free_owned(p->inputs[i]);
     for (int i = 0; i < p->nowned; i++) em_batch_unref(p->owned[i]);
     em_free(p->owned);
     p->owned = NULL;
@@ -476,13 +487,18 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
 static int run_inputs(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   for (int i = 0; i < p->ndeps; i++)
     if (run_sink_pipeline(p->deps[i], ctx, err)) return -1;
-  if (!p->child) return 0;
-  if (p->child->sink) {
-    if (run_sink_pipeline(p->child, ctx, err)) return -1;
-    p->src.nparts = p->child->sink->out_parts;
-    return 0;
+  /* Streamed inputs (union, coalesce) only need their own inputs ready. */
+  for (int i = 0; i < p->ninputs; i++)
+    if (run_inputs(p->inputs[i], ctx, err)) return -1;
+  if (p->child) {
+    if (p->child->sink) {
+      if (run_sink_pipeline(p->child, ctx, err)) return -1;
+      p->src.nparts = p->child->sink->out_parts;
+    } else if (gather_child(p, ctx, err)) {
+      return -1;
+    }
   }
-  return gather_child(p, ctx, err);
+  return p->src.vt->prepare ? p->src.vt->prepare(&p->src, ctx, err) : 0;
 }
 
 static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, void *user, em_error *err) {
