@@ -38,6 +38,11 @@ static const char *lp_name(em_lplan_kind k) {
   case EM_LP_AGGREGATE: return "Aggregate";
   case EM_LP_SORT: return "Sort";
   case EM_LP_JOIN: return "Join";
+  case EM_LP_EXCHANGE: return "Exchange";
+  case EM_LP_COALESCE: return "Coalesce";
+  case EM_LP_UNION: return "Union";
+  case EM_LP_SET_OP: return "SetOperation";
+  case EM_LP_SAMPLE: return "Sample";
   }
   return "?";
 }

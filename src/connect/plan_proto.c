@@ -552,7 +552,8 @@ static em_spec_expr *conv_expr(cv *c, const Spark__Connect__Expression *e, int d
     if (HAS(e->unresolved_regex, plan_id)) x->u.regex.plan_id = e->unresolved_regex->plan_id;
     break;
   case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_SORT_ORDER:
-    return conv_sort_order(c, e->sort_order, depth);
+    if (!(x = conv_sort_order(c, e->sort_order, depth))) return NULL;
+    break;
   case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_UNRESOLVED_EXTRACT_VALUE: {
     x = em_spec_expr_new(c->spec, EM_SE_EXTRACT);
     if (!x) return oom(c), NULL;
@@ -817,6 +818,12 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     r->u.show.truncate = rel->show_string->truncate;
     r->u.show.vertical = rel->show_string->vertical;
     break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_HTML_STRING:
+    NEW(EM_SR_HTML_STRING);
+    INPUT(rel->html_string);
+    r->u.show.num_rows = rel->html_string->num_rows;
+    r->u.show.truncate = rel->html_string->truncate;
+    break;
   case SPARK__CONNECT__RELATION__REL_TYPE_AGGREGATE: {
     const Spark__Connect__Aggregate *a = rel->aggregate;
     NEW(EM_SR_AGGREGATE);
@@ -924,15 +931,132 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     if (!(r->u.join.using_cols = conv_strings(c, j->using_columns, j->n_using_columns))) return NULL;
     break;
   }
-  case SPARK__CONNECT__RELATION__REL_TYPE_HINT:
-    NEW(EM_SR_HINT);
-    INPUT(rel->hint);
-    if (!(r->u.hint.name = em_spec_strdup(c->spec, rel->hint->name ? rel->hint->name : ""))) return oom(c), NULL;
-    break;
   case SPARK__CONNECT__RELATION__REL_TYPE_SQL:
     NEW(EM_SR_SQL);
     if (!(r->u.sql.query = em_spec_strdup(c->spec, rel->sql->query))) return oom(c), NULL;
     break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_REPARTITION:
+    NEW(EM_SR_REPARTITION);
+    INPUT(rel->repartition);
+    r->u.repartition.num_partitions = rel->repartition->num_partitions;
+    r->u.repartition.shuffle = HAS(rel->repartition, shuffle) && rel->repartition->shuffle;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_REPARTITION_BY_EXPRESSION: {
+    const Spark__Connect__RepartitionByExpression *x = rel->repartition_by_expression;
+    NEW(EM_SR_REPARTITION_BY_EXPR);
+    INPUT(x);
+    r->u.repart_expr.nexprs = (int)x->n_partition_exprs;
+    if (!(r->u.repart_expr.exprs = conv_exprs(c, x->partition_exprs, x->n_partition_exprs, depth))) return NULL;
+    r->u.repart_expr.num_partitions = HAS(x, num_partitions) ? x->num_partitions : 0;
+    if (HAS(x, num_partitions) && x->num_partitions <= 0) r->u.repart_expr.num_partitions = -1;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_HINT:
+    NEW(EM_SR_HINT);
+    INPUT(rel->hint);
+    if (!(r->u.hint.name = em_spec_strdup(c->spec, rel->hint->name))) return oom(c), NULL;
+    r->u.hint.nparams = (int)rel->hint->n_parameters;
+    if (!(r->u.hint.params = conv_exprs(c, rel->hint->parameters, rel->hint->n_parameters, depth))) return NULL;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_SET_OP: {
+    const Spark__Connect__SetOperation *so = rel->set_op;
+    NEW(EM_SR_SET_OP);
+    if (!so->left_input) return not_set(c, "spark.connect.SetOperation", "left_input"), NULL;
+    if (!so->right_input) return not_set(c, "spark.connect.SetOperation", "right_input"), NULL;
+    if (!(r->input = conv_rel(c, so->left_input, depth + 1))) return NULL;
+    if (!(r->u.set_op.right = conv_rel(c, so->right_input, depth + 1))) return NULL;
+    switch (so->set_op_type) {
+    case SPARK__CONNECT__SET_OPERATION__SET_OP_TYPE__SET_OP_TYPE_UNION: r->u.set_op.op = EM_SET_UNION; break;
+    case SPARK__CONNECT__SET_OPERATION__SET_OP_TYPE__SET_OP_TYPE_INTERSECT: r->u.set_op.op = EM_SET_INTERSECT; break;
+    case SPARK__CONNECT__SET_OPERATION__SET_OP_TYPE__SET_OP_TYPE_EXCEPT: r->u.set_op.op = EM_SET_EXCEPT; break;
+    default: return not_set(c, "spark.connect.SetOperation", "set_op_type"), NULL;
+    }
+    r->u.set_op.all = HAS(so, is_all) && so->is_all;
+    r->u.set_op.by_name = HAS(so, by_name) && so->by_name;
+    r->u.set_op.allow_missing = HAS(so, allow_missing_columns) && so->allow_missing_columns;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_SAMPLE: {
+    const Spark__Connect__Sample *sa = rel->sample;
+    NEW(EM_SR_SAMPLE);
+    INPUT(sa);
+    r->u.sample.lower = sa->lower_bound;
+    r->u.sample.upper = sa->upper_bound;
+    r->u.sample.with_replacement = HAS(sa, with_replacement) && sa->with_replacement;
+    r->u.sample.has_seed = HAS(sa, seed);
+    r->u.sample.seed = HAS(sa, seed) ? sa->seed : 0;
+    r->u.sample.deterministic_order = sa->deterministic_order;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_TO_SCHEMA: {
+    NEW(EM_SR_TO_SCHEMA);
+    INPUT(rel->to_schema);
+    if (!rel->to_schema->schema) return not_set(c, "spark.connect.ToSchema", "schema"), NULL;
+    em_type *t = em_type_from_proto(rel->to_schema->schema, c->err);
+    if (!t) return NULL;
+    if (em_spec_own_type(c->spec, t)) {
+      em_type_unref(t);
+      return oom(c), NULL;
+    }
+    if (t->id != EM_T_STRUCT) return em_error_internal(c->err, "ToSchema needs a struct schema"), NULL;
+    r->u.to_schema.schema = t;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_WITH_WATERMARK:
+    NEW(EM_SR_WITH_WATERMARK);
+    INPUT(rel->with_watermark);
+    r->u.watermark.event_time = em_spec_strdup(c->spec, rel->with_watermark->event_time);
+    r->u.watermark.delay = em_spec_strdup(c->spec, rel->with_watermark->delay_threshold);
+    if (!r->u.watermark.event_time || !r->u.watermark.delay) return oom(c), NULL;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_FILL_NA: {
+    const Spark__Connect__NAFill *f = rel->fill_na;
+    NEW(EM_SR_FILL_NA);
+    INPUT(f);
+    if (f->n_values == 0) {
+      em_error_set(c->err, EM_ERR_CONNECT_INVALID_PLAN_INPUT, "message", "values must contains at least 1 item!", NULL);
+      return NULL;
+    }
+    if (f->n_values > 1 && f->n_values != f->n_cols) {
+      em_error_set(c->err, EM_ERR_CONNECT_INVALID_PLAN_INPUT, "message",
+                   "When values contains more than 1 items, values and cols should have the same length!", NULL);
+      return NULL;
+    }
+    r->u.na_fill.ncols = (int)f->n_cols;
+    if (!(r->u.na_fill.cols = conv_strings(c, f->cols, f->n_cols))) return NULL;
+    r->u.na_fill.nvalues = (int)f->n_values;
+    if (!(r->u.na_fill.values = em_spec_array(c->spec, f->n_values, sizeof(em_vec *)))) return oom(c), NULL;
+    for (size_t i = 0; i < f->n_values; i++)
+      if (!(r->u.na_fill.values[i] = literal_vec(c, f->values[i]))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_DROP_NA: {
+    const Spark__Connect__NADrop *d = rel->drop_na;
+    NEW(EM_SR_DROP_NA);
+    INPUT(d);
+    r->u.na_drop.ncols = (int)d->n_cols;
+    if (!(r->u.na_drop.cols = conv_strings(c, d->cols, d->n_cols))) return NULL;
+    r->u.na_drop.min_non_nulls = HAS(d, min_non_nulls) ? d->min_non_nulls : -1;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_REPLACE: {
+    const Spark__Connect__NAReplace *x = rel->replace;
+    NEW(EM_SR_REPLACE);
+    INPUT(x);
+    r->u.na_replace.ncols = (int)x->n_cols;
+    if (!(r->u.na_replace.cols = conv_strings(c, x->cols, x->n_cols))) return NULL;
+    r->u.na_replace.n = (int)x->n_replacements;
+    r->u.na_replace.olds = em_spec_array(c->spec, x->n_replacements, sizeof(em_vec *));
+    r->u.na_replace.news = em_spec_array(c->spec, x->n_replacements, sizeof(em_vec *));
+    if (!r->u.na_replace.olds || !r->u.na_replace.news) return oom(c), NULL;
+    for (size_t i = 0; i < x->n_replacements; i++) {
+      const Spark__Connect__NAReplace__Replacement *rp = x->replacements[i];
+      if (!rp->old_value || !rp->new_value) return not_set(c, "spark.connect.NAReplace.Replacement", "old_value"), NULL;
+      if (!(r->u.na_replace.olds[i] = literal_vec(c, rp->old_value))) return NULL;
+      if (!(r->u.na_replace.news[i] = literal_vec(c, rp->new_value))) return NULL;
+    }
+    break;
+  }
   case SPARK__CONNECT__RELATION__REL_TYPE__NOT_SET:
     not_set(c, "spark.connect.Relation", "rel_type");
     return NULL;

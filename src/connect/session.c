@@ -321,9 +321,21 @@ int em_session_find_error(em_session *sess, const char *id, em_error *out) {
 void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
   ctx->case_sensitive = em_session_conf_bool(sess, "spark.sql.caseSensitive", false);
   ctx->ansi = em_session_conf_bool(sess, "spark.sql.ansi.enabled", true);
-  ctx->default_parallelism = (int)em_session_conf_int(sess, "spark.default.parallelism", em_pool_size());
+  /* spark.default.parallelism, else the N of spark.master local[N] (as
+   * Spark's local backend), else one per core. */
+  int dp = em_pool_size();
+  char *master = em_session_conf_dup(sess, "spark.master");
+  if (master && strncmp(master, "local[", 6) == 0 && master[6] >= '1' && master[6] <= '9') dp = atoi(master + 6);
+  else if (master && strcmp(master, "local") == 0) dp = 1;
+  em_free(master);
+  ctx->default_parallelism = (int)em_session_conf_int(sess, "spark.default.parallelism", dp);
   ctx->next_expr_id = &sess->next_expr_id;
   ctx->timezone = NULL;
+  ctx->shuffle_partitions = (int)em_session_conf_int(sess, "spark.sql.shuffle.partitions", 200);
+  ctx->range_sample_size = (int)em_session_conf_int(sess, "spark.sql.execution.rangeExchange.sampleSizePerPartition", 100);
+  ctx->repartition_unsorted = !em_session_conf_bool(sess, "spark.sql.execution.sortBeforeRepartition", true);
+  ctx->no_adaptive_coalesce = !em_session_conf_bool(sess, "spark.sql.adaptive.enabled", true) ||
+                              !em_session_conf_bool(sess, "spark.sql.adaptive.coalescePartitions.enabled", true);
 }
 
 /* ---- the reaper ---- */

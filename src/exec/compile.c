@@ -41,6 +41,39 @@ static em_pipeline *gather_into(em_arena *a, em_pipeline *child, em_final_kind k
   return p;
 }
 
+/* Spark folds projections and filters into a local relation and then
+ * scans it in min(rows, default parallelism) partitions: where the
+ * partitioning shows (round robin, sampling, coalesce, union, sorting
+ * within partitions), gather such a chain and re-split its rows. */
+static em_pipeline *resplit_local(em_arena *a, em_pipeline *c) {
+  if (!c->local_chain) return c;
+  c->final = EM_FINAL_ALL;
+  em_pipeline *p = new_pipeline(a, c->out_schema);
+  if (!p) return NULL;
+  p->child = c;
+  p->src.vt = &em_src_batches_vt;
+  p->src.nparts = 1;
+  p->src.u.batches.split_max = c->local_max > 0 ? c->local_max : 1;
+  return p;
+}
+
+/* A pipeline reading the streamed partitions of `inputs`. */
+static em_pipeline *chain_over(em_arena *a, em_type *schema, em_pipeline **inputs, int n, em_chain_mode mode,
+                               int target) {
+  em_pipeline *p = new_pipeline(a, schema);
+  em_pipeline **ins = em_arena_alloc(a, sizeof *ins * (size_t)n);
+  if (!p || !ins) return NULL;
+  memcpy(ins, inputs, sizeof *ins * (size_t)n);
+  p->inputs = ins;
+  p->ninputs = n;
+  p->src.vt = &em_src_chain_vt;
+  p->src.u.chain.inputs = ins;
+  p->src.u.chain.ninputs = n;
+  p->src.u.chain.mode = mode;
+  p->src.u.chain.target = target;
+  p->src.u.chain.arena = a;
+  return p;
+}
 static int compile_node(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline **out, em_error *err);
 
 /* topn > 0: a limit above (through projections only) wants that many
@@ -89,6 +122,8 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     p->src.nparts = 1;
     p->src.u.batches.batches = n->u.local.batches;
     p->src.u.batches.nbatches = n->u.local.nbatches;
+    p->local_chain = true;
+    p->local_max = n->u.local.max_partitions;
     break;
   case EM_LP_PROJECT: {
     if (compile_node_limit(plan, n->child, a, &p, topn, err)) return -1;
@@ -112,6 +147,11 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     op.u.limit.n = n->u.limit.n;
     if (add_op(a, c, op)) break;
     p = gather_into(a, c, EM_FINAL_LIMIT, n->u.limit.n, schema);
+    if (p) {
+      /* Spark folds a limit of a local relation into the relation too. */
+      p->local_chain = c->local_chain;
+      p->local_max = c->local_max;
+    }
     break;
   }
   case EM_LP_OFFSET:
@@ -129,6 +169,7 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
   case EM_LP_SORT: {
     em_pipeline *c;
     if (compile_node(plan, n->child, a, &c, err)) return -1;
+    if (!n->u.sort.global && !(c = resplit_local(a, c))) break;
     c->sink = em_sink_sort_new(a, n, c->out_schema, topn);
     if (!c->sink) break;
     p = new_pipeline(a, schema);
@@ -143,6 +184,68 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     if (compile_node(plan, n->child, a, &l, err) || compile_node(plan, n->u.join.right, a, &r, err)) return -1;
     return em_hash_join_compile(plan, n, a, l, r, schema, out, err);
   }
+  case EM_LP_EXCHANGE: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    if (n->u.exchange.mode == EM_PART_ROUND_ROBIN && !(c = resplit_local(a, c))) break;
+    if (!(c->sink = em_sink_exchange_new(a, n, c->out_schema))) break;
+    p = new_pipeline(a, schema);
+    if (!p) break;
+    p->child = c;
+    p->src.vt = &em_src_sink_vt;
+    p->src.u.sink = c->sink;
+    break;
+  }
+  case EM_LP_COALESCE: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    if (!(c = resplit_local(a, c))) break;
+    p = chain_over(a, schema, &c, 1, EM_CHAIN_COALESCE, n->u.coalesce.num_partitions);
+    break;
+  }
+  case EM_LP_UNION: {
+    em_pipeline *in[2];
+    if (compile_node(plan, n->child, a, &in[0], err) || compile_node(plan, n->u.set_op.right, a, &in[1], err))
+      return -1;
+    if (!(in[0] = resplit_local(a, in[0])) || !(in[1] = resplit_local(a, in[1]))) break;
+    p = chain_over(a, schema, in, 2, EM_CHAIN_CONCAT, 0);
+    break;
+  }
+  case EM_LP_SET_OP: {
+    em_pipeline *c, *d = NULL;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    if (n->u.set_op.op != EM_SETOP_DISTINCT) {
+      if (compile_node(plan, n->u.set_op.right, a, &d, err)) return -1;
+      if (!(d->sink = em_sink_collect_new(a, d->out_schema))) break;
+    }
+    if (!(c->sink = em_sink_setop_new(a, n, c->out_schema, d ? d->sink : NULL))) break;
+    p = new_pipeline(a, schema);
+    if (!p) break;
+    p->child = c;
+    p->src.vt = &em_src_sink_vt;
+    p->src.u.sink = c->sink;
+    if (d) {
+      if (!(p->deps = em_arena_alloc(a, sizeof *p->deps))) {
+        p = NULL;
+        break;
+      }
+      p->deps[0] = d;
+      p->ndeps = 1;
+    }
+    break;
+  }
+  case EM_LP_SAMPLE: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    if (!(c = resplit_local(a, c))) break;
+    em_op op = {.vt = &em_op_sample_vt, .out_schema = schema};
+    op.u.sample.lower = n->u.sample.lower;
+    op.u.sample.upper = n->u.sample.upper;
+    op.u.sample.replace = n->u.sample.replace;
+    op.u.sample.seed = n->u.sample.seed;
+    if (!add_op(a, c, op)) p = c;
+    break;
+  }
   case EM_LP_SHOW_STRING: {
     em_pipeline *c;
     /* Spark's showString takes numRows + 1 rows to know whether to print
@@ -156,6 +259,7 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     if (p) {
       c->show_truncate = n->u.show.truncate;
       c->show_vertical = n->u.show.vertical;
+      c->show_html = n->u.show.html;
       c->final_n = n->u.show.num_rows > 0 ? n->u.show.num_rows : 0;
     }
     break;

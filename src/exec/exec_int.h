@@ -18,6 +18,7 @@ typedef enum em_op_status {
 typedef struct em_source em_source;
 typedef struct em_op em_op;
 typedef struct em_sink em_sink;
+typedef struct em_pipeline em_pipeline;
 
 /* A source produces the batches of one partition, in order. */
 typedef struct em_source_vt {
@@ -27,7 +28,16 @@ typedef struct em_source_vt {
    * or *out = NULL when the partition is exhausted. */
   int (*next)(const em_source *src, void *local, int part, em_batch **out, em_exec_ctx *ctx, em_error *err);
   void (*close_local)(const em_source *src, void *local);
+  /* Optional: runs once the pipeline's inputs are ready, before its tasks
+   * start (may set nparts). */
+  int (*prepare)(em_source *src, em_exec_ctx *ctx, em_error *err);
 } em_source_vt;
+
+/* How a chain source lays out the partitions of its input pipelines. */
+typedef enum em_chain_mode {
+  EM_CHAIN_CONCAT,   /* union: every input partition, inputs in order */
+  EM_CHAIN_COALESCE, /* coalesce(n): groups of the one input's partitions */
+} em_chain_mode;
 
 struct em_source {
   const em_source_vt *vt;
@@ -40,8 +50,20 @@ struct em_source {
     struct {
       em_batch **batches; /* borrowed from the plan or owned by a gathered child */
       int nbatches;
+      /* > 0: a gathered local relation re-split as Spark's LocalTableScan
+       * does, over min(rows, split_max) partitions by row ranges. */
+      int split_max;
     } batches;
     em_sink *sink; /* em_src_sink_vt: reads a finalized sink's output */
+    struct {       /* em_src_chain_vt (src_chain.c) */
+      em_pipeline **inputs; /* streamed: their source and operators run in our tasks */
+      int ninputs;
+      em_chain_mode mode;
+      int target;       /* COALESCE: partitions asked for */
+      em_arena *arena;  /* the query's compile arena, for the layout */
+      int *starts;      /* partition p reads items [starts[p], starts[p+1]) */
+      int *item_input, *item_part;
+    } chain;
   } u;
 };
 
@@ -66,6 +88,10 @@ typedef struct em_sink_vt {
   int (*next)(em_sink *s, void *local, int part, em_batch **out, em_exec_ctx *ctx, em_error *err);
   /* Frees the sink's state at the end of the query. */
   void (*destroy)(em_sink *s);
+  /* Optional, for sinks that are shuffles in Spark: whether output
+   * partition `part` holds rows (it then has a preferred location, which
+   * steers Spark's coalesce). */
+  bool (*part_has_rows)(em_sink *s, int part);
 } em_sink_vt;
 
 struct em_sink {
@@ -104,12 +130,19 @@ struct em_op {
       int64_t n;
     } limit;
     const void *cfg; /* parameters of operators defined in their own file (arena-owned) */
+    struct {
+      double lower, upper;
+      bool replace;
+      int64_t seed;
+    } sample;
   } u;
 };
 
 extern const em_source_vt em_src_range_vt;
 extern const em_source_vt em_src_batches_vt;
 extern const em_source_vt em_src_sink_vt;
+extern const em_source_vt em_src_chain_vt;
+extern const em_op_vt em_op_sample_vt;
 extern const em_op_vt em_op_project_vt;
 extern const em_op_vt em_op_filter_vt;
 extern const em_op_vt em_op_local_limit_vt;
@@ -122,6 +155,7 @@ typedef enum em_final_kind {
   EM_FINAL_OFFSET, /* gather: all rows after the first n */
   EM_FINAL_TAIL,   /* gather: last n rows */
   EM_FINAL_SHOW,   /* gather num_rows + 1 rows, render show_string */
+  EM_FINAL_ALL,    /* gather every row (a local relation to re-split) */
 } em_final_kind;
 
 typedef struct em_pipeline_tail {
@@ -147,10 +181,19 @@ struct em_pipeline {
   int64_t final_n;
   int show_truncate;
   bool show_vertical;
+  bool show_html;
   em_type *out_schema;
   /* Batches gathered from `child`, owned here. */
   em_batch **owned;
   int nowned;
+  /* Pipelines a chain source streams from (union, coalesce). */
+  em_pipeline **inputs;
+  int ninputs;
+  /* A local relation under projections and filters only: Spark folds
+   * those into the relation (evaluated as partition 0) and then scans it
+   * in min(rows, local_max) partitions. */
+  bool local_chain;
+  int local_max;
 };
 
 /* Allocates a sink in arena a (its mutex initialised; destroyed by the
@@ -171,6 +214,50 @@ extern const em_sink_vt em_sink_sort_vt;
 /* limit > 0: only the first `limit` rows are needed (a limit above the sort). */
 em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema, int64_t limit);
 
+/* Spark's ordering of sort keys (op_sort.c): rows i of ka and j of kb. */
+int em_sort_compare_rows(const bool *ascending, const bool *nulls_first, int nkeys, em_vec *const *ka, int64_t i,
+                         em_vec *const *kb, int64_t j);
+
+/* The exchange sink of an EM_LP_EXCHANGE node (op_exchange.c). */
+extern const em_sink_vt em_sink_exchange_vt;
+em_sink *em_sink_exchange_new(em_arena *a, const em_lplan *n, em_type *in_schema);
+
+/* Intersect / except / distinct (op_setop.c): `right` collects the second
+ * input (NULL for distinct); the set-op sink ends the first input's
+ * pipeline and serves the result as one partition. */
+em_sink *em_sink_collect_new(em_arena *a, em_type *in_schema);
+em_sink *em_sink_setop_new(em_arena *a, const em_lplan *n, em_type *in_schema, em_sink *right);
+
+/* ---- Spark's UnsafeRow bytes (unsafe_row.c) ----
+ * The binary row Spark sorts by before round-robin repartitioning: null
+ * bits, an 8-byte slot per field, then variable-length data, 8-byte
+ * aligned. Columns with used[c] false are left out (used may be NULL). */
+size_t em_unsafe_row_size(em_vec *const *cols, const bool *used, int ncols, int64_t row);
+/* Writes the row at dst (em_unsafe_row_size bytes, zeroed by the caller). */
+void em_unsafe_row_write(uint8_t *dst, em_vec *const *cols, const bool *used, int ncols, int64_t row);
+
+/* ---- Spark's random number generators (spark_random.c) ---- */
+typedef struct em_xorshift {
+  uint64_t seed;
+} em_xorshift;
+void em_xorshift_init(em_xorshift *r, int64_t seed);
+int32_t em_xorshift_next_int(em_xorshift *r, int32_t bound);
+double em_xorshift_next_double(em_xorshift *r);
+typedef struct em_jrandom {
+  uint64_t seed;
+} em_jrandom;
+void em_jrandom_init(em_jrandom *r, int64_t seed);
+int32_t em_jrandom_next_int(em_jrandom *r, int32_t bound);
+int64_t em_jrandom_next_long(em_jrandom *r);
+typedef struct em_well {
+  int32_t v[624];
+  int index;
+} em_well;
+void em_well_init(em_well *w, int64_t seed);
+double em_well_next_double(em_well *w);
+/* Commons Math PoissonDistribution(mean).sample() over w. */
+int64_t em_poisson_sample(em_well *w, double mean);
+
 /* Builds the pipelines of a plan in arena `a`. */
 int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_error *err);
 
@@ -189,6 +276,9 @@ em_batch *em_batch_head(em_batch *b, int64_t n);
  * session time zone (NULL = UTC). Appends to out; -1 with err on failure. */
 int em_show_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
                    bool vertical, const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err);
+/* Spark's Dataset.htmlString (the eager-evaluation HTML of notebooks). */
+int em_html_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
+                   const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err);
 
 
 #endif

@@ -519,3 +519,9 @@ em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema, in
   cfg->limit = n->u.sort.global ? limit : 0;
   return em_sink_new(a, &em_sink_sort_vt, cfg, in_schema, in_schema);
 }
+
+int em_sort_compare_rows(const bool *ascending, const bool *nulls_first, int nkeys, em_vec *const *ka, int64_t i,
+                         em_vec *const *kb, int64_t j) {
+  sort_cfg cfg = {.ascending = (bool *)ascending, .nulls_first = (bool *)nulls_first, .nkeys = nkeys};
+  return cmp_rows(&cfg, ka, i, kb, j);
+}

@@ -163,6 +163,8 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
    * per-batch scratch in it (em_eval_ctx.batch). */
   em_exec_ctx ctx = rs->task_ctx;
   void *src_local = NULL;
+  /* spark_partition_id() reads the task's partition. */
+  ctx.eval.partition = part;
   /* locals[0..nops) are the operators', locals[nops] the sink's. */
   void **locals = em_calloc((size_t)p->nops + 1, sizeof *locals);
   if (!locals) rc = em_error_internal(&err, "out of memory starting a task");
@@ -313,6 +315,12 @@ static int gather_consume(void *user, em_batch *b, em_error *err) {
     }
     return 0;
   }
+  case EM_FINAL_ALL:
+    if (gather_add(g, em_batch_ref(b))) {
+      em_batch_unref(b);
+      return em_error_internal(err, "out of memory gathering rows");
+    }
+    return 0;
   case EM_FINAL_STREAM:
     break;
   }
@@ -344,8 +352,10 @@ static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   if (c->final == EM_FINAL_SHOW) {
     em_strbuf sb;
     em_strbuf_init(&sb);
-    int rc = em_show_string(c->out_schema, g.items, g.n, c->final_n, c->show_truncate, c->show_vertical,
-                            ctx->eval.timezone, g.rows, &sb, err);
+    int rc = c->show_html ? em_html_string(c->out_schema, g.items, g.n, c->final_n, c->show_truncate,
+                                           ctx->eval.timezone, g.rows, &sb, err)
+                          : em_show_string(c->out_schema, g.items, g.n, c->final_n, c->show_truncate,
+                                           c->show_vertical, ctx->eval.timezone, g.rows, &sb, err);
     for (int i = 0; i < g.n; i++) em_batch_unref(g.items[i]);
     g.n = 0;
     if (rc) {
@@ -373,7 +383,24 @@ static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   p->nowned = g.n;
   p->src.u.batches.batches = g.items;
   p->src.u.batches.nbatches = g.n;
+  if (p->src.u.batches.split_max > 0)
+    p->src.nparts = (int)(g.rows < p->src.u.batches.split_max ? g.rows : p->src.u.batches.split_max);
   return 0;
+}
+
+/* Sets up the shared state of one pipeline run (parts NULL on OOM). */
+static void rs_init(run_state *rs, em_pipeline *p, const em_exec_ctx *ctx, int nparts) {
+  memset(rs, 0, sizeof *rs);
+  rs->p = p;
+  rs->task_ctx = *ctx;
+  rs->task_ctx.stop = &rs->stop;
+  pthread_mutex_init(&rs->mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&rs->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  rs->parts = em_calloc((size_t)nparts, sizeof *rs->parts);
 }
 
 static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err);
@@ -381,6 +408,7 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err);
 static void free_owned(em_pipeline *p) {
   for (; p; p = p->child) {
     for (int i = 0; i < p->ndeps; i++) free_owned(p->deps[i]);
+    for (int i = 0; i < p->ninputs; i++) free_owned(p->inputs[i]);
     for (int i = 0; i < p->nowned; i++) em_batch_unref(p->owned[i]);
     em_free(p->owned);
     p->owned = NULL;
@@ -411,17 +439,7 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   int nparts = total_parts(p);
   p->sink->in_parts = nparts;
   run_state rs;
-  memset(&rs, 0, sizeof rs);
-  rs.p = p;
-  rs.task_ctx = *ctx;
-  rs.task_ctx.stop = &rs.stop;
-  pthread_mutex_init(&rs.mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&rs.cv, &ca);
-  pthread_condattr_destroy(&ca);
-  rs.parts = em_calloc((size_t)nparts, sizeof *rs.parts);
+  rs_init(&rs, p, ctx, nparts);
   int rc = rs.parts ? 0 : em_error_internal(err, "out of memory starting a query");
   int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
   int launched = 0;
@@ -469,30 +487,25 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
 static int run_inputs(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   for (int i = 0; i < p->ndeps; i++)
     if (run_sink_pipeline(p->deps[i], ctx, err)) return -1;
-  if (!p->child) return 0;
-  if (p->child->sink) {
-    if (run_sink_pipeline(p->child, ctx, err)) return -1;
-    p->src.nparts = p->child->sink->out_parts;
-    return 0;
+  /* Streamed inputs (union, coalesce) only need their own inputs ready. */
+  for (int i = 0; i < p->ninputs; i++)
+    if (run_inputs(p->inputs[i], ctx, err)) return -1;
+  if (p->child) {
+    if (p->child->sink) {
+      if (run_sink_pipeline(p->child, ctx, err)) return -1;
+      p->src.nparts = p->child->sink->out_parts;
+    } else if (gather_child(p, ctx, err)) {
+      return -1;
+    }
   }
-  return gather_child(p, ctx, err);
+  return p->src.vt->prepare ? p->src.vt->prepare(&p->src, ctx, err) : 0;
 }
 
 static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, void *user, em_error *err) {
   if (run_inputs(p, ctx, err)) return -1;
   int nparts = total_parts(p);
   run_state rs;
-  memset(&rs, 0, sizeof rs);
-  rs.p = p;
-  rs.task_ctx = *ctx;
-  rs.task_ctx.stop = &rs.stop;
-  pthread_mutex_init(&rs.mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&rs.cv, &ca);
-  pthread_condattr_destroy(&ca);
-  rs.parts = em_calloc((size_t)nparts, sizeof *rs.parts);
+  rs_init(&rs, p, ctx, nparts);
   if (!rs.parts) {
     pthread_mutex_destroy(&rs.mu);
     pthread_cond_destroy(&rs.cv);

@@ -60,22 +60,37 @@ const em_source_vt em_src_range_vt = {
 };
 
 /* The batches source: hands out batches already in memory (a local
- * relation, or the gathered output of a child pipeline). One partition per
- * batch list; batches are split to at most batch_rows rows. */
+ * relation, or the gathered output of a child pipeline). Partition i of P
+ * gets rows [i*N/P, (i+1)*N/P) of the N rows, as Spark's
+ * ParallelCollectionRDD slices a local relation; batches are cut to at
+ * most batch_rows rows. */
 typedef struct batches_local {
-  int idx;
-  int64_t row;
+  bool started;
+  int idx;      /* current batch */
+  int64_t row;  /* next row within it */
+  int64_t left; /* rows of the partition still to hand out */
 } batches_local;
 
 static int batches_next(const em_source *src, void *local, int part, em_batch **out, em_exec_ctx *ctx,
                         em_error *err) {
   batches_local *st = local;
   *out = NULL;
-  int per = (src->u.batches.nbatches + src->nparts - 1) / (src->nparts ? src->nparts : 1);
-  int first = part * per, last = first + per;
-  if (last > src->u.batches.nbatches) last = src->u.batches.nbatches;
-  if (st->idx < first) st->idx = first;
-  while (st->idx < last) {
+  int nb = src->u.batches.nbatches;
+  if (!st->started) {
+    st->started = true;
+    int64_t total = 0;
+    for (int i = 0; i < nb; i++) total += src->u.batches.batches[i]->nrows;
+    int np = src->nparts > 0 ? src->nparts : 1;
+    int64_t first = (int64_t)((__int128)total * part / np), last = (int64_t)((__int128)total * (part + 1) / np);
+    st->left = last - first;
+    /* Find the batch holding row `first`. */
+    while (st->idx < nb && first >= src->u.batches.batches[st->idx]->nrows) {
+      first -= src->u.batches.batches[st->idx]->nrows;
+      st->idx++;
+    }
+    st->row = first;
+  }
+  while (st->left > 0 && st->idx < nb) {
     if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
     em_batch *b = src->u.batches.batches[st->idx];
     if (st->row >= b->nrows) {
@@ -85,6 +100,7 @@ static int batches_next(const em_source *src, void *local, int part, em_batch **
     }
     int64_t n = b->nrows - st->row;
     if (n > ctx->batch_rows) n = ctx->batch_rows;
+    if (n > st->left) n = st->left;
     if (st->row == 0 && n == b->nrows) {
       *out = em_batch_ref(b);
     } else {
@@ -92,6 +108,7 @@ static int batches_next(const em_source *src, void *local, int part, em_batch **
       if (!*out) return em_error_internal(err, "out of memory slicing a batch");
     }
     st->row += n;
+    st->left -= n;
     return 0;
   }
   return 0;

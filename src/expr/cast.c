@@ -62,8 +62,9 @@ static int overflow(const em_vec *v, int64_t i, const em_type *to, em_error *err
   em_strbuf_init(&val);
   em_strbuf_init(&st);
   em_strbuf_init(&tt);
-  if (em_type_is_integral(v->type))
-    em_strbuf_printf(&val, "%lld", (long long)get_int(v, i));
+  if (em_type_is_integral(v->type)) /* Spark's toSQLValue: 1Y, 1S, 1, 1L */
+    em_strbuf_printf(&val, "%lld%s", (long long)get_int(v, i),
+                     v->type->id == EM_T_BYTE ? "Y" : v->type->id == EM_T_SHORT ? "S" : v->type->id == EM_T_LONG ? "L" : "");
   else
     em_strbuf_printf(&val, "%.17g", (double)get_num(v, i));
   em_strbuf_putc(&st, '"');
@@ -73,7 +74,7 @@ static int overflow(const em_vec *v, int64_t i, const em_type *to, em_error *err
   em_type_sql(to, &tt);
   em_strbuf_putc(&tt, '"');
   em_error_set(err, EM_ERR_CAST_OVERFLOW, "value", val.data ? val.data : "", "sourceType", st.data ? st.data : "",
-               "targetType", tt.data ? tt.data : "", NULL);
+               "targetType", tt.data ? tt.data : "", "ansiConfig", "\"spark.sql.ansi.enabled\"", NULL);
   em_strbuf_free(&val);
   em_strbuf_free(&st);
   em_strbuf_free(&tt);
@@ -240,7 +241,8 @@ static int cast_decimal(const em_vec *v, em_type *to, bool ansi, em_vec **out, e
           em_fn_quoted_type(v->type, &st);
           em_fn_quoted_type(to, &tt);
           em_error_set(err, EM_ERR_CAST_OVERFLOW, "value", val.data ? val.data : "", "sourceType",
-                       st.data ? st.data : "", "targetType", tt.data ? tt.data : "", NULL);
+                       st.data ? st.data : "", "targetType", tt.data ? tt.data : "", "ansiConfig",
+                       "\"spark.sql.ansi.enabled\"", NULL);
           em_strbuf_free(&val);
           em_strbuf_free(&st);
           em_strbuf_free(&tt);
@@ -300,8 +302,52 @@ static int cast_date_to_ts(const em_vec *v, em_type *to, em_vec **out, em_error 
   return 0;
 }
 
+static bool nested_castable(const em_type *from, const em_type *to) {
+  return (from->id == EM_T_ARRAY && to->id == EM_T_ARRAY) || (from->id == EM_T_MAP && to->id == EM_T_MAP) ||
+         (from->id == EM_T_STRUCT && to->id == EM_T_STRUCT && from->u.st.nfields == to->u.st.nfields);
+}
+
+static em_buf *buf_copy(const em_buf *b) {
+  em_buf *c = em_buf_new(b->len ? b->len : 1);
+  if (c) {
+    memcpy(c->data, b->data, b->len);
+    c->len = b->len;
+  }
+  return c;
+}
+
+/* Arrays, maps and structs (by position, names from the target) cast
+ * element by element: the offsets and validity are kept, the children are
+ * cast with the same mode. */
+static int cast_nested(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_vec **out, em_error *err) {
+  em_vec *r = em_vec_new(to, 0);
+  if (!r) return em_error_internal(err, "out of memory in cast");
+  if (v->values) {
+    em_buf *o = buf_copy(v->values);
+    if (!o) goto oom;
+    em_buf_unref(r->values);
+    r->values = o;
+  }
+  if (v->validity && !(r->validity = buf_copy(v->validity))) goto oom;
+  r->len = v->len;
+  r->null_count = v->null_count;
+  for (int i = 0; i < r->nchildren; i++) {
+    em_vec *c = NULL;
+    if (em_cast_vec(v->children[i], r->children[i]->type, ansi, ctx, &c, err)) {
+      em_vec_unref(r);
+      return -1;
+    }
+    em_vec_unref(r->children[i]);
+    r->children[i] = c;
+  }
+  *out = r;
+  return 0;
+oom:
+  em_vec_unref(r);
+  return em_error_internal(err, "out of memory in cast");
+}
+
 int em_cast_vec(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_vec **out, em_error *err) {
-  (void)ctx;
   if (em_type_equal(v->type, to, true)) {
     *out = em_vec_ref((em_vec *)v);
     return 0;
@@ -330,5 +376,6 @@ int em_cast_vec(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_ve
     *out = r;
     return 0;
   }
+  if (nested_castable(v->type, to)) return cast_nested(v, to, ansi, ctx, out, err);
   return cast_error_unsupported(v->type, to, err);
 }

@@ -65,6 +65,9 @@ struct em_eval_ctx {
    * that evaluate their own arguments (CASE WHEN, IF, coalesce: Spark
    * computes a branch only for the rows that reach it). */
   const em_batch *batch;
+  /* The partition the task evaluates (spark_partition_id()), set per task
+   * by the executor. */
+  int partition;
 };
 
 /* Evaluates e over batch `in`; *out is a new reference with in->nrows rows. */
@@ -76,6 +79,18 @@ int em_cast_vec(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_ve
 /* Spark's Cast.forceNullable: whether casting from -> to can turn a value
  * into NULL (malformed strings, narrowing numbers...), in either mode. */
 bool em_cast_force_nullable(const em_type *from, const em_type *to);
+
+/* Spark's Murmur3Hash (fn_hash.c), shared by hash() and hash partitioning:
+ * folds the values of v into hashes[i], the running hash of row i (start
+ * every row at EM_MURMUR3_SEED); a NULL leaves the hash unchanged. */
+#define EM_MURMUR3_SEED 42
+void em_murmur3_fold(const em_vec *v, int32_t *hashes, int64_t n);
+/* Murmur3_x86_32.hashUnsafeWords: len is a multiple of 4 (Spark hashes
+ * whole UnsafeRows this way). */
+int32_t em_murmur3_words(const uint8_t *p, size_t len, int32_t seed);
+/* Java's BigInteger.toByteArray of v (big-endian, fewest two's-complement
+ * bytes); returns the count written to out. */
+int em_decimal_to_java_bytes(__int128 v, uint8_t out[16]);
 
 /* A vector of n copies of the 1-row vector lit. */
 em_vec *em_vec_repeat(const em_vec *lit, int64_t n);

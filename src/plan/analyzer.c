@@ -362,6 +362,7 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
       n->u.local.batches[i] = b;
     }
     n->u.local.nbatches = r->u.local.nbatches;
+    n->u.local.max_partitions = az->ctx->default_parallelism > 0 ? az->ctx->default_parallelism : 1;
     return n;
   }
   case EM_SR_PROJECT:
@@ -500,32 +501,40 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     n->u.sort.nulls_first = nulls_first;
     return restore_columns(az, r, n, base);
   }
-  case EM_SR_HINT: {
-    /* Join strategy and partitioning hints change how, not what: an
-     * identity projection keeps the DataFrame's plan id for df["col"]. */
-    int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
-    if (!idx) return oom(az), NULL;
-    for (int i = 0; i < child->nout; i++) idx[i] = i;
-    return em_az_project_columns(az, r, child, idx, child->nout);
-  }
   case EM_SR_JOIN: {
     em_lplan *right = resolve_rel(az, r->u.join.right, depth + 1);
     if (!right) return NULL;
     return em_az_resolve_join(az, r, child, right);
   }
-  case EM_SR_SHOW_STRING: {
+  case EM_SR_SHOW_STRING:
+  case EM_SR_HTML_STRING: {
     n = new_node(az, EM_LP_SHOW_STRING, r, 1);
     if (!n) return oom(az), NULL;
     n->child = child;
     n->u.show.num_rows = r->u.show.num_rows;
     n->u.show.truncate = r->u.show.truncate;
     n->u.show.vertical = r->u.show.vertical;
-    n->out[0].name = "show_string";
+    n->u.show.html = r->kind == EM_SR_HTML_STRING;
+    n->out[0].name = n->u.show.html ? "html_string" : "show_string";
     n->out[0].type = em_type_string();
     n->out[0].nullable = false;
     n->out[0].id = em_az_next_id(az);
     return n;
   }
+  case EM_SR_REPARTITION:
+  case EM_SR_REPARTITION_BY_EXPR:
+  case EM_SR_HINT:
+    return em_az_resolve_partitioning(az, r, child);
+  case EM_SR_SET_OP:
+    return em_az_resolve_set_op(az, r, child, depth);
+  case EM_SR_FILL_NA:
+  case EM_SR_DROP_NA:
+  case EM_SR_REPLACE:
+    return em_az_resolve_na(az, r, child);
+  case EM_SR_TO_SCHEMA:
+  case EM_SR_WITH_WATERMARK:
+  case EM_SR_SAMPLE:
+    return em_az_resolve_schema(az, r, child);
   default:
     break;
   }
@@ -534,6 +543,18 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
                em_arena_printf(&az->plan->arena, "%d", em_spec_rel_kind_field(r->kind)), NULL);
   return NULL;
 }
+
+em_lplan *em_az_new_node(em_az *az, em_lplan_kind kind, const em_spec_rel *r, int nout) {
+  return new_node(az, kind, r, nout);
+}
+
+em_lplan *em_az_pass_through(em_az *az, em_lplan_kind kind, const em_spec_rel *r, em_lplan *child) {
+  em_lplan *n = pass_through(az, kind, r, child);
+  if (!n) oom(az);
+  return n;
+}
+
+em_lplan *em_az_resolve_rel(em_az *az, const em_spec_rel *r, int depth) { return resolve_rel(az, r, depth); }
 
 int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out, em_error *err) {
   em_plan *p = em_calloc(1, sizeof *p);
@@ -553,6 +574,7 @@ int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out,
     }
     return -1;
   }
+  em_az_optimize(&az, &root);
   p->root = root;
   p->schema = em_lplan_schema(root);
   if (!p->schema) {

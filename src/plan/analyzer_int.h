@@ -58,4 +58,47 @@ em_lplan *em_az_resolve_deduplicate(em_az *az, const em_spec_rel *r, em_lplan *c
 /* Spark's name comparison under the session's case sensitivity. */
 bool em_az_name_eq(const em_az *az, const char *a, const char *b);
 
+/* ---- shared by the resolve_*.c files (analyzer.c) ---- */
+
+/* A node of `kind` with room for nout attributes (plan_id from r). NULL on
+ * out-of-memory (no error set). */
+em_lplan *em_az_new_node(em_az *az, em_lplan_kind kind, const em_spec_rel *r, int nout);
+/* A node that keeps its child's attributes. NULL with err on OOM. */
+em_lplan *em_az_pass_through(em_az *az, em_lplan_kind kind, const em_spec_rel *r, em_lplan *child);
+/* Resolves another relation (the second input of a set operation). */
+em_lplan *em_az_resolve_rel(em_az *az, const em_spec_rel *r, int depth);
+
+/* ---- building resolved expressions (plan_build.c) ---- */
+
+em_expr *em_az_col(em_az *az, const em_lplan *scope, int i);
+/* A literal over a 1-row vector (the plan takes a reference). */
+em_expr *em_az_lit(em_az *az, em_vec *v);
+em_expr *em_az_null_lit(em_az *az, em_type *t);
+/* Spark's generated name of a literal ("1", "a"...), arena string. */
+char *em_az_lit_sql(em_az *az, const em_vec *v);
+/* e cast to `to` (e itself when the types are equal). */
+em_expr *em_az_cast(em_az *az, em_expr *e, em_type *to, bool ansi);
+/* Dataset.col(name): the index of the output column of scope, or -1 with
+ * a plain (not extended) AnalysisException in az->err. */
+int em_az_resolve_df_column(em_az *az, const em_lplan *scope, const char *name);
+/* A projection of exprs over child; column references keep the child's
+ * attribute, other outputs get new ids (the caller names them). */
+em_lplan *em_az_project(em_az *az, const em_spec_rel *r, em_lplan *child, em_expr **exprs, int n);
+
+/* ---- relations (resolve_partitioning.c, resolve_setop.c, resolve_na.c,
+ * resolve_schema.c) ---- */
+
+/* Repartition, RepartitionByExpression, coalesce and hints. */
+em_lplan *em_az_resolve_partitioning(em_az *az, const em_spec_rel *r, em_lplan *child);
+/* union, unionByName, intersect, except. */
+em_lplan *em_az_resolve_set_op(em_az *az, const em_spec_rel *r, em_lplan *left, int depth);
+/* na.fill, na.drop, na.replace. */
+em_lplan *em_az_resolve_na(em_az *az, const em_spec_rel *r, em_lplan *child);
+/* to(schema), withWatermark, sample. */
+em_lplan *em_az_resolve_schema(em_az *az, const em_spec_rel *r, em_lplan *child);
+
+/* The optimizer rules with visible effects (optimize.c): filter pushdown and
+ * column pruning, in place over the resolved plan. */
+void em_az_optimize(em_az *az, em_lplan **root);
+
 #endif

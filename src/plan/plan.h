@@ -41,7 +41,26 @@ typedef enum em_lplan_kind {
   EM_LP_AGGREGATE, /* resolve_aggregate.c: groupBy/agg, distinct, dropDuplicates */
   EM_LP_SORT,
   EM_LP_JOIN, /* resolve_join.c */
+  EM_LP_EXCHANGE, /* resolve_partitioning.c: repartition, repartitionByRange */
+  EM_LP_COALESCE, /* coalesce(n): adjacent partitions merged, no shuffle */
+  EM_LP_UNION,    /* resolve_setop.c: union, unionByName */
+  EM_LP_SET_OP,   /* intersect / except, distinct or all */
+  EM_LP_SAMPLE,
 } em_lplan_kind;
+
+/* How an exchange distributes rows (Spark's Partitioning). */
+typedef enum em_part_mode { EM_PART_ROUND_ROBIN, EM_PART_HASH, EM_PART_RANGE, EM_PART_SINGLE } em_part_mode;
+
+/* Join strategy hints from df.hint(...), for the join planner. */
+enum {
+  EM_HINT_BROADCAST = 1,
+  EM_HINT_SHUFFLE_MERGE = 2,
+  EM_HINT_SHUFFLE_HASH = 4,
+  EM_HINT_SHUFFLE_REPLICATE_NL = 8,
+};
+
+/* EM_LP_SET_OP operators (union is its own node). */
+typedef enum em_setop { EM_SETOP_INTERSECT, EM_SETOP_EXCEPT, EM_SETOP_DISTINCT } em_setop;
 
 typedef struct em_lplan em_lplan;
 struct em_lplan {
@@ -50,6 +69,7 @@ struct em_lplan {
   em_lplan *child;
   int nout;
   em_attr *out;
+  unsigned hints; /* EM_HINT_* set by df.hint() on this node */
   union {
     struct {
       int64_t start, end, step;
@@ -58,6 +78,9 @@ struct em_lplan {
     struct {
       em_batch **batches; /* references held by the plan */
       int nbatches;
+      /* Spark's LocalTableScan splits its rows over min(rows, this)
+       * partitions (the default parallelism). */
+      int max_partitions;
     } local;
     struct {
       em_expr **exprs; /* one per output attribute */
@@ -79,6 +102,7 @@ struct em_lplan {
     struct {
       int num_rows, truncate;
       bool vertical;
+      bool html; /* htmlString instead of showString */
     } show;
     struct {
       em_expr **keys;    /* grouping expressions over the child */
@@ -101,6 +125,35 @@ struct em_lplan {
       em_join_type type; /* CROSS only without a condition (else INNER) */
       em_expr *cond;     /* over [left columns..., right columns...]; NULL = none */
     } join;
+    struct {
+      em_part_mode mode;
+      int num_partitions;   /* requested, or spark.sql.shuffle.partitions */
+      bool adaptive;        /* no count given: coalesce the output as AQE does */
+      em_expr **keys;       /* hash keys, or range sort keys, over the child */
+      bool *ascending;      /* range */
+      bool *nulls_first;    /* range */
+      int nkeys;
+      /* Round robin sorts each input partition by the bytes of Spark's
+       * UnsafeRow of the columns that survive column pruning: NULL = all,
+       * else used[i] per child column. */
+      bool *used;
+      bool unsorted;        /* spark.sql.execution.sortBeforeRepartition=false */
+      int sample_size;      /* spark.sql.execution.rangeExchange.sampleSizePerPartition */
+      int min_partitions;   /* AQE's minimum number of coalesced partitions */
+    } exchange;
+    struct {
+      int num_partitions;
+    } coalesce;
+    struct {
+      em_lplan *right; /* the second input (the first is child) */
+      em_setop op;     /* EM_LP_SET_OP */
+      bool all;        /* INTERSECT ALL / EXCEPT ALL */
+    } set_op;
+    struct {
+      double lower, upper;
+      bool replace;
+      int64_t seed;
+    } sample;
   } u;
 };
 
@@ -115,6 +168,11 @@ typedef struct em_analyze_ctx {
   int default_parallelism;  /* partitions of range() without numPartitions */
   _Atomic int64_t *next_expr_id; /* session counter */
   const char *timezone;
+  /* Exchanges (0 = Spark's default). */
+  int shuffle_partitions;     /* spark.sql.shuffle.partitions (200) */
+  int range_sample_size;      /* spark.sql.execution.rangeExchange.sampleSizePerPartition (100) */
+  bool repartition_unsorted;  /* spark.sql.execution.sortBeforeRepartition = false */
+  bool no_adaptive_coalesce;  /* spark.sql.adaptive(.coalescePartitions).enabled = false */
 } em_analyze_ctx;
 
 /* A resolved plan with its arena and held references. */

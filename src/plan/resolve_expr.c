@@ -495,7 +495,7 @@ static em_expr *finish_call(em_az *az, const em_func_def *def, em_func_call *cal
     x->origin_fragment = origin->origin_fragment;
     x->origin_call_site = origin->origin_call_site;
   }
-  *name = call->sql ? call->sql : (char *)def->name;
+  if (name) *name = call->sql ? call->sql : (char *)def->name;
   return x;
 }
 
@@ -510,7 +510,7 @@ em_expr *em_az_call(em_az *az, const char *fname, em_expr *const *args, char *co
   call.arg_sql = em_arena_calloc(&az->plan->arena, sizeof(char *) * (size_t)(nargs + 1));
   if (!call.args || !call.arg_sql) return em_error_internal(az->err, "out of memory"), NULL;
   memcpy(call.args, args, sizeof(em_expr *) * (size_t)nargs);
-  memcpy(call.arg_sql, arg_sql, sizeof(char *) * (size_t)nargs);
+  for (int i = 0; i < nargs; i++) call.arg_sql[i] = arg_sql ? arg_sql[i] : (char *)"?";
   return finish_call(az, def, &call, NULL, name);
 }
 

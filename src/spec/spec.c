@@ -88,8 +88,18 @@ const char *em_spec_rel_kind_name(em_spec_rel_kind k) {
   case EM_SR_SUBQUERY_ALIAS: return "subquery_alias";
   case EM_SR_DEDUPLICATE: return "deduplicate";
   case EM_SR_SQL: return "sql";
+  case EM_SR_HTML_STRING: return "html_string";
   case EM_SR_JOIN: return "join";
+  case EM_SR_REPARTITION: return "repartition";
+  case EM_SR_REPARTITION_BY_EXPR: return "repartition_by_expression";
   case EM_SR_HINT: return "hint";
+  case EM_SR_SET_OP: return "set_op";
+  case EM_SR_SAMPLE: return "sample";
+  case EM_SR_TO_SCHEMA: return "to_schema";
+  case EM_SR_WITH_WATERMARK: return "with_watermark";
+  case EM_SR_FILL_NA: return "fill_na";
+  case EM_SR_DROP_NA: return "drop_na";
+  case EM_SR_REPLACE: return "replace";
   }
   return "unknown";
 }
@@ -113,8 +123,18 @@ int em_spec_rel_kind_field(em_spec_rel_kind k) {
   case EM_SR_SUBQUERY_ALIAS: return 16;
   case EM_SR_DEDUPLICATE: return 14;
   case EM_SR_SQL: return 10;
+  case EM_SR_HTML_STRING: return 35;
   case EM_SR_JOIN: return 5;
+  case EM_SR_REPARTITION: return 17;
+  case EM_SR_REPARTITION_BY_EXPR: return 27;
   case EM_SR_HINT: return 24;
+  case EM_SR_SET_OP: return 6;
+  case EM_SR_SAMPLE: return 12;
+  case EM_SR_TO_SCHEMA: return 26;
+  case EM_SR_WITH_WATERMARK: return 33;
+  case EM_SR_FILL_NA: return 90;
+  case EM_SR_DROP_NA: return 91;
+  case EM_SR_REPLACE: return 92;
   }
   return 0;
 }
@@ -209,7 +229,9 @@ bad:
 void em_spec_describe(const em_spec_rel *rel, em_strbuf *sb) {
   static const char *names[] = {"Range", "LocalRelation", "Project", "Filter", "GlobalLimit", "Offset", "Tail",
                                 "Project", "ShowString", "Aggregate", "Sort", "Project", "Project", "Project",
-                                "SubqueryAlias", "Deduplicate", "SQL", "Join", "UnresolvedHint"};
+                                "SubqueryAlias", "Deduplicate", "SQL", "HtmlString", "Join", "Repartition",
+                                "RepartitionByExpression", "UnresolvedHint", "Union", "Sample", "Project",
+                                "EventTimeWatermark", "Project", "Filter", "Project"};
   int depth = 0;
   for (const em_spec_rel *r = rel; r; r = r->input, depth++) {
     if (depth) {

@@ -141,8 +141,18 @@ typedef enum em_spec_rel_kind {
   EM_SR_SUBQUERY_ALIAS,
   EM_SR_DEDUPLICATE,
   EM_SR_SQL,          /* sql: query text with parameters (parsed later) */
+  EM_SR_HTML_STRING,
   EM_SR_JOIN,         /* join: input (left) JOIN right ON cond | USING (cols) */
-  EM_SR_HINT,         /* hint: input with a planner hint (broadcast, merge...): no effect on results */
+  EM_SR_REPARTITION,  /* repartition: repartition(n) or coalesce(n) */
+  EM_SR_REPARTITION_BY_EXPR, /* repart_expr: by hash, or by range when all are SORT_ORDER */
+  EM_SR_HINT,         /* hint: df.hint(name, params...) */
+  EM_SR_SET_OP,       /* set_op: union, intersect, except (input is the left side) */
+  EM_SR_SAMPLE,       /* sample */
+  EM_SR_TO_SCHEMA,    /* to_schema: Dataset.to(schema) */
+  EM_SR_WITH_WATERMARK, /* watermark: a no-op for batch queries */
+  EM_SR_FILL_NA,      /* na_fill: na.fill */
+  EM_SR_DROP_NA,      /* na_drop: na.drop */
+  EM_SR_REPLACE,      /* na_replace: na.replace */
 } em_spec_rel_kind;
 
 /* Join types, numbered as the protocol's Join.JoinType. */
@@ -155,6 +165,8 @@ typedef enum em_join_type {
   EM_JOIN_LEFT_SEMI,
   EM_JOIN_CROSS,
 } em_join_type;
+
+typedef enum em_set_op_kind { EM_SET_UNION, EM_SET_INTERSECT, EM_SET_EXCEPT } em_set_op_kind;
 
 typedef enum em_agg_group_type {
   EM_GROUP_BY = 1, EM_GROUP_ROLLUP, EM_GROUP_CUBE, EM_GROUP_PIVOT, EM_GROUP_SETS
@@ -178,7 +190,7 @@ struct em_spec_rel {
     struct { em_spec_expr *cond; } filter;
     struct { int64_t n; } limit; /* LIMIT, OFFSET, TAIL */
     struct { char **names; int nnames; } to_df;
-    struct { int num_rows; int truncate; bool vertical; } show;
+    struct { int num_rows; int truncate; bool vertical; bool html; } show; /* SHOW_STRING, HTML_STRING */
     struct {
       em_agg_group_type group_type;
       em_spec_expr **groups;
@@ -226,8 +238,54 @@ struct em_spec_rel {
       int nusing;
     } join;
     struct {
+      int num_partitions;
+      bool shuffle; /* false: coalesce */
+    } repartition;
+    struct {
+      em_spec_expr **exprs;
+      int nexprs;
+      int num_partitions; /* 0 when not given */
+    } repart_expr;
+    struct {
       char *name;
+      em_spec_expr **params;
+      int nparams;
     } hint;
+    struct {
+      em_spec_rel *right;
+      em_set_op_kind op;
+      bool all, by_name, allow_missing;
+    } set_op;
+    struct {
+      double lower, upper;
+      bool with_replacement;
+      bool has_seed;
+      int64_t seed;
+      bool deterministic_order; /* randomSplit: sort each partition first */
+    } sample;
+    struct {
+      em_type *schema; /* owned reference (held by the spec) */
+    } to_schema;
+    struct {
+      char *event_time, *delay;
+    } watermark;
+    struct {
+      char **cols;
+      int ncols;
+      em_vec **values; /* 1-row literal vectors (held by the spec) */
+      int nvalues;
+    } na_fill;
+    struct {
+      char **cols;
+      int ncols;
+      int min_non_nulls; /* -1 when not given */
+    } na_drop;
+    struct {
+      char **cols;
+      int ncols;
+      em_vec **olds, **news; /* 1-row literal vectors (held by the spec) */
+      int n;
+    } na_replace;
   } u;
 };
 

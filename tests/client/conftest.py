@@ -87,7 +87,10 @@ def _start_ember() -> ServerUnderTest:
     port = free_port()
     fd, err_path = tempfile.mkstemp(prefix="ember-test-", suffix=".stderr")
     env = dict(os.environ, TZ="UTC")
-    cmd = [bin_path, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    # The oracle runs local[2]: the same default parallelism, so partition
+    # counts (range, local relations) and spark_partition_id() agree on any
+    # machine.
+    cmd = [bin_path, "serve", "--host", "127.0.0.1", "--port", str(port), "--conf", "spark.master=local[2]"]
     with os.fdopen(fd, "wb") as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
                                 env=env, cwd=ROOT, start_new_session=True)

@@ -29,5 +29,4 @@ NOT_YET = {
     "basics::case_literals_arrays": "needs the array() function (issue 3, function library)",
     "aggregate::case_collect_set": "needs sort_array() and size() (issue 3, function library)",
     "aggregate::case_error_rollup_unsupported_in_ember": "needs ROLLUP (issue 3, grouping sets)",
-    "basics::case_range_partition_ids": "needs spark_partition_id() (issue 3, exchanges)",
 }
