@@ -13,8 +13,10 @@
  * probes with the right one, so that it too emits unmatched probe rows on
  * the fly; a full outer join builds the right input and, after every probe
  * task has finished, emits the build rows no probe matched (a pipeline
- * tail: see run.c). The build pipeline becomes a dependency of the probe
- * pipeline, so the table is complete before any probe starts.
+ * tail: see run.c). An inner join whose left input carries a broadcast
+ * hint builds the left input instead. The build pipeline becomes a
+ * dependency of the probe pipeline, so the table is complete before any
+ * probe starts.
  *
  * Probing (one input batch at a time, per task, resumable):
  *   1. evaluate the probe keys; rows with a NULL in an `=` key get no
@@ -204,7 +206,10 @@ int em_hash_join_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em
   if (!cfg) return em_error_internal(err, "out of memory compiling a join");
   em_join_type type = n->u.join.type == EM_JOIN_CROSS ? EM_JOIN_INNER : n->u.join.type;
   cfg->type = type;
-  cfg->build_left = type == EM_JOIN_RIGHT_OUTER;
+  /* An inner join builds the side a broadcast hint names (Spark's
+   * BroadcastHashJoin with BuildLeft), else the right side. */
+  bool bl = n->child->hints & EM_HINT_BROADCAST, br = n->u.join.right->hints & EM_HINT_BROADCAST;
+  cfg->build_left = type == EM_JOIN_RIGHT_OUTER || (type == EM_JOIN_INNER && bl && !br);
   cfg->nleft = left->out_schema->u.st.nfields;
   cfg->nright = right->out_schema->u.st.nfields;
   cfg->nprobe = cfg->build_left ? cfg->nright : cfg->nleft;

@@ -226,10 +226,23 @@ static em_spec_expr *cond_for(pair_pred pred) {
   return NULL;
 }
 
+/* F.broadcast(left): the left input carries a broadcast hint. */
+static bool broadcast_left;
+
+static em_spec_rel *hinted(em_spec_rel *in) {
+  if (!broadcast_left) return in;
+  em_spec_rel *h = em_spec_rel_new(&S, EM_SR_HINT);
+  h->input = in;
+  h->u.hint.name = em_spec_strdup(&S, "broadcast");
+  h->u.hint.params = em_spec_array(&S, 1, sizeof(em_spec_expr *));
+  return h;
+}
+
 static void check_join(spec_side l, spec_side r, em_join_type type, pair_pred pred, int threads) {
   em_spec_init(&S);
   em_memtracker_init(&tracker, NULL, 0);
-  em_spec_rel *rel = join_rel(side("lid", l.n, l.m, 3, 1), side("rid", r.n, r.m, 2, 2), type, cond_for(pred));
+  em_spec_rel *rel =
+      join_rel(hinted(side("lid", l.n, l.m, 3, 1)), side("rid", r.n, r.m, 2, 2), type, cond_for(pred));
   result got;
   em_error err;
   int rc = run(rel, &got, threads, &err);
@@ -266,6 +279,15 @@ TEST(equi_join_sparse_keys) {
   check_all_types((spec_side){5000, 97}, (spec_side){700, 130}, eq_keys);
   check_all_types((spec_side){3000, 7}, (spec_side){400, 5}, eq_keys);
   mult = 1;
+}
+
+TEST(broadcast_left_side) {
+  /* An inner join builds the hinted left side; the other types ignore it. */
+  broadcast_left = true;
+  check_all_types((spec_side){700, 97}, (spec_side){5000, 130}, eq_keys);
+  check_all_types((spec_side){700, 31}, (spec_side){2000, 17}, eq_and_lt);
+  check_join((spec_side){150, 7}, (spec_side){120, 5}, EM_JOIN_CROSS, NULL, 2);
+  broadcast_left = false;
 }
 
 TEST(equi_join_many_duplicates) { check_all_types((spec_side){3000, 7}, (spec_side){400, 5}, eq_keys); }
@@ -352,6 +374,7 @@ TEST(fault_injection) {
 
 TEST_LIST{TEST_ENTRY(equi_join_every_type),
           TEST_ENTRY(equi_join_sparse_keys),
+          TEST_ENTRY(broadcast_left_side),
           TEST_ENTRY(equi_join_many_duplicates),
           TEST_ENTRY(null_safe_keys),
           TEST_ENTRY(residual_conjunct),

@@ -326,7 +326,11 @@ def case_broadcast_hint(spark):
     return {"hinted_cols": sorted_result(l.join(rb, l.k == rb.k).select(l.v, rb.w)),
             "original_cols": sorted_result(l.join(rb, l.k == r.k, "left").select(l.v, r.w)),
             "named_hints": sorted_result(l.hint("merge").join(r.hint("shuffle_hash"), "k")),
-            "unknown_hint": sorted_result(l.hint("no_such_hint"))}
+            "unknown_hint": sorted_result(l.hint("no_such_hint")),
+            # A broadcast left side: built instead of the right one.
+            "left_broadcast": sorted_result(F.broadcast(l).join(r, l.k == r.k)),
+            "left_broadcast_residual": sorted_result(F.broadcast(l).join(r, (l.k == r.k) & (l.v < r.w))),
+            "left_broadcast_using": sorted_result(F.broadcast(l).join(r, "k"))}
 
 
 def case_three_way_join(spark):
