@@ -340,6 +340,18 @@ def case_three_way_join(spark):
     return sorted_result(j.select(l.v, r.w, t.id, t.flag))
 
 
+def case_full_join_under_set_operations(spark):
+    # A full outer join's unmatched build rows arrive after all its
+    # partitions: they must reach unions, coalesce, exchanges and set ops too.
+    l, r = left(spark), right(spark)
+    j = l.join(r, "k", "full")
+    return {"union": sorted_result(j.union(j)),
+            "coalesce": sorted_result(j.coalesce(1)),
+            "repartition": sorted_result(j.repartition(3)),
+            "intersect": sorted_result(j.intersect(j)),
+            "range_union": sorted_result(spark.range(3).join(spark.range(2, 6), "id", "full").union(spark.range(2)))}
+
+
 def case_join_then_aggregate(spark):
     l, r = left(spark), right(spark)
     return sorted_result(l.join(r, "k", "full").groupBy("k").agg(F.count("*").alias("n"), F.max("w").alias("mw")))
