@@ -74,9 +74,9 @@ typedef struct em_join_ht {
   em_batch **in;
   em_vec ***in_keys;
   int nin, capin;
-  /* Memory charged to the query. */
+  /* Memory charged to the query (by every build task: atomic). */
   em_memtracker *mem_tracker;
-  int64_t charged;
+  _Atomic int64_t charged;
 } em_join_ht;
 
 /* ---- keys (join_keys.c) ---- */
@@ -86,11 +86,11 @@ typedef struct em_join_ht {
 bool em_join_int_key_type(const em_type *t);
 /* Integer key types whose int_mode values may index a dense table. */
 bool em_join_dense_key_type(const em_type *t);
-/* out[i] = key value of row i (garbage for NULL rows). */
-void em_join_int_keys(const em_vec *v, int64_t n, uint64_t *out);
-/* Hashes row i of each key into h (combining with what is there; start
- * from 0). NULLs hash to a constant. */
-void em_join_hash(const em_vec *v, int64_t n, uint64_t *h);
+/* out[i] = key value of row i, from <= i < to (garbage for NULL rows). */
+void em_join_int_keys(const em_vec *v, int64_t from, int64_t to, uint64_t *out);
+/* Hashes rows from <= i < to of a key into h[i] (combining with what is
+ * there; start from 0). NULLs hash to a constant. */
+void em_join_hash(const em_vec *v, int64_t from, int64_t to, uint64_t *h);
 /* Final mix of a combined hash (and of int_mode keys). */
 static inline uint64_t em_join_mix(uint64_t x) {
   x ^= x >> 33;
@@ -106,9 +106,10 @@ static inline uint64_t em_join_mix(uint64_t x) {
  * null_safe. Compacts p and b in place; returns the new count. */
 int64_t em_join_keys_equal(const em_vec *a, const em_vec *bv, bool null_safe, uint32_t *p, uint32_t *b,
                            int64_t n);
-/* Marks rows with a NULL in a non-null-safe key (they never match):
- * bad[i] = 1. */
-void em_join_null_rows(em_vec *const *keys, const bool *null_safe, int nkeys, int64_t n, uint8_t *bad);
+/* Marks rows from <= i < to with a NULL in a non-null-safe key (they never
+ * match): bad[i] = 1. */
+void em_join_null_rows(em_vec *const *keys, const bool *null_safe, int nkeys, int64_t from, int64_t to,
+                       uint8_t *bad);
 
 /* ---- the build side (join_table.c) ---- */
 

@@ -397,13 +397,13 @@ static int setup(const em_join_cfg *cfg, const em_join_ht *ht, probe_local *st, 
   for (int k = 0; k < cfg->nkeys; k++)
     if (em_expr_eval(cfg->probe_keys[k], in, &ctx->eval, &st->keys[k], err)) return -1;
   /* `matched` holds the rows that cannot match for a moment. */
-  em_join_null_rows(st->keys, cfg->null_safe, cfg->nkeys, n, st->matched);
+  em_join_null_rows(st->keys, cfg->null_safe, cfg->nkeys, 0, n, st->matched);
   uint64_t *v = st->v;
   if (cfg->int_mode) {
-    em_join_int_keys(st->keys[0], n, v);
+    em_join_int_keys(st->keys[0], 0, n, v);
   } else {
     memset(v, 0, sizeof *v * (size_t)n);
-    for (int k = 0; k < cfg->nkeys; k++) em_join_hash(st->keys[k], n, v);
+    for (int k = 0; k < cfg->nkeys; k++) em_join_hash(st->keys[k], 0, n, v);
     for (int64_t i = 0; i < n; i++) v[i] = em_join_mix(v[i]);
   }
   locate(ht, st, n);

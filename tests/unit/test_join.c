@@ -290,6 +290,17 @@ TEST(broadcast_left_side) {
   broadcast_left = false;
 }
 
+TEST(big_build_side_parallel) {
+  /* Over 2^17 build rows the table is built by several tasks: it must come
+   * out the same (dense keys, hashed keys, keys with many duplicates). */
+  check_join((spec_side){1000, 997}, (spec_side){300000, 250000}, EM_JOIN_FULL_OUTER, eq_keys, 2);
+  check_join((spec_side){1000, 997}, (spec_side){300000, 1009}, EM_JOIN_LEFT_OUTER, eq_keys, 2);
+  mult = 1000003;
+  check_join((spec_side){1000, 997}, (spec_side){300000, 250000}, EM_JOIN_INNER, eq_keys, 2);
+  check_join((spec_side){1000, 997}, (spec_side){300000, 250000}, EM_JOIN_LEFT_ANTI, eq_and_parity, 2);
+  mult = 1;
+}
+
 TEST(equi_join_many_duplicates) { check_all_types((spec_side){3000, 7}, (spec_side){400, 5}, eq_keys); }
 
 TEST(null_safe_keys) { check_all_types((spec_side){2000, 11}, (spec_side){300, 13}, eq_null_safe); }
@@ -375,6 +386,7 @@ TEST(fault_injection) {
 TEST_LIST{TEST_ENTRY(equi_join_every_type),
           TEST_ENTRY(equi_join_sparse_keys),
           TEST_ENTRY(broadcast_left_side),
+          TEST_ENTRY(big_build_side_parallel),
           TEST_ENTRY(equi_join_many_duplicates),
           TEST_ENTRY(null_safe_keys),
           TEST_ENTRY(residual_conjunct),
