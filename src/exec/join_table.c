@@ -472,7 +472,7 @@ static int build_table(const em_join_cfg *cfg, em_join_ht *ht, em_exec_ctx *ctx,
       j.nb = (int64_t)ht->drange;
       while (((int64_t)1 << bits) < j.nb) bits++;
     } else {
-      while (((int64_t)1 << bits) < n) bits++;
+      while (bits < 31 && ((int64_t)1 << bits) < n) bits++; /* bucket 2^bits stays free to mean "none" */
       j.nb = (int64_t)1 << bits;
       ht->shift = 64 - bits;
     }
