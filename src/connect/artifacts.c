@@ -169,7 +169,7 @@ void em_handle_add_artifacts(em_rpc *call, void *user) {
               rc = em_error_internal(&err, "out of memory");
               break;
             }
-            memcpy(b->data, a->data->data.data, a->data->data.len);
+            if (a->data->data.len) memcpy(b->data, a->data->data.data, a->data->data.len);
             b->len = a->data->data.len;
             rc = em_session_add_artifact(sess, a->name, b, &err);
           }
@@ -198,7 +198,7 @@ void em_handle_add_artifacts(em_rpc *call, void *user) {
           break;
         }
         cur_ok = crc_ok(b->initial_chunk);
-        memcpy(cur->data, b->initial_chunk->data.data, b->initial_chunk->data.len);
+        if (b->initial_chunk->data.len) memcpy(cur->data, b->initial_chunk->data.data, b->initial_chunk->data.len);
         cur->len = b->initial_chunk->data.len;
         cur_total = b->total_bytes;
         cur_chunks_left = b->num_chunks - 1;
@@ -219,7 +219,7 @@ void em_handle_add_artifacts(em_rpc *call, void *user) {
           rc = em_error_internal(&err, "out of memory");
           break;
         }
-        memcpy(cur->data + cur->len, ch->data.data, ch->data.len);
+        if (ch->data.len) memcpy(cur->data + cur->len, ch->data.data, ch->data.len);
         cur->len += ch->data.len;
         cur_chunks_left--;
         break;

@@ -7,7 +7,7 @@
  * optimizer change no result and are left to later work.
  *
  *  - Filter pushdown (PushPredicateThroughNonJoin, CombineFilters): a
- *    deterministic filter moves below an exchange, a coalesce and a union
+ *    deterministic filter moves below an exchange, a coalesce, a sort, a union
  *    (into both sides), and below a projection of deterministic
  *    expressions (its column references replaced by their definitions).
  *  - Column pruning (ColumnPruning): each node requires of its input only
@@ -69,8 +69,9 @@ static int push_filter(em_az *az, em_lplan **slot) {
   if (!c || !deterministic(f->u.filter.cond)) return 0;
   switch (c->kind) {
   case EM_LP_EXCHANGE:
-  case EM_LP_COALESCE: {
-    /* Swap: the exchange (coalesce) goes on top, the filter below it. Both
+  case EM_LP_COALESCE:
+  case EM_LP_SORT: {
+    /* Swap: the exchange (coalesce, sort) goes on top, the filter below it. Both
      * keep their child's attributes, so only kinds and parameters move. */
     em_lplan tmp = *f;
     f->kind = c->kind;
