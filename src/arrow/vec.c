@@ -89,6 +89,9 @@ void em_arrow_bits_set_range(uint8_t *bits, int64_t off, int64_t n) {
 
 /* ---- construction and lifetime ---- */
 
+static size_t bitbytes(int64_t rows);
+static size_t values_bytes(const em_type *t, int64_t rows);
+
 em_type *em_arrow_map_entries_type(const em_type *map) {
   em_type *st = em_type_struct_new(2);
   if (!st) return NULL;
@@ -167,15 +170,32 @@ oom:
 }
 
 em_vec *em_vec_new_nulls(em_type *type, int64_t n) {
+  /* Built in bulk (outer joins pad whole batches with it): zeroed values
+   * and offsets, an all-clear bitmap, struct children of nulls. */
   em_vec *v = em_vec_new(type, n);
-  if (!v) return NULL;
-  for (int64_t i = 0; i < n; i++) {
-    if (em_vec_append_null(v)) {
-      em_vec_unref(v);
-      return NULL;
-    }
+  if (!v || n <= 0 || type->id == EM_T_NULL) {
+    if (v && type->id == EM_T_NULL) v->len = v->null_count = n;
+    return v;
   }
+  if (type->id == EM_T_STRUCT)
+    for (int i = 0; i < v->nchildren; i++) {
+      em_vec_unref(v->children[i]);
+      if (!(v->children[i] = em_vec_new_nulls(type->u.st.fields[i].type, n))) goto oom;
+    }
+  if (v->values) {
+    size_t need = values_bytes(type, n);
+    if (em_arrow_buf_grow(&v->values, need)) goto oom;
+    memset(v->values->data, 0, need);
+    v->values->len = need;
+  }
+  if (!(v->validity = em_buf_new(bitbytes(n)))) goto oom;
+  v->validity->len = bitbytes(n);
+  v->len = n;
+  v->null_count = n;
   return v;
+oom:
+  em_vec_unref(v);
+  return NULL;
 }
 
 em_vec *em_vec_ref(em_vec *v) {

@@ -37,6 +37,7 @@ static const char *lp_name(em_lplan_kind k) {
   case EM_LP_SHOW_STRING: return "ShowString";
   case EM_LP_AGGREGATE: return "Aggregate";
   case EM_LP_SORT: return "Sort";
+  case EM_LP_JOIN: return "Join";
   case EM_LP_EXCHANGE: return "Exchange";
   case EM_LP_COALESCE: return "Coalesce";
   case EM_LP_UNION: return "Union";
@@ -66,6 +67,11 @@ static void describe(const em_lplan *n, int depth, bool canonical, em_strbuf *sb
     case EM_LP_TAIL:
       em_strbuf_printf(sb, " %lld", (long long)n->u.limit.n);
       break;
+    case EM_LP_JOIN: {
+      static const char *types[] = {"", "Inner", "FullOuter", "LeftOuter", "RightOuter", "LeftAnti", "LeftSemi", "Cross"};
+      em_strbuf_printf(sb, " %s", types[n->u.join.type]);
+      break;
+    }
     default:
       break;
     }
@@ -81,6 +87,8 @@ static void describe(const em_lplan *n, int depth, bool canonical, em_strbuf *sb
       em_strbuf_puts(sb, "]");
     }
     em_strbuf_putc(sb, '\n');
+    /* A join's right input first, one level deeper; the left continues the chain. */
+    if (n->kind == EM_LP_JOIN) describe(n->u.join.right, depth + 1, canonical, sb);
   }
 }
 

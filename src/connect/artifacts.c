@@ -37,7 +37,7 @@ int em_session_add_artifact(em_session *sess, const char *name, em_buf *data, em
   for (int i = 0; i < sess->nartifacts; i++) {
     em_artifact *a = &sess->artifacts[i];
     if (strcmp(a->name, name) != 0) continue;
-    bool same = a->data->len == data->len && memcmp(a->data->data, data->data, data->len) == 0;
+    bool same = a->data->len == data->len && (data->len == 0 || memcmp(a->data->data, data->data, data->len) == 0);
     pthread_mutex_unlock(&sess->mu);
     em_buf_unref(data);
     if (same) return 0;

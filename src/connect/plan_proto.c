@@ -818,6 +818,12 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     r->u.show.truncate = rel->show_string->truncate;
     r->u.show.vertical = rel->show_string->vertical;
     break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_HTML_STRING:
+    NEW(EM_SR_HTML_STRING);
+    INPUT(rel->html_string);
+    r->u.show.num_rows = rel->html_string->num_rows;
+    r->u.show.truncate = rel->html_string->truncate;
+    break;
   case SPARK__CONNECT__RELATION__REL_TYPE_AGGREGATE: {
     const Spark__Connect__Aggregate *a = rel->aggregate;
     NEW(EM_SR_AGGREGATE);
@@ -901,6 +907,28 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     if (!(r->u.dedup.cols = conv_strings(c, d->column_names, d->n_column_names))) return NULL;
     r->u.dedup.all_columns = HAS(d, all_columns_as_keys) && d->all_columns_as_keys;
     r->u.dedup.within_watermark = HAS(d, within_watermark) && d->within_watermark;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_JOIN: {
+    const Spark__Connect__Join *j = rel->join;
+    NEW(EM_SR_JOIN);
+    if (!j->left) return not_set(c, "spark.connect.Join", "left"), NULL;
+    if (!j->right) return not_set(c, "spark.connect.Join", "right"), NULL;
+    if (j->join_type == SPARK__CONNECT__JOIN__JOIN_TYPE__JOIN_TYPE_UNSPECIFIED ||
+        j->join_type > SPARK__CONNECT__JOIN__JOIN_TYPE__JOIN_TYPE_CROSS)
+      return em_error_internal(c->err, "Join type %d is not supported", (int)j->join_type), NULL;
+    if (j->join_condition && j->n_using_columns > 0)
+      return em_error_internal(c->err, "Using columns or join conditions cannot be set at the same time in Join"),
+             NULL;
+    if (j->_join_data_type_case && j->join_data_type &&
+        (j->join_data_type->is_left_struct || j->join_data_type->is_right_struct))
+      return unsupported_field(c, &spark__connect__join__descriptor, 6), NULL;
+    if (!(r->input = conv_rel(c, j->left, depth + 1))) return NULL;
+    if (!(r->u.join.right = conv_rel(c, j->right, depth + 1))) return NULL;
+    if (j->join_condition && !(r->u.join.cond = conv_expr(c, j->join_condition, depth + 1))) return NULL;
+    r->u.join.type = (em_join_type)j->join_type;
+    r->u.join.nusing = (int)j->n_using_columns;
+    if (!(r->u.join.using_cols = conv_strings(c, j->using_columns, j->n_using_columns))) return NULL;
     break;
   }
   case SPARK__CONNECT__RELATION__REL_TYPE_SQL:

@@ -179,6 +179,11 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     p->src.u.sink = c->sink;
     break;
   }
+  case EM_LP_JOIN: {
+    em_pipeline *l, *r;
+    if (compile_node(plan, n->child, a, &l, err) || compile_node(plan, n->u.join.right, a, &r, err)) return -1;
+    return em_hash_join_compile(plan, n, a, l, r, schema, out, err);
+  }
   case EM_LP_EXCHANGE: {
     em_pipeline *c;
     if (compile_node(plan, n->child, a, &c, err)) return -1;
@@ -254,6 +259,7 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     if (p) {
       c->show_truncate = n->u.show.truncate;
       c->show_vertical = n->u.show.vertical;
+      c->show_html = n->u.show.html;
       c->final_n = n->u.show.num_rows > 0 ? n->u.show.num_rows : 0;
     }
     break;

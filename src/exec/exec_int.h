@@ -129,6 +129,7 @@ struct em_op {
     struct {
       int64_t n;
     } limit;
+    const void *cfg; /* parameters of operators defined in their own file (arena-owned) */
     struct {
       double lower, upper;
       bool replace;
@@ -157,6 +158,12 @@ typedef enum em_final_kind {
   EM_FINAL_ALL,    /* gather every row (a local relation to re-split) */
 } em_final_kind;
 
+typedef struct em_pipeline_tail {
+  em_source src;
+  int op;
+} em_pipeline_tail;
+
+typedef struct em_pipeline em_pipeline;
 struct em_pipeline {
   em_source src;
   em_op *ops;
@@ -165,10 +172,16 @@ struct em_pipeline {
   em_sink *sink;      /* when set, output goes into this sink, not to a consumer */
   em_pipeline **deps; /* pipelines that must finish first (e.g. join build sides) */
   int ndeps;
+  /* Sources whose rows enter once every earlier partition is done (a full
+   * outer join's unmatched build rows): tail i's partitions follow src's
+   * and tail i-1's, and its batches are pushed from operator tails[i].op. */
+  struct em_pipeline_tail *tails;
+  int ntails;
   em_final_kind final;
   int64_t final_n;
   int show_truncate;
   bool show_vertical;
+  bool show_html;
   em_type *out_schema;
   /* Batches gathered from `child`, owned here. */
   em_batch **owned;
@@ -191,6 +204,11 @@ em_sink *em_sink_new(em_arena *a, const em_sink_vt *vt, const void *cfg, em_type
  * aggregate sink ends `child`, and *out reads its groups (op_hash_agg.c). */
 int em_hash_agg_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline *child, em_type *schema,
                         em_pipeline **out, em_error *err);
+/* Compiles an EM_LP_JOIN node over its inputs' pipelines: one of them ends
+ * in the build sink and becomes a dependency of the other, which probes;
+ * *out is the probing pipeline (op_hash_join.c). */
+int em_hash_join_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em_pipeline *left, em_pipeline *right,
+                         em_type *schema, em_pipeline **out, em_error *err);
 /* The sort sink for an EM_LP_SORT node (op_sort.c). */
 extern const em_sink_vt em_sink_sort_vt;
 /* limit > 0: only the first `limit` rows are needed (a limit above the sort). */
@@ -258,6 +276,9 @@ em_batch *em_batch_head(em_batch *b, int64_t n);
  * session time zone (NULL = UTC). Appends to out; -1 with err on failure. */
 int em_show_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
                    bool vertical, const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err);
+/* Spark's Dataset.htmlString (the eager-evaluation HTML of notebooks). */
+int em_html_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
+                   const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err);
 
 
 #endif

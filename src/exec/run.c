@@ -113,21 +113,62 @@ static em_op_status push(run_state *rs, em_exec_ctx *ctx, void **locals, int par
   }
 }
 
+/* Partitions of a pipeline: its source's (at least one), then each
+ * tail's, in order. */
+static int src_parts(const em_pipeline *p) { return p->src.nparts > 0 ? p->src.nparts : 1; }
+
+static int total_parts(const em_pipeline *p) {
+  int n = src_parts(p);
+  for (int t = 0; t < p->ntails; t++) n += p->tails[t].src.nparts;
+  return n;
+}
+
+/* The source of partition `part`, its partition number there, the
+ * operator its batches enter at and the first partition of its segment. */
+static const em_source *part_source(const em_pipeline *p, int part, int *lpart, int *first_op, int *seg) {
+  int base = src_parts(p);
+  *lpart = part;
+  *first_op = 0;
+  *seg = 0;
+  if (part < base) return &p->src;
+  for (int t = 0; t < p->ntails; t++) {
+    if (part < base + p->tails[t].src.nparts) {
+      *lpart = part - base;
+      *first_op = p->tails[t].op;
+      *seg = base;
+      return &p->tails[t].src;
+    }
+    base += p->tails[t].src.nparts;
+  }
+  return &p->src;
+}
+
+/* The first partition of the segment that holds `part`: a tail's
+ * partitions start only when every partition before it is done. */
+static int segment_start(const em_pipeline *p, int part) {
+  int lpart, op, seg;
+  part_source(p, part, &lpart, &op, &seg);
+  return seg;
+}
+
 /* Runs partition `part` of the pipeline to its end; returns its status
  * with the error in *err. */
 static int run_partition(run_state *rs, int part, em_error *errp) {
   em_pipeline *p = rs->p;
   em_error err;
   em_error_clear(&err);
-  int rc = 0;
+  int rc = 0, lpart, first_op, seg;
+  const em_source *src = part_source(p, part, &lpart, &first_op, &seg);
+  /* Each task has its own copy of the context: expression evaluation keeps
+   * per-batch scratch in it (em_eval_ctx.batch). */
+  em_exec_ctx ctx = rs->task_ctx;
   void *src_local = NULL;
-  /* The task's own context: spark_partition_id() reads its partition. */
-  em_exec_ctx tctx = rs->task_ctx;
-  tctx.eval.partition = part;
+  /* spark_partition_id() reads the task's partition. */
+  ctx.eval.partition = part;
   /* locals[0..nops) are the operators', locals[nops] the sink's. */
   void **locals = em_calloc((size_t)p->nops + 1, sizeof *locals);
   if (!locals) rc = em_error_internal(&err, "out of memory starting a task");
-  if (!rc && p->src.vt->local_size && !(src_local = em_calloc(1, p->src.vt->local_size)))
+  if (!rc && src->vt->local_size && !(src_local = em_calloc(1, src->vt->local_size)))
     rc = em_error_internal(&err, "out of memory starting a task");
   for (int k = 0; !rc && k < p->nops; k++)
     if (p->ops[k].vt->local_size && !(locals[k] = em_calloc(1, p->ops[k].vt->local_size)))
@@ -137,22 +178,22 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
   while (!rc) {
     if (atomic_load(&rs->stop)) break;
     em_batch *b = NULL;
-    if (p->src.vt->next(&p->src, src_local, part, &b, &tctx, &err)) {
+    if (src->vt->next(src, src_local, lpart, &b, &ctx, &err)) {
       rc = -1;
       break;
     }
     if (!b) break;
-    em_op_status st = push(rs, &tctx, locals, part, 0, b, &err);
+    em_op_status st = push(rs, &ctx, locals, part, first_op, b, &err);
     em_batch_unref(b);
     if (st == EM_OP_ERROR) rc = -1;
     if (st == EM_OP_FINISHED) break;
   }
   if (!rc && p->sink && !atomic_load(&rs->stop) && p->sink->vt->combine)
-    rc = p->sink->vt->combine(p->sink, locals[p->nops], part, &tctx, &err);
+    rc = p->sink->vt->combine(p->sink, locals[p->nops], part, &ctx, &err);
   if (p->sink && locals && p->sink->vt->close_local && locals[p->nops])
     p->sink->vt->close_local(p->sink, locals[p->nops]);
   if (locals) em_free(locals[p->nops]);
-  if (p->src.vt->close_local && src_local) p->src.vt->close_local(&p->src, src_local);
+  if (src->vt->close_local && src_local) src->vt->close_local(src, src_local);
   for (int k = 0; locals && k < p->nops; k++) {
     if (p->ops[k].vt->close_local && locals[k]) p->ops[k].vt->close_local(&p->ops[k], locals[k]);
     em_free(locals[k]);
@@ -311,8 +352,10 @@ static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   if (c->final == EM_FINAL_SHOW) {
     em_strbuf sb;
     em_strbuf_init(&sb);
-    int rc = em_show_string(c->out_schema, g.items, g.n, c->final_n, c->show_truncate, c->show_vertical,
-                            ctx->eval.timezone, g.rows, &sb, err);
+    int rc = c->show_html ? em_html_string(c->out_schema, g.items, g.n, c->final_n, c->show_truncate,
+                                           ctx->eval.timezone, g.rows, &sb, err)
+                          : em_show_string(c->out_schema, g.items, g.n, c->final_n, c->show_truncate,
+                                           c->show_vertical, ctx->eval.timezone, g.rows, &sb, err);
     for (int i = 0; i < g.n; i++) em_batch_unref(g.items[i]);
     g.n = 0;
     if (rc) {
@@ -343,6 +386,21 @@ static int gather_child(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   if (p->src.u.batches.split_max > 0)
     p->src.nparts = (int)(g.rows < p->src.u.batches.split_max ? g.rows : p->src.u.batches.split_max);
   return 0;
+}
+
+/* Sets up the shared state of one pipeline run (parts NULL on OOM). */
+static void rs_init(run_state *rs, em_pipeline *p, const em_exec_ctx *ctx, int nparts) {
+  memset(rs, 0, sizeof *rs);
+  rs->p = p;
+  rs->task_ctx = *ctx;
+  rs->task_ctx.stop = &rs->stop;
+  pthread_mutex_init(&rs->mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&rs->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  rs->parts = em_calloc((size_t)nparts, sizeof *rs->parts);
 }
 
 static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err);
@@ -378,20 +436,10 @@ em_sink *em_sink_new(em_arena *a, const em_sink_vt *vt, const void *cfg, em_type
  * order, at most `width` at a time; then the sink's finalize. */
 static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   if (run_inputs(p, ctx, err)) return -1;
-  int nparts = p->src.nparts > 0 ? p->src.nparts : 1;
+  int nparts = total_parts(p);
   p->sink->in_parts = nparts;
   run_state rs;
-  memset(&rs, 0, sizeof rs);
-  rs.p = p;
-  rs.task_ctx = *ctx;
-  rs.task_ctx.stop = &rs.stop;
-  pthread_mutex_init(&rs.mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&rs.cv, &ca);
-  pthread_condattr_destroy(&ca);
-  rs.parts = em_calloc((size_t)nparts, sizeof *rs.parts);
+  rs_init(&rs, p, ctx, nparts);
   int rc = rs.parts ? 0 : em_error_internal(err, "out of memory starting a query");
   int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
   int launched = 0;
@@ -407,7 +455,8 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
       break;
     }
     if (launched == nparts && rs.running == 0) break;
-    if (launched < nparts && rs.running < width) {
+    if (launched < nparts && rs.running < width &&
+        (segment_start(p, launched) < launched || launched == 0 || rs.running == 0)) {
       pthread_mutex_unlock(&rs.mu);
       if (launch(&rs, launched)) rc = em_error_internal(err, "cannot start a task");
       launched++;
@@ -454,19 +503,9 @@ static int run_inputs(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
 
 static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, void *user, em_error *err) {
   if (run_inputs(p, ctx, err)) return -1;
-  int nparts = p->src.nparts > 0 ? p->src.nparts : 1;
+  int nparts = total_parts(p);
   run_state rs;
-  memset(&rs, 0, sizeof rs);
-  rs.p = p;
-  rs.task_ctx = *ctx;
-  rs.task_ctx.stop = &rs.stop;
-  pthread_mutex_init(&rs.mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&rs.cv, &ca);
-  pthread_condattr_destroy(&ca);
-  rs.parts = em_calloc((size_t)nparts, sizeof *rs.parts);
+  rs_init(&rs, p, ctx, nparts);
   if (!rs.parts) {
     pthread_mutex_destroy(&rs.mu);
     pthread_cond_destroy(&rs.cv);
@@ -481,7 +520,7 @@ static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, vo
    * while the pool starts on the next partitions: no thread hop for the
    * first (often the only) partition. */
   launched = 1;
-  while (launched < nparts && launched < width) {
+  while (launched < nparts && launched < width && segment_start(p, launched) == 0) {
     if (launch(&rs, launched)) {
       rc = em_error_internal(err, "cannot start a task");
       break;
@@ -511,7 +550,7 @@ static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, vo
 
   while (!rc && cur < nparts) {
     /* Keep `width` tasks in flight, in partition order. */
-    while (!satisfied && !rc && launched < nparts && launched - cur < width) {
+    while (!satisfied && !rc && launched < nparts && launched - cur < width && segment_start(p, launched) <= cur) {
       if (launch(&rs, launched)) {
         rc = em_error_internal(err, "cannot start a task");
         break;

@@ -170,8 +170,55 @@ static void render_vertical(em_strbuf *out, cell *cells, int ncols, int64_t nrow
   }
 }
 
+/* Appends s with HTML's special characters escaped (Apache Commons'
+ * escapeHtml4 for the characters a cell can hold). */
+static void html_escape(em_strbuf *out, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    switch (s[i]) {
+    case '<': em_strbuf_puts(out, "&lt;"); break;
+    case '>': em_strbuf_puts(out, "&gt;"); break;
+    case '&': em_strbuf_puts(out, "&amp;"); break;
+    case '"': em_strbuf_puts(out, "&quot;"); break;
+    default: em_strbuf_putc(out, s[i]);
+    }
+  }
+}
+
+/* Spark's Dataset.htmlString: the same cells as showString in an HTML table. */
+static void render_html(em_strbuf *out, cell *cells, int ncols, int64_t nrows) {
+  em_strbuf_puts(out, "<table border='1'>\n");
+  for (int64_t r = 0; r <= nrows; r++) {
+    const char *open = r == 0 ? "<th>" : "<td>", *close = r == 0 ? "</th>" : "</td>";
+    em_strbuf_puts(out, "<tr>");
+    em_strbuf_puts(out, open);
+    for (int c = 0; c < ncols; c++) {
+      if (c) {
+        em_strbuf_puts(out, close);
+        em_strbuf_puts(out, open);
+      }
+      html_escape(out, cells[r * ncols + c].s, cells[r * ncols + c].len);
+    }
+    em_strbuf_puts(out, close);
+    em_strbuf_puts(out, "</tr>\n");
+  }
+  em_strbuf_puts(out, "</table>\n");
+}
+
+static int render(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
+                  bool vertical, bool html, const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err);
+
 int em_show_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
                    bool vertical, const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err) {
+  return render(schema, batches, nbatches, num_rows, truncate, vertical, false, tz_name, total_rows, out, err);
+}
+
+int em_html_string(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
+                   const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err) {
+  return render(schema, batches, nbatches, num_rows, truncate, false, true, tz_name, total_rows, out, err);
+}
+
+static int render(const em_type *schema, em_batch *const *batches, int nbatches, int64_t num_rows, int truncate,
+                  bool vertical, bool html, const char *tz_name, int64_t total_rows, em_strbuf *out, em_error *err) {
   if (!schema || schema->id != EM_T_STRUCT || nbatches < 0 || (nbatches > 0 && !batches))
     return em_error_internal(err, "show: bad arguments");
   if (num_rows < 0) num_rows = 0;
@@ -205,6 +252,14 @@ int em_show_string(const em_type *schema, em_batch *const *batches, int nbatches
         if (make_cell(&cells[r * ncols + c], text.data ? text.data : "", text.len, truncate, true)) goto oom;
       }
     }
+  }
+  if (html) {
+    render_html(out, cells, ncols, nrows);
+    if (total_rows > num_rows)
+      em_strbuf_printf(out, "only showing top %lld %s\n", (long long)num_rows, num_rows == 1 ? "row" : "rows");
+    if (out->oom) goto oom;
+    rc = 0;
+    goto fail;
   }
   if (!vertical) {
     for (int c = 0; c < ncols; c++) {

@@ -47,17 +47,17 @@ static int64_t days_from_civil(int64_t y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
-static void put_date(int64_t days, em_strbuf *sb) {
+void em_fmt_date(int64_t days, em_strbuf *sb) {
   int64_t y;
   int m, d;
   civil_from_days(days, &y, &m, &d);
   em_strbuf_printf(sb, "%04" PRId64 "-%02d-%02d", y, m, d);
 }
 
-static void put_timestamp(int64_t us, em_strbuf *sb) {
+void em_fmt_timestamp(int64_t us, em_strbuf *sb) {
   int64_t days = us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL);
   int64_t rem = us - days * 86400000000LL;
-  put_date(days, sb);
+  em_fmt_date(days, sb);
   int64_t secs = rem / 1000000, frac = rem % 1000000;
   em_strbuf_printf(sb, " %02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
   if (frac) {
@@ -122,9 +122,9 @@ int em_cast_to_string(const em_vec *v, em_type *to, bool ansi, em_vec **out, em_
         put_decimal_java(x, v->type->u.dec.scale, &sb);
       break;
     }
-    case EM_T_DATE: put_date(((const int32_t *)p)[i], &sb); break;
+    case EM_T_DATE: em_fmt_date(((const int32_t *)p)[i], &sb); break;
     case EM_T_TIMESTAMP:
-    case EM_T_TIMESTAMP_NTZ: put_timestamp(((const int64_t *)p)[i], &sb); break;
+    case EM_T_TIMESTAMP_NTZ: em_fmt_timestamp(((const int64_t *)p)[i], &sb); break;
     case EM_T_STRING:
     case EM_T_CHAR:
     case EM_T_VARCHAR: {

@@ -20,7 +20,22 @@ em_vec *em_vec_repeat(const em_vec *lit, int64_t n) {
   if (w > 0 && !null) {
     uint8_t *dst = em_vec_values(v);
     const uint8_t *src = em_vec_values(lit);
-    for (int64_t i = 0; i < n; i++) memcpy(dst + i * w, src, (size_t)w);
+    switch (w) {
+#define FILL(W, T)                                  \
+  case W: {                                         \
+    T x;                                            \
+    memcpy(&x, src, W);                             \
+    for (int64_t i = 0; i < n; i++) ((T *)dst)[i] = x; \
+    break;                                          \
+  }
+      FILL(1, uint8_t)
+      FILL(2, uint16_t)
+      FILL(4, uint32_t)
+      FILL(8, uint64_t)
+#undef FILL
+    default:
+      for (int64_t i = 0; i < n; i++) memcpy(dst + i * w, src, (size_t)w);
+    }
     v->len = n;
     v->values->len = (size_t)(n * w);
     return v;

@@ -15,6 +15,10 @@
  * plain for 1e-3 <= |x| < 1e7, else "1.0E10"; NaN, Infinity, -Infinity. */
 /* A 128-bit unscaled decimal with `scale` digits after the point. */
 void em_fmt_decimal(__int128 v, int scale, em_strbuf *sb);
+/* yyyy-MM-dd of days since the epoch (proleptic Gregorian). */
+void em_fmt_date(int64_t days, em_strbuf *sb);
+/* yyyy-MM-dd HH:mm:ss[.ffffff trimmed] of microseconds since the epoch (UTC wall clock). */
+void em_fmt_timestamp(int64_t us, em_strbuf *sb);
 
 /* ---- 128-bit decimals (dec128.c) ---- */
 

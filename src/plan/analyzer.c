@@ -71,6 +71,17 @@ static em_lplan *pass_through(em_az *az, em_lplan_kind kind, const em_spec_rel *
 
 static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth);
 
+/* When resolving n's expressions widened its child (a df["col"] naming a
+ * hidden USING join key), n passes that column on: a projection on top
+ * restores the first `base` columns, as Spark's ResolveMissingReferences. */
+static em_lplan *restore_columns(em_az *az, const em_spec_rel *r, em_lplan *n, int base) {
+  if (!n || n->nout == base) return n;
+  int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(base + 1));
+  if (!idx) return oom(az), NULL;
+  for (int i = 0; i < base; i++) idx[i] = i;
+  return em_az_project_columns(az, r, n, idx, base);
+}
+
 /* Spark's OneRowRelation: what a projection without input reads (one row,
  * no columns). */
 static em_lplan *one_row(em_az *az) {
@@ -89,11 +100,68 @@ static em_lplan *one_row(em_az *az) {
   return n;
 }
 
+/* Star expansion of a projection: `*` (the child's visible columns) or
+ * `t.*` (its hidden columns qualified by t, then its visible ones). Appends
+ * column references to n; -1 with the error set. */
+static int expand_star(em_az *az, const em_spec_expr *se, em_lplan *child, int base, em_lplan *n, int *k) {
+  if (!child) {
+    em_error_set(az->err, EM_ERR_INVALID_USAGE_OF_STAR, "elem", "'*'", "prettyName", "Project", NULL);
+    return -1;
+  }
+  int cap = base + em_az_count_hidden(child);
+  int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(cap + 1));
+  if (!idx) return oom(az);
+  int m = 0;
+  if (se->u.star.ntarget == 0) {
+    for (int c = 0; c < base; c++) idx[m++] = c;
+  } else if (se->u.star.ntarget == 1) {
+    m = em_az_expand_qualified_star(az, child, base, se->u.star.target[0], idx, cap);
+    if (m < 0) return -1;
+  }
+  if (se->u.star.ntarget > 0 && m == 0) {
+    /* Spark: CANNOT_RESOLVE_STAR_EXPAND names the target and the columns. */
+    em_strbuf t, cols;
+    em_strbuf_init(&t);
+    em_strbuf_init(&cols);
+    for (int i = 0; i < se->u.star.ntarget; i++) {
+      if (i) em_strbuf_putc(&t, '.');
+      em_strbuf_printf(&t, "`%s`", se->u.star.target[i]);
+    }
+    for (int i = 0, j = 0; i < base; i++) {
+      if (child->out[i].hidden) continue;
+      em_strbuf_printf(&cols, "%s`%s`", j++ ? ", " : "", child->out[i].name);
+    }
+    em_error_set(az->err, EM_ERR_CANNOT_RESOLVE_STAR_EXPAND, "targetString", t.data ? t.data : "", "columns",
+                 cols.data ? cols.data : "", NULL);
+    if (se->origin_fragment) em_error_set_context(az->err, se->origin_fragment, se->origin_call_site);
+    em_strbuf_free(&t);
+    em_strbuf_free(&cols);
+    return -1;
+  }
+  for (int i = 0; i < m; i++) {
+    int c = idx[i];
+    em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
+    if (!x) return oom(az);
+    x->kind = EM_EX_COLUMN;
+    x->u.column = c;
+    x->type = child->out[c].type;
+    x->nullable = child->out[c].nullable;
+    n->u.project.exprs[*k] = x;
+    n->out[*k] = child->out[c];
+    n->out[*k].hidden = false; /* named by the star: a column like any other now */
+    (*k)++;
+  }
+  return 0;
+}
+
 static em_lplan *resolve_project(em_az *az, const em_spec_rel *r, em_lplan *child) {
-  /* A star expands to several outputs: count them first. */
+  /* A star expands to several outputs: count them first. The child's
+   * visible columns are fixed now: naming a hidden USING key widens it. */
+  int base = child ? child->nout : 0;
+  int nhidden = child ? em_az_count_hidden(child) : 0;
   int cap = 0;
   for (int i = 0; i < r->u.project.nexprs; i++)
-    cap += r->u.project.exprs[i]->kind == EM_SE_STAR ? (child ? child->nout : 0) : 1;
+    cap += r->u.project.exprs[i]->kind == EM_SE_STAR ? base + nhidden : 1;
   em_lplan *n = new_node(az, EM_LP_PROJECT, r, cap);
   if (!n) return oom(az), NULL;
   n->child = child;
@@ -103,25 +171,7 @@ static em_lplan *resolve_project(em_az *az, const em_spec_rel *r, em_lplan *chil
   for (int i = 0; i < r->u.project.nexprs; i++) {
     const em_spec_expr *se = r->u.project.exprs[i];
     if (se->kind == EM_SE_STAR) {
-      if (!child) {
-        em_error_set(az->err, EM_ERR_INVALID_USAGE_OF_STAR, "elem", "'*'", "prettyName", "Project", NULL);
-        return NULL;
-      }
-      if (se->u.star.ntarget > 0) {
-        em_error_set(az->err, EM_ERR_UNSUPPORTED_RELATION, "fullName", "spark.connect.Expression.UnresolvedStar",
-                     "name", "unparsed_target", "number", "1", NULL);
-        return NULL;
-      }
-      for (int c = 0; c < child->nout; c++) {
-        em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
-        if (!x) return oom(az), NULL;
-        x->kind = EM_EX_COLUMN;
-        x->u.column = c;
-        x->type = child->out[c].type;
-        x->nullable = child->out[c].nullable;
-        n->u.project.exprs[k] = x;
-        n->out[k++] = child->out[c];
-      }
+      if (expand_star(az, se, child, base, n, &k)) return NULL;
       continue;
     }
     char *name = NULL, *meta = NULL;
@@ -151,7 +201,7 @@ static em_lplan *resolve_project(em_az *az, const em_spec_rel *r, em_lplan *chil
 }
 
 /* A projection of the child's columns `idx` (one output per entry). */
-static em_lplan *project_columns(em_az *az, const em_spec_rel *r, em_lplan *child, const int *idx, int n) {
+em_lplan *em_az_project_columns(em_az *az, const em_spec_rel *r, em_lplan *child, const int *idx, int n) {
   em_lplan *p = new_node(az, EM_LP_PROJECT, r, n);
   if (!p) return oom(az), NULL;
   p->child = child;
@@ -182,7 +232,7 @@ static em_lplan *resolve_with_columns(em_az *az, const em_spec_rel *r, em_lplan 
   int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
   if (!idx) return oom(az), NULL;
   for (int i = 0; i < child->nout; i++) idx[i] = i;
-  em_lplan *base = project_columns(az, r, child, idx, child->nout);
+  em_lplan *base = em_az_project_columns(az, r, child, idx, child->nout);
   if (!base) return NULL;
   memcpy(p->u.project.exprs, base->u.project.exprs, sizeof(em_expr *) * (size_t)child->nout);
   memcpy(p->out, base->out, sizeof(em_attr) * (size_t)child->nout);
@@ -213,7 +263,7 @@ static em_lplan *resolve_renamed(em_az *az, const em_spec_rel *r, em_lplan *chil
   int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
   if (!idx) return oom(az), NULL;
   for (int i = 0; i < child->nout; i++) idx[i] = i;
-  em_lplan *p = project_columns(az, r, child, idx, child->nout);
+  em_lplan *p = em_az_project_columns(az, r, child, idx, child->nout);
   if (!p) return NULL;
   for (int k = 0; k < r->u.renamed.n; k++)
     for (int i = 0; i < p->nout; i++)
@@ -239,14 +289,16 @@ static em_lplan *resolve_drop(em_az *az, const em_spec_rel *r, em_lplan *child) 
     em_error probe;
     em_error *saved = az->err;
     az->err = &probe;
+    az->no_expose = true;
     em_expr *x = em_az_resolve_expr(az, c, child, &name, &meta);
+    az->no_expose = false;
     az->err = saved;
     if (x && x->kind == EM_EX_COLUMN) gone[x->u.column] = true;
   }
   int n = 0;
   for (int i = 0; i < child->nout; i++)
     if (!gone[i]) idx[n++] = i;
-  return project_columns(az, r, child, idx, n);
+  return em_az_project_columns(az, r, child, idx, n);
 }
 
 static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
@@ -326,9 +378,10 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
     if (!idx) return oom(az), NULL;
     for (int i = 0; i < child->nout; i++) idx[i] = i;
-    n = project_columns(az, r, child, idx, child->nout);
+    n = em_az_project_columns(az, r, child, idx, child->nout);
     if (!n) return NULL;
     for (int i = 0; i < n->nout; i++) n->out[i].qualifier = r->u.subquery_alias.alias;
+    n->u.project.no_hidden = true;
     return n;
   }
   case EM_SR_TO_DF: {
@@ -365,8 +418,7 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     return n;
   }
   case EM_SR_FILTER: {
-    n = pass_through(az, EM_LP_FILTER, r, child);
-    if (!n) return oom(az), NULL;
+    int base = child->nout;
     char *name = NULL, *meta = NULL;
     em_expr *cond = em_az_resolve_expr(az, r->u.filter.cond, child, &name, &meta);
     if (!cond) return NULL;
@@ -379,8 +431,10 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
       em_strbuf_free(&sb);
       return NULL;
     }
+    n = pass_through(az, EM_LP_FILTER, r, child);
+    if (!n) return oom(az), NULL;
     n->u.filter.cond = cond;
-    return n;
+    return restore_columns(az, r, n, base);
   }
   case EM_SR_LIMIT:
   case EM_SR_OFFSET:
@@ -403,15 +457,12 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   case EM_SR_DEDUPLICATE:
     return em_az_resolve_deduplicate(az, r, child);
   case EM_SR_SORT: {
-    n = pass_through(az, EM_LP_SORT, r, child);
-    if (!n) return oom(az), NULL;
+    int base = child->nout;
     int k = r->u.sort.norders;
-    n->u.sort.nkeys = k;
-    n->u.sort.global = r->u.sort.global;
-    n->u.sort.keys = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(k + 1));
-    n->u.sort.ascending = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(k + 1));
-    n->u.sort.nulls_first = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(k + 1));
-    if (!n->u.sort.keys || !n->u.sort.ascending || !n->u.sort.nulls_first) return oom(az), NULL;
+    em_expr **keys = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(k + 1));
+    bool *ascending = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(k + 1));
+    bool *nulls_first = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(k + 1));
+    if (!keys || !ascending || !nulls_first) return oom(az), NULL;
     for (int i = 0; i < k; i++) {
       const em_spec_expr *o = r->u.sort.orders[i];
       /* Spark: ascending sorts nulls first, descending nulls last. */
@@ -437,20 +488,34 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
         em_strbuf_free(&sb);
         return NULL;
       }
-      n->u.sort.keys[i] = x;
-      n->u.sort.ascending[i] = asc;
-      n->u.sort.nulls_first[i] = nulls == EM_NULLS_DEFAULT ? asc : nulls == EM_NULLS_FIRST;
+      keys[i] = x;
+      ascending[i] = asc;
+      nulls_first[i] = nulls == EM_NULLS_DEFAULT ? asc : nulls == EM_NULLS_FIRST;
     }
-    return n;
+    n = pass_through(az, EM_LP_SORT, r, child);
+    if (!n) return oom(az), NULL;
+    n->u.sort.nkeys = k;
+    n->u.sort.global = r->u.sort.global;
+    n->u.sort.keys = keys;
+    n->u.sort.ascending = ascending;
+    n->u.sort.nulls_first = nulls_first;
+    return restore_columns(az, r, n, base);
   }
-  case EM_SR_SHOW_STRING: {
+  case EM_SR_JOIN: {
+    em_lplan *right = resolve_rel(az, r->u.join.right, depth + 1);
+    if (!right) return NULL;
+    return em_az_resolve_join(az, r, child, right);
+  }
+  case EM_SR_SHOW_STRING:
+  case EM_SR_HTML_STRING: {
     n = new_node(az, EM_LP_SHOW_STRING, r, 1);
     if (!n) return oom(az), NULL;
     n->child = child;
     n->u.show.num_rows = r->u.show.num_rows;
     n->u.show.truncate = r->u.show.truncate;
     n->u.show.vertical = r->u.show.vertical;
-    n->out[0].name = "show_string";
+    n->u.show.html = r->kind == EM_SR_HTML_STRING;
+    n->out[0].name = n->u.show.html ? "html_string" : "show_string";
     n->out[0].type = em_type_string();
     n->out[0].nullable = false;
     n->out[0].id = em_az_next_id(az);

@@ -10,6 +10,13 @@ typedef struct em_az {
   const em_analyze_ctx *ctx;
   em_plan *plan;
   em_error *err;
+  /* df["col"] over a USING join's hidden key columns (resolve_expr.c):
+   * no_expose forbids widening outputs (drop); join_scope is the join whose
+   * condition is being resolved, and `exposed` tells its resolver that an
+   * input was widened so the condition must be resolved again. */
+  bool no_expose;
+  bool exposed;
+  em_lplan *join_scope;
 } em_az;
 
 /* Records a reference the plan holds (released with it). -1 on OOM. */
@@ -23,6 +30,26 @@ int64_t em_az_next_id(em_az *az);
  * expression (its alias or generated name). */
 em_expr *em_az_resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
                             char **metadata);
+
+/* A call of registry function `fname` over resolved arguments (with their
+ * SQL texts), typed and named as resolve_expr types user calls. NULL with
+ * the error set. */
+em_expr *em_az_call(em_az *az, const char *fname, em_expr *const *args, char *const *arg_sql, int nargs,
+                    char **name);
+
+/* A qualified star `qualifier.*` over scope: the hidden columns with that
+ * qualifier (exposed as output columns of scope) then the first `base`
+ * output columns with it. Fills idx[0..cap) with column indexes of scope
+ * and returns how many match, -1 with the error set. */
+int em_az_expand_qualified_star(em_az *az, em_lplan *scope, int base, const char *qualifier, int *idx, int cap);
+/* How many hidden columns scope passes on (an upper bound for a star). */
+int em_az_count_hidden(const em_lplan *scope);
+
+/* A join node (resolve_join.c) over resolved inputs. */
+em_lplan *em_az_resolve_join(em_az *az, const em_spec_rel *r, em_lplan *left, em_lplan *right);
+
+/* A projection of the child's columns idx[0..n) (analyzer.c). */
+em_lplan *em_az_project_columns(em_az *az, const em_spec_rel *r, em_lplan *child, const int *idx, int n);
 
 /* Aggregate and Deduplicate relations (resolve_aggregate.c). */
 em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *child);
@@ -51,9 +78,6 @@ em_expr *em_az_null_lit(em_az *az, em_type *t);
 char *em_az_lit_sql(em_az *az, const em_vec *v);
 /* e cast to `to` (e itself when the types are equal). */
 em_expr *em_az_cast(em_az *az, em_expr *e, em_type *to, bool ansi);
-/* A call of registered function fname over resolved args, typed by its
- * resolver; *sql (optional) gets Spark's generated name. */
-em_expr *em_az_call(em_az *az, const char *fname, em_expr **args, char **arg_sql, int nargs, char **sql);
 /* Dataset.col(name): the index of the output column of scope, or -1 with
  * a plain (not extended) AnalysisException in az->err. */
 int em_az_resolve_df_column(em_az *az, const em_lplan *scope, const char *name);

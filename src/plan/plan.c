@@ -29,6 +29,13 @@ em_type *em_lplan_schema(const em_lplan *n) {
   return st;
 }
 
+int em_lplan_children(const em_lplan *n, em_lplan **out) {
+  int k = 0;
+  if (n->child) out[k++] = n->child;
+  if (n->kind == EM_LP_JOIN && n->u.join.right) out[k++] = n->u.join.right;
+  return k;
+}
+
 bool em_sort_type_supported(const em_type *t) {
   switch (t->id) {
   case EM_T_MAP:

@@ -23,6 +23,10 @@ typedef struct em_attr {
   int64_t id;        /* expression id, unique within a session */
   char *qualifier;   /* subquery alias or NULL */
   char *metadata;    /* JSON or NULL */
+  /* A hidden column (a USING join key) made an output column because a
+   * df["col"], qualified name or qualified star named it: found by those,
+   * never by a bare name (Spark's qualified-access-only attributes). */
+  bool hidden;
 } em_attr;
 
 typedef enum em_lplan_kind {
@@ -36,6 +40,7 @@ typedef enum em_lplan_kind {
   EM_LP_SHOW_STRING,
   EM_LP_AGGREGATE, /* resolve_aggregate.c: groupBy/agg, distinct, dropDuplicates */
   EM_LP_SORT,
+  EM_LP_JOIN, /* resolve_join.c */
   EM_LP_EXCHANGE, /* resolve_partitioning.c: repartition, repartitionByRange */
   EM_LP_COALESCE, /* coalesce(n): adjacent partitions merged, no shuffle */
   EM_LP_UNION,    /* resolve_setop.c: union, unionByName */
@@ -79,6 +84,14 @@ struct em_lplan {
     } local;
     struct {
       em_expr **exprs; /* one per output attribute */
+      /* A USING join's key columns that are not in the output but that a
+       * df["col"] reference may still name (Spark's hidden output). Each
+       * is an attribute of the child; resolve_expr.c appends one to the
+       * output when it is named. Other projections pass on their child's
+       * hidden columns. */
+      em_attr *hidden;
+      int nhidden;
+      bool no_hidden; /* passes on no hidden columns (a subquery alias) */
     } project;
     struct {
       em_expr *cond;
@@ -89,6 +102,7 @@ struct em_lplan {
     struct {
       int num_rows, truncate;
       bool vertical;
+      bool html; /* htmlString instead of showString */
     } show;
     struct {
       em_expr **keys;    /* grouping expressions over the child */
@@ -106,6 +120,11 @@ struct em_lplan {
       int nkeys;
       bool global; /* false: sortWithinPartitions */
     } sort;
+    struct {
+      em_lplan *right;   /* the left input is `child` */
+      em_join_type type; /* CROSS only without a condition (else INNER) */
+      em_expr *cond;     /* over [left columns..., right columns...]; NULL = none */
+    } join;
     struct {
       em_part_mode mode;
       int num_partitions;   /* requested, or spark.sql.shuffle.partitions */
@@ -137,6 +156,10 @@ struct em_lplan {
     } sample;
   } u;
 };
+
+/* The inputs of a node (child, and a join's right side): fills out[0..2)
+ * and returns how many. */
+int em_lplan_children(const em_lplan *n, em_lplan **out);
 
 /* What the analyzer needs from the session. */
 typedef struct em_analyze_ctx {

@@ -60,38 +60,6 @@ em_expr *em_az_cast(em_az *az, em_expr *e, em_type *to, bool ansi) {
   return c;
 }
 
-em_expr *em_az_call(em_az *az, const char *fname, em_expr **args, char **arg_sql, int nargs, char **sql) {
-  const em_func_def *def = em_func_lookup(fname);
-  if (!def) return em_error_internal(az->err, "function %s is not registered", fname), NULL;
-  em_func_call call;
-  memset(&call, 0, sizeof call);
-  call.name = def->name;
-  call.nargs = nargs;
-  call.args = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(nargs + 1));
-  call.arg_sql = em_arena_calloc(&az->plan->arena, sizeof(char *) * (size_t)(nargs + 1));
-  if (!call.args || !call.arg_sql) return em_error_internal(az->err, "out of memory during analysis"), NULL;
-  for (int i = 0; i < nargs; i++) {
-    call.args[i] = args[i];
-    call.arg_sql[i] = arg_sql ? arg_sql[i] : (char *)"?";
-  }
-  call.ansi = az->ctx->ansi;
-  call.arena = &az->plan->arena;
-  if (def->resolve(&call, az->err)) return NULL;
-  em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
-  if (!x) return em_error_internal(az->err, "out of memory during analysis"), NULL;
-  x->kind = def->kind == EM_FN_AGGREGATE ? EM_EX_AGG : EM_EX_CALL;
-  x->type = call.type;
-  x->nullable = call.nullable;
-  x->args = call.args;
-  x->nargs = call.nargs;
-  x->u.fn.name = def->name;
-  x->u.fn.kernel = call.kernel;
-  x->u.fn.agg = call.agg;
-  x->u.fn.data = call.data;
-  if (sql) *sql = call.sql ? call.sql : (char *)def->name;
-  return x;
-}
-
 static void quote_id(em_strbuf *sb, const char *s) {
   em_strbuf_putc(sb, '`');
   for (; *s; s++) {

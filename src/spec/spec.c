@@ -88,6 +88,8 @@ const char *em_spec_rel_kind_name(em_spec_rel_kind k) {
   case EM_SR_SUBQUERY_ALIAS: return "subquery_alias";
   case EM_SR_DEDUPLICATE: return "deduplicate";
   case EM_SR_SQL: return "sql";
+  case EM_SR_HTML_STRING: return "html_string";
+  case EM_SR_JOIN: return "join";
   case EM_SR_REPARTITION: return "repartition";
   case EM_SR_REPARTITION_BY_EXPR: return "repartition_by_expression";
   case EM_SR_HINT: return "hint";
@@ -121,6 +123,8 @@ int em_spec_rel_kind_field(em_spec_rel_kind k) {
   case EM_SR_SUBQUERY_ALIAS: return 16;
   case EM_SR_DEDUPLICATE: return 14;
   case EM_SR_SQL: return 10;
+  case EM_SR_HTML_STRING: return 35;
+  case EM_SR_JOIN: return 5;
   case EM_SR_REPARTITION: return 17;
   case EM_SR_REPARTITION_BY_EXPR: return 27;
   case EM_SR_HINT: return 24;
@@ -225,9 +229,9 @@ bad:
 void em_spec_describe(const em_spec_rel *rel, em_strbuf *sb) {
   static const char *names[] = {"Range", "LocalRelation", "Project", "Filter", "GlobalLimit", "Offset", "Tail",
                                 "Project", "ShowString", "Aggregate", "Sort", "Project", "Project", "Project",
-                                "SubqueryAlias", "Deduplicate", "SQL", "Repartition", "RepartitionByExpression",
-                                "UnresolvedHint", "Union", "Sample", "Project", "EventTimeWatermark", "Project",
-                                "Filter", "Project"};
+                                "SubqueryAlias", "Deduplicate", "SQL", "HtmlString", "Join", "Repartition",
+                                "RepartitionByExpression", "UnresolvedHint", "Union", "Sample", "Project",
+                                "EventTimeWatermark", "Project", "Filter", "Project"};
   int depth = 0;
   for (const em_spec_rel *r = rel; r; r = r->input, depth++) {
     if (depth) {

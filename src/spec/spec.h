@@ -141,6 +141,8 @@ typedef enum em_spec_rel_kind {
   EM_SR_SUBQUERY_ALIAS,
   EM_SR_DEDUPLICATE,
   EM_SR_SQL,          /* sql: query text with parameters (parsed later) */
+  EM_SR_HTML_STRING,
+  EM_SR_JOIN,         /* join: input (left) JOIN right ON cond | USING (cols) */
   EM_SR_REPARTITION,  /* repartition: repartition(n) or coalesce(n) */
   EM_SR_REPARTITION_BY_EXPR, /* repart_expr: by hash, or by range when all are SORT_ORDER */
   EM_SR_HINT,         /* hint: df.hint(name, params...) */
@@ -152,6 +154,17 @@ typedef enum em_spec_rel_kind {
   EM_SR_DROP_NA,      /* na_drop: na.drop */
   EM_SR_REPLACE,      /* na_replace: na.replace */
 } em_spec_rel_kind;
+
+/* Join types, numbered as the protocol's Join.JoinType. */
+typedef enum em_join_type {
+  EM_JOIN_INNER = 1,
+  EM_JOIN_FULL_OUTER,
+  EM_JOIN_LEFT_OUTER,
+  EM_JOIN_RIGHT_OUTER,
+  EM_JOIN_LEFT_ANTI,
+  EM_JOIN_LEFT_SEMI,
+  EM_JOIN_CROSS,
+} em_join_type;
 
 typedef enum em_set_op_kind { EM_SET_UNION, EM_SET_INTERSECT, EM_SET_EXCEPT } em_set_op_kind;
 
@@ -177,7 +190,7 @@ struct em_spec_rel {
     struct { em_spec_expr *cond; } filter;
     struct { int64_t n; } limit; /* LIMIT, OFFSET, TAIL */
     struct { char **names; int nnames; } to_df;
-    struct { int num_rows; int truncate; bool vertical; } show;
+    struct { int num_rows; int truncate; bool vertical; bool html; } show; /* SHOW_STRING, HTML_STRING */
     struct {
       em_agg_group_type group_type;
       em_spec_expr **groups;
@@ -217,6 +230,13 @@ struct em_spec_rel {
     struct {
       char *query;
     } sql;
+    struct {
+      em_spec_rel *right;  /* the left side is `input` */
+      em_spec_expr *cond;  /* NULL: none */
+      em_join_type type;
+      char **using_cols;
+      int nusing;
+    } join;
     struct {
       int num_partitions;
       bool shuffle; /* false: coalesce */

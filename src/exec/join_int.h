@@ -1,0 +1,121 @@
+/*
+ * Private to the hash join: its parameters (shared by the build sink, the
+ * probe operator and the unmatched-rows source), the build side's hash
+ * table (join_table.c) and the key kernels (join_keys.c).
+ */
+#ifndef EM_EXEC_JOIN_INT_H
+#define EM_EXEC_JOIN_INT_H
+
+#include "exec_int.h"
+
+/* The join's parameters, fixed at compile time (arena-owned). The probe
+ * side is the left input except for a right outer join, which builds the
+ * left input and probes with the right one. */
+typedef struct em_join_cfg {
+  em_join_type type;
+  bool build_left;      /* the left input is the build side */
+  int nleft, nright;    /* columns of the inputs */
+  int nprobe, nbuild;
+  /* Equi-join keys: probe_keys over the probe input's columns, build_keys
+   * over the build input's; equal types. null_safe marks <=> keys. */
+  int nkeys;
+  em_expr **probe_keys, **build_keys;
+  bool *null_safe;
+  bool int_mode; /* one 1..8 byte key compared as 64-bit integers */
+  /* The rest of the condition: conjuncts over [left..., right...], applied
+   * in order to candidate pairs. */
+  em_expr **residual;
+  int nresidual;
+  bool *residual_cols; /* which of the nleft + nright columns they read */
+  em_type *pair_schema; /* left ++ right */
+  em_type *out_schema;
+  /* What is emitted. */
+  bool emit_pairs;   /* inner and outer joins: matched pairs */
+  bool probe_outer;  /* probe rows without a match, padded with NULLs */
+  bool build_outer;  /* build rows never matched (full outer: a final pass) */
+  bool semi, anti;   /* probe rows with / without a match */
+  em_sink *build;    /* the build side's sink, state: em_join_ht */
+} em_join_cfg;
+
+/* An entry of the hash table: the 64-bit key (int_mode) or the row's hash,
+ * and the build row. Entries are grouped by bucket (bucket b holds
+ * ent[start[b] .. start[b + 1])), so duplicates of a key are contiguous. */
+typedef struct em_join_ent {
+  uint64_t v;
+  uint32_t row;
+  uint32_t pad;
+} em_join_ent;
+
+/* The built side: every build row, its keys and the table. Read-only once
+ * finalize has run, except `matched`, which probes set with relaxed atomic
+ * stores (a row's byte only ever goes 0 -> 1). */
+typedef struct em_join_ht {
+  em_batch *rows;   /* all build rows (concatenated) */
+  em_vec **keys;    /* evaluated build keys over rows */
+  int64_t n;
+  uint32_t *start;  /* nbuckets + 1 */
+  em_join_ent *ent; /* rows with no NULL in an `=` key */
+  void *start_mem, *ent_mem; /* the allocations behind start and ent */
+  /* Dense mode (int_mode with integer keys spanning at most ~4 buckets a
+   * row): bucket = key - dmin, one per value in [dmin, dmin + drange), and
+   * `ent` is only the rows (uint32_t), all of a bucket's rows matching. */
+  bool dense;
+  int64_t dmin;
+  uint64_t drange;
+  int shift;        /* bucket = hash >> shift */
+  uint8_t *matched; /* build_outer */
+  /* Collected input before finalize. */
+  em_batch **in;
+  em_vec ***in_keys;
+  int nin, capin;
+  /* Memory charged to the query. */
+  em_memtracker *mem;
+  int64_t charged;
+} em_join_ht;
+
+/* ---- keys (join_keys.c) ---- */
+
+/* The 64-bit form of a key value in int_mode (sign-extended integers,
+ * floats as normalized bits: NaN = NaN, -0.0 = 0.0). */
+bool em_join_int_key_type(const em_type *t);
+/* Integer key types whose int_mode values may index a dense table. */
+bool em_join_dense_key_type(const em_type *t);
+/* out[i] = key value of row i (garbage for NULL rows). */
+void em_join_int_keys(const em_vec *v, int64_t n, uint64_t *out);
+/* Hashes row i of each key into h (combining with what is there; start
+ * from 0). NULLs hash to a constant. */
+void em_join_hash(const em_vec *v, int64_t n, uint64_t *h);
+/* Final mix of a combined hash (and of int_mode keys). */
+static inline uint64_t em_join_mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+/* Keeps the pairs (p[i], b[i]), i < n, whose values a[p[i]] and
+ * bv[b[i]] are equal as join keys (NaN = NaN, -0.0 = 0.0, nested values
+ * field by field with NULL = NULL inside); a NULL pair is equal only when
+ * null_safe. Compacts p and b in place; returns the new count. */
+int64_t em_join_keys_equal(const em_vec *a, const em_vec *bv, bool null_safe, uint32_t *p, uint32_t *b,
+                           int64_t n);
+/* Marks rows with a NULL in a non-null-safe key (they never match):
+ * bad[i] = 1. */
+void em_join_null_rows(em_vec *const *keys, const bool *null_safe, int nkeys, int64_t n, uint8_t *bad);
+
+/* ---- the build side (join_table.c) ---- */
+
+extern const em_sink_vt em_sink_join_build_vt;
+
+/* ---- the probe side and the final pass (op_hash_join.c) ---- */
+
+extern const em_op_vt em_op_hash_join_vt;
+extern const em_source_vt em_src_join_unmatched_vt;
+
+/* A batch of the output layout from the gathered rows: probe rows pidx (or
+ * NULLs when pidx is NULL) and build rows bidx (or NULLs), n rows. */
+em_batch *em_join_gather(const em_join_cfg *cfg, const em_batch *probe, const uint32_t *pidx,
+                         const em_join_ht *ht, const uint32_t *bidx, int64_t n, em_error *err);
+
+#endif

@@ -1,0 +1,485 @@
+/*
+ * String functions: upper/lower (ucase/lcase), length (char_length,
+ * character_length), concat, substring/substr, trim/ltrim/rtrim,
+ * startsWith/endsWith/contains (the names PySpark's Column methods send)
+ * and LIKE.
+ *
+ * Every argument is cast to STRING first (Spark's ImplicitCastInputTypes:
+ * upper(i) is upper(CAST(i AS STRING)), and the name stays "upper(i)"), so
+ * each kernel reads UTF-8 vectors only. Positions and lengths are counted in
+ * characters (code points), as UTF8String does; a NULL in any argument gives
+ * NULL. Kernels build results row by row with the vector appenders: the
+ * output size of a string function is not known before it runs.
+ */
+#include "expr_int.h"
+
+#include <locale.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <wctype.h>
+
+enum { STR_UPPER, STR_LOWER, STR_TRIM, STR_LTRIM, STR_RTRIM, STR_STARTS, STR_ENDS, STR_CONTAINS };
+
+/* ---- UTF-8 ---- */
+
+static bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+static int32_t utf8_chars(const char *s, int32_t n) {
+  int32_t k = 0;
+  for (int32_t i = 0; i < n; i++) k += !is_cont((unsigned char)s[i]);
+  return k;
+}
+
+/* Byte offset of character `k` (n when k is past the end). */
+static int32_t utf8_offset(const char *s, int32_t n, int64_t k) {
+  int32_t i = 0;
+  for (; i < n; i++)
+    if (!is_cont((unsigned char)s[i]) && k-- == 0) return i;
+  return n;
+}
+
+/* Decodes one code point at s (n bytes left) into *cp; returns its length,
+ * or 0 for a malformed sequence (the caller copies that byte as is). */
+static int utf8_decode(const unsigned char *s, int32_t n, uint32_t *cp) {
+  int len = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+  if (s[0] < 0xC2 || s[0] > 0xF4 || len > n) return 0;
+  uint32_t c = s[0] & (0x7F >> len);
+  for (int i = 1; i < len; i++) {
+    if (!is_cont(s[i])) return 0;
+    c = (c << 6) | (s[i] & 0x3F);
+  }
+  *cp = c;
+  return len;
+}
+
+static int utf8_encode(uint32_t c, char *out) {
+  if (c < 0x80) return out[0] = (char)c, 1;
+  if (c < 0x800) return out[0] = (char)(0xC0 | (c >> 6)), out[1] = (char)(0x80 | (c & 0x3F)), 2;
+  if (c < 0x10000) {
+    out[0] = (char)(0xE0 | (c >> 12));
+    out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (c & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (c >> 18));
+  out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (c & 0x3F));
+  return 4;
+}
+
+/* Non-ASCII case mapping uses glibc's Unicode tables through a C.UTF-8
+ * locale object, created once and never changed (not the process locale,
+ * which a library must not touch). Java's one-to-many mappings (German ß
+ * upper-cases to "SS") are not reproduced: towupper maps one code point to
+ * one. */
+static locale_t utf8_locale;
+static pthread_once_t utf8_locale_once = PTHREAD_ONCE_INIT;
+static void utf8_locale_init(void) { utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0); }
+
+static void map_case(const char *s, int32_t n, bool upper, em_strbuf *sb) {
+  for (int32_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80) {
+      em_strbuf_putc(sb, (char)(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c)));
+      i++;
+      continue;
+    }
+    uint32_t cp;
+    int len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
+    if (!len) {
+      em_strbuf_putc(sb, (char)c);
+      i++;
+      continue;
+    }
+    pthread_once(&utf8_locale_once, utf8_locale_init);
+    if (utf8_locale) cp = (uint32_t)(upper ? towupper_l((wint_t)cp, utf8_locale) : towlower_l((wint_t)cp, utf8_locale));
+    char enc[4];
+    em_strbuf_append(sb, enc, (size_t)utf8_encode(cp, enc));
+    i += len;
+  }
+}
+
+/* ---- kernels ---- */
+
+static bool any_null(em_vec *const *args, int nargs, int64_t i) {
+  for (int a = 0; a < nargs; a++)
+    if (em_vec_is_null(args[a], i)) return true;
+  return false;
+}
+
+/* One-string-in, one-string-out functions: case mapping and trimming. */
+static int unary_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                        em_error *err) {
+  (void)ctx;
+  const em_fn_info *fi = e->u.fn.data;
+  em_vec *r = em_vec_new(em_type_string(), n);
+  if (!r) return em_error_internal(err, "out of memory");
+  em_strbuf sb;
+  em_strbuf_init(&sb);
+  int rc = 0;
+  for (int64_t i = 0; i < n && !rc; i++) {
+    if (em_vec_is_null(args[0], i)) {
+      rc = em_vec_append_null(r);
+      continue;
+    }
+    int32_t len;
+    const char *s = em_vec_str(args[0], i, &len);
+    if (fi->op == STR_UPPER || fi->op == STR_LOWER) {
+      em_strbuf_reset(&sb);
+      map_case(s, len, fi->op == STR_UPPER, &sb);
+      rc = sb.oom ? -1 : em_vec_append_bytes(r, sb.data ? sb.data : "", sb.len);
+    } else {
+      /* Spark's trim removes the space character (0x20) only. */
+      int32_t b = 0, end = len;
+      if (fi->op != STR_RTRIM)
+        while (b < end && s[b] == ' ') b++;
+      if (fi->op != STR_LTRIM)
+        while (end > b && s[end - 1] == ' ') end--;
+      rc = em_vec_append_bytes(r, s + b, (size_t)(end - b));
+    }
+  }
+  em_strbuf_free(&sb);
+  if (rc) {
+    em_vec_unref(r);
+    return em_error_internal(err, "out of memory");
+  }
+  em_fn_finish(r, n);
+  *out = r;
+  return 0;
+}
+
+static int length_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                         em_error *err) {
+  (void)ctx;
+  em_vec *r = em_fn_result(e->type, n, args, 1);
+  if (!r) return em_error_internal(err, "out of memory");
+  int32_t *v = em_vec_values(r);
+  for (int64_t i = 0; i < n; i++) {
+    if (em_vec_is_null(args[0], i)) continue;
+    int32_t len;
+    const char *s = em_vec_str(args[0], i, &len);
+    v[i] = utf8_chars(s, len);
+  }
+  em_fn_finish(r, n);
+  *out = r;
+  return 0;
+}
+
+static int concat_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                         em_error *err) {
+  (void)ctx;
+  em_vec *r = em_vec_new(em_type_string(), n);
+  if (!r) return em_error_internal(err, "out of memory");
+  em_strbuf sb;
+  em_strbuf_init(&sb);
+  int rc = 0;
+  for (int64_t i = 0; i < n && !rc; i++) {
+    if (any_null(args, e->nargs, i)) {
+      rc = em_vec_append_null(r);
+      continue;
+    }
+    em_strbuf_reset(&sb);
+    for (int a = 0; a < e->nargs; a++) {
+      int32_t len;
+      const char *s = em_vec_str(args[a], i, &len);
+      em_strbuf_append(&sb, s, (size_t)len);
+    }
+    rc = sb.oom ? -1 : em_vec_append_bytes(r, sb.data ? sb.data : "", sb.len);
+  }
+  em_strbuf_free(&sb);
+  if (rc) {
+    em_vec_unref(r);
+    return em_error_internal(err, "out of memory");
+  }
+  em_fn_finish(r, n);
+  *out = r;
+  return 0;
+}
+
+/* UTF8String.substringSQL: a 1-based start (0 acts as 1; negative counts
+ * from the end), a length in characters; the end saturates at the int
+ * range before both ends are clipped to the string. */
+static void substring_sql(const char *s, int32_t len, int32_t pos, int32_t count, int32_t *b, int32_t *e) {
+  int64_t nchars = utf8_chars(s, len);
+  int64_t start = pos > 0 ? (int64_t)pos - 1 : pos < 0 ? nchars + pos : 0;
+  int64_t end = start + count;
+  if (end > INT32_MAX) end = INT32_MAX;
+  if (start < 0) start = 0;
+  if (start >= end || start >= nchars) {
+    *b = *e = 0;
+    return;
+  }
+  *b = utf8_offset(s, len, start);
+  *e = end >= nchars ? len : utf8_offset(s, len, end);
+}
+
+static int substring_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                            em_error *err) {
+  (void)ctx;
+  em_vec *r = em_vec_new(em_type_string(), n);
+  if (!r) return em_error_internal(err, "out of memory");
+  const int32_t *pos = em_vec_values(args[1]), *cnt = e->nargs == 3 ? em_vec_values(args[2]) : NULL;
+  int rc = 0;
+  for (int64_t i = 0; i < n && !rc; i++) {
+    if (any_null(args, e->nargs, i)) {
+      rc = em_vec_append_null(r);
+      continue;
+    }
+    int32_t len, b, end;
+    const char *s = em_vec_str(args[0], i, &len);
+    substring_sql(s, len, pos[i], cnt ? cnt[i] : INT32_MAX, &b, &end);
+    rc = em_vec_append_bytes(r, s + b, (size_t)(end - b));
+  }
+  if (rc) {
+    em_vec_unref(r);
+    return em_error_internal(err, "out of memory");
+  }
+  em_fn_finish(r, n);
+  *out = r;
+  return 0;
+}
+
+/* startsWith / endsWith / contains compare bytes: UTF-8 makes a byte match
+ * a character match. */
+static int predicate_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                            em_error *err) {
+  (void)ctx;
+  const em_fn_info *fi = e->u.fn.data;
+  em_vec *r = em_fn_result(e->type, n, args, 2);
+  if (!r) return em_error_internal(err, "out of memory");
+  uint8_t *bits = em_vec_values(r);
+  for (int64_t i = 0; i < n; i++) {
+    if (any_null(args, 2, i)) continue;
+    int32_t ls, lp;
+    const char *s = em_vec_str(args[0], i, &ls), *p = em_vec_str(args[1], i, &lp);
+    bool hit = false;
+    if (lp <= ls) {
+      if (fi->op == STR_STARTS)
+        hit = memcmp(s, p, (size_t)lp) == 0;
+      else if (fi->op == STR_ENDS)
+        hit = memcmp(s + ls - lp, p, (size_t)lp) == 0;
+      else
+        hit = lp == 0 || memmem(s, (size_t)ls, p, (size_t)lp) != NULL;
+    }
+    if (hit) em_bit_set(bits, i);
+  }
+  em_fn_finish(r, n);
+  *out = r;
+  return 0;
+}
+
+/* ---- LIKE ----
+ * The pattern is checked as StringUtils.escapeLikeRegex does (the escape
+ * '\' must be followed by '_', '%' or '\'), then matched directly: '_' is
+ * any one character (newlines too: Spark's regex runs in DOTALL mode), '%'
+ * any run. The matcher backtracks only to the last '%', which is enough
+ * because a later '%' can absorb whatever an earlier one would have. */
+
+static int like_check(const char *p, int32_t n, em_error *err) {
+  for (int32_t i = 0; i < n; i++) {
+    if (p[i] != '\\') continue;
+    /* The format parameter is the pattern as a SQL literal (toSQLValue):
+     * quoted, with backslashes and quotes escaped. */
+    char fmt[512];
+    size_t k = 0;
+    fmt[k++] = '\'';
+    for (int32_t j = 0; j < n && k < sizeof fmt - 4; j++) {
+      if (p[j] == '\\' || p[j] == '\'') fmt[k++] = '\\';
+      fmt[k++] = p[j];
+    }
+    fmt[k++] = '\'';
+    fmt[k] = '\0';
+    if (i + 1 == n) return em_error_set(err, EM_ERR_INVALID_FORMAT_ESC_AT_THE_END, "format", fmt, NULL);
+    char c = p[i + 1];
+    if (c != '_' && c != '%' && c != '\\') {
+      char ch[8];
+      int32_t clen = 1;
+      while (i + 1 + clen < n && is_cont((unsigned char)p[i + 1 + clen]) && clen < 4) clen++;
+      snprintf(ch, sizeof ch, "'%.*s'", (int)clen, p + i + 1);
+      return em_error_set(err, EM_ERR_INVALID_FORMAT_ESC_IN_THE_MIDDLE, "format", fmt, "char", ch, NULL);
+    }
+    i++;
+  }
+  return 0;
+}
+
+/* Length of the character at s (1 for a stray byte). */
+static int32_t char_len(const char *s, int32_t n) {
+  int32_t k = 1;
+  while (k < n && is_cont((unsigned char)s[k])) k++;
+  return k;
+}
+
+static bool like_match(const char *s, int32_t ns, const char *p, int32_t np) {
+  int32_t si = 0, pi = 0, star_p = -1, star_s = 0;
+  while (si < ns) {
+    if (pi < np && p[pi] == '%') {
+      star_p = ++pi;
+      star_s = si;
+      continue;
+    }
+    if (pi < np) {
+      if (p[pi] == '_') {
+        si += char_len(s + si, ns - si);
+        pi++;
+        continue;
+      }
+      int32_t lit = p[pi] == '\\' ? pi + 1 : pi;
+      int32_t cl = char_len(p + lit, np - lit);
+      if (si + cl <= ns && memcmp(s + si, p + lit, (size_t)cl) == 0) {
+        si += cl;
+        pi = lit + cl;
+        continue;
+      }
+    }
+    if (star_p < 0) return false;
+    star_s += char_len(s + star_s, ns - star_s);
+    si = star_s;
+    pi = star_p;
+  }
+  while (pi < np && p[pi] == '%') pi++;
+  return pi == np;
+}
+
+static int like_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                       em_error *err) {
+  (void)ctx;
+  em_vec *r = em_fn_result(e->type, n, args, 2);
+  if (!r) return em_error_internal(err, "out of memory");
+  uint8_t *bits = em_vec_values(r);
+  for (int64_t i = 0; i < n; i++) {
+    if (any_null(args, 2, i)) continue;
+    int32_t ls, lp;
+    const char *s = em_vec_str(args[0], i, &ls), *p = em_vec_str(args[1], i, &lp);
+    if (like_check(p, lp, err)) {
+      em_vec_unref(r);
+      return -1;
+    }
+    if (like_match(s, ls, p, lp)) em_bit_set(bits, i);
+  }
+  em_fn_finish(r, n);
+  *out = r;
+  return 0;
+}
+
+/* ---- resolvers ---- */
+
+int em_fn_resolve_upper(em_func_call *call, em_error *err);
+int em_fn_resolve_lower(em_func_call *call, em_error *err);
+int em_fn_resolve_length(em_func_call *call, em_error *err);
+int em_fn_resolve_concat(em_func_call *call, em_error *err);
+int em_fn_resolve_substring(em_func_call *call, em_error *err);
+int em_fn_resolve_trim(em_func_call *call, em_error *err);
+int em_fn_resolve_ltrim(em_func_call *call, em_error *err);
+int em_fn_resolve_rtrim(em_func_call *call, em_error *err);
+int em_fn_resolve_startswith(em_func_call *call, em_error *err);
+int em_fn_resolve_endswith(em_func_call *call, em_error *err);
+int em_fn_resolve_contains(em_func_call *call, em_error *err);
+int em_fn_resolve_like(em_func_call *call, em_error *err);
+
+/* Casts args[from..to) to STRING; nested types have no implicit cast. */
+static int strings_in(em_func_call *call, int from, int to, em_error *err) {
+  for (int i = from; i < to; i++) {
+    if (em_type_is_nested(call->args[i]->type))
+      return em_fn_type_error_unexpected(call, call->sql, i, "\"STRING\"", err);
+    if (em_coerce_arg(call, i, em_type_string(), err)) return -1;
+  }
+  return 0;
+}
+
+static bool any_nullable(const em_func_call *call) {
+  for (int i = 0; i < call->nargs; i++)
+    if (call->args[i]->nullable) return true;
+  return false;
+}
+
+/* The common tail: the SQL name as called, STRING arguments, the result. */
+static int resolve_named(em_func_call *call, const char *fname, int nargs, int op, em_type *type, em_kernel_fn k,
+                         em_error *err) {
+  if (call->nargs != nargs) return em_fn_wrong_num_args(call, nargs == 1 ? "1" : "2", err);
+  call->sql = em_fn_sql_call(call, fname);
+  if (strings_in(call, 0, call->nargs, err)) return -1;
+  call->type = type;
+  call->nullable = any_nullable(call);
+  call->kernel = k;
+  if (!(call->data = em_fn_info_new(call, op))) return em_error_internal(err, "out of memory");
+  return 0;
+}
+
+static int resolve_simple(em_func_call *call, int nargs, int op, em_type *type, em_kernel_fn k, em_error *err) {
+  return resolve_named(call, call->name, nargs, op, type, k, err);
+}
+
+int em_fn_resolve_upper(em_func_call *call, em_error *err) {
+  return resolve_simple(call, 1, STR_UPPER, em_type_string(), unary_kernel, err);
+}
+int em_fn_resolve_lower(em_func_call *call, em_error *err) {
+  return resolve_simple(call, 1, STR_LOWER, em_type_string(), unary_kernel, err);
+}
+int em_fn_resolve_trim(em_func_call *call, em_error *err) {
+  return resolve_simple(call, 1, STR_TRIM, em_type_string(), unary_kernel, err);
+}
+int em_fn_resolve_ltrim(em_func_call *call, em_error *err) {
+  return resolve_simple(call, 1, STR_LTRIM, em_type_string(), unary_kernel, err);
+}
+int em_fn_resolve_rtrim(em_func_call *call, em_error *err) {
+  return resolve_simple(call, 1, STR_RTRIM, em_type_string(), unary_kernel, err);
+}
+int em_fn_resolve_length(em_func_call *call, em_error *err) {
+  return resolve_simple(call, 1, 0, em_type_int(), length_kernel, err);
+}
+
+/* PySpark sends startsWith / endsWith; Spark's column name is lower case. */
+int em_fn_resolve_startswith(em_func_call *call, em_error *err) {
+  return resolve_named(call, "startswith", 2, STR_STARTS, em_type_boolean(), predicate_kernel, err);
+}
+int em_fn_resolve_endswith(em_func_call *call, em_error *err) {
+  return resolve_named(call, "endswith", 2, STR_ENDS, em_type_boolean(), predicate_kernel, err);
+}
+int em_fn_resolve_contains(em_func_call *call, em_error *err) {
+  return resolve_simple(call, 2, STR_CONTAINS, em_type_boolean(), predicate_kernel, err);
+}
+
+int em_fn_resolve_like(em_func_call *call, em_error *err) {
+  if (call->nargs != 2) return em_fn_wrong_num_args(call, "2", err);
+  call->sql = em_arena_printf(call->arena, "%s LIKE %s", call->arg_sql[0], call->arg_sql[1]);
+  if (strings_in(call, 0, call->nargs, err)) return -1;
+  call->type = em_type_boolean();
+  call->nullable = any_nullable(call);
+  call->kernel = like_kernel;
+  return 0;
+}
+
+int em_fn_resolve_concat(em_func_call *call, em_error *err) {
+  call->sql = em_fn_sql_call(call, "concat");
+  if (strings_in(call, 0, call->nargs, err)) return -1;
+  call->type = em_type_string();
+  call->nullable = any_nullable(call);
+  call->kernel = concat_kernel;
+  return 0;
+}
+
+/* substring(s, pos[, len]): a missing length is Integer.MAX_VALUE, and Spark
+ * names the column with it ("substring(s, 3, 2147483647)"); the kernel
+ * reads a two-argument call that way. Positions and lengths of any numeric
+ * or string type are cast to INT. */
+int em_fn_resolve_substring(em_func_call *call, em_error *err) {
+  if (call->nargs != 2 && call->nargs != 3) return em_fn_wrong_num_args(call, "[2, 3]", err);
+  call->sql = call->nargs == 3 ? em_fn_sql_call(call, call->name)
+                               : em_arena_printf(call->arena, "%s(%s, %s, %d)", call->name, call->arg_sql[0],
+                                                 call->arg_sql[1], INT32_MAX);
+  if (!call->sql) return em_error_internal(err, "out of memory");
+  if (strings_in(call, 0, 1, err)) return -1;
+  for (int i = 1; i < call->nargs; i++) {
+    em_type *t = call->args[i]->type;
+    if (!em_type_is_numeric(t) && !em_type_is_string_like(t) && t->id != EM_T_NULL)
+      return em_fn_type_error_unexpected(call, call->sql, i, "\"INT\"", err);
+    if (em_coerce_arg(call, i, em_type_int(), err)) return -1;
+  }
+  call->type = em_type_string();
+  call->nullable = any_nullable(call);
+  call->kernel = substring_kernel;
+  return 0;
+}
