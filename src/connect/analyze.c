@@ -107,16 +107,9 @@ void em_handle_analyze(em_rpc *call, void *user) {
       call, &spark__connect__analyze_plan_request__descriptor);
   if (!req) return;
   em_error err;
-  em_session *sess =
-      em_session_get(svc, em_user_id(req->user_context), req->session_id, true,
-                     HAS(req, client_observed_server_side_session_id) ? req->client_observed_server_side_session_id
-                                                                      : NULL,
-                     &err);
-  if (!sess) {
-    em_rpc_fail(call, NULL, &err);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return;
-  }
+  em_session *sess = em_rpc_session(call, svc, &req->base, req->user_context, req->session_id, true,
+                                    HAS(req, client_observed_server_side_session_id) ? req->client_observed_server_side_session_id : NULL);
+  if (!sess) return;
   Spark__Connect__AnalyzePlanResponse resp = SPARK__CONNECT__ANALYZE_PLAN_RESPONSE__INIT;
   resp.session_id = sess->session_id;
   resp.server_side_session_id = sess->server_side_id;

@@ -281,16 +281,9 @@ void em_handle_artifact_status(em_rpc *call, void *user) {
       call, &spark__connect__artifact_statuses_request__descriptor);
   if (!req) return;
   em_error err;
-  em_session *sess =
-      em_session_get(svc, em_user_id(req->user_context), req->session_id, true,
-                     HAS(req, client_observed_server_side_session_id) ? req->client_observed_server_side_session_id
-                                                                      : NULL,
-                     &err);
-  if (!sess) {
-    em_rpc_fail(call, NULL, &err);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return;
-  }
+  em_session *sess = em_rpc_session(call, svc, &req->base, req->user_context, req->session_id, true,
+                                    HAS(req, client_observed_server_side_session_id) ? req->client_observed_server_side_session_id : NULL);
+  if (!sess) return;
   size_t n = req->n_names;
   Spark__Connect__ArtifactStatusesResponse__StatusesEntry *ents = em_calloc(n + 1, sizeof *ents);
   Spark__Connect__ArtifactStatusesResponse__StatusesEntry **eptrs = em_calloc(n + 1, sizeof *eptrs);

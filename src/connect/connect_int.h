@@ -242,6 +242,11 @@ void em_handle_get_status(em_rpc *call, void *user);
 /* Receives and unpacks one request; on failure finishes the call with an
  * error and returns NULL. Free with protobuf_c_message_free_unpacked. */
 ProtobufCMessage *em_rpc_recv_msg(em_rpc *call, const ProtobufCMessageDescriptor *desc);
+/* The session a request names (em_session_get); on failure fails the call
+ * with the reason, frees the request and returns NULL. */
+em_session *em_rpc_session(em_rpc *call, em_connect_state *svc, ProtobufCMessage *req,
+                           const Spark__Connect__UserContext *uc, const char *session_id, bool create,
+                           const char *observed);
 /* Takes a counted reference to a session. */
 void em_session_ref(em_session *sess);
 

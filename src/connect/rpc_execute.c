@@ -168,13 +168,9 @@ void em_handle_release_execute(em_rpc *call, void *user) {
   Spark__Connect__ReleaseExecuteRequest *req = (Spark__Connect__ReleaseExecuteRequest *)em_rpc_recv_msg(
       call, &spark__connect__release_execute_request__descriptor);
   if (!req) return;
-  em_error err;
-  em_session *sess = em_session_get(svc, em_user_id(req->user_context), req->session_id, false, OBSERVED(req), &err);
-  if (!sess) {
-    em_rpc_fail(call, NULL, &err);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return;
-  }
+  em_session *sess = em_rpc_session(call, svc, &req->base, req->user_context, req->session_id, false,
+                                    OBSERVED(req));
+  if (!sess) return;
   Spark__Connect__ReleaseExecuteResponse resp = SPARK__CONNECT__RELEASE_EXECUTE_RESPONSE__INIT;
   resp.session_id = sess->session_id;
   resp.server_side_session_id = sess->server_side_id;
@@ -201,13 +197,9 @@ void em_handle_interrupt(em_rpc *call, void *user) {
   Spark__Connect__InterruptRequest *req =
       (Spark__Connect__InterruptRequest *)em_rpc_recv_msg(call, &spark__connect__interrupt_request__descriptor);
   if (!req) return;
-  em_error err;
-  em_session *sess = em_session_get(svc, em_user_id(req->user_context), req->session_id, true, OBSERVED(req), &err);
-  if (!sess) {
-    em_rpc_fail(call, NULL, &err);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return;
-  }
+  em_session *sess = em_rpc_session(call, svc, &req->base, req->user_context, req->session_id, true,
+                                    OBSERVED(req));
+  if (!sess) return;
   Spark__Connect__InterruptResponse resp = SPARK__CONNECT__INTERRUPT_RESPONSE__INIT;
   resp.session_id = sess->session_id;
   resp.server_side_session_id = sess->server_side_id;

@@ -72,13 +72,9 @@ void em_handle_fetch_error_details(em_rpc *call, void *user) {
   Spark__Connect__FetchErrorDetailsRequest *req = (Spark__Connect__FetchErrorDetailsRequest *)em_rpc_recv_msg(
       call, &spark__connect__fetch_error_details_request__descriptor);
   if (!req) return;
-  em_error err;
-  em_session *sess = em_session_get(svc, em_user_id(req->user_context), req->session_id, true, OBSERVED(req), &err);
-  if (!sess) {
-    em_rpc_fail(call, NULL, &err);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return;
-  }
+  em_session *sess = em_rpc_session(call, svc, &req->base, req->user_context, req->session_id, true,
+                                    OBSERVED(req));
+  if (!sess) return;
   Spark__Connect__FetchErrorDetailsResponse resp = SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__INIT;
   resp.session_id = sess->session_id;
   resp.server_side_session_id = sess->server_side_id;
@@ -142,13 +138,9 @@ void em_handle_get_status(em_rpc *call, void *user) {
   Spark__Connect__GetStatusRequest *req =
       (Spark__Connect__GetStatusRequest *)em_rpc_recv_msg(call, &spark__connect__get_status_request__descriptor);
   if (!req) return;
-  em_error err;
-  em_session *sess = em_session_get(svc, em_user_id(req->user_context), req->session_id, true, OBSERVED(req), &err);
-  if (!sess) {
-    em_rpc_fail(call, NULL, &err);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return;
-  }
+  em_session *sess = em_rpc_session(call, svc, &req->base, req->user_context, req->session_id, true,
+                                    OBSERVED(req));
+  if (!sess) return;
   Spark__Connect__GetStatusResponse resp = SPARK__CONNECT__GET_STATUS_RESPONSE__INIT;
   resp.session_id = sess->session_id;
   resp.server_side_session_id = sess->server_side_id;

@@ -45,6 +45,18 @@ ProtobufCMessage *em_rpc_recv_msg(em_rpc *call, const ProtobufCMessageDescriptor
   return m;
 }
 
+em_session *em_rpc_session(em_rpc *call, em_connect_state *svc, ProtobufCMessage *req,
+                           const Spark__Connect__UserContext *uc, const char *session_id, bool create,
+                           const char *observed) {
+  em_error err;
+  em_session *sess = em_session_get(svc, em_user_id(uc), session_id, create, observed, &err);
+  if (!sess) {
+    em_rpc_fail(call, NULL, &err);
+    protobuf_c_message_free_unpacked(req, NULL);
+  }
+  return sess;
+}
+
 void em_rpc_reply(em_rpc *call, const ProtobufCMessage *msg) {
   size_t n = protobuf_c_message_get_packed_size(msg);
   uint8_t stackbuf[1024];

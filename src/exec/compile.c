@@ -57,6 +57,21 @@ static em_pipeline *resplit_local(em_arena *a, em_pipeline *c) {
   return p;
 }
 
+/* An input whose last rows come from a pipeline tail (a full outer join's
+ * unmatched build rows, which wait for every partition) cannot be streamed
+ * by a chain: gather it, and read it as one partition. */
+static em_pipeline *gather_tails(em_arena *a, em_pipeline *c) {
+  if (!c->ntails) return c;
+  c->final = EM_FINAL_ALL;
+  em_pipeline *p = new_pipeline(a, c->out_schema);
+  if (!p) return NULL;
+  p->child = c;
+  p->src.vt = &em_src_batches_vt;
+  p->src.nparts = 1;
+  p->src.u.batches.split_max = 1;
+  return p;
+}
+
 /* A pipeline reading the streamed partitions of `inputs`. */
 static em_pipeline *chain_over(em_arena *a, em_type *schema, em_pipeline **inputs, int n, em_chain_mode mode,
                                int target) {
@@ -64,6 +79,8 @@ static em_pipeline *chain_over(em_arena *a, em_type *schema, em_pipeline **input
   em_pipeline **ins = em_arena_alloc(a, sizeof *ins * (size_t)n);
   if (!p || !ins) return NULL;
   memcpy(ins, inputs, sizeof *ins * (size_t)n);
+  for (int i = 0; i < n; i++)
+    if (!(ins[i] = gather_tails(a, ins[i]))) return NULL;
   p->inputs = ins;
   p->ninputs = n;
   p->src.vt = &em_src_chain_vt;

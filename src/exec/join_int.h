@@ -37,9 +37,16 @@ typedef struct em_join_cfg {
   em_sink *build;    /* the build side's sink, state: em_join_ht */
 } em_join_cfg;
 
-/* An entry of the hash table: the 64-bit key (int_mode) or the row's hash,
- * and the build row. Entries are grouped by bucket (bucket b holds
- * ent[start[b] .. start[b + 1])), so duplicates of a key are contiguous. */
+/* How the built rows are found (join_table.c). Both layouts are a
+ * directory `start` over buckets, bucket b's entries being
+ * [start[b], start[b + 1]), in row order, so duplicates are contiguous:
+ *   DENSE    one integer key spanning few values: bucket = key - dmin, a
+ *            bucket per value; the entries are rows (`row_list`), every
+ *            one of a bucket's rows has that key
+ *   BUCKETS  buckets by hash; the entries (`ent`) are (key, row) in
+ *            int_mode, (hash, row) otherwise, the keys then verified */
+typedef enum em_join_layout { EM_JL_BUCKETS, EM_JL_DENSE } em_join_layout;
+
 typedef struct em_join_ent {
   uint64_t v;
   uint32_t row;
@@ -53,24 +60,23 @@ typedef struct em_join_ht {
   em_batch *rows;   /* all build rows (concatenated) */
   em_vec **keys;    /* evaluated build keys over rows */
   int64_t n;
-  uint32_t *start;  /* nbuckets + 1 */
-  em_join_ent *ent; /* rows with no NULL in an `=` key */
-  void *start_mem, *ent_mem; /* the allocations behind start and ent */
-  /* Dense mode (int_mode with integer keys spanning at most ~4 buckets a
-   * row): bucket = key - dmin, one per value in [dmin, dmin + drange), and
-   * `ent` is only the rows (uint32_t), all of a bucket's rows matching. */
-  bool dense;
-  int64_t dmin;
+  em_join_layout layout;
+  bool int_keys;       /* int_mode: entries hold keys, not hashes */
+  uint32_t *start;     /* nbuckets + 1 */
+  em_join_ent *ent;    /* BUCKETS */
+  uint32_t *row_list;  /* DENSE */
+  int shift;           /* BUCKETS: bucket = hash >> shift */
+  int64_t dmin;        /* DENSE: bucket = key - dmin < drange */
   uint64_t drange;
-  int shift;        /* bucket = hash >> shift */
-  uint8_t *matched; /* build_outer */
+  void *mem[2];        /* the allocations behind the arrays above */
+  uint8_t *matched;    /* build_outer */
   /* Collected input before finalize. */
   em_batch **in;
   em_vec ***in_keys;
   int nin, capin;
-  /* Memory charged to the query. */
-  em_memtracker *mem;
-  int64_t charged;
+  /* Memory charged to the query (by every build task: atomic). */
+  em_memtracker *mem_tracker;
+  _Atomic int64_t charged;
 } em_join_ht;
 
 /* ---- keys (join_keys.c) ---- */
@@ -80,11 +86,11 @@ typedef struct em_join_ht {
 bool em_join_int_key_type(const em_type *t);
 /* Integer key types whose int_mode values may index a dense table. */
 bool em_join_dense_key_type(const em_type *t);
-/* out[i] = key value of row i (garbage for NULL rows). */
-void em_join_int_keys(const em_vec *v, int64_t n, uint64_t *out);
-/* Hashes row i of each key into h (combining with what is there; start
- * from 0). NULLs hash to a constant. */
-void em_join_hash(const em_vec *v, int64_t n, uint64_t *h);
+/* out[i] = key value of row i, from <= i < to (garbage for NULL rows). */
+void em_join_int_keys(const em_vec *v, int64_t from, int64_t to, uint64_t *out);
+/* Hashes rows from <= i < to of a key into h[i] (combining with what is
+ * there; start from 0). NULLs hash to a constant. */
+void em_join_hash(const em_vec *v, int64_t from, int64_t to, uint64_t *h);
 /* Final mix of a combined hash (and of int_mode keys). */
 static inline uint64_t em_join_mix(uint64_t x) {
   x ^= x >> 33;
@@ -100,9 +106,10 @@ static inline uint64_t em_join_mix(uint64_t x) {
  * null_safe. Compacts p and b in place; returns the new count. */
 int64_t em_join_keys_equal(const em_vec *a, const em_vec *bv, bool null_safe, uint32_t *p, uint32_t *b,
                            int64_t n);
-/* Marks rows with a NULL in a non-null-safe key (they never match):
- * bad[i] = 1. */
-void em_join_null_rows(em_vec *const *keys, const bool *null_safe, int nkeys, int64_t n, uint8_t *bad);
+/* Marks rows from <= i < to with a NULL in a non-null-safe key (they never
+ * match): bad[i] = 1. */
+void em_join_null_rows(em_vec *const *keys, const bool *null_safe, int nkeys, int64_t from, int64_t to,
+                       uint8_t *bad);
 
 /* ---- the build side (join_table.c) ---- */
 

@@ -68,23 +68,23 @@ bool em_join_int_key_type(const em_type *t) {
 
 bool em_join_dense_key_type(const em_type *t) { return em_join_int_key_type(t) && t->id != EM_T_FLOAT && t->id != EM_T_DOUBLE; }
 
-void em_join_int_keys(const em_vec *v, int64_t n, uint64_t *out) {
+void em_join_int_keys(const em_vec *v, int64_t from, int64_t to, uint64_t *out) {
   const void *vals = em_vec_values(v);
   switch (v->type->id) {
 #define CASE(ID, T)                                                            \
   case ID:                                                                     \
-    for (int64_t i = 0; i < n; i++) out[i] = (uint64_t)(int64_t)((const T *)vals)[i]; \
+    for (int64_t i = from; i < to; i++) out[i] = (uint64_t)(int64_t)((const T *)vals)[i]; \
     return;
     INT_TYPES(CASE)
 #undef CASE
   case EM_T_FLOAT:
-    for (int64_t i = 0; i < n; i++) out[i] = norm_float_bits(((const float *)vals)[i]);
+    for (int64_t i = from; i < to; i++) out[i] = norm_float_bits(((const float *)vals)[i]);
     return;
   case EM_T_DOUBLE:
-    for (int64_t i = 0; i < n; i++) out[i] = norm_double_bits(((const double *)vals)[i]);
+    for (int64_t i = from; i < to; i++) out[i] = norm_double_bits(((const double *)vals)[i]);
     return;
   default:
-    memset(out, 0, sizeof *out * (size_t)n);
+    memset(out + from, 0, sizeof *out * (size_t)(to - from));
     return;
   }
 }
@@ -140,20 +140,20 @@ static uint64_t hash_value(const em_vec *v, int64_t i) {
   return em_vec_is_null(v, i) ? NULL_HASH : hash_nonnull(v, i);
 }
 
-void em_join_hash(const em_vec *v, int64_t n, uint64_t *h) {
+void em_join_hash(const em_vec *v, int64_t from, int64_t to, uint64_t *h) {
   const void *vals = em_vec_values(v);
   switch (v->type->id) {
 #define CASE(ID, T)                                                                        \
   case ID:                                                                                 \
-    for (int64_t i = 0; i < n; i++) h[i] = combine(h[i], (uint64_t)(int64_t)((const T *)vals)[i]); \
+    for (int64_t i = from; i < to; i++) h[i] = combine(h[i], (uint64_t)(int64_t)((const T *)vals)[i]); \
     break;
     INT_TYPES(CASE)
 #undef CASE
   case EM_T_FLOAT:
-    for (int64_t i = 0; i < n; i++) h[i] = combine(h[i], norm_float_bits(((const float *)vals)[i]));
+    for (int64_t i = from; i < to; i++) h[i] = combine(h[i], norm_float_bits(((const float *)vals)[i]));
     break;
   case EM_T_DOUBLE:
-    for (int64_t i = 0; i < n; i++) h[i] = combine(h[i], norm_double_bits(((const double *)vals)[i]));
+    for (int64_t i = from; i < to; i++) h[i] = combine(h[i], norm_double_bits(((const double *)vals)[i]));
     break;
   case EM_T_STRING:
   case EM_T_CHAR:
@@ -161,20 +161,20 @@ void em_join_hash(const em_vec *v, int64_t n, uint64_t *h) {
   case EM_T_BINARY: {
     const int32_t *o = em_vec_offsets(v);
     const char *d = (const char *)v->data->data;
-    for (int64_t i = 0; i < n; i++) h[i] = combine(h[i], XXH3_64bits(d + o[i], (size_t)(o[i + 1] - o[i])));
+    for (int64_t i = from; i < to; i++) h[i] = combine(h[i], XXH3_64bits(d + o[i], (size_t)(o[i + 1] - o[i])));
     break;
   }
   case EM_T_NULL:
-    for (int64_t i = 0; i < n; i++) h[i] = combine(h[i], NULL_HASH);
+    for (int64_t i = from; i < to; i++) h[i] = combine(h[i], NULL_HASH);
     return;
   default:
-    for (int64_t i = 0; i < n; i++) h[i] = combine(h[i], hash_nonnull(v, i));
+    for (int64_t i = from; i < to; i++) h[i] = combine(h[i], hash_nonnull(v, i));
     break;
   }
   /* NULL rows: the values under them are arbitrary, so re-hash them. */
   if (v->validity && v->null_count > 0) {
     const uint8_t *bits = v->validity->data;
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = from; i < to; i++)
       if (!em_bit_get(bits, i)) h[i] = combine(h[i], NULL_HASH);
   }
 }
@@ -285,16 +285,16 @@ int64_t em_join_keys_equal(const em_vec *a, const em_vec *bv, bool null_safe, ui
   }
 }
 
-void em_join_null_rows(em_vec *const *keys, const bool *null_safe, int nkeys, int64_t n, uint8_t *bad) {
+void em_join_null_rows(em_vec *const *keys, const bool *null_safe, int nkeys, int64_t from, int64_t to, uint8_t *bad) {
   for (int k = 0; k < nkeys; k++) {
     const em_vec *v = keys[k];
     if (null_safe[k]) continue;
     if (v->type->id == EM_T_NULL) {
-      memset(bad, 1, (size_t)n);
+      memset(bad + from, 1, (size_t)(to - from));
       return;
     }
     if (!v->validity || v->null_count == 0) continue;
     const uint8_t *bits = v->validity->data;
-    for (int64_t i = 0; i < n; i++) bad[i] |= !em_bit_get(bits, i);
+    for (int64_t i = from; i < to; i++) bad[i] |= !em_bit_get(bits, i);
   }
 }

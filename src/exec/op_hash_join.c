@@ -13,8 +13,10 @@
  * probes with the right one, so that it too emits unmatched probe rows on
  * the fly; a full outer join builds the right input and, after every probe
  * task has finished, emits the build rows no probe matched (a pipeline
- * tail: see run.c). The build pipeline becomes a dependency of the probe
- * pipeline, so the table is complete before any probe starts.
+ * tail: see run.c). An inner join whose left input carries a broadcast
+ * hint builds the left input instead. The build pipeline becomes a
+ * dependency of the probe pipeline, so the table is complete before any
+ * probe starts.
  *
  * Probing (one input batch at a time, per task, resumable):
  *   1. evaluate the probe keys; rows with a NULL in an `=` key get no
@@ -204,7 +206,10 @@ int em_hash_join_compile(const em_plan *plan, const em_lplan *n, em_arena *a, em
   if (!cfg) return em_error_internal(err, "out of memory compiling a join");
   em_join_type type = n->u.join.type == EM_JOIN_CROSS ? EM_JOIN_INNER : n->u.join.type;
   cfg->type = type;
-  cfg->build_left = type == EM_JOIN_RIGHT_OUTER;
+  /* An inner join builds the side a broadcast hint names (Spark's
+   * BroadcastHashJoin with BuildLeft), else the right side. */
+  bool bl = n->child->hints & EM_HINT_BROADCAST, br = n->u.join.right->hints & EM_HINT_BROADCAST;
+  cfg->build_left = type == EM_JOIN_RIGHT_OUTER || (type == EM_JOIN_INNER && bl && !br);
   cfg->nleft = left->out_schema->u.st.nfields;
   cfg->nright = right->out_schema->u.st.nfields;
   cfg->nprobe = cfg->build_left ? cfg->nright : cfg->nleft;
@@ -327,6 +332,38 @@ static int grow_u32(uint32_t **p, int64_t n) {
   return 0;
 }
 
+/* Finds each row's candidate entries from its key (int_mode) or hash in
+ * st->v; rows flagged in st->matched cannot match. Bucket numbers are
+ * computed first in a tight loop; the directory is then read with the
+ * buckets of rows a few places ahead prefetched, since for big tables
+ * nearly every read misses the cache and this keeps several misses in
+ * flight. */
+static void locate(const em_join_ht *ht, probe_local *st, int64_t n) {
+  enum { AHEAD = 16 };
+  const uint64_t *v = st->v;
+  uint32_t *bk = st->pos, *pos = st->pos, *end = st->end;
+  const uint8_t *bad = st->matched;
+  const uint32_t *start = ht->start;
+  uint32_t none;
+  if (ht->layout == EM_JL_DENSE) {
+    none = (uint32_t)ht->drange; /* start[drange] exists: an empty bucket */
+    for (int64_t i = 0; i < n; i++) {
+      uint64_t off = v[i] - (uint64_t)ht->dmin;
+      bk[i] = off < ht->drange ? (uint32_t)off : none;
+    }
+  } else {
+    none = (uint32_t)((uint64_t)1 << (64 - ht->shift));
+    for (int64_t i = 0; i < n; i++) bk[i] = (uint32_t)((ht->int_keys ? em_join_mix(v[i]) : v[i]) >> ht->shift);
+  }
+  for (int64_t i = 0; i < n; i++) {
+    if (i + AHEAD < n) __builtin_prefetch(&start[bk[i + AHEAD]]);
+    uint32_t b = bk[i];
+    bool ok = !bad[i] && b != none;
+    pos[i] = ok ? start[b] : 0;
+    end[i] = ok ? start[b + 1] : 0;
+  }
+}
+
 /* Prepares a new input batch: keys, hashes and candidate ranges. */
 static int setup(const em_join_cfg *cfg, const em_join_ht *ht, probe_local *st, em_batch *in, em_exec_ctx *ctx,
                  em_error *err) {
@@ -360,39 +397,16 @@ static int setup(const em_join_cfg *cfg, const em_join_ht *ht, probe_local *st, 
   for (int k = 0; k < cfg->nkeys; k++)
     if (em_expr_eval(cfg->probe_keys[k], in, &ctx->eval, &st->keys[k], err)) return -1;
   /* `matched` holds the rows that cannot match for a moment. */
-  em_join_null_rows(st->keys, cfg->null_safe, cfg->nkeys, n, st->matched);
+  em_join_null_rows(st->keys, cfg->null_safe, cfg->nkeys, 0, n, st->matched);
   uint64_t *v = st->v;
   if (cfg->int_mode) {
-    em_join_int_keys(st->keys[0], n, v);
+    em_join_int_keys(st->keys[0], 0, n, v);
   } else {
     memset(v, 0, sizeof *v * (size_t)n);
-    for (int k = 0; k < cfg->nkeys; k++) em_join_hash(st->keys[k], n, v);
+    for (int k = 0; k < cfg->nkeys; k++) em_join_hash(st->keys[k], 0, n, v);
     for (int64_t i = 0; i < n; i++) v[i] = em_join_mix(v[i]);
   }
-  const uint32_t *start = ht->start;
-  int shift = ht->shift;
-  bool im = cfg->int_mode;
-  /* Buckets first (a tight loop), then their ranges with the bucket
-   * directory prefetched a few rows ahead: the reads of start[] miss the
-   * cache for big tables, and this keeps several misses in flight. */
-  uint32_t *bk = st->pos;
-  uint32_t none = (uint32_t)(ht->dense ? ht->drange : ((uint64_t)1 << (64 - shift))); /* an empty bucket */
-  if (ht->dense) {
-    for (int64_t i = 0; i < n; i++) {
-      uint64_t off = v[i] - (uint64_t)ht->dmin;
-      bk[i] = off < ht->drange ? (uint32_t)off : none;
-    }
-  } else {
-    for (int64_t i = 0; i < n; i++) bk[i] = (uint32_t)((im ? em_join_mix(v[i]) : v[i]) >> shift);
-  }
-  enum { AHEAD = 16 };
-  for (int64_t i = 0; i < n; i++) {
-    if (i + AHEAD < n) __builtin_prefetch(&start[bk[i + AHEAD]]);
-    uint32_t b = bk[i];
-    bool ok = !st->matched[i] && b != none;
-    st->pos[i] = ok ? start[b] : 0;
-    st->end[i] = ok ? start[b + 1] : 0;
-  }
+  locate(ht, st, n);
   memset(st->matched, 0, (size_t)n);
   return 0;
 }
@@ -402,6 +416,7 @@ static int64_t gen_pairs(const em_join_cfg *cfg, const em_join_ht *ht, probe_loc
   int64_t n = st->n, r = st->row, m = 0, cap = st->pcap;
   uint32_t *P = st->P, *B = st->B, *pos = st->pos, *end = st->end;
   bool first_only = (cfg->semi || cfg->anti) && cfg->nresidual == 0 && (cfg->int_mode || cfg->nkeys == 0);
+
   if (cfg->nkeys == 0) {
     while (r < n && m < cap) {
       uint32_t p = pos[r], e = end[r];
@@ -419,9 +434,9 @@ static int64_t gen_pairs(const em_join_cfg *cfg, const em_join_ht *ht, probe_loc
     st->row = r;
     return m;
   }
-  if (ht->dense) {
-    /* Every entry of a row's range has its key. */
-    const uint32_t *rows = (const uint32_t *)ht->ent;
+  if (ht->layout == EM_JL_DENSE) {
+    /* Every candidate has the row's key: a bucket holds one value. */
+    const uint32_t *rows = ht->row_list;
     while (r < n && m < cap) {
       uint32_t p = pos[r], e = end[r];
       if (first_only && p < e) e = p + 1;

@@ -66,15 +66,19 @@ static em_spec_expr *alias(em_spec_expr *x, const char *name) {
   return e;
 }
 
-/* range(n).select(id AS <idname>, nullif(id % m, 3) AS k) with a plan id:
- * keys 0..m-1 repeated, the key 3 NULL. */
+/* range(n).select(id AS <idname>, nullif(id % m, 3) * mult AS k) with a
+ * plan id: keys 0..m-1 (times mult) repeated, the key 3 NULL. A multiplier
+ * spreads the keys so that the table is not a dense one. */
+static int64_t mult = 1;
+
 static em_spec_rel *side(const char *idname, int64_t n, int64_t m, int parts, int64_t plan_id) {
   em_spec_rel *p = em_spec_rel_new(&S, EM_SR_PROJECT);
   p->input = range_rel(n, parts);
   p->plan_id = plan_id;
   p->u.project.exprs = em_spec_array(&S, 2, sizeof(em_spec_expr *));
   p->u.project.exprs[0] = alias(col("id", -1), idname);
-  p->u.project.exprs[1] = alias(fn("nullif", 2, fn("%", 2, col("id", -1), lit_long(m)), lit_long(3)), "k");
+  p->u.project.exprs[1] =
+      alias(fn("*", 2, fn("nullif", 2, fn("%", 2, col("id", -1), lit_long(m)), lit_long(3)), lit_long(mult)), "k");
   p->u.project.nexprs = 2;
   return p;
 }
@@ -150,7 +154,7 @@ typedef struct spec_side {
 
 static int64_t key_of(const spec_side *s, int64_t id) {
   int64_t k = id % s->m;
-  return k == 3 ? -1 : k; /* -1 = NULL */
+  return k == 3 ? -1 : k * mult; /* -1 = NULL */
 }
 
 typedef bool (*pair_pred)(int64_t lid, int64_t lk, int64_t rid, int64_t rk);
@@ -222,10 +226,23 @@ static em_spec_expr *cond_for(pair_pred pred) {
   return NULL;
 }
 
+/* F.broadcast(left): the left input carries a broadcast hint. */
+static bool broadcast_left;
+
+static em_spec_rel *hinted(em_spec_rel *in) {
+  if (!broadcast_left) return in;
+  em_spec_rel *h = em_spec_rel_new(&S, EM_SR_HINT);
+  h->input = in;
+  h->u.hint.name = em_spec_strdup(&S, "broadcast");
+  h->u.hint.params = em_spec_array(&S, 1, sizeof(em_spec_expr *));
+  return h;
+}
+
 static void check_join(spec_side l, spec_side r, em_join_type type, pair_pred pred, int threads) {
   em_spec_init(&S);
   em_memtracker_init(&tracker, NULL, 0);
-  em_spec_rel *rel = join_rel(side("lid", l.n, l.m, 3, 1), side("rid", r.n, r.m, 2, 2), type, cond_for(pred));
+  em_spec_rel *rel =
+      join_rel(hinted(side("lid", l.n, l.m, 3, 1)), side("rid", r.n, r.m, 2, 2), type, cond_for(pred));
   result got;
   em_error err;
   int rc = run(rel, &got, threads, &err);
@@ -255,6 +272,34 @@ static void check_all_types(spec_side l, spec_side r, pair_pred pred) {
 }
 
 TEST(equi_join_every_type) { check_all_types((spec_side){5000, 97}, (spec_side){700, 130}, eq_keys); }
+
+TEST(equi_join_sparse_keys) {
+  /* Keys spread over a wide range: hash buckets, not a dense table. */
+  mult = 1000003;
+  check_all_types((spec_side){5000, 97}, (spec_side){700, 130}, eq_keys);
+  check_all_types((spec_side){3000, 7}, (spec_side){400, 5}, eq_keys);
+  mult = 1;
+}
+
+TEST(broadcast_left_side) {
+  /* An inner join builds the hinted left side; the other types ignore it. */
+  broadcast_left = true;
+  check_all_types((spec_side){700, 97}, (spec_side){5000, 130}, eq_keys);
+  check_all_types((spec_side){700, 31}, (spec_side){2000, 17}, eq_and_lt);
+  check_join((spec_side){150, 7}, (spec_side){120, 5}, EM_JOIN_CROSS, NULL, 2);
+  broadcast_left = false;
+}
+
+TEST(big_build_side_parallel) {
+  /* Over 2^17 build rows the table is built by several tasks: it must come
+   * out the same (dense keys, hashed keys, keys with many duplicates). */
+  check_join((spec_side){1000, 997}, (spec_side){300000, 250000}, EM_JOIN_FULL_OUTER, eq_keys, 2);
+  check_join((spec_side){1000, 997}, (spec_side){300000, 1009}, EM_JOIN_LEFT_OUTER, eq_keys, 2);
+  mult = 1000003;
+  check_join((spec_side){1000, 997}, (spec_side){300000, 250000}, EM_JOIN_INNER, eq_keys, 2);
+  check_join((spec_side){1000, 997}, (spec_side){300000, 250000}, EM_JOIN_LEFT_ANTI, eq_and_parity, 2);
+  mult = 1;
+}
 
 TEST(equi_join_many_duplicates) { check_all_types((spec_side){3000, 7}, (spec_side){400, 5}, eq_keys); }
 
@@ -339,6 +384,9 @@ TEST(fault_injection) {
 }
 
 TEST_LIST{TEST_ENTRY(equi_join_every_type),
+          TEST_ENTRY(equi_join_sparse_keys),
+          TEST_ENTRY(broadcast_left_side),
+          TEST_ENTRY(big_build_side_parallel),
           TEST_ENTRY(equi_join_many_duplicates),
           TEST_ENTRY(null_safe_keys),
           TEST_ENTRY(residual_conjunct),

@@ -318,11 +318,38 @@ def case_semi_join_then_df_col(spark):
     return sorted_result(l.join(l2, l.k == l2.k, "left_semi").select(l["k"], l["v"]))
 
 
+def case_broadcast_hint(spark):
+    # Join hints change the physical plan only; df["col"] of the hinted
+    # DataFrame and of the original both resolve.
+    l, r = left(spark), right(spark)
+    rb = F.broadcast(r)
+    return {"hinted_cols": sorted_result(l.join(rb, l.k == rb.k).select(l.v, rb.w)),
+            "original_cols": sorted_result(l.join(rb, l.k == r.k, "left").select(l.v, r.w)),
+            "named_hints": sorted_result(l.hint("merge").join(r.hint("shuffle_hash"), "k")),
+            "unknown_hint": sorted_result(l.hint("no_such_hint")),
+            # A broadcast left side: built instead of the right one.
+            "left_broadcast": sorted_result(F.broadcast(l).join(r, l.k == r.k)),
+            "left_broadcast_residual": sorted_result(F.broadcast(l).join(r, (l.k == r.k) & (l.v < r.w))),
+            "left_broadcast_using": sorted_result(F.broadcast(l).join(r, "k"))}
+
+
 def case_three_way_join(spark):
     l, r = left(spark), right(spark)
     t = spark.createDataFrame([(1, True), (3, False), (4, True)], "id int, flag boolean")
     j = l.join(r, l.k == r.k, "left").join(t, l.k == t.id, "full")
     return sorted_result(j.select(l.v, r.w, t.id, t.flag))
+
+
+def case_full_join_under_set_operations(spark):
+    # A full outer join's unmatched build rows arrive after all its
+    # partitions: they must reach unions, coalesce, exchanges and set ops too.
+    l, r = left(spark), right(spark)
+    j = l.join(r, "k", "full")
+    return {"union": sorted_result(j.union(j)),
+            "coalesce": sorted_result(j.coalesce(1)),
+            "repartition": sorted_result(j.repartition(3)),
+            "intersect": sorted_result(j.intersect(j)),
+            "range_union": sorted_result(spark.range(3).join(spark.range(2, 6), "id", "full").union(spark.range(2)))}
 
 
 def case_join_then_aggregate(spark):
