@@ -7,7 +7,7 @@
  * optimizer change no result and are left to later work.
  *
  *  - Filter pushdown (PushPredicateThroughNonJoin, CombineFilters): a
- *    deterministic filter moves below an exchange, a coalesce and a union
+ *    deterministic filter moves below an exchange, a coalesce, a sort, a union
  *    (into both sides), and below a projection of deterministic
  *    expressions (its column references replaced by their definitions).
  *  - Column pruning (ColumnPruning): each node requires of its input only
@@ -69,8 +69,9 @@ static int push_filter(em_az *az, em_lplan **slot) {
   if (!c || !deterministic(f->u.filter.cond)) return 0;
   switch (c->kind) {
   case EM_LP_EXCHANGE:
-  case EM_LP_COALESCE: {
-    /* Swap: the exchange (coalesce) goes on top, the filter below it. Both
+  case EM_LP_COALESCE:
+  case EM_LP_SORT: {
+    /* Swap: the exchange (coalesce, sort) goes on top, the filter below it. Both
      * keep their child's attributes, so only kinds and parameters move. */
     em_lplan tmp = *f;
     f->kind = c->kind;
@@ -122,6 +123,7 @@ static int push_filters(em_az *az, em_lplan **slot) {
   if ((n->kind == EM_LP_UNION || n->kind == EM_LP_SET_OP) && n->u.set_op.right &&
       push_filters(az, &n->u.set_op.right))
     return -1;
+  if (n->kind == EM_LP_JOIN && n->u.join.right && push_filters(az, &n->u.join.right)) return -1;
   if (n->kind == EM_LP_FILTER) return push_filter(az, slot);
   return 0;
 }
@@ -197,6 +199,16 @@ static int prune(em_az *az, em_lplan *n, const bool *need) {
     for (int k = 0; k < n->u.agg.nkeys; k++) mark(n->u.agg.keys[k], cn, nc);
     for (int k = 0; k < n->u.agg.naggs; k++) mark(n->u.agg.aggs[k], cn, nc);
     break;
+  case EM_LP_JOIN: {
+    /* Conservatively: every column of both sides. */
+    for (int i = 0; i < nc; i++) cn[i] = true;
+    em_lplan *r = n->u.join.right;
+    bool *rn = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(r->nout + 1));
+    if (!rn) return -1;
+    for (int i = 0; i < r->nout; i++) rn[i] = true;
+    if (prune(az, r, rn)) return -1;
+    break;
+  }
   default:
     for (int i = 0; i < nc; i++) cn[i] = true;
     break;
