@@ -147,10 +147,17 @@ int em_operation_push(em_operation *op, const ProtobufCMessage *msg, const char 
 }
 
 void em_operation_finish(em_operation *op, const em_error *err) {
+  /* A failed query's error is stored in the session for FetchErrorDetails
+   * now, as Spark does when the error is thrown, and before taking the
+   * operation's lock: the lock order is session, then operation. */
+  char err_id[37];
+  if (err) em_session_save_error(op->sess, err, err_id);
   pthread_mutex_lock(&op->mu);
   op->done = true;
   if (err) {
     op->err = *err;
+    memcpy(op->err_id, err_id, sizeof err_id);
+    op->err_saved = true;
     op->state = err->cls == EM_ERR_OPERATION_CANCELED ? EM_OPST_CANCELLED : EM_OPST_FAILED;
   } else {
     op->state = EM_OPST_SUCCEEDED;
@@ -256,16 +263,15 @@ void em_operation_attach(em_operation *op, em_rpc *call, int64_t from) {
     goto out;
   }
   if (err.cls != EM_ERR_NONE) {
-    /* Errors of the query are saved once, so FetchErrorDetails can serve
-     * them; the same id is reused if the client reattaches. */
-    bool query_err = (op->state == EM_OPST_FAILED || op->state == EM_OPST_CANCELLED) && err.cls == op->err.cls;
-    if (query_err && !op->err_saved) {
-      em_session_save_error(op->sess, &op->err, op->err_id);
-      op->err_saved = true;
-    }
+    /* The query's error was saved by em_operation_finish; a reattaching
+     * client gets the same id. */
+    bool query_err = (op->state == EM_OPST_FAILED || op->state == EM_OPST_CANCELLED) && err.cls == op->err.cls &&
+                     op->err_saved;
+    char err_id[37];
+    memcpy(err_id, op->err_id, sizeof err_id);
     pthread_mutex_unlock(&op->mu);
     if (query_err)
-      em_rpc_fail_saved(call, &err, op->err_id);
+      em_rpc_fail_saved(call, &err, err_id);
     else
       em_rpc_fail(call, NULL, &err);
     pthread_mutex_lock(&op->mu);
