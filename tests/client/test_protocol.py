@@ -661,6 +661,84 @@ def _long_relation():
     return agg
 
 
+def _long_join_relation():
+    """range(10**12) joined with a small range on id and counted: a probe
+    side that runs for minutes (the build side, 1000 rows, is broadcast)."""
+    from pyspark.sql.connect.proto import relations_pb2 as rel
+    j = rel.Relation()
+    j.join.left.CopyFrom(range_relation(0, LONG_QUERY_ROWS))
+    j.join.right.CopyFrom(range_relation(0, 1000))
+    j.join.join_type = rel.Join.JOIN_TYPE_INNER
+    j.join.using_columns.append("id")
+    agg = rel.Relation()
+    agg.aggregate.input.CopyFrom(j)
+    agg.aggregate.group_type = rel.Aggregate.GROUP_TYPE_GROUPBY
+    fn = agg.aggregate.aggregate_expressions.add().unresolved_function
+    fn.function_name = "count"
+    fn.arguments.add().literal.integer = 1
+    return agg
+
+
+def test_interrupt_long_join_fast(raw, ember_only, server_alive):
+    """Ember's promise (issue 3): Interrupt stops a running hash join within
+    100 ms, measured from the Interrupt call to the end of the result stream."""
+    op = new_id()
+    call = raw.execute(_long_join_relation(), operation_id=op, timeout=90)
+    try:
+        it = iter(call)
+        assert next(it).operation_id == op  # the schema: the query runs
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        ids = list(raw.interrupt_operation(op).interrupted_ids)
+        assert ids == [op]
+        with pytest.raises(grpc.RpcError) as ei:
+            for _ in it:
+                pass
+        elapsed = time.monotonic() - t0
+        from rawclient import failure
+        assert failure(ei.value).error_class == "OPERATION_CANCELED"
+        print(f"interrupt-to-end {elapsed * 1000:.1f} ms")
+        assert elapsed < 0.100, f"join stopped {elapsed * 1000:.1f} ms after the interrupt"
+    finally:
+        call.cancel()
+        raw.interrupt_all()
+        raw.release_all(op)
+    server_alive()
+
+
+def test_failing_queries_under_concurrency(server_url, server_alive):
+    """Many failing queries on two sessions at once (each error is stored for
+    FetchErrorDetails while the client releases responses concurrently): every
+    one fails with its own error class and nothing hangs (a lock-order
+    deadlock between these paths once stalled the server)."""
+    from conftest import new_session
+    from pyspark.sql import functions as F
+
+    errors = []
+
+    def work():
+        spark = new_session(server_url)
+        try:
+            df = spark.range(1, 4).select((F.lit(1) / (F.col("id") - 1)).alias("x"))
+            for _ in range(40):
+                try:
+                    df.collect()
+                    errors.append("no error")
+                except Exception as e:  # noqa: BLE001
+                    errors.append(getattr(e, "getCondition", lambda: type(e).__name__)())
+        finally:
+            spark.stop()
+
+    ths = [threading.Thread(target=work, daemon=True) for _ in range(2)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join(120)
+    assert not any(t.is_alive() for t in ths), "failing queries hung"
+    assert errors == ["DIVIDE_BY_ZERO"] * 80
+    server_alive()
+
+
 # --------------------------------------------------------------------- unsupported relations
 
 def _map_in_pandas_df(spark):
