@@ -3,6 +3,7 @@
     bench/run [TPC-H options]            TPC-H, then the latency benchmark
     bench/run tpch [TPC-H options]       TPC-H only      (bench/tpch/run.py --help)
     bench/run latency [options]          latency only    (bench/latency/run.py --help)
+    bench/run ops [options]              operator benchmarks (bench/ops/run.py --help)
 
 `bench/run` alone also accepts --no-latency. The engines of --engines that
 speak Spark Connect (ember, sail, spark) are the ones the latency run uses.
@@ -26,6 +27,10 @@ def main(argv=None) -> int:
         from bench.tpch import run as tpch
 
         return tpch.main(argv[1:])
+    if argv and argv[0] == "ops":
+        from bench.ops import run as ops
+
+        return ops.main(argv[1:])
     if argv and argv[0] == "latency":
         from bench.latency import run as latency
 

@@ -42,7 +42,7 @@ from typing import Dict, List, Optional
 import psutil
 
 REPO = Path(__file__).resolve().parents[2]
-CONNECT_ENGINES = ("ember", "sail", "spark")
+CONNECT_ENGINES = ("ember", "sail", "spark", "ember-1core")
 ALL_ENGINES = ("ember", "sail", "spark", "duckdb")
 START_TIMEOUT = float(os.environ.get("EMBER_BENCH_START_TIMEOUT", "180"))
 ANSWERING_GRACE = 10.0
@@ -272,6 +272,10 @@ def _kill_group(proc: subprocess.Popen, timeout: float) -> None:
 
 
 def server_command(engine: str, port: int) -> List[str]:
+    if engine == "ember-1core":  # Ember pinned to one core (its pool follows the CPU affinity)
+        if not shutil.which("taskset"):
+            raise EngineUnavailable("taskset not found")
+        return ["taskset", "-c", "0"] + server_command("ember", port)
     if engine == "ember":
         b = ember_bin()
         if not b.exists():
@@ -376,7 +380,7 @@ def engine_version(engine: str) -> str:
             return "pyspark " + md.version("pyspark") + " (" + java_version() + ")"
         if engine == "duckdb":
             return "duckdb " + md.version("duckdb")
-        if engine == "ember":
+        if engine in ("ember", "ember-1core"):
             b = ember_bin()
             if not b.exists():
                 return "not built"

@@ -8,6 +8,7 @@
 #include "exec_int.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 typedef struct pool_task {
@@ -43,10 +44,21 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
+/* The cores this process may run on (its CPU affinity, as `nproc` and
+ * `taskset` see it), else the online processors. */
+static long usable_cores(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n;
+}
+
 /* Starts the threads; called with pool.mu held. */
 static int pool_start(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  if (n < 1) n = 1;
+  long n = usable_cores();
   if (n > 256) n = 256;
   pool.threads = em_calloc((size_t)n, sizeof *pool.threads);
   if (!pool.threads) return -1;
@@ -82,8 +94,8 @@ int em_pool_submit(em_task_fn fn, void *arg) {
 }
 
 int em_pool_size(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : (int)n;
+  long n = usable_cores();
+  return n > 256 ? 256 : (int)n;
 }
 
 void em_pool_shutdown(void) {
