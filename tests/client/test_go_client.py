@@ -4,7 +4,7 @@ steps (createDataFrame, filter, groupBy/agg, orderBy, withColumn/select,
 count) and SQL steps (a temp view, a query, CREATE TEMPORARY VIEW read back
 with spark.table); each step's columns and rows must equal what the same
 program printed against real Spark 4.2 (tests/client/expected/go_client.json,
-recorded by tests/oracle/record_go.py). Skipped with a message when Go is
+recorded by tests/oracle/record_clients.py). Skipped with a message when Go is
 not installed."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _expected():
 
 @pytest.fixture(scope="module")
 def go_results(server_url):
-    if not goclient.go_available():
+    if not goclient.available():
         pytest.skip("Go is not installed: the Go client test needs the go command")
     try:
         goclient.build()

@@ -24,7 +24,7 @@ def go_env() -> dict:
     return env
 
 
-def go_available() -> bool:
+def available() -> bool:
     return shutil.which("go") is not None
 
 
