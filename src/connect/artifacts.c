@@ -215,7 +215,12 @@ void em_handle_add_artifacts(em_rpc *call, void *user) {
           break;
         }
         if (!crc_ok(ch)) cur_ok = false;
-        if (em_buf_reserve(cur, cur->len + ch->data.len)) {
+        /* Geometric growth (bounded by the announced size): chunks of a
+         * large artifact must not be copied over and over. */
+        size_t need = cur->len + ch->data.len, ncap = cur->cap * 2;
+        if (ncap > (size_t)cur_total) ncap = (size_t)cur_total;
+        if (ncap < need) ncap = need;
+        if (need > cur->cap && em_buf_reserve(cur, ncap)) {
           rc = em_error_internal(&err, "out of memory");
           break;
         }
