@@ -301,6 +301,26 @@ static em_lplan *resolve_drop(em_az *az, const em_spec_rel *r, em_lplan *child) 
   return em_az_project_columns(az, r, child, idx, n);
 }
 
+/* A projection with window expressions gets the Window nodes that compute
+ * them as its new child (resolve_window.c). */
+static em_lplan *with_windows(em_az *az, const em_spec_rel *r, em_lplan *child,
+                              em_lplan *(*fn)(em_az *, const em_spec_rel *, em_lplan *)) {
+  bool has = false;
+  if (r->kind == EM_SR_PROJECT)
+    for (int i = 0; i < r->u.project.nexprs; i++) has |= em_az_has_window(r->u.project.exprs[i]);
+  else
+    for (int i = 0; i < r->u.with_columns.naliases; i++) has |= em_az_has_window(r->u.with_columns.aliases[i]);
+  if (!has) return fn(az, r, child);
+  struct em_az_win *saved = az->win;
+  if (em_az_win_begin(az, child)) return NULL;
+  em_lplan *n = fn(az, r, child);
+  em_lplan *wc = n ? em_az_win_end(az, child) : NULL;
+  az->win = saved;
+  if (!wc) return NULL;
+  n->child = wc;
+  return n;
+}
+
 static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   if (depth > 4096) {
     em_error_internal(az->err, "plan nested deeper than 4096 levels");
@@ -367,9 +387,9 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   }
   case EM_SR_PROJECT:
     if (!child && !(child = one_row(az))) return NULL;
-    return resolve_project(az, r, child);
+    return with_windows(az, r, child, resolve_project);
   case EM_SR_WITH_COLUMNS:
-    return resolve_with_columns(az, r, child);
+    return with_windows(az, r, child, resolve_with_columns);
   case EM_SR_WITH_COLUMNS_RENAMED:
     return resolve_renamed(az, r, child);
   case EM_SR_DROP:
