@@ -29,7 +29,7 @@
 
 typedef struct win_item {
   em_win_expr w;
-  char *name; /* full generated name (dedup key) */
+  char *name; /* full generated name */
   char *spec; /* partition + order text (grouping key) */
   em_expr **pkeys;
   int npkeys;
@@ -308,15 +308,11 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
   if (!it.name || !it.spec) return oom(az), NULL;
   it.type = fx->type;
   it.nullable = fx->nullable;
-  /* The same expression twice is one column. */
-  int idx = -1;
-  for (int i = 0; i < w->nitems; i++)
-    if (!strcmp(w->items[i].name, it.name)) idx = i;
-  if (idx < 0) {
-    it.id = em_az_next_id(az);
-    if (push_item(az, w, &it)) return NULL;
-    idx = w->nitems - 1;
-  }
+  /* Each occurrence is its own column: equal names do not make equal
+   * expressions (first(d) and first(d, true) are both named first(d)). */
+  it.id = em_az_next_id(az);
+  if (push_item(az, w, &it)) return NULL;
+  int idx = w->nitems - 1;
   em_expr *ref = em_arena_calloc(A, sizeof *ref);
   if (!ref) return oom(az), NULL;
   ref->kind = EM_EX_COLUMN;
