@@ -462,6 +462,45 @@ static em_spec_expr *conv_alias(cv *c, const Spark__Connect__Expression__Alias *
   return x;
 }
 
+/* A window frame boundary: 0 current row, 1 unbounded, 2 a value. */
+static int conv_boundary(cv *c, const Spark__Connect__Expression__Window__WindowFrame__FrameBoundary *b, int *kind,
+                         em_spec_expr **value, int depth) {
+  if (!b) return not_set(c, "spark.connect.Expression.Window.WindowFrame", "lower/upper"), -1;
+  switch (b->boundary_case) {
+  case SPARK__CONNECT__EXPRESSION__WINDOW__WINDOW_FRAME__FRAME_BOUNDARY__BOUNDARY_CURRENT_ROW: *kind = 0; return 0;
+  case SPARK__CONNECT__EXPRESSION__WINDOW__WINDOW_FRAME__FRAME_BOUNDARY__BOUNDARY_UNBOUNDED: *kind = 1; return 0;
+  case SPARK__CONNECT__EXPRESSION__WINDOW__WINDOW_FRAME__FRAME_BOUNDARY__BOUNDARY_VALUE:
+    *kind = 2;
+    return (*value = conv_expr(c, b->value, depth + 1)) ? 0 : -1;
+  default:
+    return not_set(c, "spark.connect.Expression.Window.WindowFrame.FrameBoundary", "boundary"), -1;
+  }
+}
+
+static em_spec_expr *conv_window(cv *c, const Spark__Connect__Expression__Window *w, int depth) {
+  em_spec_expr *x = em_spec_expr_new(c->spec, EM_SE_WINDOW);
+  if (!x) return oom(c), NULL;
+  if (!w->window_function) return not_set(c, "spark.connect.Expression.Window", "window_function"), NULL;
+  if (!(x->u.window.func = conv_expr(c, w->window_function, depth + 1))) return NULL;
+  x->u.window.npartition = (int)w->n_partition_spec;
+  if (!(x->u.window.partition = conv_exprs(c, w->partition_spec, w->n_partition_spec, depth))) return NULL;
+  x->u.window.norder = (int)w->n_order_spec;
+  x->u.window.order = em_spec_array(c->spec, w->n_order_spec, sizeof(em_spec_expr *));
+  if (!x->u.window.order) return oom(c), NULL;
+  for (size_t i = 0; i < w->n_order_spec; i++)
+    if (!(x->u.window.order[i] = conv_sort_order(c, w->order_spec[i], depth))) return NULL;
+  const Spark__Connect__Expression__Window__WindowFrame *f = w->frame_spec;
+  if (f) {
+    em_spec_window_frame *fr = &x->u.window.frame;
+    fr->present = true;
+    fr->is_rows = f->frame_type == SPARK__CONNECT__EXPRESSION__WINDOW__WINDOW_FRAME__FRAME_TYPE__FRAME_TYPE_ROW;
+    if (conv_boundary(c, f->lower, &fr->lower_kind, &fr->lower, depth) ||
+        conv_boundary(c, f->upper, &fr->upper_kind, &fr->upper, depth))
+      return NULL;
+  }
+  return x;
+}
+
 static em_spec_expr *conv_expr(cv *c, const Spark__Connect__Expression *e, int depth) {
   if (depth > MAX_DEPTH) {
     em_error_internal(c->err, "expression nested deeper than %d levels", MAX_DEPTH);
@@ -564,6 +603,9 @@ static em_spec_expr *conv_expr(cv *c, const Spark__Connect__Expression *e, int d
     if (!(x->u.extract.extraction = conv_expr(c, ev->extraction, depth + 1))) return NULL;
     break;
   }
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_WINDOW:
+    if (!(x = conv_window(c, e->window, depth))) return NULL;
+    break;
   default:
     unsupported_field(c, &spark__connect__expression__descriptor, (unsigned)e->expr_type_case);
     return NULL;

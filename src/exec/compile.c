@@ -263,6 +263,17 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     if (!add_op(a, c, op)) p = c;
     break;
   }
+  case EM_LP_WINDOW: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    if (!(c->sink = em_sink_window_new(a, n, c->out_schema, schema))) break;
+    p = new_pipeline(a, schema);
+    if (!p) break;
+    p->child = c;
+    p->src.vt = &em_src_sink_vt;
+    p->src.u.sink = c->sink;
+    break;
+  }
   case EM_LP_SHOW_STRING: {
     em_pipeline *c;
     /* Spark's showString takes numRows + 1 rows to know whether to print

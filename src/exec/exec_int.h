@@ -218,6 +218,10 @@ em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema, in
 int em_sort_compare_rows(const bool *ascending, const bool *nulls_first, int nkeys, em_vec *const *ka, int64_t i,
                          em_vec *const *kb, int64_t j);
 
+/* The window sink of an EM_LP_WINDOW node (op_window.c); its input is
+ * partitioned and sorted by the nodes below. */
+em_sink *em_sink_window_new(em_arena *a, const em_lplan *n, em_type *in_schema, em_type *out_schema);
+
 /* The exchange sink of an EM_LP_EXCHANGE node (op_exchange.c). */
 extern const em_sink_vt em_sink_exchange_vt;
 em_sink *em_sink_exchange_new(em_arena *a, const em_lplan *n, em_type *in_schema);

@@ -17,6 +17,10 @@ typedef struct em_az {
   bool no_expose;
   bool exposed;
   em_lplan *join_scope;
+  /* While a projection's expressions are resolved: collects their window
+   * expressions (resolve_window.c); NULL where windows are not allowed. */
+  struct em_az_win *win;
+  bool in_over; /* resolving the function of an OVER clause */
 } em_az;
 
 /* Records a reference the plan holds (released with it). -1 on OOM. */
@@ -96,6 +100,21 @@ em_lplan *em_az_resolve_set_op(em_az *az, const em_spec_rel *r, em_lplan *left, 
 em_lplan *em_az_resolve_na(em_az *az, const em_spec_rel *r, em_lplan *child);
 /* to(schema), withWatermark, sample. */
 em_lplan *em_az_resolve_schema(em_az *az, const em_spec_rel *r, em_lplan *child);
+
+/* ---- window functions (resolve_window.c) ---- */
+
+/* Whether a spec expression contains a window expression. */
+bool em_az_has_window(const em_spec_expr *e);
+/* Starts collecting the window expressions of a projection over child
+ * (sets az->win). -1 with the error set. */
+int em_az_win_begin(em_az *az, em_lplan *child);
+/* A window expression met while resolving: a reference to its column of
+ * the Window node to come. */
+em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name);
+/* Ends the collection: the Window nodes (exchange, sort, window per
+ * distinct window specification) over child, whose output is child's
+ * columns then the window columns. NULL with the error set. */
+em_lplan *em_az_win_end(em_az *az, em_lplan *child);
 
 /* The optimizer rules with visible effects (optimize.c): filter pushdown and
  * column pruning, in place over the resolved plan. */

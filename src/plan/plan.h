@@ -13,6 +13,7 @@
 #include "../arrow/arrow.h"
 #include "../base/base.h"
 #include "../expr/expr.h"
+#include "../expr/win.h"
 #include "../spec/spec.h"
 #include "../types/types.h"
 
@@ -46,6 +47,7 @@ typedef enum em_lplan_kind {
   EM_LP_UNION,    /* resolve_setop.c: union, unionByName */
   EM_LP_SET_OP,   /* intersect / except, distinct or all */
   EM_LP_SAMPLE,
+  EM_LP_WINDOW, /* resolve_window.c: window functions over a sorted, partitioned child */
 } em_lplan_kind;
 
 /* How an exchange distributes rows (Spark's Partitioning). */
@@ -154,6 +156,18 @@ struct em_lplan {
       bool replace;
       int64_t seed;
     } sample;
+    struct {
+      /* Over the child, which is sorted by partition then order keys
+       * within partitions hashed by the partition keys. The output is the
+       * child's columns then one column per window expression. */
+      em_expr **pkeys;
+      int npkeys;
+      em_expr **okeys;
+      bool *ascending;
+      int nokeys;
+      em_win_expr *exprs;
+      int nexprs;
+    } window;
   } u;
 };
 

@@ -479,6 +479,11 @@ static em_expr *finish_call(em_az *az, const em_func_def *def, em_func_call *cal
     return NULL;
   }
   if (call->type_owned && em_az_own_type(az, call->type)) return em_error_internal(az->err, "out of memory"), NULL;
+  if (def->kind == EM_FN_WINDOW && !az->in_over) {
+    char *fn = em_arena_printf(&az->plan->arena, "\"%s\"", call->sql ? call->sql : def->name);
+    em_error_set(az->err, EM_ERR_WINDOW_FUNCTION_WITHOUT_OVER_CLAUSE, "funcName", fn ? fn : "", NULL);
+    return NULL;
+  }
   em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
   if (!x) return em_error_internal(az->err, "out of memory"), NULL;
   x->kind = def->kind == EM_FN_AGGREGATE ? EM_EX_AGG : EM_EX_CALL;
@@ -628,6 +633,8 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
   }
   case EM_SE_FUNC:
     return resolve_func(az, e, scope, name);
+  case EM_SE_WINDOW:
+    return em_az_resolve_window(az, e, scope, name);
   case EM_SE_STAR:
     em_error_set(az->err, EM_ERR_INVALID_USAGE_OF_STAR, "elem", "'*'", "prettyName", "expression", NULL);
     return NULL;
