@@ -64,11 +64,19 @@ void em_error_clear(em_error *err) {
   err->nparams = 0;
   err->msg[0] = '\0';
   err->has_context = false;
+  err->context_none = false;
+}
+
+void em_error_no_context(em_error *err) {
+  if (!err) return;
+  err->has_context = true;
+  err->context_none = true;
 }
 
 void em_error_set_sql_context(em_error *err, const char *fragment) {
   if (!err || err->has_context) return;
   err->has_context = true;
+  err->context_none = false;
   err->context_is_sql = true;
   snprintf(err->context_fragment, sizeof err->context_fragment, "%s", fragment ? fragment : "");
   err->context_call_site[0] = '\0';
@@ -77,6 +85,7 @@ void em_error_set_sql_context(em_error *err, const char *fragment) {
 void em_error_set_context(em_error *err, const char *fragment, const char *call_site) {
   if (!err || err->has_context) return;
   err->has_context = true;
+  err->context_none = false;
   err->context_is_sql = false;
   snprintf(err->context_fragment, sizeof err->context_fragment, "%s", fragment ? fragment : "");
   snprintf(err->context_call_site, sizeof err->context_call_site, "%s", call_site ? call_site : "");
@@ -135,6 +144,7 @@ int em_error_setv(em_error *err, em_errclass cls, va_list ap) {
   if (cls <= 0 || cls >= EM_ERR__COUNT) cls = EM_ERR_INTERNAL;
   err->cls = cls;
   err->has_context = false;
+  err->context_none = false;
   err->nparams = 0;
   for (;;) {
     const char *k = va_arg(ap, const char *);

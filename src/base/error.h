@@ -46,6 +46,7 @@ typedef struct em_error {
   /* Where in the user's program the error arose (Spark's QueryContext):
    * for DataFrame code the Python call site PySpark sent as the origin. */
   bool has_context;
+  bool context_none; /* has_context set only to keep any context off */
   bool context_is_sql;
   char context_fragment[128];
   char context_call_site[256];
@@ -84,6 +85,9 @@ void em_error_set_context(em_error *err, const char *fragment, const char *call_
 /* Records a SQL query context (Spark attaches an empty one to errors raised
  * inside aggregate evaluation). */
 void em_error_set_sql_context(em_error *err, const char *fragment);
+/* Marks the error as one Spark raises with no query context: later calls
+ * of the two functions above leave it without one. */
+void em_error_no_context(em_error *err);
 
 /* Table lookups. */
 const char *em_errclass_name(em_errclass cls);     /* "UNRESOLVED_COLUMN.WITH_SUGGESTION" */

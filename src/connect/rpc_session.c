@@ -112,7 +112,7 @@ void em_handle_fetch_error_details(em_rpc *call, void *user) {
     }
     st.n_message_parameters = (size_t)saved->nparams;
     st.message_parameters = pptr;
-    if (saved->has_context) {
+    if (saved->has_context && !saved->context_none) {
       qc.context_type = saved->context_is_sql ? SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__QUERY_CONTEXT__CONTEXT_TYPE__SQL
                                               : SPARK__CONNECT__FETCH_ERROR_DETAILS_RESPONSE__QUERY_CONTEXT__CONTEXT_TYPE__DATAFRAME;
       qc.fragment = saved->context_fragment;

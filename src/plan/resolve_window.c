@@ -234,7 +234,8 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
       const char *nm = def->name;
       em_error_set(az->err, EM_ERR_WINDOW_FUNCTION_FRAME_NOT_ORDERED, "wf_name", nm, "wf_expr", fsql ? fsql : "",
                    NULL);
-      goto fail_set;
+      em_error_no_context(az->err); /* as Spark */
+      goto fail;
     }
     em_win_frame req = {.rows = wc->fn != EM_WF_CUME_DIST, .lo_kind = EM_FB_UNBOUNDED, .hi_kind = EM_FB_CURRENT};
     char *rlo = "", *rhi = "";
@@ -246,14 +247,16 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
       if (sf->present) {
         em_error_set(az->err, EM_ERR_WINDOW_FRAME_NOT_ALLOWED, "prettyName", def->name, NULL);
         snprintf(az->err->msg, sizeof az->err->msg, "Cannot specify window frame for %s function.", def->name);
-        goto fail_set;
+        em_error_no_context(az->err); /* as Spark */
+        goto fail;
       }
     } else if (sf->present && (f->rows != req.rows || f->lo_kind != req.lo_kind || f->hi_kind != req.hi_kind)) {
       char *got = legacy_frame(az, f, lo_sql, hi_sql), *want = legacy_frame(az, &req, "", "");
       em_error_set(az->err, EM_ERR_WINDOW_FRAME_MISMATCH, "wf", got ? got : "", "required", want ? want : "", NULL);
       snprintf(az->err->msg, sizeof az->err->msg, "Window Frame %s must match the required frame %s.", got ? got : "",
                want ? want : "");
-      goto fail_set;
+      em_error_no_context(az->err); /* as Spark */
+      goto fail;
     }
     *f = req;
     lo_sql = rlo;

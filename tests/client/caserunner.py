@@ -34,7 +34,23 @@ def load_module(name: str):
     spec = importlib.util.spec_from_file_location(f"ember_cases.{name}", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    check_no_import_time_api(name)
     return mod
+
+
+def check_no_import_time_api(name: str) -> None:
+    """PySpark decides once per process whether DataFrame call sites (the
+    query contexts of errors) are sent, at the first API call: "no" when no
+    session exists yet. A case module that calls a PySpark API at import time
+    (a module-level Window spec, F.col(...)) would silently turn them off for
+    every case, in tests and in recordings alike, so it is refused."""
+    try:
+        import pyspark.errors.utils as pu
+    except ImportError:
+        return
+    if getattr(pu, "_enable_debugging_cache", None) is False:
+        raise RuntimeError(f"case module {name} calls a PySpark API at import time; build such objects inside "
+                           "the case functions (it disables DataFrame query contexts for the whole run)")
 
 
 def module_names() -> list[str]:

@@ -192,3 +192,19 @@ def pytest_report_header(config):
 
 def random_session_id() -> str:
     return str(uuid.uuid4())
+
+
+def pytest_collection_finish(session):
+    """PySpark decides once per process whether DataFrame call sites (the
+    query contexts of errors) are sent: at the first API call, and "no" if
+    no session exists yet. A case module that calls a PySpark API at import
+    time (e.g. a module-level Window spec) silently turns them off for the
+    whole run, so it is refused here."""
+    try:
+        import pyspark.errors.utils as pu
+    except ImportError:
+        return
+    if getattr(pu, "_enable_debugging_cache", None) is False:
+        raise pytest.UsageError("a test module called a PySpark API at import time (before any session): "
+                                "this disables DataFrame query contexts for the whole run; build such objects "
+                                "inside the case functions")

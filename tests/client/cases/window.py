@@ -42,7 +42,8 @@ def data(spark):
     ], schema)
 
 
-W_KV = W.partitionBy("k").orderBy("v")
+def w_kv():
+    return W.partitionBy("k").orderBy("v")
 
 
 def case_row_number(spark):
@@ -51,8 +52,8 @@ def case_row_number(spark):
 
 def case_rank_family(spark):
     return sorted_result(data(spark).select(
-        "k", "v", F.rank().over(W_KV), F.dense_rank().over(W_KV), F.percent_rank().over(W_KV),
-        F.cume_dist().over(W_KV)))
+        "k", "v", F.rank().over(w_kv()), F.dense_rank().over(w_kv()), F.percent_rank().over(w_kv()),
+        F.cume_dist().over(w_kv())))
 
 
 def case_ntile(spark):
@@ -91,7 +92,7 @@ def case_first_last(spark):
 
 def case_default_frames(spark):
     return sorted_result(data(spark).select(
-        "k", "v", F.sum("v").over(W_KV), F.sum("v").over(W.partitionBy("k")), F.count("*").over(W_KV),
+        "k", "v", F.sum("v").over(w_kv()), F.sum("v").over(W.partitionBy("k")), F.count("*").over(w_kv()),
         F.avg("d").over(W.orderBy("v")), F.max("s").over(W.partitionBy("k"))))
 
 
@@ -211,7 +212,7 @@ def case_several_specs(spark):
 def case_window_in_expression(spark):
     w = W.partitionBy("k")
     return sorted_result(data(spark).select(
-        "k", "v", (F.col("v") / F.sum("v").over(w)), (F.sum("v").over(W_KV) + 1).alias("x"),
+        "k", "v", (F.col("v") / F.sum("v").over(w)), (F.sum("v").over(w_kv()) + 1).alias("x"),
         (F.row_number().over(W.partitionBy("k").orderBy("v", "s")) * 10 - F.count("*").over(w)).alias("y")))
 
 
@@ -255,7 +256,7 @@ def case_same_window_twice(spark):
 
 def case_empty_input(spark):
     df = data(spark).where(F.col("v") > 100)
-    return sorted_result(df.select("k", F.row_number().over(W_KV), F.sum("v").over(W.partitionBy("k"))))
+    return sorted_result(df.select("k", F.row_number().over(w_kv()), F.sum("v").over(W.partitionBy("k"))))
 
 
 def case_large_generated(spark):
@@ -296,32 +297,32 @@ def case_error_lag_without_order(spark):
 
 
 def case_error_ranking_frame_mismatch(spark):
-    return error(lambda: data(spark).select(F.row_number().over(W_KV.rowsBetween(-1, 1))).collect())
+    return error(lambda: data(spark).select(F.row_number().over(w_kv().rowsBetween(-1, 1))).collect())
 
 
 def case_error_rank_range_frame(spark):
     return error(lambda: data(spark).select(
-        F.rank().over(W_KV.rangeBetween(W.unboundedPreceding, W.currentRow))).collect())
+        F.rank().over(w_kv().rangeBetween(W.unboundedPreceding, W.currentRow))).collect())
 
 
 def case_error_lag_with_frame(spark):
-    return error(lambda: data(spark).select(F.lag("v").over(W_KV.rowsBetween(-1, 1))).collect())
+    return error(lambda: data(spark).select(F.lag("v").over(w_kv().rowsBetween(-1, 1))).collect())
 
 
 def case_error_scalar_over(spark):
-    return error(lambda: data(spark).select(F.upper("k").over(W_KV)).collect())
+    return error(lambda: data(spark).select(F.upper("k").over(w_kv())).collect())
 
 
 def case_error_ntile_zero(spark):
-    return error(lambda: data(spark).select(F.ntile(0).over(W_KV)).collect())
+    return error(lambda: data(spark).select(F.ntile(0).over(w_kv())).collect())
 
 
 def case_error_distinct(spark):
-    return error(lambda: data(spark).select(F.count_distinct("v").over(W_KV)).collect())
+    return error(lambda: data(spark).select(F.count_distinct("v").over(w_kv())).collect())
 
 
 def case_error_inverted_frame(spark):
-    return error(lambda: data(spark).select(F.sum("v").over(W_KV.rowsBetween(1, -1))).collect())
+    return error(lambda: data(spark).select(F.sum("v").over(w_kv().rowsBetween(1, -1))).collect())
 
 
 def case_error_range_without_order(spark):
@@ -333,7 +334,7 @@ def case_error_window_function_without_over(spark):
 
 
 def case_error_unresolved_in_window(spark):
-    return error(lambda: data(spark).select(F.sum("zz").over(W_KV)).collect())
+    return error(lambda: data(spark).select(F.sum("zz").over(w_kv())).collect())
 
 
 def case_error_unresolved_partition(spark):
