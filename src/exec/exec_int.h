@@ -92,6 +92,9 @@ typedef struct em_sink_vt {
    * partition `part` holds rows (it then has a preferred location, which
    * steers Spark's coalesce). */
   bool (*part_has_rows)(em_sink *s, int part);
+  /* Optional: frees what next kept in a reader's local state (a reader may
+   * stop before the end). */
+  void (*source_close)(em_sink *s, void *local);
 } em_sink_vt;
 
 struct em_sink {
