@@ -116,6 +116,11 @@ typedef struct em_op_vt {
   em_op_status (*execute)(const em_op *op, void *local, em_batch *in, em_batch **out, em_exec_ctx *ctx,
                           em_error *err);
   void (*close_local)(const em_op *op, void *local);
+  /* Optional: the partition's input has ended; emit what is pending (a
+   * spilled hash join probes its spilled rows here). Called again while
+   * it answers HAVE_MORE_OUTPUT; *out (new reference or NULL) goes to the
+   * next operator. */
+  em_op_status (*finish)(const em_op *op, void *local, em_batch **out, em_exec_ctx *ctx, em_error *err);
 } em_op_vt;
 
 struct em_op {

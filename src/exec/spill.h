@@ -44,6 +44,10 @@ int em_spill_write(em_spill_file *sf, em_exec_ctx *ctx, const em_batch *b, em_er
  * be the writer's schema), or *out = NULL at the end. The first read
  * switches the file from writing to reading. */
 int em_spill_read(em_spill_file *sf, em_type *schema, em_batch **out, em_error *err);
+/* Shared reading (several tasks read one file at once): after
+ * em_spill_flush, each reader keeps its own offset (start at 0). */
+int em_spill_flush(em_spill_file *sf, em_error *err);
+int em_spill_read_at(em_spill_file *sf, int64_t *off, em_type *schema, em_batch **out, em_error *err);
 /* Starts reading again from the first batch. */
 int em_spill_rewind(em_spill_file *sf, em_error *err);
 /* Closes and frees (NULL is fine). */

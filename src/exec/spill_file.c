@@ -97,6 +97,9 @@ static void retype(em_vec *v, em_type *t) {
   }
 }
 
+/* Decodes one block of l bytes at buf into *out. */
+static int decode(const uint8_t *buf, uint64_t l, em_type *schema, em_batch **out, em_error *err);
+
 int em_spill_read(em_spill_file *sf, em_type *schema, em_batch **out, em_error *err) {
   *out = NULL;
   if (!sf->reading && em_spill_rewind(sf, err)) return -1;
@@ -114,10 +117,40 @@ int em_spill_read(em_spill_file *sf, em_type *schema, em_batch **out, em_error *
     sf->cap = (size_t)l;
   }
   if (fread(sf->buf, 1, (size_t)l, sf->f) != (size_t)l) return io_error(err, "read");
+  return decode(sf->buf, l, schema, out, err);
+}
+
+int em_spill_flush(em_spill_file *sf, em_error *err) {
+  if (fflush(sf->f)) return io_error(err, "flush");
+  return 0;
+}
+
+int em_spill_read_at(em_spill_file *sf, int64_t *off, em_type *schema, em_batch **out, em_error *err) {
+  *out = NULL;
+  if (*off >= sf->bytes) return 0;
+  int fd = fileno(sf->f);
+  uint8_t len[8];
+  if (pread(fd, len, 8, (off_t)*off) != 8) return io_error(err, "read");
+  uint64_t l = 0;
+  for (int i = 0; i < 8; i++) l |= (uint64_t)len[i] << (8 * i);
+  if (l > (uint64_t)(sf->bytes - *off - 8)) return em_error_internal(err, "corrupt spill file");
+  uint8_t *buf = em_malloc((size_t)(l ? l : 1));
+  if (!buf) return em_error_internal(err, "out of memory reading a spill file");
+  if (pread(fd, buf, (size_t)l, (off_t)(*off + 8)) != (ssize_t)l) {
+    em_free(buf);
+    return io_error(err, "read");
+  }
+  int rc = decode(buf, l, schema, out, err);
+  em_free(buf);
+  if (!rc) *off += 8 + (int64_t)l;
+  return rc;
+}
+
+static int decode(const uint8_t *buf, uint64_t l, em_type *schema, em_batch **out, em_error *err) {
   em_type *rschema = NULL;
   em_batch **bs = NULL;
   int nb = 0;
-  if (em_ipc_read_stream_any(sf->buf, (size_t)l, &rschema, &bs, &nb, err)) return -1;
+  if (em_ipc_read_stream_any(buf, (size_t)l, &rschema, &bs, &nb, err)) return -1;
   em_type_unref(rschema);
   if (nb != 1) {
     em_batches_free(bs, nb);

@@ -130,7 +130,7 @@ static em_spec_rel *agg_rel(em_spec_rel *in, int ng, em_spec_expr **groups, int 
   return r;
 }
 
-__attribute__((unused)) static em_spec_rel *join_rel(em_spec_rel *l, em_spec_rel *r, em_spec_expr *cond, em_join_type type) {
+static em_spec_rel *join_rel(em_spec_rel *l, em_spec_rel *r, em_spec_expr *cond, em_join_type type) {
   em_spec_rel *j = em_spec_rel_new(&S, EM_SR_JOIN);
   j->input = l;
   j->u.join.right = r;
@@ -358,7 +358,7 @@ TEST(sort_fault_injection) {
   setup();
   em_spec_rel *in = project(range_rel(0, 20000, 2), 2, col("id"), alias(scrambled("id", 100), "k"));
   em_spec_rel *q = sort_rel(in, true, 1, order(col("k"), true));
-  fault_sweep(q, 64 << 10, 37, 1500);
+  fault_sweep(q, 64 << 10, 75, 1500);
   teardown();
 }
 
@@ -405,7 +405,51 @@ TEST(agg_fault_injection) {
   em_spec_rel *in = project(range_rel(0, 20000, 2), 2, alias(scrambled("id", 8000), "k"), col("id"));
   em_spec_expr *key = col("k");
   em_spec_expr *aggs[] = {fn("sum", 1, col("id")), fn("max", 1, cast_to(col("id"), em_type_string()))};
-  fault_sweep(agg_rel(in, 1, &key, 2, aggs), 96 << 10, 41, 2500);
+  fault_sweep(agg_rel(in, 1, &key, 2, aggs), 96 << 10, 123, 2500);
+  teardown();
+}
+
+/* ---- grace hash join ---- */
+
+/* left: 150k rows (lk has 60000 values), right (the build side): 120k rows
+ * (rk over 0..99999 scrambled, so some keys repeat and some never match). */
+static em_spec_rel *join_query(em_join_type type, int64_t scale) {
+  em_spec_rel *l = project(range_rel(0, 15 * scale, 4), 2, alias(col("id"), "lid"), alias(scrambled("id", 6 * scale), "lk"));
+  em_spec_rel *r = project(range_rel(0, 12 * scale, 3), 3, alias(col("id"), "rid"), alias(scrambled("id", 10 * scale), "rk"),
+                           alias(cast_to(col("id"), em_type_string()), "rs"));
+  return join_rel(l, r, fn("==", 2, col("lk"), col("rk")), type);
+}
+
+TEST(join_inner_spills) {
+  setup();
+  em_spec_rel *q = join_query(EM_JOIN_INNER, 10000);
+  CHECK(check_spills(q, 1 << 20, false) > 0);
+  check_fails_without_spill(q, 1 << 20);
+  teardown();
+}
+
+TEST(join_outer_kinds_spill) {
+  setup();
+  em_join_type kinds[] = {EM_JOIN_LEFT_OUTER, EM_JOIN_RIGHT_OUTER, EM_JOIN_FULL_OUTER, EM_JOIN_LEFT_SEMI,
+                          EM_JOIN_LEFT_ANTI};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) check_spills(join_query(kinds[i], 3000), 256 << 10, false);
+  teardown();
+}
+
+TEST(join_residual_spills) {
+  setup();
+  em_spec_rel *l = project(range_rel(0, 50000, 2), 2, alias(col("id"), "lid"), alias(scrambled("id", 5000), "lk"));
+  em_spec_rel *r = project(range_rel(0, 60000, 2), 2, alias(col("id"), "rid"), alias(scrambled("id", 7000), "rk"));
+  em_spec_expr *cond = fn("and", 2, fn("==", 2, col("lk"), col("rk")), fn("<", 2, col("lid"), col("rid")));
+  check_spills(join_rel(l, r, cond, EM_JOIN_FULL_OUTER), 512 << 10, false);
+  teardown();
+}
+
+TEST(join_fault_injection) {
+  setup();
+  em_spec_rel *l = project(range_rel(0, 10000, 2), 2, alias(col("id"), "lid"), alias(scrambled("id", 3000), "lk"));
+  em_spec_rel *r = project(range_rel(0, 12000, 2), 2, alias(col("id"), "rid"), alias(scrambled("id", 4000), "rk"));
+  fault_sweep(join_rel(l, r, fn("==", 2, col("lk"), col("rk")), EM_JOIN_FULL_OUTER), 64 << 10, 271, 3000);
   teardown();
 }
 
@@ -418,5 +462,9 @@ TEST_LIST{
     TEST_ENTRY(agg_string_key_spills),
     TEST_ENTRY(agg_one_partition_spills),
     TEST_ENTRY(agg_fault_injection),
+    TEST_ENTRY(join_inner_spills),
+    TEST_ENTRY(join_outer_kinds_spill),
+    TEST_ENTRY(join_residual_spills),
+    TEST_ENTRY(join_fault_injection),
     TEST_END,
 };
