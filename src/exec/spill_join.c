@@ -244,9 +244,8 @@ static em_join_ht *load_bucket(const em_join_cfg *cfg, em_join_ht *ht, int b, bo
         for (int c = 0; c < nc; c++) cols[c] = em_vec_ref(fb->cols[c]);
         for (int k = 0; k < nk; k++) keys[k] = em_vec_ref(fb->cols[nc + k]);
         if (!(rows = em_batch_new(em_type_ref(s->in_schema), nc, cols, fb->nrows))) rc = oom(err);
-        cols = NULL;
       }
-      em_free(cols);
+      em_free(cols); /* the batch took the columns, not the array */
       em_batch_unref(fb);
       if (!rc) rc = em_join_ht_charge(bh, (int64_t)em_batch_bytes(rows), err);
       if (!rc) rc = em_join_ht_add(bh, rows, keys, err);
