@@ -79,7 +79,16 @@ typedef struct em_session {
   int errors_head;
   char (*released_ops)[37]; /* ring of released operation ids */
   int nreleased, released_head;
+  struct em_cache_registry *cache; /* persisted DataFrames (cache_registry.c) */
 } em_session;
+
+/* Persisted DataFrames by the bytes of their Relation (cache_registry.c). */
+typedef struct em_cache_registry em_cache_registry;
+int em_session_cache_persist(em_session *sess, const uint8_t *key, size_t len,
+                             const Spark__Connect__StorageLevel *level, em_error *err);
+void em_session_cache_unpersist(em_session *sess, const uint8_t *key, size_t len);
+bool em_session_cache_level(em_session *sess, const uint8_t *key, size_t len, Spark__Connect__StorageLevel *out);
+void em_session_cache_free(em_session *sess);
 
 /* ---- operations (reattachable executions) ---- */
 

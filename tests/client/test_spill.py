@@ -15,7 +15,7 @@ import pytest
 from pyspark.errors import PySparkException
 from pyspark.sql import functions as F
 
-BUDGET = "4m"
+BUDGET = "2m"
 
 
 @pytest.fixture
@@ -60,30 +60,30 @@ def _both(spark, budget, make, ordered):
 
 def test_sort_spills(spark, budget):
     def q():
-        df = spark.range(0, 1_000_000, 1, 4)
+        df = spark.range(0, 400_000, 1, 4)
         return df.select("id", ((F.col("id") * 7919) % 100_003).alias("k"), F.col("id").cast("string").alias("s")).orderBy("k")
 
     t = _both(spark, budget, q, ordered=True)
-    assert t.num_rows == 1_000_000
+    assert t.num_rows == 400_000
     ks = t.column("k").to_pylist()
     assert ks == sorted(ks)
 
 
 def test_group_by_spills(spark, budget):
     def q():
-        df = spark.range(0, 1_000_000, 1, 4).select(((F.col("id") * 7919) % 200_000).alias("k"), (F.col("id") / 3).alias("d"))
+        df = spark.range(0, 400_000, 1, 4).select(((F.col("id") * 7919) % 100_000).alias("k"), (F.col("id") / 3).alias("d"))
         return df.groupBy("k").agg(F.sum("d").alias("s"), F.count("*").alias("n"), F.max("d").alias("mx"), F.avg("d").alias("a"))
 
     t = _both(spark, budget, q, ordered=False)
-    assert t.num_rows == 200_000
-    assert sum(t.column("n").to_pylist()) == 1_000_000
+    assert t.num_rows == 100_000
+    assert sum(t.column("n").to_pylist()) == 400_000
 
 
 def test_join_spills(spark, budget):
     def q():
-        left = spark.range(0, 1_000_000, 1, 4).select(F.col("id").alias("lid"), (F.col("id") % 300_000).alias("k"))
-        right = spark.range(0, 300_000, 1, 2).select(((F.col("id") * 7919) % 300_000).alias("k"), F.col("id").alias("rid"))
+        left = spark.range(0, 400_000, 1, 4).select(F.col("id").alias("lid"), (F.col("id") % 150_000).alias("k"))
+        right = spark.range(0, 150_000, 1, 2).select(((F.col("id") * 7919) % 150_000).alias("k"), F.col("id").alias("rid"))
         return left.join(right, "k", "left")
 
     t = _both(spark, budget, q, ordered=False)
-    assert t.num_rows == 1_000_000
+    assert t.num_rows == 400_000
