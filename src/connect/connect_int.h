@@ -79,7 +79,16 @@ typedef struct em_session {
   int errors_head;
   char (*released_ops)[37]; /* ring of released operation ids */
   int nreleased, released_head;
+  struct em_cache_registry *cache; /* persisted DataFrames (cache_registry.c) */
 } em_session;
+
+/* Persisted DataFrames by the bytes of their Relation (cache_registry.c). */
+typedef struct em_cache_registry em_cache_registry;
+int em_session_cache_persist(em_session *sess, const uint8_t *key, size_t len,
+                             const Spark__Connect__StorageLevel *level, em_error *err);
+void em_session_cache_unpersist(em_session *sess, const uint8_t *key, size_t len);
+bool em_session_cache_level(em_session *sess, const uint8_t *key, size_t len, Spark__Connect__StorageLevel *out);
+void em_session_cache_free(em_session *sess);
 
 /* ---- operations (reattachable executions) ---- */
 
@@ -175,6 +184,11 @@ void em_sessions_shutdown(em_connect_state *s);
 char *em_session_conf_dup(em_session *sess, const char *key);
 bool em_session_conf_bool(em_session *sess, const char *key, bool dflt);
 int64_t em_session_conf_int(em_session *sess, const char *key, int64_t dflt);
+/* Sizes such as "64m" or "1048576" (exec_conf.c). */
+int64_t em_conf_parse_bytes(const char *v, int64_t dflt);
+int64_t em_session_conf_bytes(em_session *sess, const char *key, int64_t dflt);
+/* The directory queries spill to (em_malloc'd), NULL when spilling is off. */
+char *em_session_spill_dir(em_session *sess);
 /* Remembers an error for FetchErrorDetails; writes its id. */
 void em_session_save_error(em_session *sess, const em_error *err, char id_out[37]);
 int em_session_find_error(em_session *sess, const char *id, em_error *out);

@@ -110,8 +110,10 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
   }
   if (!rc) {
     em_memtracker mem;
-    em_memtracker_init(&mem, NULL, 0);
+    em_memtracker_init(&mem, NULL, em_session_conf_bytes(sess, "spark.ember.memory.queryBudget", 0));
+    char *spill_dir = em_session_spill_dir(sess);
     em_exec_ctx ctx = {
+        .spill_dir = spill_dir,
         .cancel = &op->cancel,
         .mem = &mem,
         .eval = {.timezone = tz, .ansi = actx.ansi},
@@ -126,6 +128,7 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
     if (op->allow_chunking)
       o.chunk_size = (op->preferred_chunk >= 1024 && op->preferred_chunk <= max_chunk) ? op->preferred_chunk : max_chunk;
     rc = em_exec_run(plan, &ctx, on_batch, &o, err);
+    em_free(spill_dir);
     if (!rc && o.batches_sent == 0) {
       /* Spark sends one empty batch for an empty result. */
       em_strbuf sb;

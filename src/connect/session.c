@@ -69,6 +69,7 @@ static void session_free(em_session *sess) {
   em_free(sess->released_ops);
   em_free(sess->ops);
   em_conf_free(&sess->conf);
+  em_session_cache_free(sess);
   pthread_mutex_destroy(&sess->mu);
   em_free(sess->user_id);
   em_free(sess->session_id);

@@ -8,6 +8,7 @@
 #include "../expr/func.h"
 #include "../expr/rowkey.h"
 #include "exec_int.h"
+#include "spill.h"
 
 /* How group keys are stored. */
 typedef enum em_at_mode {
@@ -75,6 +76,14 @@ int em_aggtable_merge(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids
  * into cols[0 .. nkeys+naggs). */
 int em_aggtable_emit(em_aggtable *t, int64_t start, int64_t n, em_vec **cols, em_error *err);
 
+/* Spilling support. The hash of each row's key as lookup computes it
+ * (h must hold n entries). */
+int em_aggtable_hash(em_aggtable *t, em_vec *const *keys, int64_t n, uint64_t *h, em_error *err);
+/* Appends group g's stored key (INT: a null flag and 8 bytes; BYTES: the
+ * row-key bytes) to out; find_stored finds or inserts a group by it. */
+int em_aggtable_stored_key(const em_aggtable *t, uint32_t g, em_strbuf *out);
+int64_t em_aggtable_find_stored(em_aggtable *t, uint64_t h, const uint8_t *key, uint32_t len, em_error *err);
+
 /* The hash aggregate's parameters (plan-owned). */
 typedef struct em_hash_agg_cfg {
   em_expr **keys;
@@ -86,5 +95,59 @@ typedef struct em_hash_agg_cfg {
 } em_hash_agg_cfg;
 
 extern const em_sink_vt em_sink_hash_agg_vt;
+
+typedef struct em_agg_spill em_agg_spill;
+
+/* The sink's shared state (op_hash_agg.c). */
+typedef struct em_agg_shared {
+  em_aggtable **tables; /* every table created (owned), by input partition */
+  int ntables, captables;
+  /* After finalize. */
+  bool single;            /* emit tables[0] directly, in ranges */
+  int nparts;             /* output partitions */
+  uint32_t **part_gids;   /* [table * nparts + part] */
+  int64_t *part_n;
+  em_aggtable **merged;   /* per output partition, built by next */
+  em_agg_spill *spill;    /* set once a table spilled (spill_agg.c) */
+} em_agg_shared;
+
+/* A task's state while aggregating its partition. */
+typedef struct em_agg_local {
+  em_aggtable *t;
+  uint32_t *groups;
+  int64_t gcap;
+  bool raw;      /* spilled: rows go to the partition's spill files */
+  void *rawbuf;  /* spill_agg.c's per-bucket buffers */
+} em_agg_local;
+
+/* A reader of the output. */
+typedef struct em_agg_src_local {
+  bool started;
+  em_aggtable *t;
+  int64_t pos, end;
+  int bucket;          /* spilled: the next sub-bucket of the partition */
+  bool t_owned;        /* spilled: t is freed when emitted */
+} em_agg_src_local;
+
+/* ---- spill_agg.c ---- */
+
+/* Whether every aggregate's state can go to disk. */
+bool em_agg_spillable(const em_hash_agg_cfg *cfg);
+/* The budget refused table growth for partition `part`: its groups go to
+ * spill files, the table is emptied and the partition's further rows are
+ * written to disk (em_agg_spill_rows). */
+int em_agg_spill_start(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, em_exec_ctx *ctx, em_error *err);
+/* A batch of a spilled partition: keys and aggregate arguments evaluated
+ * and written, bucketed by key hash. */
+int em_agg_spill_rows(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, em_batch *b, em_exec_ctx *ctx,
+                      em_error *err);
+/* The partition's end: buffered rows are written. */
+int em_agg_spill_flush(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, em_exec_ctx *ctx, em_error *err);
+void em_agg_spill_local_free(em_agg_local *l);
+/* finalize after a spill: the tables still in memory are written too. */
+int em_agg_spill_finalize(em_sink *s, em_agg_shared *sh, em_exec_ctx *ctx, em_error *err);
+int em_agg_spill_next(em_sink *s, em_agg_shared *sh, em_agg_src_local *l, int part, em_batch **out,
+                      em_exec_ctx *ctx, em_error *err);
+void em_agg_spill_free(em_agg_spill *sp);
 
 #endif

@@ -450,3 +450,47 @@ fail:
   memset(cols, 0, sizeof(em_vec *) * (size_t)made);
   return -1;
 }
+
+/* ---- spilling support (spill_agg.c) ---- */
+
+int em_aggtable_hash(em_aggtable *t, em_vec *const *keys, int64_t n, uint64_t *h, em_error *err) {
+  if (t->mode == EM_AT_NONE) {
+    memset(h, 0, sizeof(uint64_t) * (size_t)n);
+    return 0;
+  }
+  if (scratch(t, n, err)) return -1;
+  if (t->mode == EM_AT_INT) {
+    const em_vec *v = keys[0];
+    load_ikeys(v, n, t->bk);
+    const uint8_t *valid = v->validity && v->null_count ? v->validity->data : NULL;
+    for (int64_t i = 0; i < n; i++) h[i] = valid && !em_bit_get(valid, i) ? 0 : mix64((uint64_t)t->bk[i]);
+    return 0;
+  }
+  if (em_rowkeys_encode(&t->rk, keys, t->nkeys, n)) return oom(err);
+  for (int64_t i = 0; i < n; i++) h[i] = XXH3_64bits(t->rk.data + t->rk.offs[i], t->rk.offs[i + 1] - t->rk.offs[i]);
+  return 0;
+}
+
+int em_aggtable_stored_key(const em_aggtable *t, uint32_t g, em_strbuf *out) {
+  if (t->mode == EM_AT_INT) {
+    uint8_t k[9];
+    k[0] = (int64_t)g == t->null_gid;
+    memcpy(k + 1, &t->ikeys[g], 8);
+    return em_strbuf_append(out, (const char *)k, 9);
+  }
+  if (t->mode == EM_AT_BYTES)
+    return em_strbuf_append(out, (const char *)t->kheap + t->koffs[g], t->koffs[g + 1] - t->koffs[g]);
+  return 0;
+}
+
+int64_t em_aggtable_find_stored(em_aggtable *t, uint64_t h, const uint8_t *key, uint32_t len, em_error *err) {
+  if (t->mode == EM_AT_NONE) return 0;
+  if (t->mode == EM_AT_INT) {
+    if (len != 9) return em_error_internal(err, "corrupt spilled group key"), -1;
+    if (key[0]) return int_null_group(t, err);
+    int64_t k;
+    memcpy(&k, key + 1, 8);
+    return int_find(t, k, h, err);
+  }
+  return bytes_find(t, key, len, h, err);
+}

@@ -24,6 +24,12 @@
 #include "../expr/expr.h"
 #include "../plan/plan.h"
 
+/* What a query wrote to spill files (see em_exec_ctx.spill_dir). */
+typedef struct em_spill_stats {
+  _Atomic int64_t bytes;
+  _Atomic int64_t files;
+} em_spill_stats;
+
 typedef struct em_exec_ctx {
   _Atomic bool *cancel;       /* set by Interrupt, client disconnect, shutdown */
   _Atomic bool *stop;         /* set by the executor when a consumer needs no more rows */
@@ -31,6 +37,12 @@ typedef struct em_exec_ctx {
   em_eval_ctx eval;           /* time zone, ANSI */
   int64_t batch_rows;         /* spark.sql.execution.arrow.maxRecordsPerBatch */
   int threads;                /* tasks run at once (0 = all workers) */
+  /* Spilling (spill.h): where operators write what the memory budget
+   * (mem->limit) refuses; NULL = no spilling, the query fails with
+   * UNABLE_TO_ACQUIRE_MEMORY instead. spill_stats (optional) counts what
+   * was written. */
+  const char *spill_dir;
+  em_spill_stats *spill_stats;
 } em_exec_ctx;
 
 /* Receives result batches in order, on the caller's thread. Return 0 to

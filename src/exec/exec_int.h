@@ -92,6 +92,9 @@ typedef struct em_sink_vt {
    * partition `part` holds rows (it then has a preferred location, which
    * steers Spark's coalesce). */
   bool (*part_has_rows)(em_sink *s, int part);
+  /* Optional: frees what next kept in a reader's local state (a reader may
+   * stop before the end). */
+  void (*source_close)(em_sink *s, void *local);
 } em_sink_vt;
 
 struct em_sink {
@@ -113,6 +116,11 @@ typedef struct em_op_vt {
   em_op_status (*execute)(const em_op *op, void *local, em_batch *in, em_batch **out, em_exec_ctx *ctx,
                           em_error *err);
   void (*close_local)(const em_op *op, void *local);
+  /* Optional: the partition's input has ended; emit what is pending (a
+   * spilled hash join probes its spilled rows here). Called again while
+   * it answers HAVE_MORE_OUTPUT; *out (new reference or NULL) goes to the
+   * next operator. */
+  em_op_status (*finish)(const em_op *op, void *local, em_batch **out, em_exec_ctx *ctx, em_error *err);
 } em_op_vt;
 
 struct em_op {

@@ -7,6 +7,7 @@
 #define EM_EXEC_JOIN_INT_H
 
 #include "exec_int.h"
+#include "spill.h"
 
 /* The join's parameters, fixed at compile time (arena-owned). The probe
  * side is the left input except for a right outer join, which builds the
@@ -77,7 +78,17 @@ typedef struct em_join_ht {
   /* Memory charged to the query (by every build task: atomic). */
   em_memtracker *mem_tracker;
   _Atomic int64_t charged;
+  /* Set (under the sink's mutex) once the build side spilled: the rows
+   * are in bucket files and there is no table (spill_join.c). */
+  struct em_join_spill *spill;
 } em_join_ht;
+
+/* A build task's collected input. */
+typedef struct em_join_build_local {
+  em_batch **batches;
+  em_vec ***keys;
+  int n, cap;
+} em_join_build_local;
 
 /* ---- keys (join_keys.c) ---- */
 
@@ -115,7 +126,60 @@ void em_join_null_rows(em_vec *const *keys, const bool *null_safe, int nkeys, in
 
 extern const em_sink_vt em_sink_join_build_vt;
 
+/* Charges / releases bytes on the table's account (no tracker: no-op). */
+int em_join_ht_charge(em_join_ht *ht, int64_t n, em_error *err);
+void em_join_ht_uncharge(em_join_ht *ht, int64_t n);
+/* Builds the table from ht->in (what finalize does): rows gathered,
+ * matched flags for a full outer join, the directory. */
+int em_join_ht_build(em_sink *s, em_join_ht *ht, em_exec_ctx *ctx, em_error *err);
+/* Frees everything ht holds and ht itself (its charge is released). */
+void em_join_ht_free(const em_join_cfg *cfg, em_join_ht *ht);
+/* Appends a batch and its keys (references taken) to ht->in. */
+int em_join_ht_add(em_join_ht *ht, em_batch *b, em_vec **keys, em_error *err);
+
 /* ---- the probe side and the final pass (op_hash_join.c) ---- */
+
+/* A probe task's state. */
+typedef struct em_join_probe_local {
+  bool active;          /* in the middle of an input batch */
+  int64_t n, cap;       /* rows of the batch; capacity of the row arrays */
+  em_vec **keys;        /* probe keys of the batch */
+  uint64_t *v;          /* per row: int_mode key or hash */
+  uint32_t *pos, *end;  /* per row: its remaining candidate entries */
+  uint8_t *matched;     /* per row: some pair survived */
+  int64_t row;          /* first row with candidates left */
+  uint32_t *P, *B;      /* a chunk of pairs */
+  int64_t pcap;
+  void *spill;          /* spill_join.c: this task's spilled probe rows */
+} em_join_probe_local;
+
+/* Probes one input batch against ht (the operator's contract). */
+em_op_status em_join_probe(const em_join_cfg *cfg, const em_join_ht *ht, em_join_probe_local *st, em_batch *in,
+                           em_batch **out, em_exec_ctx *ctx, em_error *err);
+
+/* ---- grace hash join (spill_join.c) ---- */
+
+/* A build batch over the budget: the build side goes to bucket files
+ * (what the task holds, then b). st's batches were charged, b was not. */
+int em_join_spill_build_start(em_sink *s, em_join_ht *ht, em_join_build_local *st, int part, em_batch *b,
+                              em_exec_ctx *ctx, em_error *err);
+/* Build batches once spilled; combine's and finalize's leftovers. */
+int em_join_spill_build(em_sink *s, em_join_ht *ht, em_join_build_local *st, int part, em_batch *b,
+                        em_exec_ctx *ctx, em_error *err);
+int em_join_spill_build_finalize(em_sink *s, em_join_ht *ht, em_exec_ctx *ctx, em_error *err);
+void em_join_spill_free(struct em_join_spill *sp);
+/* Probe side of a spilled join: rows are written by bucket, then joined
+ * bucket by bucket when the partition's input ends (finish). */
+em_op_status em_join_spill_probe(const em_join_cfg *cfg, em_join_ht *ht, em_join_probe_local *st, em_batch *in,
+                                 em_exec_ctx *ctx, em_error *err);
+em_op_status em_join_spill_finish(const em_join_cfg *cfg, em_join_ht *ht, em_join_probe_local *st, em_batch **out,
+                                  em_exec_ctx *ctx, em_error *err);
+void em_join_spill_probe_free(const em_join_cfg *cfg, em_join_probe_local *st);
+/* Full outer: the build rows no probe matched, bucket by bucket. *cursor
+ * is the reader's state (freed by unmatched_free). */
+int em_join_spill_unmatched(const em_join_cfg *cfg, em_join_ht *ht, void **cursor, em_batch **out,
+                            em_exec_ctx *ctx, em_error *err);
+void em_join_spill_unmatched_free(const em_join_cfg *cfg, void *cursor);
 
 extern const em_op_vt em_op_hash_join_vt;
 extern const em_source_vt em_src_join_unmatched_vt;

@@ -28,8 +28,9 @@
  *
  * Memory. Input batches are charged to the query's tracker as they arrive;
  * finalize charges the concatenated copy and the table before building them
- * and releases the inputs afterwards. Over the budget the query fails with
- * UNABLE_TO_ACQUIRE_MEMORY: the build side does not spill (yet).
+ * and releases the inputs afterwards. Over the budget, with spilling on,
+ * the build side goes to disk and the join becomes a grace hash join
+ * (spill_join.c); without it the query fails with UNABLE_TO_ACQUIRE_MEMORY.
  *
  * Parallelism. Collection runs on all tasks; the table is built by one
  * thread in finalize (linear passes and a counting sort), then shared
@@ -40,11 +41,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-typedef struct build_local {
-  em_batch **batches;
-  em_vec ***keys;
-  int n, cap;
-} build_local;
+typedef em_join_build_local build_local;
 
 static int oom(em_error *err) { return em_error_internal(err, "out of memory building a hash join"); }
 
@@ -88,7 +85,15 @@ static int build_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ct
   build_local *st = local;
   em_join_ht *ht = state_of(s, ctx, err);
   if (!ht) return -1;
-  if (charge(ht, (int64_t)em_batch_bytes(b), err)) return -1;
+  pthread_mutex_lock(&s->mu);
+  bool spilled = ht->spill != NULL;
+  pthread_mutex_unlock(&s->mu);
+  if (spilled) return em_join_spill_build(s, ht, st, part, b, ctx, err);
+  if (charge(ht, (int64_t)em_batch_bytes(b), err)) {
+    if (!em_spill_should(ctx, err)) return -1;
+    em_error_clear(err);
+    return em_join_spill_build_start(s, ht, st, part, b, ctx, err);
+  }
   em_vec **keys = em_calloc((size_t)cfg->nkeys + 1, sizeof *keys);
   if (!keys) return oom(err);
   for (int k = 0; k < cfg->nkeys; k++)
@@ -132,6 +137,10 @@ static int build_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em
   em_join_ht *ht = state_of(s, ctx, err);
   if (!ht) return -1;
   if (st->n == 0) return 0;
+  pthread_mutex_lock(&s->mu);
+  bool spilled = ht->spill != NULL;
+  pthread_mutex_unlock(&s->mu);
+  if (spilled) return em_join_spill_build(s, ht, st, part, NULL, ctx, err);
   pthread_mutex_lock(&s->mu);
   int rc = 0;
   if (ht->nin + st->n > ht->capin) {
@@ -527,10 +536,34 @@ static int build_table(const em_join_cfg *cfg, em_join_ht *ht, em_exec_ctx *ctx,
 }
 
 static int build_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
-  const em_join_cfg *cfg = s->cfg;
   em_join_ht *ht = state_of(s, ctx, err);
   if (!ht) return -1;
   s->out_parts = 0;
+  if (ht->spill) return em_join_spill_build_finalize(s, ht, ctx, err);
+  return em_join_ht_build(s, ht, ctx, err);
+}
+
+int em_join_ht_charge(em_join_ht *ht, int64_t n, em_error *err) { return charge(ht, n, err); }
+void em_join_ht_uncharge(em_join_ht *ht, int64_t n) { uncharge(ht, n); }
+
+int em_join_ht_add(em_join_ht *ht, em_batch *b, em_vec **keys, em_error *err) {
+  if (ht->nin == ht->capin) {
+    int ncap = ht->capin ? ht->capin * 2 : 16;
+    em_batch **nb = em_realloc(ht->in, sizeof *nb * (size_t)ncap);
+    if (nb) ht->in = nb;
+    em_vec ***nk = nb ? em_realloc(ht->in_keys, sizeof *nk * (size_t)ncap) : NULL;
+    if (nk) ht->in_keys = nk;
+    if (!nb || !nk) return oom(err);
+    ht->capin = ncap;
+  }
+  ht->in[ht->nin] = b;
+  ht->in_keys[ht->nin] = keys;
+  ht->nin++;
+  return 0;
+}
+
+int em_join_ht_build(em_sink *s, em_join_ht *ht, em_exec_ctx *ctx, em_error *err) {
+  const em_join_cfg *cfg = s->cfg;
   if (gather_rows(s, ht, err)) return -1;
   int64_t n = ht->n;
   if (cfg->build_outer) {
@@ -551,6 +584,12 @@ static void build_destroy(em_sink *s) {
   const em_join_cfg *cfg = s->cfg;
   em_join_ht *ht = s->state;
   if (!ht) return;
+  em_join_ht_free(cfg, ht);
+  s->state = NULL;
+}
+
+void em_join_ht_free(const em_join_cfg *cfg, em_join_ht *ht) {
+  em_join_spill_free(ht->spill);
   for (int i = 0; i < ht->nin; i++) {
     em_batch_unref(ht->in[i]);
     free_keys(ht->in_keys[i], cfg->nkeys);
@@ -564,7 +603,6 @@ static void build_destroy(em_sink *s) {
   int64_t charged = atomic_load(&ht->charged);
   if (ht->mem_tracker && charged) em_memtracker_release(ht->mem_tracker, charged);
   em_free(ht);
-  s->state = NULL;
 }
 
 const em_sink_vt em_sink_join_build_vt = {

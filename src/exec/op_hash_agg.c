@@ -32,17 +32,10 @@
  * the key repeated...) are a projection on top, added by the compiler.
  *
  * Memory. Every table growth is charged to the query's memtracker
- * (ctx->mem); past the budget the query fails cleanly with
- * UNABLE_TO_ACQUIRE_MEMORY. Spilling is designed but not implemented yet:
- * on a refused reservation a task would write its table's groups, radix
- * partition by radix partition, as Arrow IPC files of (keys, serialized
- * states) into the query's temporary directory, then reset the table and
- * continue. The final phase would then merge, per output partition, the
- * in-memory groups of that partition with its spilled runs, one partition
- * at a time, so the peak is one partition's table; a partition that alone
- * exceeds the budget would be re-partitioned on further hash bits
- * (recursive partitioning, as Grace hash join does). States of
- * variable-size aggregates serialize through the same row-key encoding.
+ * (ctx->mem). When the budget refuses and spilling is on (and every
+ * aggregate's state can be written out), the partition's table goes to
+ * disk and its further rows follow it there (spill_agg.c); without
+ * spilling the query fails cleanly with UNABLE_TO_ACQUIRE_MEMORY.
  *
  * Cancellation: every batch checks the cancel flag; merging checks it
  * between source tables.
@@ -55,28 +48,9 @@
 #define RADIX_BITS 3
 #define RADIX_PARTS (1 << RADIX_BITS)
 
-typedef struct agg_shared {
-  em_aggtable **tables; /* every table created (owned) */
-  int ntables, captables;
-  /* After finalize. */
-  bool single;            /* emit tables[0] directly, in ranges */
-  int nparts;             /* output partitions */
-  uint32_t **part_gids;   /* [table * nparts + part] */
-  int64_t *part_n;
-  em_aggtable **merged;   /* per output partition, built by next */
-} agg_shared;
-
-typedef struct agg_local {
-  em_aggtable *t;
-  uint32_t *groups;
-  int64_t gcap;
-} agg_local;
-
-typedef struct agg_src_local {
-  bool started;
-  em_aggtable *t;
-  int64_t pos, end;
-} agg_src_local;
+typedef em_agg_shared agg_shared;
+typedef em_agg_local agg_local;
+typedef em_agg_src_local agg_src_local;
 
 static int oom(em_error *err) { return em_error_internal(err, "out of memory in hash aggregate"); }
 
@@ -123,6 +97,7 @@ static int agg_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx 
   agg_local *l = local;
   if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
   if (!l->t && !(l->t = acquire_table(s, part, ctx, err))) return -1;
+  if (l->raw) return em_agg_spill_rows(s, s->state, l, part, b, ctx, err);
   int64_t n = b->nrows;
   if (n > l->gcap) {
     em_free(l->groups);
@@ -143,6 +118,14 @@ static int agg_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx 
   if (!rc) rc = em_aggtable_lookup(l->t, keys, n, l->groups, err);
   for (int k = 0; k < nk; k++) em_vec_unref(keys[k]);
   if (keys != kbuf) em_free(keys);
+  if (rc && em_spill_should(ctx, err) && em_agg_spillable(cfg)) {
+    /* Over the budget: no update of this batch has happened yet, so the
+     * table's states are those of the rows before it. They go to disk and
+     * this batch and the rest follow them there. */
+    em_error_clear(err);
+    if (em_agg_spill_start(s, s->state, l, part, ctx, err)) return -1;
+    return em_agg_spill_rows(s, s->state, l, part, b, ctx, err);
+  }
   for (int a = 0; !rc && a < cfg->naggs; a++) {
     const em_expr *call = cfg->aggs[a];
     em_vec *abuf[4];
@@ -163,11 +146,8 @@ static int agg_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx 
 }
 
 static int agg_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_error *err) {
-  (void)part;
-  (void)ctx;
-  (void)err;
-  (void)s;
   agg_local *l = local;
+  if (l->raw && em_agg_spill_flush(s, s->state, l, part, ctx, err)) return -1;
   l->t = NULL; /* the table stays in tables[part] for finalize */
   return 0;
 }
@@ -178,6 +158,7 @@ static void agg_close_local(em_sink *s, void *local) {
   /* A table still held (after an error) stays in tables[] and is freed by
    * destroy. */
   l->t = NULL;
+  em_agg_spill_local_free(l);
   em_free(l->groups);
   l->groups = NULL;
   l->gcap = 0;
@@ -189,6 +170,12 @@ static int agg_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   if (!sh) return -1;
   int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
   if (width < 1) width = 1;
+  if (sh->spill) {
+    if (em_agg_spill_finalize(s, sh, ctx, err)) return -1;
+    sh->nparts = RADIX_PARTS;
+    s->out_parts = sh->nparts;
+    return 0;
+  }
   /* Drop the partitions that had no rows, keeping partition order. */
   int kept = 0;
   for (int t = 0; t < sh->ntables; t++) {
@@ -276,6 +263,7 @@ static int agg_next(em_sink *s, void *local, int part, em_batch **out, em_exec_c
   agg_shared *sh = s->state;
   agg_src_local *l = local;
   *out = NULL;
+  if (sh->spill) return em_agg_spill_next(s, sh, l, part, out, ctx, err);
   if (!l->started) {
     l->started = true;
     if (sh->single) {
@@ -325,8 +313,17 @@ static void agg_destroy(em_sink *s) {
   em_free(sh->part_gids);
   em_free(sh->part_n);
   em_free(sh->tables);
+  em_agg_spill_free(sh->spill);
   em_free(sh);
   s->state = NULL;
+}
+
+static void agg_source_close(em_sink *s, void *local) {
+  (void)s;
+  agg_src_local *l = local;
+  if (l->t_owned) em_aggtable_free(l->t);
+  l->t = NULL;
+  l->t_owned = false;
 }
 
 const em_sink_vt em_sink_hash_agg_vt = {
@@ -339,6 +336,7 @@ const em_sink_vt em_sink_hash_agg_vt = {
     .source_local_size = sizeof(agg_src_local),
     .next = agg_next,
     .destroy = agg_destroy,
+    .source_close = agg_source_close,
 };
 
 /* ---- compiling ---- */

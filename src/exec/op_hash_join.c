@@ -292,17 +292,7 @@ em_batch *em_join_gather(const em_join_cfg *cfg, const em_batch *probe, const ui
 
 /* ---- probing ---- */
 
-typedef struct probe_local {
-  bool active;          /* in the middle of an input batch */
-  int64_t n, cap;       /* rows of the batch; capacity of the row arrays */
-  em_vec **keys;        /* probe keys of the batch */
-  uint64_t *v;          /* per row: int_mode key or hash */
-  uint32_t *pos, *end;  /* per row: its remaining candidate entries */
-  uint8_t *matched;     /* per row: some pair survived */
-  int64_t row;          /* first row with candidates left */
-  uint32_t *P, *B;      /* a chunk of pairs */
-  int64_t pcap;
-} probe_local;
+typedef em_join_probe_local probe_local;
 
 static void free_probe_keys(const em_join_cfg *cfg, probe_local *st) {
   if (!st->keys) return;
@@ -315,6 +305,7 @@ static void free_probe_keys(const em_join_cfg *cfg, probe_local *st) {
 static void probe_close(const em_op *op, void *local) {
   const em_join_cfg *cfg = op->u.cfg;
   probe_local *st = local;
+  em_join_spill_probe_free(cfg, st);
   free_probe_keys(cfg, st);
   em_free(st->v);
   em_free(st->pos);
@@ -548,10 +539,24 @@ static em_op_status finish_batch(const em_join_cfg *cfg, const em_join_ht *ht, p
 static em_op_status probe_execute(const em_op *op, void *local, em_batch *in, em_batch **out, em_exec_ctx *ctx,
                                   em_error *err) {
   const em_join_cfg *cfg = op->u.cfg;
-  const em_join_ht *ht = cfg->build->state;
-  probe_local *st = local;
+  em_join_ht *ht = cfg->build->state;
   *out = NULL;
   if (!ht) return em_error_internal(err, "hash join: the build side did not run"), EM_OP_ERROR;
+  if (ht->spill) return em_join_spill_probe(cfg, ht, local, in, ctx, err);
+  return em_join_probe(cfg, ht, local, in, out, ctx, err);
+}
+
+static em_op_status probe_finish(const em_op *op, void *local, em_batch **out, em_exec_ctx *ctx, em_error *err) {
+  const em_join_cfg *cfg = op->u.cfg;
+  em_join_ht *ht = cfg->build->state;
+  *out = NULL;
+  if (!ht || !ht->spill) return EM_OP_FINISHED;
+  return em_join_spill_finish(cfg, ht, local, out, ctx, err);
+}
+
+em_op_status em_join_probe(const em_join_cfg *cfg, const em_join_ht *ht, em_join_probe_local *st, em_batch *in,
+                           em_batch **out, em_exec_ctx *ctx, em_error *err) {
+  *out = NULL;
   if (!st->active) {
     if (ht->n == 0 && !cfg->probe_outer && !cfg->anti) return EM_OP_FINISHED; /* nothing can match */
     if (setup(cfg, ht, st, in, ctx, err)) {
@@ -586,6 +591,7 @@ const em_op_vt em_op_hash_join_vt = {
     .local_size = sizeof(probe_local),
     .execute = probe_execute,
     .close_local = probe_close,
+    .finish = probe_finish,
 };
 
 /* ---- the final pass of a full outer join ---- */
@@ -594,6 +600,7 @@ typedef struct unmatched_local {
   int64_t pos;
   uint32_t *idx;
   int64_t cap;
+  void *spill; /* a spilled build side's reader (spill_join.c) */
 } unmatched_local;
 
 static int unmatched_next(const em_source *src, void *local, int part, em_batch **out, em_exec_ctx *ctx,
@@ -601,9 +608,10 @@ static int unmatched_next(const em_source *src, void *local, int part, em_batch 
   (void)part;
   const em_sink *s = src->u.sink;
   const em_join_cfg *cfg = s->cfg;
-  const em_join_ht *ht = s->state;
+  em_join_ht *ht = s->state;
   unmatched_local *st = local;
   *out = NULL;
+  if (ht && ht->spill) return em_join_spill_unmatched(cfg, ht, &st->spill, out, ctx, err);
   if (!ht || !ht->matched) return 0;
   int64_t want = ctx->batch_rows > 0 ? ctx->batch_rows : 4096;
   if (st->cap < want) {
@@ -622,8 +630,9 @@ static int unmatched_next(const em_source *src, void *local, int part, em_batch 
 }
 
 static void unmatched_close(const em_source *src, void *local) {
-  (void)src;
   unmatched_local *st = local;
+  if (st->spill) em_join_spill_unmatched_free(src->u.sink->cfg, st->spill);
+  st->spill = NULL;
   em_free(st->idx);
   st->idx = NULL;
 }

@@ -15,49 +15,26 @@
  * Stability makes ties keep their input order, which is what Spark's
  * range-partitioned TimSort yields for equal keys.
  *
- * Memory: everything is held in memory and charged to the query; spilling
- * sorted runs to disk when over budget is the next step.
+ * Memory: every collected batch (and its evaluated keys) is charged to
+ * the query's tracker; a sorted in-memory run keeps its charge until the
+ * query ends. When the budget refuses a reservation, the task sorts what
+ * it holds into a run and writes it to a spill file (spill_sort.c); once
+ * any partition has spilled, finalize writes the in-memory runs too and
+ * the output is a k-way merge of the files, ties going to the earlier run
+ * (partition order, then the order runs were written), so the result is
+ * the same as the in-memory path's, row for row.
  */
-#include "exec_int.h"
+#include "sort_int.h"
 
 #include <math.h>
 #include <string.h>
 
-typedef struct sort_cfg {
-  em_expr **keys;
-  bool *ascending;
-  bool *nulls_first;
-  int nkeys;
-  bool global;
-  int64_t limit; /* > 0: only the first `limit` rows are wanted (TopN) */
-} sort_cfg;
+typedef em_sort_cfg sort_cfg;
+typedef em_sort_run sort_run;
+typedef em_sort_local sort_local;
+typedef em_sort_state sort_state;
 
-/* A sorted run: the rows of one partition, concatenated, plus the order. */
-typedef struct sort_run {
-  em_batch *rows;  /* all columns */
-  em_vec **keys;   /* evaluated keys, nkeys */
-  uint32_t *perm;  /* sorted order of rows */
-  int64_t n;
-} sort_run;
-
-typedef struct sort_local {
-  em_batch **batches;
-  em_vec ***keys;
-  int n, cap;
-} sort_local;
-
-typedef struct sort_state {
-  sort_run *runs; /* indexed by input partition */
-  int nruns;
-  /* Global sort: the merged order as (run, row) pairs. */
-  uint32_t *mrun;
-  uint32_t *mrow;
-  int64_t mn;
-} sort_state;
-
-typedef struct sort_out_local {
-  int64_t pos;
-} sort_out_local;
+typedef em_sort_out_local sort_out_local;
 
 /* ---- comparison ---- */
 
@@ -257,6 +234,37 @@ static void free_keys(em_vec **keys, int n) {
   em_free(keys);
 }
 
+static size_t keys_bytes(em_vec *const *keys, int n) {
+  size_t t = 0;
+  for (int k = 0; k < n; k++) {
+    const em_vec *v = keys[k];
+    if (v->validity) t += v->validity->cap;
+    if (v->values) t += v->values->cap;
+    if (v->data) t += v->data->cap;
+  }
+  return t;
+}
+
+static sort_state *state_of(em_sink *s, em_exec_ctx *ctx, em_error *err) {
+  pthread_mutex_lock(&s->mu);
+  if (!s->state) {
+    sort_state *ss = em_calloc(1, sizeof *ss);
+    if (ss) ss->runs = em_calloc((size_t)(s->in_parts > 0 ? s->in_parts : 1), sizeof *ss->runs);
+    if (ss && ss->runs) {
+      ss->nruns = s->in_parts > 0 ? s->in_parts : 1;
+      ss->mem = ctx->mem;
+      s->state = ss;
+    } else {
+      if (ss) em_free(ss->runs);
+      em_free(ss);
+    }
+  }
+  sort_state *r = s->state;
+  pthread_mutex_unlock(&s->mu);
+  if (!r) em_error_internal(err, "out of memory sorting");
+  return r;
+}
+
 static int sort_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx *ctx, em_error *err) {
   (void)part;
   const sort_cfg *cfg = s->cfg;
@@ -283,18 +291,42 @@ static int sort_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx
   st->batches[st->n] = em_batch_ref(b);
   st->keys[st->n] = keys;
   st->n++;
-  return 0;
+  if (!ctx->mem) return 0;
+  /* Charge what the run will hold: the batch and its keys (the batch may
+   * be shared upstream; it is ours to keep alive from now on). */
+  int64_t bytes = (int64_t)(em_batch_bytes(b) + keys_bytes(keys, cfg->nkeys));
+  if (em_memtracker_reserve(ctx->mem, bytes, err) == 0) {
+    st->mem = ctx->mem;
+    st->charged += bytes;
+    return 0;
+  }
+  if (!em_spill_should(ctx, err)) return -1;
+  /* Over the budget: everything collected so far (this batch included)
+   * becomes a sorted run on disk. */
+  if (!state_of(s, ctx, err)) return -1;
+  em_error_clear(err);
+  return em_sort_spill_local(s, st, ctx, err);
 }
 
-static void sort_close_local(em_sink *s, void *local) {
-  const sort_cfg *cfg = s->cfg;
-  sort_local *st = local;
+void em_sort_local_free_batches(const em_sort_cfg *cfg, em_sort_local *st) {
   for (int i = 0; i < st->n; i++) {
     em_batch_unref(st->batches[i]);
     free_keys(st->keys[i], cfg->nkeys);
   }
   em_free(st->batches);
   em_free(st->keys);
+  st->batches = NULL;
+  st->keys = NULL;
+  st->n = st->cap = 0;
+}
+
+static void sort_close_local(em_sink *s, void *local) {
+  const sort_cfg *cfg = s->cfg;
+  sort_local *st = local;
+  em_sort_local_free_batches(cfg, st);
+  if (st->charged && st->mem) em_memtracker_release(st->mem, st->charged);
+  for (int i = 0; i < st->nspilled; i++) em_spill_free(st->spilled[i]);
+  em_free(st->spilled);
   memset(st, 0, sizeof *st);
 }
 
@@ -310,35 +342,15 @@ static em_vec *concat(em_type *t, em_vec **vs, int n, int64_t total) {
   return out;
 }
 
-static sort_state *state_of(em_sink *s, em_error *err) {
-  pthread_mutex_lock(&s->mu);
-  if (!s->state) {
-    sort_state *ss = em_calloc(1, sizeof *ss);
-    if (ss) ss->runs = em_calloc((size_t)(s->in_parts > 0 ? s->in_parts : 1), sizeof *ss->runs);
-    if (ss && ss->runs) {
-      ss->nruns = s->in_parts > 0 ? s->in_parts : 1;
-      s->state = ss;
-    } else {
-      em_free(ss);
-    }
-  }
-  sort_state *r = s->state;
-  pthread_mutex_unlock(&s->mu);
-  if (!r) em_error_internal(err, "out of memory sorting");
-  return r;
-}
-
-static int sort_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_error *err) {
+int em_sort_build_run(em_sink *s, em_sort_local *st, em_sort_run *r, em_exec_ctx *ctx, em_error *err) {
   const sort_cfg *cfg = s->cfg;
-  sort_local *st = local;
-  sort_state *ss = state_of(s, err);
-  if (!ss) return -1;
-  if (part < 0 || part >= ss->nruns) return em_error_internal(err, "sort: partition out of range");
-  sort_run *r = &ss->runs[part];
   int64_t total = 0;
   for (int i = 0; i < st->n; i++) total += st->batches[i]->nrows;
   r->n = total;
-  if (total == 0) return 0;
+  if (total == 0) {
+    em_sort_local_free_batches(cfg, st);
+    return 0;
+  }
   if (total > UINT32_MAX) return em_error_internal(err, "sort: partition of more than 2^32 rows");
   int ncols = s->in_schema->u.st.nfields;
   em_vec **tmp = em_calloc((size_t)(st->n + 1), sizeof *tmp);
@@ -366,15 +378,37 @@ static int sort_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_
   }
   em_free(cols);
   /* The inputs are no longer needed: release them before sorting. */
-  sort_close_local(s, local);
+  em_sort_local_free_batches(cfg, st);
   if (!rc) rc = cfg->limit > 0 && cfg->limit < total ? top_k(cfg, r, cfg->limit, ctx, err) : sort_perm(cfg, r, ctx, err);
   return rc;
 }
 
+void em_sort_run_free(const em_sort_cfg *cfg, em_sort_run *r) {
+  if (r->rows) em_batch_unref(r->rows);
+  free_keys(r->keys, cfg->nkeys);
+  em_free(r->perm);
+  memset(r, 0, sizeof *r);
+}
+
+static int sort_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_error *err) {
+  sort_local *st = local;
+  sort_state *ss = state_of(s, ctx, err);
+  if (!ss) return -1;
+  if (part < 0 || part >= ss->nruns) return em_error_internal(err, "sort: partition out of range");
+  if (st->nspilled) return em_sort_spill_combine(s, ss, st, part, ctx, err);
+  /* The run keeps the task's charge until the query ends. */
+  pthread_mutex_lock(&s->mu);
+  ss->charged += st->charged;
+  pthread_mutex_unlock(&s->mu);
+  st->charged = 0;
+  return em_sort_build_run(s, st, &ss->runs[part], ctx, err);
+}
+
 static int sort_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   const sort_cfg *cfg = s->cfg;
-  sort_state *ss = state_of(s, err);
+  sort_state *ss = state_of(s, ctx, err);
   if (!ss) return -1;
+  if (ss->spilled) return em_sort_spill_finalize(s, ss, ctx, err);
   if (!cfg->global) {
     s->out_parts = ss->nruns;
     return 0;
@@ -461,6 +495,7 @@ static int sort_next(em_sink *s, void *local, int part, em_batch **out, em_exec_
   sort_out_local *st = local;
   *out = NULL;
   if (!ss) return 0;
+  if (ss->spilled) return em_sort_spill_next(s, local, part, out, ctx, err);
   int64_t n = cfg->global ? ss->mn : (part < ss->nruns ? ss->runs[part].n : 0);
   if (st->pos >= n) return 0;
   int64_t m = n - st->pos < ctx->batch_rows ? n - st->pos : ctx->batch_rows;
@@ -483,17 +518,19 @@ static void sort_destroy(em_sink *s) {
   const sort_cfg *cfg = s->cfg;
   sort_state *ss = s->state;
   if (!ss) return;
-  for (int i = 0; i < ss->nruns; i++) {
-    sort_run *r = &ss->runs[i];
-    if (r->rows) em_batch_unref(r->rows);
-    free_keys(r->keys, cfg->nkeys);
-    em_free(r->perm);
-  }
+  for (int i = 0; i < ss->nruns; i++) em_sort_run_free(cfg, &ss->runs[i]);
+  em_sort_spill_destroy(ss);
+  if (ss->charged && ss->mem) em_memtracker_release(ss->mem, ss->charged);
   em_free(ss->runs);
   em_free(ss->mrun);
   em_free(ss->mrow);
   em_free(ss);
   s->state = NULL;
+}
+
+static void sort_source_close(em_sink *s, void *local) {
+  sort_out_local *st = local;
+  if (st->merge) em_sort_spill_close(s, local);
 }
 
 const em_sink_vt em_sink_sort_vt = {
@@ -506,6 +543,7 @@ const em_sink_vt em_sink_sort_vt = {
     .source_local_size = sizeof(sort_out_local),
     .next = sort_next,
     .destroy = sort_destroy,
+    .source_close = sort_source_close,
 };
 
 em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema, int64_t limit) {
@@ -518,6 +556,10 @@ em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema, in
   cfg->global = n->u.sort.global;
   cfg->limit = n->u.sort.global ? limit : 0;
   return em_sink_new(a, &em_sink_sort_vt, cfg, in_schema, in_schema);
+}
+
+int em_sort_cmp(const em_sort_cfg *cfg, em_vec *const *ka, int64_t i, em_vec *const *kb, int64_t j) {
+  return cmp_rows(cfg, ka, i, kb, j);
 }
 
 int em_sort_compare_rows(const bool *ascending, const bool *nulls_first, int nkeys, em_vec *const *ka, int64_t i,

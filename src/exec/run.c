@@ -158,6 +158,7 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
   em_error err;
   em_error_clear(&err);
   int rc = 0, lpart, first_op, seg;
+  bool input_done = true; /* false when an operator wanted no more input */
   const em_source *src = part_source(p, part, &lpart, &first_op, &seg);
   /* Each task has its own copy of the context: expression evaluation keeps
    * per-batch scratch in it (em_eval_ctx.batch). */
@@ -186,7 +187,26 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
     em_op_status st = push(rs, &ctx, locals, part, first_op, b, &err);
     em_batch_unref(b);
     if (st == EM_OP_ERROR) rc = -1;
-    if (st == EM_OP_FINISHED) break;
+    if (st == EM_OP_FINISHED) {
+      input_done = false;
+      break;
+    }
+  }
+  /* The input has ended: operators with pending rows emit them. */
+  for (int k = first_op; !rc && input_done && k < p->nops && !atomic_load(&rs->stop); k++) {
+    if (!p->ops[k].vt->finish) continue;
+    for (;;) {
+      em_batch *out = NULL;
+      em_op_status st = p->ops[k].vt->finish(&p->ops[k], locals[k], &out, &ctx, &err);
+      if (st == EM_OP_ERROR) rc = -1;
+      if (out) {
+        em_op_status down = rc ? EM_OP_ERROR : push(rs, &ctx, locals, part, k + 1, out, &err);
+        em_batch_unref(out);
+        if (down == EM_OP_ERROR) rc = -1;
+        if (down == EM_OP_FINISHED) input_done = false;
+      }
+      if (rc || !input_done || st != EM_OP_HAVE_MORE_OUTPUT) break;
+    }
   }
   if (!rc && p->sink && !atomic_load(&rs->stop) && p->sink->vt->combine)
     rc = p->sink->vt->combine(p->sink, locals[p->nops], part, &ctx, &err);

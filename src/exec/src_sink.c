@@ -25,8 +25,8 @@ static int sink_src_next(const em_source *src, void *local, int part, em_batch *
 }
 
 static void sink_src_close(const em_source *src, void *local) {
-  (void)src;
   sink_src_local *st = local;
+  if (st->inner && src->u.sink->vt->source_close) src->u.sink->vt->source_close(src->u.sink, st->inner);
   em_free(st->inner);
   st->inner = NULL;
 }

@@ -23,6 +23,40 @@ static void val_destroy(const em_expr *c, uint8_t *s) {
 
 static int oom(em_error *err) { return em_error_internal(err, "out of memory in an aggregate"); }
 
+/* Spilling a held value: flags, length, then the inline bytes or the heap
+ * bytes. */
+static int val_save(const em_expr *c, const uint8_t *st, em_strbuf *out) {
+  (void)c;
+  const em_aggval *s = (const em_aggval *)st;
+  uint8_t hdr[5] = {(uint8_t)(s->set | s->null << 1 | s->heap << 2), (uint8_t)s->len, (uint8_t)(s->len >> 8),
+                    (uint8_t)(s->len >> 16), (uint8_t)(s->len >> 24)};
+  if (em_strbuf_append(out, (const char *)hdr, 5)) return -1;
+  return s->heap ? em_strbuf_append(out, (const char *)s->u.bytes, s->len)
+                 : em_strbuf_append(out, (const char *)s->u.inl, sizeof s->u.inl);
+}
+
+static int val_load(const em_expr *c, uint8_t *st, const uint8_t *p, size_t n) {
+  (void)c;
+  em_aggval *s = (em_aggval *)st;
+  if (n < 5) return -1;
+  s->set = p[0] & 1;
+  s->null = (p[0] >> 1) & 1;
+  s->heap = (p[0] >> 2) & 1;
+  s->len = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 24;
+  if (s->heap) {
+    if (n - 5 != s->len) return -1;
+    if (!(s->u.bytes = em_malloc(s->len ? s->len : 1))) {
+      s->heap = 0;
+      return -1;
+    }
+    memcpy(s->u.bytes, p + 5, s->len);
+  } else {
+    if (n - 5 != sizeof s->u.inl) return -1;
+    memcpy(s->u.inl, p + 5, sizeof s->u.inl);
+  }
+  return 0;
+}
+
 static int minmax_update(const em_expr *c, uint8_t *st, size_t stride, const uint32_t *g, em_vec *const *args,
                          int64_t n, em_error *err) {
   const em_agg_cfg *cfg = c->u.fn.data;
@@ -104,6 +138,15 @@ static const em_agg_def minmax_def = {sizeof(em_aggval), NULL, minmax_update, mi
                                       val_destroy};
 static const em_agg_def first_last_def = {sizeof(em_aggval), NULL, first_last_update, first_last_merge,
                                           val_finish, val_destroy};
+
+static const em_agg_spill_ops val_spill = {val_save, val_load};
+
+/* The states of this file spill; so do the plain ones (no destroy). Other
+ * files' variable-size states (collect_list, sets, sketches) do not yet. */
+const em_agg_spill_ops *em_agg_spill_ops_of(const em_agg_def *d) {
+  if (d == &minmax_def || d == &first_last_def) return &val_spill;
+  return NULL;
+}
 
 static bool orderable(const em_type *t) {
   switch (t->id) {

@@ -74,6 +74,17 @@ struct em_agg_def {
   void (*destroy)(const em_expr *call, uint8_t *state);
 };
 
+/* Spilling aggregate states to disk (the hash aggregate over its memory
+ * budget). States without destroy are spilled as their raw bytes; the
+ * others only when em_agg_spill_ops_of(def) knows them: save appends a
+ * self-contained encoding to out (-1 on OOM), load rebuilds a zeroed state
+ * from it (-1 on OOM or bad bytes). NULL when the state cannot spill. */
+typedef struct em_agg_spill_ops {
+  int (*save)(const em_expr *call, const uint8_t *state, em_strbuf *out);
+  int (*load)(const em_expr *call, uint8_t *state, const uint8_t *p, size_t n);
+} em_agg_spill_ops;
+const em_agg_spill_ops *em_agg_spill_ops_of(const em_agg_def *d);
+
 /* A cast node over e (arena-allocated); NULL on out-of-memory. The node is
  * nullable when e is or when the cast can produce NULL (em_cast_force_nullable). */
 em_expr *em_expr_cast(em_arena *a, em_expr *e, em_type *to, bool ansi);

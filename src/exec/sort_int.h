@@ -1,0 +1,87 @@
+/*
+ * Private to the sort: its parameters and runs (op_sort.c) and external
+ * sorting when the memory budget is exceeded (spill_sort.c).
+ */
+#ifndef EM_EXEC_SORT_INT_H
+#define EM_EXEC_SORT_INT_H
+
+#include "spill.h"
+
+typedef struct em_sort_cfg {
+  em_expr **keys;
+  bool *ascending;
+  bool *nulls_first;
+  int nkeys;
+  bool global;
+  int64_t limit; /* > 0: only the first `limit` rows are wanted (TopN) */
+} em_sort_cfg;
+
+/* A sorted run: the rows of one partition, concatenated, plus the order. */
+typedef struct em_sort_run {
+  em_batch *rows; /* all columns */
+  em_vec **keys;  /* evaluated keys, nkeys */
+  uint32_t *perm; /* sorted order of rows */
+  int64_t n;
+} em_sort_run;
+
+/* What one task collects before its partition ends. */
+typedef struct em_sort_local {
+  em_batch **batches;
+  em_vec ***keys;
+  int n, cap;
+  int64_t charged;         /* bytes reserved on mem */
+  em_memtracker *mem;
+  em_spill_file **spilled; /* sorted runs written so far, in order */
+  int nspilled, capspilled;
+} em_sort_local;
+
+/* The shared state of the sort sink. */
+typedef struct em_sort_state {
+  em_sort_run *runs; /* indexed by input partition */
+  int nruns;
+  /* Global sort: the merged order as (run, row) pairs. */
+  uint32_t *mrun;
+  uint32_t *mrow;
+  int64_t mn;
+  /* Memory held by in-memory runs (released by destroy). */
+  int64_t charged;
+  em_memtracker *mem;
+  /* External sort: set once any partition spilled. */
+  bool spilled;
+  em_type *file_schema;     /* rows ++ keys */
+  em_spill_file ***pfiles;  /* per input partition, its runs in order */
+  int *pnfiles;
+} em_sort_state;
+
+/* A reader of the sort's output. */
+typedef struct em_sort_out_local {
+  int64_t pos;
+  void *merge; /* spilled: the merge of the partition's runs (spill_sort.c) */
+} em_sort_out_local;
+
+/* Spark's order of rows i of ka and j of kb. */
+int em_sort_cmp(const em_sort_cfg *cfg, em_vec *const *ka, int64_t i, em_vec *const *kb, int64_t j);
+/* Concatenates the local batches into run r and sorts it (TopN under a
+ * limit). The local batches are released. */
+int em_sort_build_run(em_sink *s, em_sort_local *st, em_sort_run *r, em_exec_ctx *ctx, em_error *err);
+void em_sort_run_free(const em_sort_cfg *cfg, em_sort_run *r);
+void em_sort_local_free_batches(const em_sort_cfg *cfg, em_sort_local *st);
+
+/* ---- spill_sort.c ---- */
+
+/* Sorts the task's collected batches into a run and writes it to a spill
+ * file (its memory charge is released). */
+int em_sort_spill_local(em_sink *s, em_sort_local *st, em_exec_ctx *ctx, em_error *err);
+/* The partition's end for a task that spilled: the rest becomes its last
+ * run and its runs are handed to the state. */
+int em_sort_spill_combine(em_sink *s, em_sort_state *ss, em_sort_local *st, int part, em_exec_ctx *ctx,
+                          em_error *err);
+/* finalize when spilled: in-memory runs are written too; sets out_parts. */
+int em_sort_spill_finalize(em_sink *s, em_sort_state *ss, em_exec_ctx *ctx, em_error *err);
+/* Output of a spilled sort: k-way merge of the runs of `part`. */
+size_t em_sort_spill_local_size(void);
+int em_sort_spill_next(em_sink *s, void *local, int part, em_batch **out, em_exec_ctx *ctx, em_error *err);
+void em_sort_spill_close(em_sink *s, void *local);
+void em_sort_spill_destroy(em_sort_state *ss);
+
+#endif
