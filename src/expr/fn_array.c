@@ -1280,3 +1280,29 @@ int em_fn_resolve_array_join(em_func_call *call, em_error *err) {
   call->kernel = join_kernel;
   return 0;
 }
+
+/* ---- generators outside a select ----
+ * A select's generators become a Generate node (plan/resolve_generate.c);
+ * anywhere else Spark refuses them. The call is typed (so the enclosing
+ * expression can be named in the error) and fails if ever evaluated. */
+static int generator_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                            em_error *err) {
+  (void)args;
+  (void)n;
+  (void)ctx;
+  (void)out;
+  return em_error_set(err, EM_ERR_UNSUPPORTED_GENERATOR_OUTSIDE_SELECT, "plan", e->u.fn.name, NULL);
+}
+
+int em_fn_resolve_generator(em_func_call *call, em_error *err);
+int em_fn_resolve_generator(em_func_call *call, em_error *err) {
+  (void)err;
+  call->sql = em_fn_sql_call(call, call->name);
+  em_type *t = call->nargs > 0 ? call->args[call->nargs - 1]->type : em_type_null();
+  if (t->id == EM_T_ARRAY) t = t->u.array.elem;
+  else if (t->id == EM_T_MAP) t = t->u.map.value;
+  call->type = t;
+  call->nullable = true;
+  call->kernel = generator_kernel;
+  return 0;
+}

@@ -24,6 +24,10 @@ int em_fn_resolve_arrays_zip(em_func_call *call, em_error *err);
 /* array_sort(a) with Spark's default comparator. */
 int em_fn_array_sort_default(em_func_call *call, em_error *err);
 
+/* The values of src at idx[0..n) (idx[k] < 0: NULL), typed as `type`
+ * (src's type up to nullability); a new vector, NULL on out-of-memory. */
+em_vec *em_nested_gather(em_type *type, const em_vec *src, const int64_t *idx, int64_t n);
+
 /* Higher-order functions. */
 typedef enum em_hof_kind {
   EM_HOF_TRANSFORM, EM_HOF_FILTER, EM_HOF_EXISTS, EM_HOF_FORALL, EM_HOF_AGGREGATE, EM_HOF_ZIP_WITH,

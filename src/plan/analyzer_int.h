@@ -71,6 +71,12 @@ em_expr *em_az_resolve_nested_call(em_az *az, const em_spec_expr *e, const em_lp
 em_expr *em_az_resolve_field_path(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
                                   bool *failed);
 
+/* Generators in a select (resolve_generate.c): whether the items hold
+ * one, and the Generate nodes + projection for them. */
+bool em_az_project_has_generator(const em_spec_expr *const *items, int n);
+em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *const *items, int nitems,
+                                 em_lplan *child);
+
 /* Spark's name comparison under the session's case sensitivity. */
 bool em_az_name_eq(const em_az *az, const char *a, const char *b);
 

@@ -46,6 +46,7 @@ typedef enum em_lplan_kind {
   EM_LP_UNION,    /* resolve_setop.c: union, unionByName */
   EM_LP_SET_OP,   /* intersect / except, distinct or all */
   EM_LP_SAMPLE,
+  EM_LP_GENERATE, /* resolve_generate.c: explode, posexplode, inline, stack */
 } em_lplan_kind;
 
 /* How an exchange distributes rows (Spark's Partitioning). */
@@ -154,8 +155,20 @@ struct em_lplan {
       bool replace;
       int64_t seed;
     } sample;
+    struct {
+      /* Output: the child's columns, then the generator's. */
+      int gen;          /* EM_GEN_* */
+      bool outer;       /* explode_outer...: a row of NULLs for NULL/empty input */
+      em_expr *input;   /* the collection (not for stack) over the child */
+      em_expr **args;   /* stack: the values, cast to their column's type */
+      int nargs;
+      int stack_rows;   /* stack: n */
+    } generate;
   } u;
 };
+
+/* Generators of EM_LP_GENERATE. */
+enum { EM_GEN_EXPLODE, EM_GEN_POSEXPLODE, EM_GEN_INLINE, EM_GEN_STACK };
 
 /* The inputs of a node (child, and a join's right side): fills out[0..2)
  * and returns how many. */
