@@ -204,7 +204,7 @@ static int index_error(em_errclass cls, int64_t idx, int64_t size, em_error *err
   char a[32], b[32];
   snprintf(a, sizeof a, "%lld", (long long)idx);
   snprintf(b, sizeof b, "%lld", (long long)size);
-  return em_error_set(err, cls, "indexValue", a, "arraySize", b, "ansiConfig", "\"spark.sql.ansi.enabled\"", NULL);
+  return em_error_set(err, cls, "indexValue", a, "arraySize", b, NULL);
 }
 
 static int64_t int_at(const em_vec *v, int64_t i) {
@@ -658,7 +658,7 @@ static int sort_cmp(const void *x, const void *y) {
     if (ni == nj) return i < j ? -1 : i > j;
     /* sort_array: nulls first ascending, last descending; array_sort: last. */
     c = ni ? -1 : 1;
-    if (cur_sort->op == A_SORT_NULLS_LAST) c = -c;
+    if (cur_sort->op != A_SORT_ASC) c = -c;
     return c;
   }
   c = em_nested_cmp(el, i, el, j);

@@ -40,7 +40,7 @@ def case_array_schema_nullability(spark):
 
 
 def case_get_item(spark):
-    return sel(arrs(spark).filter("id != 3"), F.col("a")[0], F.col("a").getItem(1), F.col("s")[0].alias("s0"))
+    return sel(arrs(spark).filter(F.col("id") != 3), F.col("a")[0], F.col("a").getItem(1), F.col("s")[0].alias("s0"))
 
 
 def case_get_item_out_of_range(spark):
@@ -52,7 +52,7 @@ def case_get_item_negative(spark):
 
 
 def case_element_at(spark):
-    return sel(arrs(spark).filter("id <= 2"), F.element_at("a", 1), F.element_at("a", -1), F.element_at("s", 2))
+    return sel(arrs(spark).filter(F.col("id") <= 2), F.element_at("a", 1), F.element_at("a", -1), F.element_at("s", 2))
 
 
 def case_element_at_out_of_range(spark):
