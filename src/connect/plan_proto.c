@@ -606,6 +606,48 @@ static em_spec_expr *conv_expr(cv *c, const Spark__Connect__Expression *e, int d
   case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_WINDOW:
     if (!(x = conv_window(c, e->window, depth))) return NULL;
     break;
+  /* Nested values: lambdas of higher-order functions, withField/dropFields. */
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_LAMBDA_FUNCTION: {
+    const Spark__Connect__Expression__LambdaFunction *lf = e->lambda_function;
+    x = em_spec_expr_new(c->spec, EM_SE_LAMBDA);
+    if (!x) return oom(c), NULL;
+    if (!lf->function) return not_set(c, "spark.connect.Expression.LambdaFunction", "function"), NULL;
+    if (!(x->u.lambda.body = conv_expr(c, lf->function, depth + 1))) return NULL;
+    x->u.lambda.nvars = (int)lf->n_arguments;
+    x->u.lambda.vars = em_spec_array(c->spec, lf->n_arguments + 1, sizeof(char *));
+    if (!x->u.lambda.vars) return oom(c), NULL;
+    for (size_t i = 0; i < lf->n_arguments; i++) {
+      const Spark__Connect__Expression__UnresolvedNamedLambdaVariable *v = lf->arguments[i];
+      if (v->n_name_parts != 1)
+        return not_set(c, "spark.connect.Expression.UnresolvedNamedLambdaVariable", "name_parts"), NULL;
+      if (!(x->u.lambda.vars[i] = em_spec_strdup(c->spec, v->name_parts[0]))) return oom(c), NULL;
+    }
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_UNRESOLVED_NAMED_LAMBDA_VARIABLE: {
+    const Spark__Connect__Expression__UnresolvedNamedLambdaVariable *v = e->unresolved_named_lambda_variable;
+    x = em_spec_expr_new(c->spec, EM_SE_LAMBDA_VAR);
+    if (!x) return oom(c), NULL;
+    if (v->n_name_parts == 0)
+      return not_set(c, "spark.connect.Expression.UnresolvedNamedLambdaVariable", "name_parts"), NULL;
+    x->u.lambda_var.nparts = (int)v->n_name_parts;
+    x->u.lambda_var.parts = em_spec_array(c->spec, v->n_name_parts, sizeof(char *));
+    if (!x->u.lambda_var.parts) return oom(c), NULL;
+    for (size_t i = 0; i < v->n_name_parts; i++)
+      if (!(x->u.lambda_var.parts[i] = em_spec_strdup(c->spec, v->name_parts[i]))) return oom(c), NULL;
+    break;
+  }
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_UPDATE_FIELDS: {
+    const Spark__Connect__Expression__UpdateFields *uf = e->update_fields;
+    x = em_spec_expr_new(c->spec, EM_SE_UPDATE_FIELDS);
+    if (!x) return oom(c), NULL;
+    if (!uf->struct_expression) return not_set(c, "spark.connect.Expression.UpdateFields", "struct_expression"), NULL;
+    if (!(x->u.update_fields.child = conv_expr(c, uf->struct_expression, depth + 1))) return NULL;
+    if (!(x->u.update_fields.field = em_spec_strdup(c->spec, uf->field_name))) return oom(c), NULL;
+    if (uf->value_expression && !(x->u.update_fields.value = conv_expr(c, uf->value_expression, depth + 1)))
+      return NULL;
+    break;
+  }
   default:
     unsupported_field(c, &spark__connect__expression__descriptor, (unsigned)e->expr_type_case);
     return NULL;

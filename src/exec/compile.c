@@ -251,6 +251,13 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     }
     break;
   }
+  case EM_LP_GENERATE: {
+    if (compile_node(plan, n->child, a, &p, err)) return -1;
+    em_op op = {.out_schema = schema};
+    if (em_op_generate_init(&op, n, a, err)) return -1;
+    if (add_op(a, p, op)) p = NULL;
+    break;
+  }
   case EM_LP_SAMPLE: {
     em_pipeline *c;
     if (compile_node(plan, n->child, a, &c, err)) return -1;

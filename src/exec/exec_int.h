@@ -154,6 +154,8 @@ extern const em_op_vt em_op_sample_vt;
 extern const em_op_vt em_op_project_vt;
 extern const em_op_vt em_op_filter_vt;
 extern const em_op_vt em_op_local_limit_vt;
+/* Generate (op_generate.c): sets op's vt and parameters from the plan node. */
+int em_op_generate_init(em_op *op, const em_lplan *n, em_arena *a, em_error *err);
 
 /* A pipeline: source -> ops. What happens with its output (gathered with a
  * limit, streamed, shown) is decided by the runner from `final`. */

@@ -68,6 +68,9 @@ struct em_eval_ctx {
   /* The partition the task evaluates (spark_partition_id()), set per task
    * by the executor. */
   int partition;
+  /* The lambda variables' values while a higher-order function evaluates
+   * its lambda (fn_hof.c); NULL elsewhere. */
+  void *lambda;
 };
 
 /* Evaluates e over batch `in`; *out is a new reference with in->nrows rows. */

@@ -17,6 +17,7 @@
  * number meet at BIGINT/DOUBLE; legacy: at STRING), every value cast to it.
  */
 #include "expr_int.h"
+#include "fn_nested.h"
 
 #include <string.h>
 
@@ -189,7 +190,7 @@ done:
   return rc;
 }
 
-bool em_fn_kernel_is_lazy(em_kernel_fn k) { return k == cond_kernel; }
+bool em_fn_kernel_is_lazy(em_kernel_fn k) { return k == cond_kernel || em_fn_hof_kernel(k); }
 
 /* ---- resolution ---- */
 

@@ -452,7 +452,11 @@ int em_fn_resolve_like(em_func_call *call, em_error *err) {
   return 0;
 }
 
+bool em_fn_concat_is_array(const em_func_call *call);
+int em_fn_resolve_concat_arrays(em_func_call *call, em_error *err);
+
 int em_fn_resolve_concat(em_func_call *call, em_error *err) {
+  if (em_fn_concat_is_array(call)) return em_fn_resolve_concat_arrays(call, err);
   call->sql = em_fn_sql_call(call, "concat");
   if (strings_in(call, 0, call->nargs, err)) return -1;
   call->type = em_type_string();

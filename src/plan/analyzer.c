@@ -387,8 +387,23 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   }
   case EM_SR_PROJECT:
     if (!child && !(child = one_row(az))) return NULL;
+    if (em_az_project_has_generator((const em_spec_expr *const *)r->u.project.exprs, r->u.project.nexprs))
+      return em_az_resolve_generate(az, r, r->u.project.exprs, r->u.project.nexprs, child);
     return with_windows(az, r, child, resolve_project);
   case EM_SR_WITH_COLUMNS:
+    if (em_az_project_has_generator((const em_spec_expr *const *)r->u.with_columns.aliases,
+                                    r->u.with_columns.naliases)) {
+      /* withColumn(name, generator): the child's columns, then the new one. */
+      int na = r->u.with_columns.naliases;
+      em_spec_expr **items = em_arena_calloc(&az->plan->arena, sizeof *items * (size_t)(na + 2));
+      em_spec_expr *star = em_arena_calloc(&az->plan->arena, sizeof *star);
+      if (!items || !star) return oom(az), NULL;
+      star->kind = EM_SE_STAR;
+      star->u.star.plan_id = -1;
+      items[0] = star;
+      memcpy(items + 1, r->u.with_columns.aliases, sizeof *items * (size_t)na);
+      return em_az_resolve_generate(az, r, items, na + 1, child);
+    }
     return with_windows(az, r, child, resolve_with_columns);
   case EM_SR_WITH_COLUMNS_RENAMED:
     return resolve_renamed(az, r, child);

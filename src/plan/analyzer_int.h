@@ -21,6 +21,9 @@ typedef struct em_az {
    * expressions (resolve_window.c); NULL where windows are not allowed. */
   struct em_az_win *win;
   bool in_over; /* resolving the function of an OVER clause */
+  /* The lambda variables in scope while a lambda body is resolved
+   * (resolve_nested.c). */
+  void *lambda;
 } em_az;
 
 /* Records a reference the plan holds (released with it). -1 on OOM. */
@@ -58,6 +61,25 @@ em_lplan *em_az_project_columns(em_az *az, const em_spec_rel *r, em_lplan *child
 /* Aggregate and Deduplicate relations (resolve_aggregate.c). */
 em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *child);
 em_lplan *em_az_resolve_deduplicate(em_az *az, const em_spec_rel *r, em_lplan *child);
+
+/* ---- nested values (resolve_nested.c) ---- */
+
+/* getItem/getField, withField/dropFields, lambda variables. */
+em_expr *em_az_resolve_nested(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name);
+/* Calls resolved here rather than by the registry alone: struct(),
+ * arrays_zip(), array_sort(a) and higher-order functions with lambdas. */
+bool em_az_is_nested_call(const em_spec_expr *e);
+em_expr *em_az_resolve_nested_call(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name);
+/* col("a.b.c") as a column and its fields: NULL with *failed false when
+ * no column matches the first part(s). */
+em_expr *em_az_resolve_field_path(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
+                                  bool *failed);
+
+/* Generators in a select (resolve_generate.c): whether the items hold
+ * one, and the Generate nodes + projection for them. */
+bool em_az_project_has_generator(const em_spec_expr *const *items, int n);
+em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *const *items, int nitems,
+                                 em_lplan *child);
 
 /* Spark's name comparison under the session's case sensitivity. */
 bool em_az_name_eq(const em_az *az, const char *a, const char *b);

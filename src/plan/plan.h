@@ -48,6 +48,7 @@ typedef enum em_lplan_kind {
   EM_LP_SET_OP,   /* intersect / except, distinct or all */
   EM_LP_SAMPLE,
   EM_LP_WINDOW, /* resolve_window.c: window functions over a sorted, partitioned child */
+  EM_LP_GENERATE, /* resolve_generate.c: explode, posexplode, inline, stack */
 } em_lplan_kind;
 
 /* How an exchange distributes rows (Spark's Partitioning). */
@@ -168,8 +169,20 @@ struct em_lplan {
       em_win_expr *exprs;
       int nexprs;
     } window;
+    struct {
+      /* Output: the child's columns, then the generator's. */
+      int gen;          /* EM_GEN_* */
+      bool outer;       /* explode_outer...: a row of NULLs for NULL/empty input */
+      em_expr *input;   /* the collection (not for stack) over the child */
+      em_expr **args;   /* stack: the values, cast to their column's type */
+      int nargs;
+      int stack_rows;   /* stack: n */
+    } generate;
   } u;
 };
+
+/* Generators of EM_LP_GENERATE. */
+enum { EM_GEN_EXPLODE, EM_GEN_POSEXPLODE, EM_GEN_INLINE, EM_GEN_STACK };
 
 /* The inputs of a node (child, and a join's right side): fills out[0..2)
  * and returns how many. */

@@ -445,6 +445,11 @@ static em_expr *resolve_attr(em_az *az, const em_spec_expr *e, const em_lplan *s
     if (idx == -2) return NULL;
     if (idx < 0) idx = resolve_hidden_qualified(az, scope, e->u.attr.parts, e->u.attr.nparts);
   }
+  if (idx < 0 && e->u.attr.nparts > 1 && e->u.attr.plan_id < 0) {
+    bool failed = false;
+    em_expr *fx = em_az_resolve_field_path(az, e, scope, name, &failed);
+    if (fx || failed) return fx;
+  }
   if (idx < 0) {
     unresolved_error(az, e, scope);
     return NULL;
@@ -522,6 +527,7 @@ em_expr *em_az_call(em_az *az, const char *fname, em_expr *const *args, char *co
 /* A function call: resolve the arguments, then let the registry's
  * resolver type the call, insert casts and name it as Spark does. */
 static em_expr *resolve_func(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name) {
+  if (em_az_is_nested_call(e)) return em_az_resolve_nested_call(az, e, scope, name);
   const em_func_def *def = em_func_lookup(e->u.func.name);
   if (!def) return unknown_function(az, e->u.func.name), NULL;
   int n = e->u.func.nargs;
@@ -635,6 +641,10 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
     return resolve_func(az, e, scope, name);
   case EM_SE_WINDOW:
     return em_az_resolve_window(az, e, scope, name);
+  case EM_SE_EXTRACT:
+  case EM_SE_UPDATE_FIELDS:
+  case EM_SE_LAMBDA_VAR:
+    return em_az_resolve_nested(az, e, scope, name);
   case EM_SE_STAR:
     em_error_set(az->err, EM_ERR_INVALID_USAGE_OF_STAR, "elem", "'*'", "prettyName", "expression", NULL);
     return NULL;
