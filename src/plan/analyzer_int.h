@@ -97,6 +97,12 @@ em_lplan *em_az_resolve_na(em_az *az, const em_spec_rel *r, em_lplan *child);
 /* to(schema), withWatermark, sample. */
 em_lplan *em_az_resolve_schema(em_az *az, const em_spec_rel *r, em_lplan *child);
 
+/* Session WebAssembly UDFs (resolve_udf.c): the function a name denotes
+ * (NULL: none), and a call of it over the spec call's arguments. */
+const em_wasm_fn *em_az_find_udf(em_az *az, const char *fname);
+em_expr *em_az_resolve_udf(em_az *az, const em_wasm_fn *f, const em_spec_expr *e, const em_lplan *scope,
+                           char **name);
+
 /* The optimizer rules with visible effects (optimize.c): filter pushdown and
  * column pruning, in place over the resolved plan. */
 void em_az_optimize(em_az *az, em_lplan **root);
