@@ -102,11 +102,21 @@ static int udf_error(em_error *err, const em_wasm_fn *f, const char *fmt, ...) {
                       f->result, "reason", reason, NULL);
 }
 
+/* Keeps the cause of a wasmtime trap message: the text after "wasm trap: "
+ * when there is one (the message starts with a backtrace), else the first
+ * line. */
+static void trap_cause(char *msg) {
+  char *t = strstr(msg, "wasm trap: ");
+  if (t) memmove(msg, t + 11, strlen(t + 11) + 1);
+  char *nl = strchr(msg, '\n');
+  if (nl) *nl = 0;
+}
+
 /* Describes a trap or error of a guest call, classifying deadline and
  * memory-limit failures. Deletes what it is given. */
 static int call_failure(em_error *err, const em_wasm_fn *f, inst *in, const em_wasm_limits *lim, wasm_trap_t *trap,
                         wasmtime_error_t *e, const char *where, const char *rows) {
-  char msg[300] = "";
+  char msg[2048] = "";
   wasmtime_trap_code_t code = 0;
   bool has_code = false;
   if (trap) {
@@ -122,14 +132,14 @@ static int call_failure(em_error *err, const em_wasm_fn *f, inst *in, const em_w
   } else if (e) {
     em_wasm_error_text(e, msg, sizeof msg);
   }
-  /* The first line is the cause; wasmtime adds a backtrace after it. */
-  char *nl = strchr(msg, '\n');
-  if (nl) *nl = 0;
+  trap_cause(msg);
   size_t mem_size = wasmtime_memory_data_size(in->cx, &in->mem);
   if (has_code && code == WASMTIME_TRAP_CODE_INTERRUPT)
     return udf_error(err, f, "the WebAssembly call in %s exceeded its deadline of %lld ms (ember.wasm.timeout) %s",
                      where, (long long)lim->timeout_ms, rows);
-  if ((int64_t)mem_size + 65536 > lim->memory_limit)
+  /* A guest that cannot grow its memory usually traps soon after (the SDK
+   * traps when ember_alloc fails): near the limit, report the limit. */
+  if ((int64_t)mem_size + (2 << 20) > lim->memory_limit)
     return udf_error(err, f,
                      "the WebAssembly call in %s reached the memory limit of %lld bytes (ember.wasm.memoryLimit) "
                      "and failed: %s %s",
@@ -159,17 +169,16 @@ static inst *inst_new(const em_wasm_fn *f, const em_wasm_limits *lim, em_error *
   wasm_trap_t *trap = NULL;
   wasmtime_error_t *e = wasmtime_instance_new(in->cx, mod, NULL, 0, &in->instance, &trap);
   if (e || trap) {
-    char msg[300] = "";
+    char msg[2048] = "";
     if (e) em_wasm_error_text(e, msg, sizeof msg);
     else {
       wasm_message_t m;
       wasm_trap_message(trap, &m);
-      snprintf(msg, sizeof msg, "%.*s", (int)(m.size > 200 ? 200 : m.size), m.data);
+      snprintf(msg, sizeof msg, "%.*s", (int)(m.size > 2000 ? 2000 : m.size), m.data);
       wasm_byte_vec_delete(&m);
       wasm_trap_delete(trap);
     }
-    char *nl = strchr(msg, '\n');
-    if (nl) *nl = 0;
+    trap_cause(msg);
     inst_free(in);
     udf_error(err, f, "cannot instantiate the WebAssembly module (memory limit %lld bytes, ember.wasm.memoryLimit): %s",
               (long long)lim->memory_limit, msg);
