@@ -1,8 +1,8 @@
 """WebAssembly UDFs from an unmodified PySpark client (Ember only: Spark has
 no WASM UDFs, so these are not oracle cases).
 
-Modules are the C SDK examples the build compiles into <build>/wasm/
-(sdk/c/examples): uploaded with addArtifact, registered with
+Modules are the SDK examples the build compiles into <build>/wasm/
+(sdk/c/examples; sdk/rust/examples when cargo has the wasm32 target): uploaded with addArtifact, registered with
 registerJavaFunction("name", "wasm:<file>#<export>"), called with
 F.call_function. Results are compared with the same functions written in
 Python on the client side. The sandbox tests check that a runaway guest is
@@ -58,6 +58,11 @@ def wasm(spark, server):
     spark.udf.registerJavaFunction("initials", "wasm:udfs.wasm#initials", "string")
     for f in ("spin", "bomb", "crash", "refuse", "ident"):
         spark.udf.registerJavaFunction(f, f"wasm:sandbox.wasm#{f}")
+    rust = os.path.join(d, "udfs_rs.wasm")
+    if os.path.isfile(rust):
+        spark.addArtifact(rust, file=True)
+        spark.udf.registerJavaFunction("rs_norm", "wasm:udfs_rs.wasm#norm")
+        spark.udf.registerJavaFunction("rs_bmi", "wasm:udfs_rs.wasm#bmi")
     return spark
 
 
@@ -130,6 +135,22 @@ def test_scalar_udfs_over_a_million_rows_match_python(wasm):
             pytest.fail(f"row {i}: got {got_n[i]!r}, {got_m[i]!r}, {got_x[i]!r}; expected {en!r}, {em!r}, {ex!r}")
     # Nulls really are there.
     assert sum(v is None for v in got_n) == len(range(0, N, 11))
+
+
+def test_rust_sdk_udfs_over_a_million_rows_match_python(wasm):
+    if not os.path.isfile(os.path.join(_wasm_dir(), "udfs_rs.wasm")):
+        pytest.skip("the Rust SDK example was not built (cargo + the wasm32-unknown-unknown target)")
+    df = _inputs(wasm).select("id", F.call_function("rs_norm", "s").alias("n"),
+                              F.call_function("rs_bmi", "w", "h").alias("m"))
+    pdf = df.toPandas().sort_values("id")
+    assert pdf["id"].tolist() == list(range(N))
+    got_n, got_m = pdf["n"].tolist(), pdf["m"].tolist()
+    for i in range(N):
+        en = norm_py(s_of(i))
+        h = h_of(i)
+        em = None if h is None else w_of(i) / (h * h)
+        if got_n[i] != en or (em is None) != _is_null(got_m[i]) or (em is not None and got_m[i] != em):
+            pytest.fail(f"row {i}: got {got_n[i]!r}, {got_m[i]!r}; expected {en!r}, {em!r}")
 
 
 def test_udf_in_filter_and_aggregate(wasm):
