@@ -54,12 +54,12 @@ def main():
             F.concat(F.lit("  Item "), (i % 1000).cast("string"), F.lit(" ABC  ")).alias("s"),
             ((i % 97) + F.lit(40.5)).alias("w"), ((i % 50) * F.lit(0.01) + F.lit(1.4)).alias("h"))
         cases = [
-            ("string: norm(s) [WASM]", base.select(F.sum(F.length(F.call_function("norm", "s"))))),
-            ("string: lower(trim(s)) [built-in]", base.select(F.sum(F.length(F.lower(F.trim("s")))))),
-            ("string: input only", base.select(F.sum(F.length("s")))),
-            ("numeric: bmi(w, h) [WASM]", base.select(F.sum(F.call_function("bmi", "w", "h")))),
-            ("numeric: w / (h * h) [built-in]", base.select(F.sum(F.col("w") / (F.col("h") * F.col("h"))))),
-            ("numeric: input only", base.select(F.sum(F.col("w") + F.col("h")))),
+            ("string: norm(s) [WASM]", base.agg(F.sum(F.length(F.call_function("norm", "s"))))),
+            ("string: lower(trim(s)) [built-in]", base.agg(F.sum(F.length(F.lower(F.trim("s")))))),
+            ("string: input only", base.agg(F.sum(F.length("s")))),
+            ("numeric: bmi(w, h) [WASM]", base.agg(F.sum(F.call_function("bmi", "w", "h")))),
+            ("numeric: w / (h * h) [built-in]", base.agg(F.sum(F.col("w") / (F.col("h") * F.col("h"))))),
+            ("numeric: input only", base.agg(F.sum(F.col("w") + F.col("h")))),
         ]
         print(f"{a.rows:,} rows, best of {a.repeat}")
         for name, df in cases:

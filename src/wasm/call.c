@@ -299,16 +299,16 @@ static int read_output(const em_wasm_fn *f, const uint8_t *mem, size_t size, con
            values = get32(col + 4 * EM_WASM_COL_VALUES), values_len = get32(col + 4 * EM_WASM_COL_VALUES_LEN);
   if (validity && !in_bounds(validity, bitbytes(n), size))
     return udf_error(err, f, "the result's validity bitmap lies outside the module's memory");
+  /* Bounds first: nothing is allocated from lengths the guest claims
+   * before they are known to lie within its memory. */
+  if (var_width(code) && (!in_bounds(offsets, ((uint64_t)n + 1) * 4, size) || !in_bounds(values, values_len, size)))
+    return udf_error(err, f, "the result's offsets or bytes lie outside the module's memory");
   em_vec *v = em_vec_new(f->ret, 0);
   if (!v || em_vec_reserve(v, n, var_width(code) ? values_len + 1 : 0)) {
     if (v) em_vec_unref(v);
     return em_error_internal(err, "out of memory");
   }
   if (var_width(code)) {
-    if (!in_bounds(offsets, ((uint64_t)n + 1) * 4, size) || !in_bounds(values, values_len, size)) {
-      em_vec_unref(v);
-      return udf_error(err, f, "the result's offsets or bytes lie outside the module's memory");
-    }
     const uint8_t *op = mem + offsets;
     int32_t base = (int32_t)get32(op);
     int32_t *dst = (int32_t *)v->values->data;
