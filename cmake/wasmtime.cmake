@@ -45,7 +45,7 @@ if(EMBER_WASM AND EXISTS "${EMBER_WASMTIME_DIR}/lib/libwasmtime.so"
   set(EMBER_HAVE_WASM ON)
   message(STATUS "wasmtime ${_em_lv}: WebAssembly UDFs enabled (${EMBER_WASMTIME_DIR})")
 else()
-  message(STATUS "wasmtime not found in ${EMBER_WASMTIME_DIR}: building WITHOUT WebAssembly UDFs "
+  message(STATUS "wasmtime disabled or not found in ${EMBER_WASMTIME_DIR}: building WITHOUT WebAssembly UDFs "
           "(scripts/setup-wasm installs it)")
 endif()
 
