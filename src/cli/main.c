@@ -15,6 +15,7 @@
 #include "base/base.h"
 #include "connect/connect.h"
 #include "exec/exec.h"
+#include "wasm/wasm.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -79,6 +80,7 @@ static int serve(int argc, char **argv) {
   fprintf(stderr, "ember: %s received, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   em_connect_stop(c);
   em_pool_shutdown();
+  em_wasm_shutdown();
   free(keys);
   free(vals);
   return 0;

@@ -14,6 +14,7 @@
 #include "../plan/plan.h"
 #include "../server/server.h"
 #include "../spec/spec.h"
+#include "../wasm/wasm.h"
 #include "connect.h"
 #include "spark/connect/base.pb-c.h"
 
@@ -80,6 +81,7 @@ typedef struct em_session {
   char (*released_ops)[37]; /* ring of released operation ids */
   int nreleased, released_head;
   struct em_cache_registry *cache; /* persisted DataFrames (cache_registry.c) */
+  em_udf_registry *udfs; /* WebAssembly UDFs (udf_register.c), created on first registration */
 } em_session;
 
 /* Persisted DataFrames by the bytes of their Relation (cache_registry.c). */
@@ -196,6 +198,14 @@ int em_session_find_error(em_session *sess, const char *id, em_error *out);
 /* Artifacts (artifacts.c). */
 int em_session_add_artifact(em_session *sess, const char *name, em_buf *data, em_error *err);
 em_buf *em_session_find_artifact(em_session *sess, const char *name); /* new ref or NULL */
+
+/* User functions (udf_register.c). */
+int em_connect_register_function(em_session *sess, const Spark__Connect__CommonInlineUserDefinedFunction *f,
+                                 em_error *err);
+/* The session's registry (created when `create`; NULL when none/OOM). */
+em_udf_registry *em_session_udfs(em_session *sess, bool create);
+/* ember.wasm.memoryLimit / ember.wasm.timeout of the session. */
+void em_session_wasm_limits(em_session *sess, em_wasm_limits *lim);
 
 /* Operations (operation.c). */
 em_operation *em_operation_new(em_session *sess, const char *op_id);

@@ -65,6 +65,7 @@ static void session_free(em_session *sess) {
     em_buf_unref(sess->artifacts[i].data);
   }
   em_free(sess->artifacts);
+  em_udf_registry_free(sess->udfs);
   em_free(sess->errors);
   em_free(sess->released_ops);
   em_free(sess->ops);
@@ -337,6 +338,8 @@ void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
   ctx->repartition_unsorted = !em_session_conf_bool(sess, "spark.sql.execution.sortBeforeRepartition", true);
   ctx->no_adaptive_coalesce = !em_session_conf_bool(sess, "spark.sql.adaptive.enabled", true) ||
                               !em_session_conf_bool(sess, "spark.sql.adaptive.coalescePartitions.enabled", true);
+  ctx->udfs = em_session_udfs(sess, false);
+  em_session_wasm_limits(sess, &ctx->wasm);
 }
 
 /* ---- the reaper ---- */

@@ -137,6 +137,11 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
  * distinct window specification) over child, whose output is child's
  * columns then the window columns. NULL with the error set. */
 em_lplan *em_az_win_end(em_az *az, em_lplan *child);
+/* Session WebAssembly UDFs (resolve_udf.c): the function a name denotes
+ * (NULL: none), and a call of it over the spec call's arguments. */
+const em_wasm_fn *em_az_find_udf(em_az *az, const char *fname);
+em_expr *em_az_resolve_udf(em_az *az, const em_wasm_fn *f, const em_spec_expr *e, const em_lplan *scope,
+                           char **name);
 
 /* The optimizer rules with visible effects (optimize.c): filter pushdown and
  * column pruning, in place over the resolved plan. */

@@ -16,6 +16,7 @@
 #include "../expr/win.h"
 #include "../spec/spec.h"
 #include "../types/types.h"
+#include "../wasm/wasm.h"
 
 typedef struct em_attr {
   char *name;
@@ -200,6 +201,10 @@ typedef struct em_analyze_ctx {
   int range_sample_size;      /* spark.sql.execution.rangeExchange.sampleSizePerPartition (100) */
   bool repartition_unsorted;  /* spark.sql.execution.sortBeforeRepartition = false */
   bool no_adaptive_coalesce;  /* spark.sql.adaptive(.coalescePartitions).enabled = false */
+  /* The session's WebAssembly UDFs (NULL: none) and the limits their calls
+   * run under (resolve_udf.c). */
+  em_udf_registry *udfs;
+  em_wasm_limits wasm;
 } em_analyze_ctx;
 
 /* A resolved plan with its arena and held references. */

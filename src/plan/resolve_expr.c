@@ -529,7 +529,11 @@ em_expr *em_az_call(em_az *az, const char *fname, em_expr *const *args, char *co
 static em_expr *resolve_func(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name) {
   if (em_az_is_nested_call(e)) return em_az_resolve_nested_call(az, e, scope, name);
   const em_func_def *def = em_func_lookup(e->u.func.name);
-  if (!def) return unknown_function(az, e->u.func.name), NULL;
+  if (!def) {
+    const em_wasm_fn *udf = em_az_find_udf(az, e->u.func.name); /* session WASM UDFs */
+    if (udf) return em_az_resolve_udf(az, udf, e, scope, name);
+    return unknown_function(az, e->u.func.name), NULL;
+  }
   int n = e->u.func.nargs;
   em_func_call call;
   memset(&call, 0, sizeof call);

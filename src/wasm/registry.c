@@ -1,0 +1,223 @@
+/*
+ * A session's WASM functions: names bound to exports of uploaded modules.
+ *
+ * Entries are only ever added: re-registering a name adds a newer entry
+ * that shadows the older one, and every entry lives until the registry is
+ * freed with its session. So an analyzed plan may keep plain pointers to
+ * the functions it calls while another request of the same session
+ * re-registers them. All functions of one module share one binding id, the
+ * key of the per-thread instance pool, so they run in the same instance.
+ */
+#include "wasm_int.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct mod_binding {
+  em_wasm_module *module; /* counted reference */
+  uint64_t binding;
+} mod_binding;
+
+struct em_udf_registry {
+  pthread_mutex_t mu;
+  em_wasm_fn **fns;
+  int nfns, capfns;
+  mod_binding *mods;
+  int nmods, capmods;
+};
+
+em_udf_registry *em_udf_registry_new(void) {
+  em_udf_registry *r = em_calloc(1, sizeof *r);
+  if (r) pthread_mutex_init(&r->mu, NULL);
+  return r;
+}
+
+static void fn_free(em_wasm_fn *f) {
+  if (!f) return;
+  for (int i = 0; i < f->nargs; i++) em_type_unref(f->args[i]);
+  em_free(f->args);
+  if (f->ret) em_type_unref(f->ret);
+  em_wasm_module_unref(f->module);
+  em_free(f->name);
+  em_free(f->export_name);
+  em_free(f->label);
+  em_free(f->signature);
+  em_free(f->result);
+  em_free(f);
+}
+
+void em_udf_registry_free(em_udf_registry *r) {
+  if (!r) return;
+  for (int i = 0; i < r->nfns; i++) fn_free(r->fns[i]);
+  for (int i = 0; i < r->nmods; i++) em_wasm_module_unref(r->mods[i].module);
+  em_free(r->fns);
+  em_free(r->mods);
+  pthread_mutex_destroy(&r->mu);
+  em_free(r);
+}
+
+static char *lower_dup(const char *s) {
+  char *d = em_strdup(s);
+  for (char *p = d; p && *p; p++)
+    if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+  return d;
+}
+
+/* "string, int" (or "..." when undeclared) and the result's simple string. */
+static int describe(em_wasm_fn *f) {
+  em_strbuf sb;
+  em_strbuf_init(&sb);
+  if (f->nargs < 0) em_strbuf_puts(&sb, "...");
+  for (int i = 0; i < f->nargs; i++) {
+    if (i) em_strbuf_puts(&sb, ", ");
+    em_type_simple_string(f->args[i], &sb);
+  }
+  f->signature = em_strbuf_take(&sb);
+  em_type_simple_string(f->ret, &sb);
+  f->result = em_strbuf_take(&sb);
+  return f->signature && f->result ? 0 : -1;
+}
+
+/* The declared signature of export_name, if the module has an ember.udf
+ * section naming it: 1 found, 0 not, -1 error. */
+static int declared_sig(const uint8_t *bytes, size_t len, const char *export_name, em_wasm_fn *f, const char *label,
+                        em_error *err) {
+  const uint8_t *payload;
+  size_t plen;
+  int found = em_wasm_custom_section(bytes, len, EM_WASM_SECTION, &payload, &plen, err);
+  if (found <= 0) return found;
+  em_wasm_sig *sigs;
+  int n;
+  if (em_wasm_parse_sigs((const char *)payload, plen, &sigs, &n, err)) {
+    /* Name the module and function in the parser's error. */
+    char why[EM_ERROR_MSG_MAX];
+    const char *tail = strstr(err->msg, " Bad `ember.udf`");
+    snprintf(why, sizeof why, "%s", tail ? tail + 1 : "bad ember.udf section");
+    char *dot = strstr(why, " SQLSTATE");
+    if (dot) *dot = 0;
+    return em_wasm_load_error(err, label, f->name, "%s", why);
+  }
+  int rc = 0;
+  for (int i = 0; i < n; i++) {
+    if (strcmp(sigs[i].export_name, export_name) != 0) continue;
+    f->nargs = sigs[i].nargs;
+    f->args = sigs[i].args;
+    f->ret = sigs[i].ret;
+    sigs[i].args = NULL;
+    sigs[i].nargs = 0;
+    sigs[i].ret = NULL;
+    rc = 1;
+    break;
+  }
+  em_wasm_sigs_free(sigs, n);
+  return rc;
+}
+
+int em_udf_register_wasm(em_udf_registry *r, const char *name, const char *label, const uint8_t *bytes, size_t len,
+                         const char *export_name, em_type *ret, bool deterministic, em_error *err) {
+  em_wasm_fn *f = em_calloc(1, sizeof *f);
+  if (!f) return em_error_internal(err, "out of memory");
+  f->nargs = -1;
+  f->deterministic = deterministic;
+  if (!(f->name = lower_dup(name)) || !(f->export_name = em_strdup(export_name)) || !(f->label = em_strdup(label))) {
+    fn_free(f);
+    return em_error_internal(err, "out of memory");
+  }
+  if (em_wasm_module_get(bytes, len, label, name, &f->module, err) ||
+      em_wasm_module_check_export(f->module, export_name, label, name, err) ||
+      declared_sig(bytes, len, export_name, f, label, err) < 0) {
+    fn_free(f);
+    return -1;
+  }
+  if (ret) {
+    if (!em_wasm_type_supported(ret)) {
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_type_simple_string(ret, &sb);
+      em_wasm_load_error(err, label, name, "The return type %s cannot cross the WASM ABI v1.", sb.data ? sb.data : "?");
+      em_strbuf_free(&sb);
+      fn_free(f);
+      return -1;
+    }
+    if (f->ret) em_type_unref(f->ret);
+    f->ret = em_type_ref(ret);
+  }
+  if (!f->ret) {
+    fn_free(f);
+    return em_wasm_load_error(err, label, name,
+                              "No return type: pass one to registerJavaFunction or declare `%s(...) -> type` in "
+                              "the module's `ember.udf` section.",
+                              export_name);
+  }
+  if (describe(f)) {
+    fn_free(f);
+    return em_error_internal(err, "out of memory");
+  }
+  pthread_mutex_lock(&r->mu);
+  int rc = 0;
+  f->binding = 0;
+  for (int i = 0; i < r->nmods; i++)
+    if (r->mods[i].module == f->module) f->binding = r->mods[i].binding;
+  if (!f->binding) {
+    if (r->nmods == r->capmods) {
+      int nc = r->capmods ? 2 * r->capmods : 4;
+      mod_binding *nm = em_realloc(r->mods, sizeof *nm * (size_t)nc);
+      if (!nm) rc = em_error_internal(err, "out of memory");
+      else {
+        r->mods = nm;
+        r->capmods = nc;
+      }
+    }
+    if (!rc) {
+      f->binding = em_wasm_new_binding();
+      r->mods[r->nmods].module = em_wasm_module_ref(f->module);
+      r->mods[r->nmods].binding = f->binding;
+      r->nmods++;
+    }
+  }
+  if (!rc && r->nfns == r->capfns) {
+    int nc = r->capfns ? 2 * r->capfns : 8;
+    em_wasm_fn **nf = em_realloc(r->fns, sizeof *nf * (size_t)nc);
+    if (!nf) rc = em_error_internal(err, "out of memory");
+    else {
+      r->fns = nf;
+      r->capfns = nc;
+    }
+  }
+  if (!rc) r->fns[r->nfns++] = f;
+  pthread_mutex_unlock(&r->mu);
+  if (rc) fn_free(f);
+  return rc;
+}
+
+const em_wasm_fn *em_udf_lookup(em_udf_registry *r, const char *name) {
+  if (!r) return NULL;
+  const em_wasm_fn *f = NULL;
+  pthread_mutex_lock(&r->mu);
+  for (int i = r->nfns - 1; i >= 0 && !f; i--)
+    if (em_strcaseeq(r->fns[i]->name, name)) f = r->fns[i];
+  pthread_mutex_unlock(&r->mu);
+  return f;
+}
+
+const char *em_udf_name_at(em_udf_registry *r, int i) {
+  if (!r) return NULL;
+  const char *res = NULL;
+  pthread_mutex_lock(&r->mu);
+  int k = 0;
+  for (int j = 0; j < r->nfns && !res; j++) {
+    bool later = false;
+    for (int l = j + 1; l < r->nfns && !later; l++) later = strcmp(r->fns[l]->name, r->fns[j]->name) == 0;
+    if (later) continue;
+    if (k++ == i) res = r->fns[j]->name;
+  }
+  pthread_mutex_unlock(&r->mu);
+  return res;
+}
+
+const char *em_wasm_fn_name(const em_wasm_fn *f) { return f->name; }
+em_type *em_wasm_fn_ret(const em_wasm_fn *f) { return f->ret; }
+int em_wasm_fn_nargs(const em_wasm_fn *f) { return f->nargs; }
+em_type *em_wasm_fn_arg(const em_wasm_fn *f, int i) { return f->args[i]; }
+bool em_wasm_fn_deterministic(const em_wasm_fn *f) { return f->deterministic; }

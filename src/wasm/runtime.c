@@ -1,0 +1,322 @@
+/*
+ * The WebAssembly runtime: one wasmtime engine per process, the epoch
+ * thread that bounds every guest call, and the cache of compiled modules.
+ *
+ * Engine: Cranelift, epoch interruption on (a call's deadline is a number of
+ * epoch ticks; a thread advances the epoch every EM_WASM_TICK_MS), no WASI.
+ * It is created on first use, so a server that never sees a WASM UDF never
+ * pays for it.
+ *
+ * Module cache: compiled modules keyed by the XXH3 hash of their bytes and
+ * compared byte for byte (so a crafted hash collision cannot substitute
+ * another session's module), shared by every session, never recompiled
+ * while any function refers to them. A module is checked when compiled:
+ * it must import nothing (the sandbox's allow-list is empty in ABI v1: no
+ * WASI, no host functions), and export `memory` and `ember_alloc`.
+ */
+#include "wasm_int.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+int em_wasm_load_error(em_error *err, const char *label, const char *fname, const char *fmt, ...) {
+  em_error_set(err, EM_ERR_CANNOT_LOAD_FUNCTION_CLASS, "className", label ? label : "?", "functionName",
+               fname ? fname : "?", NULL);
+  char why[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof why, fmt, ap);
+  va_end(ap);
+  em_error_append(err, " %s", why);
+  return -1;
+}
+
+static _Atomic uint64_t next_binding = 1;
+
+uint64_t em_wasm_new_binding(void) { return atomic_fetch_add(&next_binding, 1); }
+
+#ifdef EMBER_HAVE_WASM
+
+#include <time.h>
+#include <wasmtime.h>
+#include <xxhash.h>
+
+#include "wasm_rt.h"
+
+#define EM_WASM_TICK_MS 5
+
+struct em_wasm_module {
+  em_wasm_module *next;
+  int refcnt; /* guarded by cache_mu */
+  uint64_t hash;
+  size_t len;
+  uint8_t *bytes;
+  wasmtime_module_t *module;
+  bool has_reset;
+};
+
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+static wasm_engine_t *engine;
+static pthread_t ticker;
+static bool ticker_started;
+static _Atomic bool ticker_stop;
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static em_wasm_module *cache;
+
+bool em_wasm_available(void) { return true; }
+
+static void *ticker_main(void *arg) {
+  (void)arg;
+  struct timespec ts = {0, EM_WASM_TICK_MS * 1000000L};
+  while (!atomic_load(&ticker_stop)) {
+    nanosleep(&ts, NULL);
+    wasmtime_engine_increment_epoch(engine);
+  }
+  return NULL;
+}
+
+static void engine_init(void) {
+  wasm_config_t *cfg = wasm_config_new();
+  if (!cfg) return;
+  wasmtime_config_epoch_interruption_set(cfg, true);
+  wasmtime_config_cranelift_opt_level_set(cfg, WASMTIME_OPT_LEVEL_SPEED);
+  /* Guest code runs on the calling thread's stack: keep its share small. */
+  wasmtime_config_max_wasm_stack_set(cfg, 512 * 1024);
+  wasmtime_config_wasm_threads_set(cfg, false);
+  engine = wasm_engine_new_with_config(cfg);
+  if (!engine) return;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  if (pthread_create(&ticker, &attr, ticker_main, NULL) == 0) ticker_started = true;
+  pthread_attr_destroy(&attr);
+}
+
+wasm_engine_t *em_wasm_engine(void) {
+  pthread_once(&engine_once, engine_init);
+  return ticker_started ? engine : NULL;
+}
+
+int64_t em_wasm_ticks_for(int64_t timeout_ms) {
+  if (timeout_ms <= 0) return INT64_MAX / 2;
+  return timeout_ms / EM_WASM_TICK_MS + 1;
+}
+
+void em_wasm_error_text(wasmtime_error_t *e, char *buf, size_t cap) {
+  wasm_name_t msg;
+  wasmtime_error_message(e, &msg);
+  size_t n = msg.size < cap - 1 ? msg.size : cap - 1;
+  memcpy(buf, msg.data, n);
+  buf[n] = 0;
+  wasm_byte_vec_delete(&msg);
+  wasmtime_error_delete(e);
+}
+
+static bool name_is(const wasm_name_t *n, const char *s) {
+  size_t l = strlen(s);
+  return n->size == l && memcmp(n->data, s, l) == 0;
+}
+
+/* True when the function type is (params...) -> (results...) over i32s. */
+static bool functype_i32(const wasm_functype_t *ft, size_t np, size_t nr) {
+  const wasm_valtype_vec_t *p = wasm_functype_params(ft), *r = wasm_functype_results(ft);
+  if (p->size != np || r->size != nr) return false;
+  for (size_t i = 0; i < np; i++)
+    if (wasm_valtype_kind(p->data[i]) != WASM_I32) return false;
+  for (size_t i = 0; i < nr; i++)
+    if (wasm_valtype_kind(r->data[i]) != WASM_I32) return false;
+  return true;
+}
+
+/* Looks an export up: 1 found (kind and, for functions, the i32 shape
+ * checked; -2 wrong shape), 0 absent. */
+static int find_export(wasmtime_module_t *m, const char *name, wasm_externkind_t kind, size_t np, size_t nr) {
+  wasm_exporttype_vec_t ex;
+  wasmtime_module_exports(m, &ex);
+  int rc = 0;
+  for (size_t i = 0; i < ex.size; i++) {
+    if (!name_is(wasm_exporttype_name(ex.data[i]), name)) continue;
+    const wasm_externtype_t *t = wasm_exporttype_type(ex.data[i]);
+    if (wasm_externtype_kind(t) != kind) rc = -2;
+    else if (kind == WASM_EXTERN_FUNC && !functype_i32(wasm_externtype_as_functype_const(t), np, nr)) rc = -2;
+    else rc = 1;
+    break;
+  }
+  wasm_exporttype_vec_delete(&ex);
+  return rc;
+}
+
+/* The sandbox check: ABI v1 allows no imports at all. */
+static int check_imports(wasmtime_module_t *m, const char *label, const char *fname, em_error *err) {
+  wasm_importtype_vec_t im;
+  wasmtime_module_imports(m, &im);
+  int rc = 0;
+  if (im.size > 0) {
+    const wasm_name_t *mod = wasm_importtype_module(im.data[0]), *nm = wasm_importtype_name(im.data[0]);
+    rc = em_wasm_load_error(err, label, fname,
+                            "The module imports `%.*s.%.*s`, which the WASM sandbox does not allow (ABI v1 "
+                            "modules may import nothing: no WASI, no host functions).",
+                            (int)(mod->size > 100 ? 100 : mod->size), mod->data,
+                            (int)(nm->size > 100 ? 100 : nm->size), nm->data);
+  }
+  wasm_importtype_vec_delete(&im);
+  return rc;
+}
+
+static int check_module(em_wasm_module *m, const char *label, const char *fname, em_error *err) {
+  if (check_imports(m->module, label, fname, err)) return -1;
+  if (find_export(m->module, "memory", WASM_EXTERN_MEMORY, 0, 0) != 1)
+    return em_wasm_load_error(err, label, fname, "The module does not export its memory as `memory`.");
+  if (find_export(m->module, "ember_alloc", WASM_EXTERN_FUNC, 1, 1) != 1)
+    return em_wasm_load_error(err, label, fname,
+                              "The module does not export `ember_alloc(i32) -> i32` (see docs/wasm-udf-abi.md).");
+  int r = find_export(m->module, "ember_reset", WASM_EXTERN_FUNC, 0, 0);
+  if (r == -2) return em_wasm_load_error(err, label, fname, "`ember_reset` must be a function () -> ().");
+  m->has_reset = r == 1;
+  return 0;
+}
+
+int em_wasm_module_get(const uint8_t *bytes, size_t len, const char *label, const char *fname, em_wasm_module **out,
+                       em_error *err) {
+  wasm_engine_t *eng = em_wasm_engine();
+  if (!eng) return em_error_internal(err, "cannot start the WebAssembly engine");
+  uint64_t h = XXH3_64bits(bytes, len);
+  pthread_mutex_lock(&cache_mu);
+  for (em_wasm_module *m = cache; m; m = m->next)
+    if (m->hash == h && m->len == len && memcmp(m->bytes, bytes, len) == 0) {
+      m->refcnt++;
+      pthread_mutex_unlock(&cache_mu);
+      *out = m;
+      return 0;
+    }
+  pthread_mutex_unlock(&cache_mu);
+  /* Compile outside the lock; a racing compile of the same bytes is
+   * resolved below by keeping the first one cached. */
+  em_wasm_module *m = em_calloc(1, sizeof *m);
+  if (!m || !(m->bytes = em_malloc(len ? len : 1))) {
+    em_free(m);
+    return em_error_internal(err, "out of memory");
+  }
+  memcpy(m->bytes, bytes, len);
+  m->len = len;
+  m->hash = h;
+  m->refcnt = 1;
+  wasmtime_error_t *e = wasmtime_module_new(eng, bytes, len, &m->module);
+  if (e) {
+    char msg[300];
+    em_wasm_error_text(e, msg, sizeof msg);
+    em_free(m->bytes);
+    em_free(m);
+    return em_wasm_load_error(err, label, fname, "Invalid WebAssembly module: %s", msg);
+  }
+  if (check_module(m, label, fname, err)) {
+    wasmtime_module_delete(m->module);
+    em_free(m->bytes);
+    em_free(m);
+    return -1;
+  }
+  pthread_mutex_lock(&cache_mu);
+  for (em_wasm_module *o = cache; o; o = o->next)
+    if (o->hash == h && o->len == len && memcmp(o->bytes, bytes, len) == 0) {
+      o->refcnt++;
+      pthread_mutex_unlock(&cache_mu);
+      wasmtime_module_delete(m->module);
+      em_free(m->bytes);
+      em_free(m);
+      *out = o;
+      return 0;
+    }
+  m->next = cache;
+  cache = m;
+  m->refcnt++; /* the cache's own reference: compiled once per server */
+  pthread_mutex_unlock(&cache_mu);
+  *out = m;
+  return 0;
+}
+
+em_wasm_module *em_wasm_module_ref(em_wasm_module *m) {
+  pthread_mutex_lock(&cache_mu);
+  m->refcnt++;
+  pthread_mutex_unlock(&cache_mu);
+  return m;
+}
+
+void em_wasm_module_unref(em_wasm_module *m) {
+  if (!m) return;
+  pthread_mutex_lock(&cache_mu);
+  bool last = --m->refcnt == 0;
+  pthread_mutex_unlock(&cache_mu);
+  if (last) {
+    wasmtime_module_delete(m->module);
+    em_free(m->bytes);
+    em_free(m);
+  }
+}
+
+wasmtime_module_t *em_wasm_module_compiled(em_wasm_module *m, bool *has_reset) {
+  *has_reset = m->has_reset;
+  return m->module;
+}
+
+int em_wasm_module_check_export(em_wasm_module *m, const char *export_name, const char *label, const char *fname,
+                                em_error *err) {
+  int r = find_export(m->module, export_name, WASM_EXTERN_FUNC, 1, 1);
+  if (r == 0) return em_wasm_load_error(err, label, fname, "The module has no export `%s`.", export_name);
+  if (r < 0)
+    return em_wasm_load_error(err, label, fname,
+                              "The export `%s` is not a function (i32) -> i32 (see docs/wasm-udf-abi.md).",
+                              export_name);
+  return 0;
+}
+
+void em_wasm_shutdown(void) {
+  if (ticker_started) {
+    atomic_store(&ticker_stop, true);
+    pthread_join(ticker, NULL);
+    ticker_started = false;
+  }
+  /* Drop the cache's references; modules still referenced by live
+   * registries go when those do. */
+  pthread_mutex_lock(&cache_mu);
+  em_wasm_module *m = cache;
+  cache = NULL;
+  pthread_mutex_unlock(&cache_mu);
+  while (m) {
+    em_wasm_module *next = m->next;
+    em_wasm_module_unref(m);
+    m = next;
+  }
+}
+
+#else /* !EMBER_HAVE_WASM */
+
+struct em_wasm_module {
+  int unused;
+};
+
+bool em_wasm_available(void) { return false; }
+
+int em_wasm_module_get(const uint8_t *bytes, size_t len, const char *label, const char *fname, em_wasm_module **out,
+                       em_error *err) {
+  (void)bytes, (void)len, (void)label, (void)fname, (void)out;
+  return em_error_set(err, EM_ERR_UNSUPPORTED_FEATURE, "feature",
+                      "WebAssembly UDFs (this Ember was built without the wasmtime runtime: run scripts/setup-wasm "
+                      "and rebuild)",
+                      NULL);
+}
+
+em_wasm_module *em_wasm_module_ref(em_wasm_module *m) { return m; }
+void em_wasm_module_unref(em_wasm_module *m) { (void)m; }
+
+int em_wasm_module_check_export(em_wasm_module *m, const char *export_name, const char *label, const char *fname,
+                                em_error *err) {
+  (void)m, (void)export_name, (void)label, (void)fname, (void)err;
+  return 0;
+}
+
+void em_wasm_shutdown(void) {}
+
+#endif
