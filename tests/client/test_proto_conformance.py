@@ -7,6 +7,7 @@ as one-field oneofs named `_<field>` (protobuf-c 1.4.1 lacks `optional`); on
 the wire they are identical, so that difference alone is accepted.
 """
 import os
+import sys
 import shutil
 import subprocess
 import tempfile
@@ -100,3 +101,13 @@ def test_every_client_file_is_covered():
     # example_plugins is a sample for server plugin authors, not part of the protocol.
     shipped = [s for s in shipped if s != "example_plugins"]
     assert shipped == sorted(SPARK_FILES)
+
+
+def test_protocol_coverage_doc_is_current():
+    """docs/compatibility.md's protocol coverage table matches what the
+    planner handles (scripts/protocol_coverage.py --write regenerates it)."""
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    p = subprocess.run([sys.executable, os.path.join(root, "scripts", "protocol_coverage.py"), "--check"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
