@@ -7,6 +7,7 @@
  * column named show_string.
  */
 #include "analyzer_int.h"
+#include "../expr/func.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -152,6 +153,40 @@ static int expand_star(em_az *az, const em_spec_expr *se, em_lplan *child, int b
     (*k)++;
   }
   return 0;
+}
+
+
+/* Whether a projection item calls an aggregate function outside any window
+ * (Spark's GlobalAggregates: such a select is an aggregation with no
+ * grouping). Lambdas and windows do not count. */
+static bool spec_has_aggregate(const em_spec_expr *e) {
+  if (!e) return false;
+  switch (e->kind) {
+  case EM_SE_FUNC: {
+    const em_func_def *d = em_func_lookup(e->u.func.name);
+    if (d && d->kind == EM_FN_AGGREGATE) return true;
+    for (int i = 0; i < e->u.func.nargs; i++)
+      if (spec_has_aggregate(e->u.func.args[i])) return true;
+    return false;
+  }
+  case EM_SE_ALIAS: return spec_has_aggregate(e->u.alias.child);
+  case EM_SE_CAST: return spec_has_aggregate(e->u.cast.child);
+  case EM_SE_SORT_ORDER: return spec_has_aggregate(e->u.sort.child);
+  case EM_SE_EXTRACT: return spec_has_aggregate(e->u.extract.child) || spec_has_aggregate(e->u.extract.extraction);
+  default: return false;
+  }
+}
+
+static em_lplan *resolve_global_aggregate(em_az *az, const em_spec_rel *r, em_lplan *child) {
+  em_spec_rel *agg = em_arena_calloc(&az->plan->arena, sizeof *agg);
+  if (!agg) return oom(az), NULL;
+  *agg = *r;
+  agg->kind = EM_SR_AGGREGATE;
+  memset(&agg->u, 0, sizeof agg->u);
+  agg->u.aggregate.group_type = EM_GROUP_BY;
+  agg->u.aggregate.aggs = r->u.project.exprs;
+  agg->u.aggregate.naggs = r->u.project.nexprs;
+  return em_az_resolve_aggregate(az, agg, child);
 }
 
 static em_lplan *resolve_project(em_az *az, const em_spec_rel *r, em_lplan *child) {
@@ -389,6 +424,8 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     if (!child && !(child = one_row(az))) return NULL;
     if (em_az_project_has_generator((const em_spec_expr *const *)r->u.project.exprs, r->u.project.nexprs))
       return em_az_resolve_generate(az, r, r->u.project.exprs, r->u.project.nexprs, child);
+    for (int i = 0; i < r->u.project.nexprs; i++)
+      if (spec_has_aggregate(r->u.project.exprs[i])) return resolve_global_aggregate(az, r, child);
     return with_windows(az, r, child, resolve_project);
   case EM_SR_WITH_COLUMNS:
     if (em_az_project_has_generator((const em_spec_expr *const *)r->u.with_columns.aliases,
