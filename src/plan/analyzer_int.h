@@ -97,6 +97,11 @@ em_lplan *em_az_resolve_na(em_az *az, const em_spec_rel *r, em_lplan *child);
 /* to(schema), withWatermark, sample. */
 em_lplan *em_az_resolve_schema(em_az *az, const em_spec_rel *r, em_lplan *child);
 
+/* spark.read (resolve_read.c). */
+em_lplan *em_az_resolve_read(em_az *az, const em_spec_rel *r);
+/* Filters a file scan can use to skip data (optimize_scan.c). */
+void em_az_push_scan_filters(em_az *az, em_lplan *root);
+
 /* The optimizer rules with visible effects (optimize.c): filter pushdown and
  * column pruning, in place over the resolved plan. */
 void em_az_optimize(em_az *az, em_lplan **root);

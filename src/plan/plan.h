@@ -13,6 +13,7 @@
 #include "../arrow/arrow.h"
 #include "../base/base.h"
 #include "../expr/expr.h"
+#include "../io/io.h"
 #include "../spec/spec.h"
 #include "../types/types.h"
 
@@ -46,6 +47,7 @@ typedef enum em_lplan_kind {
   EM_LP_UNION,    /* resolve_setop.c: union, unionByName */
   EM_LP_SET_OP,   /* intersect / except, distinct or all */
   EM_LP_SAMPLE,
+  EM_LP_SCAN,     /* resolve_read.c: a file source (spark.read) */
 } em_lplan_kind;
 
 /* How an exchange distributes rows (Spark's Partitioning). */
@@ -61,6 +63,25 @@ enum {
 
 /* EM_LP_SET_OP operators (union is its own node). */
 typedef enum em_setop { EM_SETOP_INTERSECT, EM_SETOP_EXCEPT, EM_SETOP_DISTINCT } em_setop;
+
+/* A file scan: the output is the data columns, then the partition
+ * columns; partition p reads splits [part_start[p], part_start[p+1]). */
+typedef struct em_scan_plan {
+  const em_format *format;
+  em_options options;          /* plan arena */
+  em_file *files;              /* plan arena */
+  int nfiles;
+  em_type *data_schema;        /* STRUCT of the files' columns (plan-held) */
+  int ndata, npart;            /* output = ndata data columns + npart partition columns */
+  em_vec **part_values;        /* per partition column: one row per file of index */
+  em_split *splits;
+  int nsplits;
+  int *part_start;
+  int nparts;
+  bool *needed;                /* per output column (column pruning); NULL = all */
+  em_pushed_filter *filters;   /* over data_schema columns */
+  int nfilters;
+} em_scan_plan;
 
 typedef struct em_lplan em_lplan;
 struct em_lplan {
@@ -154,6 +175,7 @@ struct em_lplan {
       bool replace;
       int64_t seed;
     } sample;
+    struct em_scan_plan *scan; /* EM_LP_SCAN (plan arena) */
   } u;
 };
 
@@ -173,6 +195,12 @@ typedef struct em_analyze_ctx {
   int range_sample_size;      /* spark.sql.execution.rangeExchange.sampleSizePerPartition (100) */
   bool repartition_unsorted;  /* spark.sql.execution.sortBeforeRepartition = false */
   bool no_adaptive_coalesce;  /* spark.sql.adaptive(.coalescePartitions).enabled = false */
+  /* File sources (0 = Spark's default). */
+  int64_t files_max_partition_bytes; /* spark.sql.files.maxPartitionBytes */
+  int64_t files_open_cost;           /* spark.sql.files.openCostInBytes */
+  int files_min_partitions;          /* spark.sql.files.minPartitionNum */
+  bool no_partition_type_inference;  /* spark.sql.sources.partitionColumnTypeInference.enabled = false */
+  const char *default_source;        /* spark.sql.sources.default (NULL = parquet) */
 } em_analyze_ctx;
 
 /* A resolved plan with its arena and held references. */
