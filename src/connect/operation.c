@@ -259,13 +259,21 @@ void em_operation_attach(em_operation *op, em_rpc *call, int64_t from) {
     /* Errors of the query are saved once, so FetchErrorDetails can serve
      * them; the same id is reused if the client reattaches. */
     bool query_err = (op->state == EM_OPST_FAILED || op->state == EM_OPST_CANCELLED) && err.cls == op->err.cls;
-    if (query_err && !op->err_saved) {
-      em_session_save_error(op->sess, &op->err, op->err_id);
+    /* The session lock is never taken under the operation's (lock order:
+     * session, then operation), so the error is saved after unlocking. */
+    bool save = query_err && !op->err_saved;
+    em_error to_save;
+    if (save) {
+      to_save = op->err;
+      em_uuid4(op->err_id);
       op->err_saved = true;
     }
+    char err_id[37];
+    memcpy(err_id, op->err_id, sizeof err_id);
     pthread_mutex_unlock(&op->mu);
+    if (save) em_session_save_error_id(op->sess, &to_save, err_id);
     if (query_err)
-      em_rpc_fail_saved(call, &err, op->err_id);
+      em_rpc_fail_saved(call, &err, err_id);
     else
       em_rpc_fail(call, NULL, &err);
     pthread_mutex_lock(&op->mu);

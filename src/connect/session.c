@@ -286,6 +286,10 @@ int64_t em_session_conf_int(em_session *sess, const char *key, int64_t dflt) {
 
 void em_session_save_error(em_session *sess, const em_error *err, char id_out[37]) {
   em_uuid4(id_out);
+  em_session_save_error_id(sess, err, id_out);
+}
+
+void em_session_save_error_id(em_session *sess, const em_error *err, const char id_out[37]) {
   pthread_mutex_lock(&sess->mu);
   if (!sess->errors) sess->errors = em_calloc(ERRORS_MAX, sizeof *sess->errors);
   if (sess->errors) {
