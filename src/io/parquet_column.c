@@ -413,6 +413,20 @@ static int data_page(creader *c, const em_pq_page *pg, const uint8_t *p, size_t 
   return 0;
 }
 
+/* Reads more of the file after the chunk's stated end so that the buffer
+ * holds `need` bytes (capped at the footer): for writers that understate
+ * total_compressed_size. -1 when the file ends first. */
+static int extend(int fd, uint8_t **buf, int64_t *len, int64_t start, int64_t need, int64_t limit) {
+  if (need > limit) need = limit;
+  if (need <= *len) return -1;
+  uint8_t *nb = em_realloc(*buf, (size_t)need);
+  if (!nb) return -1;
+  *buf = nb;
+  if (em_pq_pread(fd, nb + *len, (size_t)(need - *len), start + *len)) return -1;
+  *len = need;
+  return 0;
+}
+
 int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_meta *m, int rg,
                      const em_pq_node *leaf, _Atomic bool *cancel, em_pq_leafdata *out, em_error *err) {
   const em_pq_rowgroup *g = &m->rowgroups[rg];
@@ -432,6 +446,20 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
   out->width = c.width;
   if (ch->external) return em_error_set(err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "Parquet column chunks in other files", NULL);
   if (ch->type != c.ptype) return corrupt(&c, "column chunk type differs from the schema");
+  if (ch->num_values == 0 || g->num_rows == 0) {
+    /* Nothing stored (writers leave the offsets of empty chunks unset). */
+    if (!c.width && !(out->offsets = em_calloc(1, sizeof(int64_t)))) return oom(&c);
+    if (leaf->rep > 0 && (!(out->row_entry = em_calloc(1, sizeof(int64_t))) ||
+                          !(out->row_value = em_calloc(1, sizeof(int64_t))))) {
+      em_pq_leafdata_free(out);
+      return oom(&c);
+    }
+    if (g->num_rows != 0) {
+      em_pq_leafdata_free(out);
+      return corrupt(&c, "column chunk without values in a non-empty row group");
+    }
+    return 0;
+  }
   int64_t start = ch->data_page_offset;
   if (ch->dictionary_page_offset > 0 && ch->dictionary_page_offset < start) start = ch->dictionary_page_offset;
   int64_t len = ch->total_compressed_size;
@@ -447,7 +475,13 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     goto done;
   }
   int64_t pos = 0;
-  while (out->nentries < ch->num_values && pos < len) {
+  for (;;) {
+    if (out->nentries >= ch->num_values) break;
+    if (len - pos < 256 && start + len < file_size - 8) {
+      /* Values missing at the stated end: the next header may follow. */
+      if (extend(fd, &buf, &len, start, pos + 65536, file_size - 8 - start) && pos >= len) break;
+    }
+    if (pos >= len) break;
     if (cancel && *cancel) {
       em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
       goto done;
@@ -459,8 +493,13 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     }
     pos += (int64_t)pg.header_len;
     if (pg.compressed_size > len - pos) {
-      corrupt(&c, "page runs past its column chunk");
-      goto done;
+      /* Some writers understate total_compressed_size (e.g. leave the
+       * dictionary page out): read on, up to the footer. */
+      int64_t need = pos + pg.compressed_size;
+      if (need > file_size - 8 - start || extend(fd, &buf, &len, start, need, file_size - 8 - start)) {
+        corrupt(&c, "page runs past its column chunk");
+        goto done;
+      }
     }
     const uint8_t *body = buf + pos;
     pos += pg.compressed_size;
@@ -485,7 +524,11 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     }
     const uint8_t *data = body + skip;
     size_t clen = (size_t)pg.compressed_size - skip, ulen = (size_t)pg.uncompressed_size - skip;
-    if (compressed) {
+    if (compressed && ulen == 0) {
+      data = page; /* an empty page: nothing to decompress */
+      clen = 0;
+      compressed = false;
+    } else if (compressed) {
       if (grow((void **)&page, &page_cap, (int64_t)ulen + 1, 1)) {
         oom(&c);
         goto done;

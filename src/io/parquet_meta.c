@@ -14,6 +14,21 @@
 #include <string.h>
 #include <unistd.h>
 
+/* An integer field's value; a field of another type is skipped (as 0),
+ * so that a writer's unexpected type never shifts the decoding. */
+static int64_t tc_int(em_tc *t, int ty) {
+  if (ty == EM_TC_I16 || ty == EM_TC_I32 || ty == EM_TC_I64) return em_pq_tc_zigzag(t);
+  if (ty == EM_TC_BYTE) {
+    if (t->p >= t->end) {
+      t->failed = true;
+      return 0;
+    }
+    return (int8_t)*t->p++;
+  }
+  em_pq_tc_skip(t, ty);
+  return 0;
+}
+
 int em_pq_corrupt(em_error *err, const char *path, const char *what) {
   em_error_set(err, EM_ERR_FAILED_READ_FILE_NO_HINT, "path", path ? path : "", NULL);
   em_error_append(err, " Malformed Parquet file: %s.", what);
@@ -30,7 +45,7 @@ static void read_stats(em_tc *t, em_pq_stats *s) {
     if (fid == 1 && ty == EM_TC_BINARY) omax = em_pq_tc_binary(t, &omax_len);
     else if (fid == 2 && ty == EM_TC_BINARY) omin = em_pq_tc_binary(t, &omin_len);
     else if (fid == 3 && ty == EM_TC_I64) {
-      s->null_count = em_pq_tc_zigzag(t);
+      s->null_count = tc_int(t, ty);
       s->has_null_count = true;
     } else if (fid == 5 && ty == EM_TC_BINARY) s->max = em_pq_tc_binary(t, &s->max_len);
     else if (fid == 6 && ty == EM_TC_BINARY) s->min = em_pq_tc_binary(t, &s->min_len);
@@ -54,12 +69,12 @@ static void read_column_meta(em_tc *t, em_pq_chunk *c) {
   int ty;
   while (em_pq_tc_field(t, &fid, &ty)) {
     switch (fid) {
-    case 1: c->type = (int)em_pq_tc_zigzag(t); break;
-    case 4: c->codec = (int)em_pq_tc_zigzag(t); break;
-    case 5: c->num_values = em_pq_tc_zigzag(t); break;
-    case 7: c->total_compressed_size = em_pq_tc_zigzag(t); break;
-    case 9: c->data_page_offset = em_pq_tc_zigzag(t); break;
-    case 11: c->dictionary_page_offset = em_pq_tc_zigzag(t); break;
+    case 1: c->type = (int)tc_int(t, ty); break;
+    case 4: c->codec = (int)tc_int(t, ty); break;
+    case 5: c->num_values = tc_int(t, ty); break;
+    case 7: c->total_compressed_size = tc_int(t, ty); break;
+    case 9: c->data_page_offset = tc_int(t, ty); break;
+    case 11: c->dictionary_page_offset = tc_int(t, ty); break;
     case 12:
       if (ty == EM_TC_STRUCT) read_stats(t, &c->stats);
       else em_pq_tc_skip(t, ty);
@@ -112,7 +127,7 @@ static void read_rowgroup(em_tc *t, em_pq_rowgroup *rg) {
       rg->ncols = (int)n;
       for (int64_t i = 0; i < n && !t->failed; i++) read_chunk(t, &rg->cols[i]);
     } else if (fid == 3 && ty == EM_TC_I64) {
-      rg->num_rows = em_pq_tc_zigzag(t);
+      rg->num_rows = tc_int(t, ty);
     } else {
       em_pq_tc_skip(t, ty);
     }
@@ -168,8 +183,8 @@ static void read_logical(em_tc *t, em_pq_selem *e) {
       int16_t f2;
       int t2;
       while (em_pq_tc_field(t, &f2, &t2)) {
-        if (fid == 5 && f2 == 1 && t2 == EM_TC_I32) e->scale = (int)em_pq_tc_zigzag(t);
-        else if (fid == 5 && f2 == 2 && t2 == EM_TC_I32) e->precision = (int)em_pq_tc_zigzag(t);
+        if (fid == 5 && f2 == 1 && t2 == EM_TC_I32) e->scale = (int)tc_int(t, t2);
+        else if (fid == 5 && f2 == 2 && t2 == EM_TC_I32) e->precision = (int)tc_int(t, t2);
         else if ((fid == 7 || fid == 8) && f2 == 1 && (t2 == EM_TC_TRUE || t2 == EM_TC_FALSE))
           e->utc = em_pq_tc_bool(t, t2);
         else if ((fid == 7 || fid == 8) && f2 == 2 && t2 == EM_TC_STRUCT) e->unit = read_unit(t);
@@ -225,9 +240,9 @@ static void read_selem(em_tc *t, em_pq_selem *e, em_arena *names) {
   e->unit = -1;
   while (em_pq_tc_field(t, &fid, &ty)) {
     switch (fid) {
-    case 1: e->type = (int)em_pq_tc_zigzag(t); break;
-    case 2: e->type_length = (int)em_pq_tc_zigzag(t); break;
-    case 3: e->repetition = (int)em_pq_tc_zigzag(t); break;
+    case 1: e->type = (int)tc_int(t, ty); break;
+    case 2: e->type_length = (int)tc_int(t, ty); break;
+    case 3: e->repetition = (int)tc_int(t, ty); break;
     case 4: {
       if (ty != EM_TC_BINARY) {
         em_pq_tc_skip(t, ty);
@@ -239,10 +254,10 @@ static void read_selem(em_tc *t, em_pq_selem *e, em_arena *names) {
       if (!e->name) t->failed = true;
       break;
     }
-    case 5: e->num_children = (int)em_pq_tc_zigzag(t); break;
-    case 6: converted = (int)em_pq_tc_zigzag(t); break;
-    case 7: if (!has_logical) e->scale = (int)em_pq_tc_zigzag(t); else em_pq_tc_skip(t, ty); break;
-    case 8: if (!has_logical) e->precision = (int)em_pq_tc_zigzag(t); else em_pq_tc_skip(t, ty); break;
+    case 5: e->num_children = (int)tc_int(t, ty); break;
+    case 6: converted = (int)tc_int(t, ty); break;
+    case 7: if (!has_logical) e->scale = (int)tc_int(t, ty); else em_pq_tc_skip(t, ty); break;
+    case 8: if (!has_logical) e->precision = (int)tc_int(t, ty); else em_pq_tc_skip(t, ty); break;
     case 10:
       if (ty == EM_TC_STRUCT) {
         read_logical(t, e);
@@ -325,7 +340,7 @@ int em_pq_read_meta(int fd, int64_t size, const char *path, em_pq_meta **out, em
       m->nelems = (int)n;
       for (int64_t i = 0; i < n && !t.failed; i++) read_selem(&t, &m->elems[i], &m->names);
     } else if (fid == 3 && ty == EM_TC_I64) {
-      m->num_rows = em_pq_tc_zigzag(&t);
+      m->num_rows = tc_int(&t, ty);
     } else if (fid == 4 && ty == EM_TC_LIST && !m->rowgroups) {
       int et;
       int64_t n = em_pq_tc_list(&t, &et);
@@ -373,10 +388,10 @@ static void read_dph(em_tc *t, em_pq_page *pg) {
   int ty;
   while (em_pq_tc_field(t, &fid, &ty)) {
     switch (fid) {
-    case 1: pg->num_values = (int32_t)em_pq_tc_zigzag(t); break;
-    case 2: pg->encoding = (int)em_pq_tc_zigzag(t); break;
-    case 3: pg->def_encoding = (int)em_pq_tc_zigzag(t); break;
-    case 4: pg->rep_encoding = (int)em_pq_tc_zigzag(t); break;
+    case 1: pg->num_values = (int32_t)tc_int(t, ty); break;
+    case 2: pg->encoding = (int)tc_int(t, ty); break;
+    case 3: pg->def_encoding = (int)tc_int(t, ty); break;
+    case 4: pg->rep_encoding = (int)tc_int(t, ty); break;
     default: em_pq_tc_skip(t, ty); break;
     }
   }
@@ -389,12 +404,12 @@ static void read_dph2(em_tc *t, em_pq_page *pg) {
   int ty;
   while (em_pq_tc_field(t, &fid, &ty)) {
     switch (fid) {
-    case 1: pg->num_values = (int32_t)em_pq_tc_zigzag(t); break;
-    case 2: pg->num_nulls = (int32_t)em_pq_tc_zigzag(t); break;
-    case 3: pg->num_rows = (int32_t)em_pq_tc_zigzag(t); break;
-    case 4: pg->encoding = (int)em_pq_tc_zigzag(t); break;
-    case 5: pg->def_len = (int32_t)em_pq_tc_zigzag(t); break;
-    case 6: pg->rep_len = (int32_t)em_pq_tc_zigzag(t); break;
+    case 1: pg->num_values = (int32_t)tc_int(t, ty); break;
+    case 2: pg->num_nulls = (int32_t)tc_int(t, ty); break;
+    case 3: pg->num_rows = (int32_t)tc_int(t, ty); break;
+    case 4: pg->encoding = (int)tc_int(t, ty); break;
+    case 5: pg->def_len = (int32_t)tc_int(t, ty); break;
+    case 6: pg->rep_len = (int32_t)tc_int(t, ty); break;
     case 7:
       if (ty == EM_TC_TRUE || ty == EM_TC_FALSE) pg->is_compressed = em_pq_tc_bool(t, ty);
       else em_pq_tc_skip(t, ty);
@@ -416,9 +431,9 @@ int em_pq_read_page_header(const uint8_t *p, size_t n, em_pq_page *pg) {
   int ty;
   while (em_pq_tc_field(&t, &fid, &ty)) {
     switch (fid) {
-    case 1: pg->type = (int)em_pq_tc_zigzag(&t); break;
-    case 2: pg->uncompressed_size = (int32_t)em_pq_tc_zigzag(&t); break;
-    case 3: pg->compressed_size = (int32_t)em_pq_tc_zigzag(&t); break;
+    case 1: pg->type = (int)tc_int(&t, ty); break;
+    case 2: pg->uncompressed_size = (int32_t)tc_int(&t, ty); break;
+    case 3: pg->compressed_size = (int32_t)tc_int(&t, ty); break;
     case 5:
       if (ty == EM_TC_STRUCT) read_dph(&t, pg);
       else em_pq_tc_skip(&t, ty);
