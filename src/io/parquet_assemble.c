@@ -167,16 +167,8 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
     o[0] = 0;
     for (int64_t i = 0; i < nslots; i++) {
       if (vi[i] >= 0) {
-        const uint8_t *src;
-        int64_t l;
-        if (w) {
-          src = fx + vi[i] * w;
-          l = w;
-        } else {
-          src = d->data + d->offsets[vi[i]];
-          l = d->offsets[vi[i] + 1] - d->offsets[vi[i]];
-        }
-        if (l) memcpy(dst + pos, src, (size_t)l);
+        int64_t l = w ? w : d->offsets[vi[i] + 1] - d->offsets[vi[i]];
+        if (l) memcpy(dst + pos, w ? fx + vi[i] * w : d->data + d->offsets[vi[i]], (size_t)l);
         pos += (int32_t)l;
       }
       o[i + 1] = pos;
@@ -199,8 +191,8 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
           memcpy(&y, fx + vi[i] * 8, 8);
           x = (el->logical == EM_PQL_INT && !el->is_signed) ? (__int128)(uint64_t)y : (__int128)y;
         } else {
-          const uint8_t *src = w ? fx + vi[i] * w : d->data + d->offsets[vi[i]];
           int64_t l = w ? w : d->offsets[vi[i] + 1] - d->offsets[vi[i]];
+          const uint8_t *src = l == 0 ? (const uint8_t *)"" : w ? fx + vi[i] * w : d->data + d->offsets[vi[i]];
           if (!be_to_i128(src, l, &x)) {
             em_free(vi);
             em_vec_unref(v);
@@ -252,7 +244,9 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
     int ow = em_type_fixed_width(t);
     uint8_t *dst = v->values->data;
     bool unsig = el->logical == EM_PQL_INT && !el->is_signed;
-    if (ow == w && nulls == 0 && flat) {
+    if (nslots == 0) {
+      /* nothing */
+    } else if (ow == w && nulls == 0 && flat) {
       memcpy(dst, fx + rg.v0 * w, (size_t)nslots * (size_t)w);
     } else {
       for (int64_t i = 0; i < nslots; i++) {

@@ -128,6 +128,7 @@ static int put_bytes(creader *c, const uint8_t *p, int64_t n) {
 /* PLAIN values: n of them from p[0..len) into `fixed` storage or the
  * byte-array store. For the dictionary page the target is the dictionary. */
 static int plain_fixed(creader *c, const uint8_t *p, size_t len, int64_t n, uint8_t *dst) {
+  if (n == 0) return 0;
   if (c->ptype == EM_PQ_BOOLEAN) {
     if ((uint64_t)n > (uint64_t)len * 8) return corrupt(c, "PLAIN booleans truncated");
     for (int64_t i = 0; i < n; i++) dst[i] = (p[i >> 3] >> (i & 7)) & 1;
@@ -224,7 +225,7 @@ static int decode_values(creader *c, const uint8_t *p, size_t len, int64_t n, in
       int64_t o = d->offsets[d->nvalues];
       for (int64_t i = 0; i < n; i++) {
         int64_t a = c->dict_off[c->idx[i]], l = c->dict_off[c->idx[i] + 1] - a;
-        memcpy(d->data + o, c->dict_data + a, (size_t)l);
+        if (l) memcpy(d->data + o, c->dict_data + a, (size_t)l);
         o += l;
         d->offsets[d->nvalues + i + 1] = o;
       }
@@ -367,6 +368,7 @@ static int data_page(creader *c, const em_pq_page *pg, const uint8_t *p, size_t 
   em_pq_leafdata *d = c->out;
   int64_t n = pg->num_values;
   if (n > MAX_PAGE_VALUES) return corrupt(c, "too many values in a page");
+  if (n == 0) return 0; /* an empty page */
   if (reserve(c, n, 0)) return -1;
   const uint8_t *vals = p;
   size_t vlen = len;
