@@ -527,7 +527,8 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     const uint8_t *data = body + skip;
     size_t clen = (size_t)pg.compressed_size - skip, ulen = (size_t)pg.uncompressed_size - skip;
     if (compressed && ulen == 0) {
-      data = page; /* an empty page: nothing to decompress */
+      static const uint8_t empty[1];
+      data = empty; /* an empty page: nothing to decompress */
       clen = 0;
       compressed = false;
     } else if (compressed) {

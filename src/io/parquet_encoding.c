@@ -178,6 +178,7 @@ int em_pq_delta_count(const uint8_t *p, size_t n, int64_t *count) {
 }
 
 int em_pq_delta_decode(const uint8_t *p, size_t n, int64_t *out, int64_t count, size_t *used, bool is32) {
+  if (!p) return -1;
   const uint8_t *start = p, *end = p + n;
   delta_hdr h;
   if (read_delta_hdr(&p, end, &h)) return -1;
