@@ -68,6 +68,7 @@ static const char *lp_name(em_lplan_kind k) {
   case EM_LP_SAMPLE: return "Sample";
   case EM_LP_WINDOW: return "Window";
   case EM_LP_GENERATE: return "Generate";
+  case EM_LP_SCAN: return "FileScan";
   }
   return "?";
 }

@@ -194,6 +194,8 @@ char *em_session_spill_dir(em_session *sess);
 /* Remembers an error for FetchErrorDetails; writes its id. */
 void em_session_save_error(em_session *sess, const em_error *err, char id_out[37]);
 int em_session_find_error(em_session *sess, const char *id, em_error *out);
+/* The same with a caller-chosen id. */
+void em_session_save_error_id(em_session *sess, const em_error *err, const char id_out[37]);
 
 /* Artifacts (artifacts.c). */
 int em_session_add_artifact(em_session *sess, const char *name, em_buf *data, em_error *err);

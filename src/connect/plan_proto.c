@@ -831,6 +831,33 @@ static char **conv_strings(cv *c, char **in, size_t n) {
   return out;
 }
 
+/* spark.read: a data source (format, schema, options, paths) or a named
+ * table; the analyzer lists the files and resolves the format. */
+static int conv_read(cv *c, const Spark__Connect__Read *rd, em_spec_rel *r) {
+  if (rd->read_type_case == SPARK__CONNECT__READ__READ_TYPE_NAMED_TABLE) {
+    r->u.read.table = em_spec_strdup(c->spec, rd->named_table->unparsed_identifier);
+    return r->u.read.table ? 0 : oom(c);
+  }
+  if (rd->read_type_case != SPARK__CONNECT__READ__READ_TYPE_DATA_SOURCE)
+    return not_set(c, "spark.connect.Read", "read_type");
+  const Spark__Connect__Read__DataSource *ds = rd->data_source;
+  if (HAS(ds, format) && !(r->u.read.format = em_spec_strdup(c->spec, ds->format))) return oom(c);
+  if (HAS(ds, schema) && ds->schema[0] && !(r->u.read.schema = em_spec_strdup(c->spec, ds->schema))) return oom(c);
+  r->u.read.nopts = (int)ds->n_options;
+  r->u.read.keys = em_spec_array(c->spec, ds->n_options + 1, sizeof(char *));
+  r->u.read.values = em_spec_array(c->spec, ds->n_options + 1, sizeof(char *));
+  if (!r->u.read.keys || !r->u.read.values) return oom(c);
+  for (size_t i = 0; i < ds->n_options; i++) {
+    if (!(r->u.read.keys[i] = em_spec_strdup(c->spec, ds->options[i]->key)) ||
+        !(r->u.read.values[i] = em_spec_strdup(c->spec, ds->options[i]->value)))
+      return oom(c);
+  }
+  r->u.read.npaths = (int)ds->n_paths;
+  if (!(r->u.read.paths = conv_strings(c, ds->paths, ds->n_paths))) return -1;
+  r->u.read.npredicates = (int)ds->n_predicates;
+  return 0;
+}
+
 #define INPUT(msg)                                                         \
   do {                                                                     \
     if (!(msg)->input) return not_set(c, "spark.connect.Relation", "input"), NULL; \
@@ -1152,6 +1179,10 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     }
     break;
   }
+  case SPARK__CONNECT__RELATION__REL_TYPE_READ:
+    NEW(EM_SR_READ);
+    if (conv_read(c, rel->read, r)) return NULL;
+    break;
   case SPARK__CONNECT__RELATION__REL_TYPE__NOT_SET:
     not_set(c, "spark.connect.Relation", "rel_type");
     return NULL;

@@ -288,6 +288,10 @@ int64_t em_session_conf_int(em_session *sess, const char *key, int64_t dflt) {
 
 void em_session_save_error(em_session *sess, const em_error *err, char id_out[37]) {
   em_uuid4(id_out);
+  em_session_save_error_id(sess, err, id_out);
+}
+
+void em_session_save_error_id(em_session *sess, const em_error *err, const char id_out[37]) {
   pthread_mutex_lock(&sess->mu);
   if (!sess->errors) sess->errors = em_calloc(ERRORS_MAX, sizeof *sess->errors);
   if (sess->errors) {
@@ -336,6 +340,11 @@ void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
   ctx->shuffle_partitions = (int)em_session_conf_int(sess, "spark.sql.shuffle.partitions", 200);
   ctx->range_sample_size = (int)em_session_conf_int(sess, "spark.sql.execution.rangeExchange.sampleSizePerPartition", 100);
   ctx->repartition_unsorted = !em_session_conf_bool(sess, "spark.sql.execution.sortBeforeRepartition", true);
+  ctx->files_max_partition_bytes = em_session_conf_int(sess, "spark.sql.files.maxPartitionBytes", (int64_t)128 << 20);
+  ctx->files_open_cost = em_session_conf_int(sess, "spark.sql.files.openCostInBytes", (int64_t)4 << 20);
+  ctx->files_min_partitions = (int)em_session_conf_int(sess, "spark.sql.files.minPartitionNum", 0);
+  ctx->no_partition_type_inference =
+      !em_session_conf_bool(sess, "spark.sql.sources.partitionColumnTypeInference.enabled", true);
   ctx->no_adaptive_coalesce = !em_session_conf_bool(sess, "spark.sql.adaptive.enabled", true) ||
                               !em_session_conf_bool(sess, "spark.sql.adaptive.coalescePartitions.enabled", true);
   ctx->udfs = em_session_udfs(sess, false);

@@ -132,6 +132,11 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     p->src.u.range.end = n->u.range.end;
     p->src.u.range.step = n->u.range.step;
     break;
+  case EM_LP_SCAN:
+    p = new_pipeline(a, schema);
+    if (!p) break;
+    if (em_src_scan_init(&p->src, n, a, err)) return -1;
+    break;
   case EM_LP_LOCAL:
     p = new_pipeline(a, schema);
     if (!p) break;

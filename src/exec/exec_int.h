@@ -44,6 +44,7 @@ struct em_source {
   int nparts;
   em_type *schema;
   union {
+    const void *cfg; /* sources defined in their own file (arena-owned parameters) */
     struct {
       int64_t start, end, step;
     } range;
@@ -150,6 +151,9 @@ extern const em_source_vt em_src_range_vt;
 extern const em_source_vt em_src_batches_vt;
 extern const em_source_vt em_src_sink_vt;
 extern const em_source_vt em_src_chain_vt;
+/* A file scan (src_scan.c) over an EM_LP_SCAN node. */
+extern const em_source_vt em_src_scan_vt;
+int em_src_scan_init(em_source *src, const em_lplan *n, em_arena *a, em_error *err);
 extern const em_op_vt em_op_sample_vt;
 extern const em_op_vt em_op_project_vt;
 extern const em_op_vt em_op_filter_vt;

@@ -607,6 +607,8 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   case EM_SR_WITH_WATERMARK:
   case EM_SR_SAMPLE:
     return em_az_resolve_schema(az, r, child);
+  case EM_SR_READ:
+    return em_az_resolve_read(az, r);
   default:
     break;
   }

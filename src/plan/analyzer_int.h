@@ -142,6 +142,10 @@ em_lplan *em_az_win_end(em_az *az, em_lplan *child);
 const em_wasm_fn *em_az_find_udf(em_az *az, const char *fname);
 em_expr *em_az_resolve_udf(em_az *az, const em_wasm_fn *f, const em_spec_expr *e, const em_lplan *scope,
                            char **name);
+/* spark.read (resolve_read.c). */
+em_lplan *em_az_resolve_read(em_az *az, const em_spec_rel *r);
+/* Filters a file scan can use to skip data (optimize_scan.c). */
+void em_az_push_scan_filters(em_az *az, em_lplan *root);
 
 /* The optimizer rules with visible effects (optimize.c): filter pushdown and
  * column pruning, in place over the resolved plan. */

@@ -209,6 +209,14 @@ static int prune(em_az *az, em_lplan *n, const bool *need) {
     if (prune(az, r, rn)) return -1;
     break;
   }
+  case EM_LP_SCAN: {
+    /* The scan reads only the columns used above it. */
+    bool *nd = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(n->nout + 1));
+    if (!nd) return -1;
+    memcpy(nd, need, sizeof(bool) * (size_t)n->nout);
+    n->u.scan->needed = nd;
+    break;
+  }
   default:
     for (int i = 0; i < nc; i++) cn[i] = true;
     break;
@@ -220,6 +228,7 @@ void em_az_optimize(em_az *az, em_lplan **root) {
   /* Both rules only refine the plan: when memory runs out half way, what
    * is done stays valid. */
   if (push_filters(az, root)) return;
+  em_az_push_scan_filters(az, *root);
   em_lplan *r = *root;
   bool *need = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(r->nout + 1));
   if (!need) return;

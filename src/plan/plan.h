@@ -14,6 +14,7 @@
 #include "../base/base.h"
 #include "../expr/expr.h"
 #include "../expr/win.h"
+#include "../io/io.h"
 #include "../spec/spec.h"
 #include "../types/types.h"
 #include "../wasm/wasm.h"
@@ -50,6 +51,7 @@ typedef enum em_lplan_kind {
   EM_LP_SAMPLE,
   EM_LP_WINDOW, /* resolve_window.c: window functions over a sorted, partitioned child */
   EM_LP_GENERATE, /* resolve_generate.c: explode, posexplode, inline, stack */
+  EM_LP_SCAN,     /* resolve_read.c: a file source (spark.read) */
 } em_lplan_kind;
 
 /* How an exchange distributes rows (Spark's Partitioning). */
@@ -65,6 +67,25 @@ enum {
 
 /* EM_LP_SET_OP operators (union is its own node). */
 typedef enum em_setop { EM_SETOP_INTERSECT, EM_SETOP_EXCEPT, EM_SETOP_DISTINCT } em_setop;
+
+/* A file scan: the output is the data columns, then the partition
+ * columns; partition p reads splits [part_start[p], part_start[p+1]). */
+typedef struct em_scan_plan {
+  const em_format *format;
+  em_options options;          /* plan arena */
+  em_file *files;              /* plan arena */
+  int nfiles;
+  em_type *data_schema;        /* STRUCT of the files' columns (plan-held) */
+  int ndata, npart;            /* output = ndata data columns + npart partition columns */
+  em_vec **part_values;        /* per partition column: one row per file of index */
+  em_split *splits;
+  int nsplits;
+  int *part_start;
+  int nparts;
+  bool *needed;                /* per output column (column pruning); NULL = all */
+  em_pushed_filter *filters;   /* over data_schema columns */
+  int nfilters;
+} em_scan_plan;
 
 typedef struct em_lplan em_lplan;
 struct em_lplan {
@@ -179,6 +200,7 @@ struct em_lplan {
       int nargs;
       int stack_rows;   /* stack: n */
     } generate;
+    struct em_scan_plan *scan; /* EM_LP_SCAN (plan arena) */
   } u;
 };
 
@@ -205,6 +227,12 @@ typedef struct em_analyze_ctx {
    * run under (resolve_udf.c). */
   em_udf_registry *udfs;
   em_wasm_limits wasm;
+  /* File sources (0 = Spark's default). */
+  int64_t files_max_partition_bytes; /* spark.sql.files.maxPartitionBytes */
+  int64_t files_open_cost;           /* spark.sql.files.openCostInBytes */
+  int files_min_partitions;          /* spark.sql.files.minPartitionNum */
+  bool no_partition_type_inference;  /* spark.sql.sources.partitionColumnTypeInference.enabled = false */
+  const char *default_source;        /* spark.sql.sources.default (NULL = parquet) */
 } em_analyze_ctx;
 
 /* A resolved plan with its arena and held references. */

@@ -153,6 +153,7 @@ typedef enum em_spec_rel_kind {
   EM_SR_FILL_NA,      /* na_fill: na.fill */
   EM_SR_DROP_NA,      /* na_drop: na.drop */
   EM_SR_REPLACE,      /* na_replace: na.replace */
+  EM_SR_READ,         /* read: spark.read (data source or named table) */
 } em_spec_rel_kind;
 
 /* Join types, numbered as the protocol's Join.JoinType. */
@@ -286,6 +287,16 @@ struct em_spec_rel {
       em_vec **olds, **news; /* 1-row literal vectors (held by the spec) */
       int n;
     } na_replace;
+    struct {
+      char *table;    /* NamedTable (spark.read.table); NULL for a data source */
+      char *format;   /* NULL: spark.sql.sources.default */
+      char *schema;   /* user schema (DDL or JSON) or NULL */
+      char **keys, **values; /* options */
+      int nopts;
+      char **paths;
+      int npaths;
+      int npredicates; /* JDBC predicates (unsupported) */
+    } read;
   } u;
 };
 

@@ -1,0 +1,139 @@
+/*
+ * The file scan source: partition p reads its splits (planned at analysis,
+ * io/splits.c) one after the other through the format's reader, requesting
+ * only the data columns the plan uses, and adds the partition columns as
+ * constants of each file. Columns nobody reads are filled with nulls (the
+ * operators above never look at them). Partitions run as parallel tasks.
+ */
+#include "exec_int.h"
+
+#include <string.h>
+
+typedef struct scan_cfg {
+  const em_scan_plan *sp;
+  int *cols;   /* data columns the reader produces, in order */
+  int ncols;
+  int *pos;    /* per output column: index in the reader's batch, or -1 */
+  bool *need;  /* per output column */
+} scan_cfg;
+
+typedef struct scan_local {
+  bool started;
+  int split, end;
+  em_format_reader *rd;
+  int file;
+} scan_local;
+
+int em_src_scan_init(em_source *src, const em_lplan *n, em_arena *a, em_error *err) {
+  const em_scan_plan *sp = n->u.scan;
+  scan_cfg *c = em_arena_calloc(a, sizeof *c);
+  int nout = n->nout;
+  if (!c || !(c->cols = em_arena_calloc(a, sizeof(int) * (size_t)(nout + 1))) ||
+      !(c->pos = em_arena_calloc(a, sizeof(int) * (size_t)(nout + 1))) ||
+      !(c->need = em_arena_calloc(a, sizeof(bool) * (size_t)(nout + 1))))
+    return em_error_internal(err, "out of memory compiling a scan");
+  c->sp = sp;
+  for (int i = 0; i < nout; i++) {
+    c->need[i] = !sp->needed || sp->needed[i];
+    c->pos[i] = -1;
+    if (i < sp->ndata && c->need[i]) {
+      c->pos[i] = c->ncols;
+      c->cols[c->ncols++] = i;
+    }
+  }
+  src->vt = &em_src_scan_vt;
+  src->nparts = sp->nparts;
+  src->u.cfg = c;
+  return 0;
+}
+
+static int scan_next(const em_source *src, void *local, int part, em_batch **out, em_exec_ctx *ctx, em_error *err) {
+  const scan_cfg *c = src->u.cfg;
+  const em_scan_plan *sp = c->sp;
+  scan_local *st = local;
+  *out = NULL;
+  if (!st->started) {
+    st->started = true;
+    st->split = sp->part_start[part];
+    st->end = sp->part_start[part + 1];
+  }
+  for (;;) {
+    if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
+    if (!st->rd) {
+      if (st->split >= st->end) return 0;
+      const em_split *s = &sp->splits[st->split];
+      em_read_request req = {
+          .split = s,
+          .data_schema = sp->data_schema,
+          .columns = c->cols,
+          .ncolumns = c->ncols,
+          .filters = sp->filters,
+          .nfilters = sp->nfilters,
+          .options = &sp->options,
+          .session_tz = ctx->eval.timezone,
+          .batch_rows = ctx->batch_rows > 0 ? ctx->batch_rows : 4096,
+      };
+      st->file = (int)(s->file - sp->files);
+      if (sp->format->open(&req, &st->rd, err)) return -1;
+    }
+    em_batch *b = NULL;
+    if (sp->format->next(st->rd, &b, err)) return -1;
+    if (!b) {
+      sp->format->close(st->rd);
+      st->rd = NULL;
+      st->split++;
+      continue;
+    }
+    int64_t rows = b->nrows;
+    if (rows == 0) {
+      em_batch_unref(b);
+      continue;
+    }
+    int nout = src->schema->u.st.nfields;
+    em_vec **cols = em_calloc((size_t)(nout ? nout : 1), sizeof *cols);
+    uint32_t *idx = NULL;
+    if (!cols) goto oom;
+    for (int i = 0; i < nout; i++) {
+      em_type *t = src->schema->u.st.fields[i].type;
+      if (c->pos[i] >= 0) {
+        cols[i] = em_vec_ref(b->cols[c->pos[i]]);
+      } else if (i >= sp->ndata && c->need[i]) {
+        if (!idx) {
+          if (!(idx = em_malloc(sizeof *idx * (size_t)rows))) goto oom;
+          for (int64_t k = 0; k < rows; k++) idx[k] = (uint32_t)st->file;
+        }
+        cols[i] = em_vec_take(sp->part_values[i - sp->ndata], idx, rows);
+      } else {
+        cols[i] = em_vec_new_nulls(t, rows);
+      }
+      if (!cols[i]) goto oom;
+    }
+    em_free(idx);
+    em_batch_unref(b);
+    *out = em_batch_new(em_type_ref(src->schema), nout, cols, rows);
+    em_free(cols);
+    if (!*out) return em_error_internal(err, "out of memory in a scan");
+    return 0;
+  oom:
+    if (cols)
+      for (int i = 0; i < nout; i++) em_vec_unref(cols[i]);
+    em_free(cols);
+    em_free(idx);
+    em_batch_unref(b);
+    return em_error_internal(err, "out of memory in a scan");
+  }
+}
+
+static void scan_close(const em_source *src, void *local) {
+  const scan_cfg *c = src->u.cfg;
+  scan_local *st = local;
+  if (st->rd) c->sp->format->close(st->rd);
+  st->rd = NULL;
+}
+
+const em_source_vt em_src_scan_vt = {
+    .name = "FileScan",
+    .local_size = sizeof(scan_local),
+    .next = scan_next,
+    .close_local = scan_close,
+};

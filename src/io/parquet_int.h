@@ -1,0 +1,251 @@
+/*
+ * Private to the Parquet reader (src/io/parquet_*.c): the decoded footer,
+ * the schema as a tree of read nodes, column chunk buffers, and the
+ * decoders. Written from the Apache Parquet format specification
+ * (parquet.thrift, Encodings.md); nothing here trusts the file: every
+ * length, offset and count is checked against the bytes that hold it.
+ */
+#ifndef EM_PARQUET_INT_H
+#define EM_PARQUET_INT_H
+
+#include <stdint.h>
+
+#include "format.h"
+
+/* ---- Thrift compact protocol (parquet_thrift.c) ---- */
+
+enum {
+  EM_TC_STOP = 0, EM_TC_TRUE = 1, EM_TC_FALSE = 2, EM_TC_BYTE = 3, EM_TC_I16 = 4, EM_TC_I32 = 5,
+  EM_TC_I64 = 6, EM_TC_DOUBLE = 7, EM_TC_BINARY = 8, EM_TC_LIST = 9, EM_TC_SET = 10, EM_TC_MAP = 11,
+  EM_TC_STRUCT = 12,
+};
+
+typedef struct em_tc {
+  const uint8_t *p, *end;
+  int depth;
+  bool failed;
+  int16_t last_fid[64]; /* field id delta base per struct depth */
+  bool bool_pending, bool_value;
+} em_tc;
+
+void em_pq_tc_init(em_tc *t, const uint8_t *p, size_t n);
+/* Enters a struct (field ids restart at 0). */
+void em_pq_tc_struct_begin(em_tc *t);
+void em_pq_tc_struct_end(em_tc *t);
+/* The next field header: false at the struct's end (or failure). */
+bool em_pq_tc_field(em_tc *t, int16_t *fid, int *type);
+int64_t em_pq_tc_varint(em_tc *t);
+int64_t em_pq_tc_zigzag(em_tc *t); /* i16/i32/i64 */
+bool em_pq_tc_bool(em_tc *t, int type); /* a field's value of type TRUE/FALSE (or a list element byte) */
+/* A binary/string: a pointer into the input and its length. */
+const uint8_t *em_pq_tc_binary(em_tc *t, size_t *len);
+/* A list header: element type and count (bounded by remaining bytes). */
+int64_t em_pq_tc_list(em_tc *t, int *etype);
+void em_pq_tc_skip(em_tc *t, int type);
+
+/* ---- footer and page headers (parquet_meta.c) ---- */
+
+enum { EM_PQ_BOOLEAN, EM_PQ_INT32, EM_PQ_INT64, EM_PQ_INT96, EM_PQ_FLOAT, EM_PQ_DOUBLE, EM_PQ_BYTE_ARRAY, EM_PQ_FLBA };
+enum { EM_PQ_REQUIRED, EM_PQ_OPTIONAL, EM_PQ_REPEATED };
+
+/* Logical annotations (LogicalType, or ConvertedType mapped to it). */
+typedef enum em_pq_logical {
+  EM_PQL_NONE, EM_PQL_STRING, EM_PQL_MAP, EM_PQL_LIST, EM_PQL_ENUM, EM_PQL_DECIMAL, EM_PQL_DATE, EM_PQL_TIME,
+  EM_PQL_TIMESTAMP, EM_PQL_INT, EM_PQL_UNKNOWN, EM_PQL_JSON, EM_PQL_BSON, EM_PQL_UUID, EM_PQL_FLOAT16,
+  EM_PQL_MAP_KEY_VALUE, EM_PQL_INTERVAL, EM_PQL_VARIANT, EM_PQL_GEO, EM_PQL_OTHER,
+} em_pq_logical;
+enum { EM_PQ_MILLIS, EM_PQ_MICROS, EM_PQ_NANOS };
+
+typedef struct em_pq_selem {
+  char *name;
+  int type;        /* physical type, -1 for a group */
+  int type_length; /* FLBA */
+  int repetition;
+  int num_children;
+  em_pq_logical logical;
+  int scale, precision;
+  int bit_width;   /* INT */
+  bool is_signed;  /* INT */
+  bool utc;        /* TIME/TIMESTAMP isAdjustedToUTC */
+  int unit;        /* TIME/TIMESTAMP */
+} em_pq_selem;
+
+typedef struct em_pq_stats {
+  const uint8_t *min, *max; /* NULL when absent */
+  size_t min_len, max_len;
+  bool has_null_count;
+  int64_t null_count;
+  bool deprecated; /* from the old min/max fields (signed byte order) */
+} em_pq_stats;
+
+typedef struct em_pq_chunk {
+  int type;
+  int codec;
+  int64_t num_values;
+  int64_t total_compressed_size;
+  int64_t data_page_offset;
+  int64_t dictionary_page_offset; /* 0 = none */
+  bool encrypted;
+  bool external; /* file_path set: data in another file */
+  em_pq_stats stats;
+} em_pq_chunk;
+
+typedef struct em_pq_rowgroup {
+  int64_t num_rows;
+  int ncols;
+  em_pq_chunk *cols;
+} em_pq_rowgroup;
+
+/* A decoded footer. Strings point into `raw` (owned). */
+typedef struct em_pq_meta {
+  uint8_t *raw;
+  em_arena names; /* schema element names */
+  int nelems;
+  em_pq_selem *elems;
+  int64_t num_rows;
+  int nrowgroups;
+  em_pq_rowgroup *rowgroups;
+  bool encrypted;
+  char *created_by;
+} em_pq_meta;
+
+/* Reads and decodes the footer of an open file of `size` bytes. */
+int em_pq_read_meta(int fd, int64_t size, const char *path, em_pq_meta **out, em_error *err);
+void em_pq_meta_free(em_pq_meta *m);
+/* Reads exactly n bytes at off; -1 on error or end of file. */
+int em_pq_pread(int fd, uint8_t *buf, size_t n, int64_t off);
+
+enum { EM_PQ_PAGE_DATA = 0, EM_PQ_PAGE_INDEX = 1, EM_PQ_PAGE_DICT = 2, EM_PQ_PAGE_DATA_V2 = 3 };
+
+typedef struct em_pq_page {
+  int type;
+  int32_t uncompressed_size, compressed_size;
+  int32_t num_values;
+  int encoding;
+  int def_encoding, rep_encoding; /* v1 */
+  int32_t num_nulls, num_rows;    /* v2 */
+  int32_t def_len, rep_len;       /* v2 */
+  bool is_compressed;             /* v2 (default true) */
+  size_t header_len;
+} em_pq_page;
+
+/* Decodes a page header at p[0..n); -1 when malformed or truncated. */
+int em_pq_read_page_header(const uint8_t *p, size_t n, em_pq_page *out);
+
+/* ---- schema (parquet_schema.c) ---- */
+
+typedef enum em_pq_node_kind { EM_PQN_LEAF, EM_PQN_STRUCT, EM_PQN_LIST, EM_PQN_MAP } em_pq_node_kind;
+
+/* A node of the tree the reader assembles vectors by. def/rep are the
+ * definition and repetition levels at which the node's value is present
+ * (non-null) and repeated; slot_def is the definition level at which a
+ * slot for the node exists at all (that of its nearest repeated ancestor,
+ * itself included). A level entry (d, r) starts a slot of the node when
+ * r <= rep and d >= slot_def; the slot holds a non-null value when
+ * d >= def. */
+typedef struct em_pq_node em_pq_node;
+struct em_pq_node {
+  em_pq_node_kind kind;
+  const char *name;
+  em_type *type; /* Spark type (reference) */
+  int def, rep, slot_def;
+  int leaf;       /* LEAF: index of the column chunk; others: first leaf below */
+  const em_pq_selem *elem; /* LEAF: its schema element */
+  int nchildren;
+  em_pq_node **children; /* LIST: element; MAP: key, value */
+};
+
+typedef struct em_pq_schema {
+  em_arena arena;
+  em_pq_node *root; /* STRUCT of the top-level fields */
+  int nleaves;
+  em_pq_node **leaves;
+  em_type *type; /* STRUCT (held in types) */
+  em_type **types; /* references held by the schema */
+  int ntypes, captypes;
+} em_pq_schema;
+
+/* Records a type reference the schema holds (released with it); -1 on OOM
+ * (the reference is then released). */
+int em_pq_schema_own(em_pq_schema *s, em_type *t);
+
+/* Builds the read tree of a footer's schema with Spark's type mapping.
+ * Unsupported types fail with an error naming the column. */
+int em_pq_schema_build(const em_pq_meta *m, const char *path, em_pq_schema **out, em_error *err);
+void em_pq_schema_free(em_pq_schema *s);
+
+/* ---- codecs (parquet_codec.c) ---- */
+
+/* Decompresses src into dst (exactly dst_len bytes expected). */
+int em_pq_decompress(int codec, const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len, em_error *err);
+
+/* ---- encodings (parquet_encoding.c) ---- */
+
+/* The RLE / bit-packed hybrid decoder (levels, dictionary indices, booleans). */
+typedef struct em_pq_rle {
+  const uint8_t *p, *end;
+  int bit_width;
+  int64_t run_left;  /* values left in the current run */
+  bool packed;       /* current run is bit-packed */
+  uint32_t rle_value;
+  const uint8_t *bp; /* bit-packed data of the current run */
+  int64_t bp_pos;    /* value index within the run */
+  int64_t bp_count;
+} em_pq_rle;
+
+void em_pq_rle_init(em_pq_rle *d, const uint8_t *p, size_t n, int bit_width);
+/* Decodes n values into out; -1 when the input runs out or is malformed. */
+int em_pq_rle_get(em_pq_rle *d, uint32_t *out, int64_t n);
+/* The same into int16 (levels). */
+int em_pq_rle_get16(em_pq_rle *d, int16_t *out, int64_t n);
+
+/* Parquet's deprecated BIT_PACKED level encoding (MSB first). */
+int em_pq_bitpacked_levels(const uint8_t *p, size_t n, int bit_width, int16_t *out, int64_t count);
+
+/* DELTA_BINARY_PACKED into int64 values; *used receives the bytes consumed. */
+int em_pq_delta_decode(const uint8_t *p, size_t n, int64_t *out, int64_t count, size_t *used, bool is32);
+/* Number of values a DELTA_BINARY_PACKED stream holds (its header). */
+int em_pq_delta_count(const uint8_t *p, size_t n, int64_t *count);
+
+/* ---- a column chunk's decoded values (parquet_column.c) ---- */
+
+/* The values of one leaf column over a row group: levels for every entry,
+ * and the non-null values densely, in physical form (fixed: `width` bytes
+ * each, booleans one byte each; BYTE_ARRAY: offsets + bytes). */
+typedef struct em_pq_leafdata {
+  int64_t nentries;
+  int16_t *def, *rep;   /* NULL when the max level is 0 */
+  int64_t nvalues;
+  int width;            /* fixed width; 0 for BYTE_ARRAY */
+  uint8_t *fixed;
+  int64_t *offsets;     /* nvalues + 1 */
+  uint8_t *data;
+  /* Record starts: entry index of row i (nrows + 1), and the value index
+   * there (only when the column is repeated). */
+  int64_t nrows;
+  int64_t *row_entry, *row_value;
+  /* Dense value index at entry scan_entry (a cursor for non-repeated
+   * nullable leaves, whose rows are read in order). */
+  int64_t scan_entry, scan_value;
+  /* Internal growth. */
+  int64_t cap_entries, cap_values, cap_data;
+} em_pq_leafdata;
+
+void em_pq_leafdata_free(em_pq_leafdata *d);
+
+/* Reads leaf `col` of row group `rg` (the chunk's bytes are read from fd)
+ * into *out. cancel (may be NULL) is checked between pages. */
+int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_meta *m, int rg,
+                     const em_pq_node *leaf, _Atomic bool *cancel, em_pq_leafdata *out, em_error *err);
+
+/* ---- vectors from leaf data (parquet_assemble.c) ---- */
+
+/* Builds the vector of node n for rows [r0, r1) of the row group from the
+ * leaves' data. */
+int em_pq_assemble(const em_pq_node *n, em_pq_leafdata *leaves, int64_t r0, int64_t r1, em_vec **out,
+                   em_error *err);
+
+/* A malformed-file error naming the file (FAILED_READ_FILE-like). */
+int em_pq_corrupt(em_error *err, const char *path, const char *what);
+
+#endif

@@ -1,0 +1,522 @@
+/*
+ * em_format_parquet: the Parquet format as the data-source layer sees it
+ * (format.h). A split reads the row groups whose byte midpoint lies in
+ * it, as parquet-mr assigns row groups to splits, so every row group is
+ * read by exactly one split however a file is cut. Row groups whose
+ * statistics prove that a pushed filter matches no row are skipped. For
+ * each remaining row group only the column chunks of the requested
+ * columns are read and decoded (parquet_column.c), then batches of
+ * batch_rows rows are assembled from them (parquet_assemble.c).
+ *
+ * Columns are matched to the requested schema by name (case-insensitive,
+ * as Spark with spark.sql.caseSensitive=false); a column the file lacks
+ * reads as nulls. Integer and float columns widen to a wider requested
+ * type; other type differences are errors.
+ */
+#include "parquet_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct pq_file {
+  int fd;
+  int64_t size;
+  em_pq_meta *meta;
+  em_pq_schema *schema;
+} pq_file;
+
+static void pq_file_close(pq_file *f) {
+  if (f->fd >= 0) close(f->fd);
+  em_pq_schema_free(f->schema);
+  em_pq_meta_free(f->meta);
+  f->fd = -1;
+  f->schema = NULL;
+  f->meta = NULL;
+}
+
+static int pq_file_open(const char *path, pq_file *f, em_error *err) {
+  memset(f, 0, sizeof *f);
+  f->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (f->fd < 0) {
+    em_error_set(err, EM_ERR_FAILED_READ_FILE_NO_HINT, "path", path, NULL);
+    em_error_append(err, " %s.", strerror(errno));
+    return -1;
+  }
+  struct stat st;
+  if (fstat(f->fd, &st) || !S_ISREG(st.st_mode)) {
+    close(f->fd);
+    f->fd = -1;
+    return em_pq_corrupt(err, path, "not a regular file");
+  }
+  f->size = st.st_size;
+  if (em_pq_read_meta(f->fd, f->size, path, &f->meta, err) || em_pq_schema_build(f->meta, path, &f->schema, err)) {
+    pq_file_close(f);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- schema inference ---- */
+
+/* Merges the fields of b into a (a new STRUCT). Same-named fields must
+ * have equal types. */
+static em_type *merge_struct(const em_type *a, const em_type *b, const char *path, em_error *err) {
+  int n = a->u.st.nfields;
+  for (int j = 0; j < b->u.st.nfields; j++) {
+    bool found = false;
+    for (int i = 0; i < a->u.st.nfields; i++) found |= em_strcaseeq(a->u.st.fields[i].name, b->u.st.fields[j].name);
+    n += !found;
+  }
+  em_type *st = em_type_struct_new(n);
+  if (!st) return em_error_internal(err, "out of memory"), NULL;
+  int k = 0;
+  for (int i = 0; i < a->u.st.nfields; i++) {
+    const em_field *fa = &a->u.st.fields[i];
+    for (int j = 0; j < b->u.st.nfields; j++) {
+      const em_field *fb = &b->u.st.fields[j];
+      if (em_strcaseeq(fa->name, fb->name) && !em_type_equal(fa->type, fb->type, true)) {
+        em_type_unref(st);
+        em_strbuf x, y;
+        em_strbuf_init(&x);
+        em_strbuf_init(&y);
+        em_type_simple_string(fa->type, &x);
+        em_type_simple_string(fb->type, &y);
+        em_error_set(err, EM_ERR_CANNOT_MERGE_SCHEMAS, "left", x.data ? x.data : "", "right", y.data ? y.data : "",
+                     NULL);
+        em_strbuf_free(&x);
+        em_strbuf_free(&y);
+        (void)path;
+        return NULL;
+      }
+    }
+    if (em_type_struct_set(st, k++, fa->name, em_type_ref(fa->type), true, NULL)) goto oom;
+  }
+  for (int j = 0; j < b->u.st.nfields; j++) {
+    bool found = false;
+    for (int i = 0; i < a->u.st.nfields; i++) found |= em_strcaseeq(a->u.st.fields[i].name, b->u.st.fields[j].name);
+    if (!found && em_type_struct_set(st, k++, b->u.st.fields[j].name, em_type_ref(b->u.st.fields[j].type), true, NULL))
+      goto oom;
+  }
+  return st;
+oom:
+  em_type_unref(st);
+  return em_error_internal(err, "out of memory"), NULL;
+}
+
+static bool opt_true(const em_options *o, const char *key) {
+  const char *v = em_options_get(o, key);
+  return v && em_strcaseeq(v, "true");
+}
+
+static int pq_infer(const em_file *files, int nfiles, const em_options *o, const char *tz, em_type **out,
+                    em_error *err) {
+  (void)tz;
+  bool merge = opt_true(o, "mergeSchema");
+  em_type *acc = NULL;
+  int n = merge ? nfiles : (nfiles > 0 ? 1 : 0);
+  for (int i = 0; i < n; i++) {
+    pq_file f;
+    if (pq_file_open(files[i].path, &f, err)) {
+      em_type_unref(acc);
+      return -1;
+    }
+    em_type *t = f.schema->type;
+    if (!acc) {
+      acc = em_type_ref(t);
+    } else {
+      em_type *m = merge_struct(acc, t, files[i].path, err);
+      em_type_unref(acc);
+      acc = m;
+    }
+    pq_file_close(&f);
+    if (!acc) return -1;
+  }
+  if (!acc) return em_error_set(err, EM_ERR_UNABLE_TO_INFER_SCHEMA, "format", "Parquet", NULL);
+  *out = acc;
+  return 0;
+}
+
+static int pq_splittable(const em_file *f, const em_options *o) {
+  (void)f;
+  (void)o;
+  return 1;
+}
+
+/* ---- reading ---- */
+
+typedef struct outcol {
+  const em_pq_node *node; /* NULL: the file lacks the column (nulls) */
+  em_type *type;          /* requested type */
+  bool widen;             /* node type differs: widen after assembly */
+} outcol;
+
+struct em_format_reader {
+  em_read_request req;
+  const char *path;
+  pq_file f;
+  em_type *out_schema;
+  int ncols;
+  outcol *cols;
+  bool *leaf_needed;
+  int *rgs; /* row groups to read */
+  int nrgs, rg_pos;
+  int cur_rg; /* loaded row group or -1 */
+  em_pq_leafdata *leaves;
+  int64_t row, rows;
+};
+
+static bool widenable(const em_type *from, const em_type *to) {
+  int rank_f, rank_t;
+  switch (from->id) {
+  case EM_T_BYTE: rank_f = 1; break;
+  case EM_T_SHORT: rank_f = 2; break;
+  case EM_T_INT: rank_f = 3; break;
+  case EM_T_LONG: rank_f = 4; break;
+  case EM_T_FLOAT: return to->id == EM_T_DOUBLE;
+  default: return false;
+  }
+  switch (to->id) {
+  case EM_T_SHORT: rank_t = 2; break;
+  case EM_T_INT: rank_t = 3; break;
+  case EM_T_LONG: rank_t = 4; break;
+  case EM_T_DOUBLE: return rank_f <= 3;
+  default: return false;
+  }
+  return rank_t > rank_f;
+}
+
+static void mark_leaves(const em_pq_node *n, bool *need) {
+  if (n->kind == EM_PQN_LEAF) {
+    need[n->leaf] = true;
+    return;
+  }
+  for (int i = 0; i < n->nchildren; i++) mark_leaves(n->children[i], need);
+}
+
+/* ---- statistics ---- */
+
+static bool lit_int(const em_vec *v, int64_t *out) {
+  const void *p = em_vec_values(v);
+  switch (v->type->id) {
+  case EM_T_BYTE: *out = *(const int8_t *)p; return true;
+  case EM_T_SHORT: *out = *(const int16_t *)p; return true;
+  case EM_T_INT:
+  case EM_T_DATE: *out = *(const int32_t *)p; return true;
+  case EM_T_LONG:
+  case EM_T_TIMESTAMP:
+  case EM_T_TIMESTAMP_NTZ: *out = *(const int64_t *)p; return true;
+  default: return false;
+  }
+}
+
+/* -1, 0, 1: a op b compared; 2 when not comparable. */
+static int cmp_stat(const em_pq_node *leaf, const uint8_t *s, size_t n, const em_vec *lit) {
+  const em_pq_selem *e = leaf->elem;
+  if (em_vec_is_null(lit, 0)) return 2;
+  switch (e->type) {
+  case EM_PQ_INT32:
+  case EM_PQ_INT64: {
+    if (e->logical == EM_PQL_DECIMAL || (e->logical == EM_PQL_INT && !e->is_signed)) return 2;
+    if (e->logical == EM_PQL_TIMESTAMP && e->unit != EM_PQ_MICROS) return 2;
+    int64_t a, b;
+    if (!lit_int(lit, &b)) return 2;
+    if (e->type == EM_PQ_INT32) {
+      if (n != 4) return 2;
+      int32_t x;
+      memcpy(&x, s, 4);
+      a = x;
+    } else {
+      if (n != 8) return 2;
+      memcpy(&a, s, 8);
+    }
+    return a < b ? -1 : a > b;
+  }
+  case EM_PQ_FLOAT:
+  case EM_PQ_DOUBLE: {
+    double a, b;
+    if (e->type == EM_PQ_FLOAT) {
+      float x;
+      if (n != 4) return 2;
+      memcpy(&x, s, 4);
+      a = x;
+    } else {
+      if (n != 8) return 2;
+      memcpy(&a, s, 8);
+    }
+    if (lit->type->id == EM_T_DOUBLE) b = *(const double *)em_vec_values(lit);
+    else if (lit->type->id == EM_T_FLOAT) b = *(const float *)em_vec_values(lit);
+    else return 2;
+    if (isnan(a) || isnan(b)) return 2;
+    return a < b ? -1 : a > b;
+  }
+  case EM_PQ_BYTE_ARRAY: {
+    if (!em_type_is_string_like(lit->type) && lit->type->id != EM_T_BINARY) return 2;
+    if (e->logical == EM_PQL_DECIMAL) return 2;
+    int32_t ln;
+    const char *lp = em_vec_str(lit, 0, &ln);
+    size_t m = n < (size_t)ln ? n : (size_t)ln;
+    int c = m ? memcmp(s, lp, m) : 0;
+    if (c) return c < 0 ? -1 : 1;
+    return n < (size_t)ln ? -1 : n > (size_t)ln;
+  }
+  default: return 2;
+  }
+}
+
+/* True when the row group certainly has no row passing the filter. */
+static bool rg_skippable(const em_pq_rowgroup *g, const em_pq_node *leaf, const em_pushed_filter *f) {
+  const em_pq_stats *st = &g->cols[leaf->leaf].stats;
+  bool all_null = st->has_null_count && st->null_count == g->num_rows;
+  switch (f->op) {
+  case EM_PUSH_IS_NULL: return st->has_null_count && st->null_count == 0;
+  case EM_PUSH_IS_NOT_NULL: return all_null;
+  default: break;
+  }
+  if (all_null && g->num_rows > 0) return true;
+  if (!st->min || !st->max || !f->value) return false;
+  if (st->deprecated && leaf->elem->type == EM_PQ_BYTE_ARRAY) return false;
+  int cmin = cmp_stat(leaf, st->min, st->min_len, f->value);
+  int cmax = cmp_stat(leaf, st->max, st->max_len, f->value);
+  if (cmin == 2 || cmax == 2) return false;
+  switch (f->op) {
+  case EM_PUSH_EQ: return cmin > 0 || cmax < 0;
+  case EM_PUSH_LT: return cmin >= 0;
+  case EM_PUSH_LE: return cmin > 0;
+  case EM_PUSH_GT: return cmax <= 0;
+  case EM_PUSH_GE: return cmax < 0;
+  default: return false;
+  }
+}
+
+static int64_t rg_start(const em_pq_rowgroup *g) {
+  if (g->ncols == 0) return 0;
+  const em_pq_chunk *c = &g->cols[0];
+  int64_t s = c->data_page_offset;
+  if (c->dictionary_page_offset > 0 && c->dictionary_page_offset < s) s = c->dictionary_page_offset;
+  return s;
+}
+
+static int64_t rg_size(const em_pq_rowgroup *g) {
+  int64_t t = 0;
+  for (int i = 0; i < g->ncols; i++) t += g->cols[i].total_compressed_size;
+  return t;
+}
+
+static void pq_close(em_format_reader *r) {
+  if (!r) return;
+  if (r->leaves) {
+    for (int i = 0; r->f.schema && i < r->f.schema->nleaves; i++) em_pq_leafdata_free(&r->leaves[i]);
+    em_free(r->leaves);
+  }
+  pq_file_close(&r->f);
+  em_type_unref(r->out_schema);
+  em_free(r->cols);
+  em_free(r->leaf_needed);
+  em_free(r->rgs);
+  em_free(r);
+}
+
+static int pq_open(const em_read_request *req, em_format_reader **out, em_error *err) {
+  em_format_reader *r = em_calloc(1, sizeof *r);
+  if (!r) return em_error_internal(err, "out of memory");
+  r->req = *req;
+  r->path = req->split->file->path;
+  r->cur_rg = -1;
+  r->f.fd = -1;
+  if (pq_file_open(r->path, &r->f, err)) goto fail;
+  const em_pq_schema *s = r->f.schema;
+  const em_type *ds = req->data_schema;
+  r->ncols = req->ncolumns;
+  r->cols = em_calloc((size_t)(r->ncols ? r->ncols : 1), sizeof *r->cols);
+  r->leaf_needed = em_calloc((size_t)(s->nleaves ? s->nleaves : 1), sizeof(bool));
+  r->leaves = em_calloc((size_t)(s->nleaves ? s->nleaves : 1), sizeof *r->leaves);
+  r->out_schema = em_type_struct_new(r->ncols);
+  if (!r->cols || !r->leaf_needed || !r->leaves || !r->out_schema) {
+    em_error_internal(err, "out of memory");
+    goto fail;
+  }
+  for (int i = 0; i < r->ncols; i++) {
+    int c = req->columns[i];
+    if (c < 0 || c >= ds->u.st.nfields) {
+      em_error_internal(err, "Parquet read of a column out of the schema");
+      goto fail;
+    }
+    const em_field *fd = &ds->u.st.fields[c];
+    if (em_type_struct_set(r->out_schema, i, fd->name, em_type_ref(fd->type), fd->nullable, fd->metadata)) {
+      em_error_internal(err, "out of memory");
+      goto fail;
+    }
+    outcol *oc = &r->cols[i];
+    oc->type = fd->type;
+    for (int j = 0; j < s->root->nchildren; j++) {
+      const em_pq_node *n = s->root->children[j];
+      if (!em_strcaseeq(n->name, fd->name)) continue;
+      if (!em_type_equal(n->type, fd->type, true)) {
+        if (!widenable(n->type, fd->type)) {
+          em_strbuf x, y;
+          em_strbuf_init(&x);
+          em_strbuf_init(&y);
+          em_type_simple_string(n->type, &x);
+          em_type_simple_string(fd->type, &y);
+          em_error_set(err, EM_ERR_FAILED_READ_FILE_NO_HINT, "path", r->path, NULL);
+          em_error_append(err, " Column %s is %s in the file but %s in the schema.", fd->name,
+                          x.data ? x.data : "", y.data ? y.data : "");
+          em_strbuf_free(&x);
+          em_strbuf_free(&y);
+          goto fail;
+        }
+        oc->widen = true;
+      }
+      oc->node = n;
+      mark_leaves(n, r->leaf_needed);
+      break;
+    }
+  }
+  /* Row groups of this split, minus those the filters rule out. */
+  const em_pq_meta *m = r->f.meta;
+  r->rgs = em_calloc((size_t)(m->nrowgroups ? m->nrowgroups : 1), sizeof(int));
+  if (!r->rgs) {
+    em_error_internal(err, "out of memory");
+    goto fail;
+  }
+  int64_t lo = req->split->start, hi = req->split->start + req->split->length;
+  for (int g = 0; g < m->nrowgroups; g++) {
+    const em_pq_rowgroup *rg = &m->rowgroups[g];
+    int64_t mid = rg_start(rg) + rg_size(rg) / 2;
+    if (mid < lo || mid >= hi) continue;
+    if (rg->num_rows < 0) {
+      em_pq_corrupt(err, r->path, "negative row count");
+      goto fail;
+    }
+    bool skip = false;
+    for (int k = 0; k < req->nfilters && !skip; k++) {
+      const em_pushed_filter *pf = &req->filters[k];
+      if (pf->column < 0 || pf->column >= ds->u.st.nfields) continue;
+      const char *name = ds->u.st.fields[pf->column].name;
+      for (int j = 0; j < s->root->nchildren; j++) {
+        const em_pq_node *n = s->root->children[j];
+        if (n->kind == EM_PQN_LEAF && n->rep == 0 && em_strcaseeq(n->name, name) &&
+            em_type_equal(n->type, ds->u.st.fields[pf->column].type, true)) {
+          skip = rg_skippable(rg, n, pf);
+          break;
+        }
+      }
+    }
+    if (!skip) r->rgs[r->nrgs++] = g;
+  }
+  *out = r;
+  return 0;
+fail:
+  pq_close(r);
+  return -1;
+}
+
+/* src widened to type t (integers, float -> double). */
+static em_vec *widen_vec(const em_vec *src, em_type *t) {
+  em_vec *v = em_vec_new(t, src->len);
+  if (!v) return NULL;
+  int64_t n = src->len;
+  const void *p = em_vec_values(src);
+  for (int64_t i = 0; i < n; i++) {
+    int64_t x = 0;
+    double dx = 0;
+    switch (src->type->id) {
+    case EM_T_BYTE: x = ((const int8_t *)p)[i]; break;
+    case EM_T_SHORT: x = ((const int16_t *)p)[i]; break;
+    case EM_T_INT: x = ((const int32_t *)p)[i]; break;
+    case EM_T_LONG: x = ((const int64_t *)p)[i]; break;
+    case EM_T_FLOAT: dx = ((const float *)p)[i]; break;
+    default: break;
+    }
+    void *d = em_vec_values(v);
+    switch (t->id) {
+    case EM_T_SHORT: ((int16_t *)d)[i] = (int16_t)x; break;
+    case EM_T_INT: ((int32_t *)d)[i] = (int32_t)x; break;
+    case EM_T_LONG: ((int64_t *)d)[i] = x; break;
+    case EM_T_DOUBLE: ((double *)d)[i] = src->type->id == EM_T_FLOAT ? dx : (double)x; break;
+    default: break;
+    }
+  }
+  v->values->len = (size_t)n * (size_t)em_type_fixed_width(t);
+  v->len = n;
+  if (src->validity) {
+    v->validity = em_buf_ref(src->validity);
+    v->null_count = src->null_count;
+  }
+  return v;
+}
+
+static int load_rg(em_format_reader *r, int g, em_error *err) {
+  const em_pq_schema *s = r->f.schema;
+  for (int i = 0; i < s->nleaves; i++) em_pq_leafdata_free(&r->leaves[i]);
+  r->cur_rg = -1;
+  for (int i = 0; i < s->nleaves; i++) {
+    if (!r->leaf_needed[i]) continue;
+    if (em_pq_read_chunk(r->f.fd, r->f.size, r->path, r->f.meta, g, s->leaves[i], NULL, &r->leaves[i], err))
+      return -1;
+  }
+  r->cur_rg = g;
+  r->row = 0;
+  r->rows = r->f.meta->rowgroups[g].num_rows;
+  return 0;
+}
+
+static int pq_next(em_format_reader *r, em_batch **out, em_error *err) {
+  *out = NULL;
+  while (r->cur_rg < 0 || r->row >= r->rows) {
+    if (r->rg_pos >= r->nrgs) return 0;
+    if (load_rg(r, r->rgs[r->rg_pos++], err)) return -1;
+  }
+  int64_t n = r->rows - r->row;
+  int64_t br = r->req.batch_rows > 0 ? r->req.batch_rows : 4096;
+  if (n > br) n = br;
+  em_vec **cols = em_calloc((size_t)(r->ncols ? r->ncols : 1), sizeof *cols);
+  if (!cols) return em_error_internal(err, "out of memory");
+  for (int i = 0; i < r->ncols; i++) {
+    outcol *oc = &r->cols[i];
+    if (!oc->node) {
+      cols[i] = em_vec_new_nulls(oc->type, n);
+      if (!cols[i]) goto oom;
+      continue;
+    }
+    if (em_pq_assemble(oc->node, r->leaves, r->row, r->row + n, &cols[i], err)) {
+      if (err->cls == EM_ERR_INTERNAL) {
+        char msg[EM_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        em_pq_corrupt(err, r->path, msg);
+      }
+      goto fail;
+    }
+    if (oc->widen) {
+      em_vec *w = widen_vec(cols[i], oc->type);
+      em_vec_unref(cols[i]);
+      cols[i] = w;
+      if (!w) goto oom;
+    }
+  }
+  r->row += n;
+  *out = em_batch_new(em_type_ref(r->out_schema), r->ncols, cols, n);
+  em_free(cols);
+  if (!*out) return em_error_internal(err, "out of memory");
+  return 0;
+oom:
+  em_error_internal(err, "out of memory");
+fail:
+  for (int i = 0; i < r->ncols; i++) em_vec_unref(cols[i]);
+  em_free(cols);
+  return -1;
+}
+
+const em_format em_format_parquet = {
+    .name = "parquet",
+    .infer_schema = pq_infer,
+    .splittable = pq_splittable,
+    .open = pq_open,
+    .next = pq_next,
+    .close = pq_close,
+};

@@ -1,0 +1,64 @@
+/*
+ * Predicate pushdown into file scans: the conjuncts of a filter directly
+ * above a scan that compare a data column with a literal (=, <, <=, >, >=,
+ * either way round) or test it for null become the scan's pushed filters,
+ * which a format may use to skip data (Parquet row groups by statistics).
+ * The filter stays in place: pushed filters only ever skip rows that the
+ * filter would drop, as Spark's data source filters.
+ */
+#include "analyzer_int.h"
+
+#include <string.h>
+
+static bool is_fn(const em_expr *x, const char *name) {
+  return x->kind == EM_EX_CALL && x->u.fn.name && strcmp(x->u.fn.name, name) == 0;
+}
+
+static int add(em_az *az, em_scan_plan *sp, int col, em_pushed_op op, const em_vec *v) {
+  if (col < 0 || col >= sp->ndata) return 0;
+  em_pushed_filter *f = em_arena_alloc(&az->plan->arena, sizeof *f * (size_t)(sp->nfilters + 1));
+  if (!f) return -1;
+  if (sp->nfilters) memcpy(f, sp->filters, sizeof *f * (size_t)sp->nfilters);
+  f[sp->nfilters++] = (em_pushed_filter){.column = col, .op = op, .value = v};
+  sp->filters = f;
+  return 0;
+}
+
+static int collect(em_az *az, em_scan_plan *sp, const em_expr *x, int depth) {
+  if (depth > 64) return 0;
+  if (is_fn(x, "and") && x->nargs == 2) {
+    if (collect(az, sp, x->args[0], depth + 1)) return -1;
+    return collect(az, sp, x->args[1], depth + 1);
+  }
+  if ((is_fn(x, "isnull") || is_fn(x, "isnotnull")) && x->nargs == 1 && x->args[0]->kind == EM_EX_COLUMN)
+    return add(az, sp, x->args[0]->u.column, is_fn(x, "isnull") ? EM_PUSH_IS_NULL : EM_PUSH_IS_NOT_NULL, NULL);
+  static const struct {
+    const char *name;
+    em_pushed_op op, flipped;
+  } cmps[] = {{"==", EM_PUSH_EQ, EM_PUSH_EQ},
+              {"<", EM_PUSH_LT, EM_PUSH_GT},
+              {"<=", EM_PUSH_LE, EM_PUSH_GE},
+              {">", EM_PUSH_GT, EM_PUSH_LT},
+              {">=", EM_PUSH_GE, EM_PUSH_LE}};
+  for (size_t i = 0; i < EM_ARRAY_LEN(cmps); i++) {
+    if (!is_fn(x, cmps[i].name) || x->nargs != 2) continue;
+    const em_expr *a = x->args[0], *b = x->args[1];
+    if (a->kind == EM_EX_COLUMN && b->kind == EM_EX_LITERAL && em_type_equal(a->type, b->type, true))
+      return add(az, sp, a->u.column, cmps[i].op, b->u.lit);
+    if (b->kind == EM_EX_COLUMN && a->kind == EM_EX_LITERAL && em_type_equal(a->type, b->type, true))
+      return add(az, sp, b->u.column, cmps[i].flipped, a->u.lit);
+  }
+  return 0;
+}
+
+static void walk(em_az *az, em_lplan *n, int depth) {
+  if (!n || depth > 4096) return;
+  if (n->kind == EM_LP_FILTER && n->child && n->child->kind == EM_LP_SCAN)
+    (void)collect(az, n->child->u.scan, n->u.filter.cond, 0);
+  em_lplan *kids[2];
+  int k = em_lplan_children(n, kids);
+  for (int i = 0; i < k; i++) walk(az, kids[i], depth + 1);
+  if ((n->kind == EM_LP_UNION || n->kind == EM_LP_SET_OP) && n->u.set_op.right) walk(az, n->u.set_op.right, depth + 1);
+}
+
+void em_az_push_scan_filters(em_az *az, em_lplan *root) { walk(az, root, 0); }

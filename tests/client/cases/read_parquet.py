@@ -1,0 +1,137 @@
+"""spark.read of Parquet files that real Spark 4.2 wrote (tests/data/parquet,
+made by tests/oracle/write_parquet_data.py): every type, timestamps as
+INT96 / micros / millis, the legacy layout, each codec, partition discovery
+of key=value directories (typed values, the default partition as null),
+column pruning, filters, options and the errors of a bad read."""
+
+import os
+
+from pyspark.sql import functions as F
+
+from caselib import collect, error, print_schema, result
+
+DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "data", "parquet"))
+
+
+def p(name):
+    return os.path.join(DATA, name)
+
+
+def case_all_types(spark):
+    return result(spark.read.parquet(p("all_types")).orderBy("id"))
+
+
+def case_all_types_schema(spark):
+    return print_schema(spark.read.parquet(p("all_types")))
+
+
+def case_all_types_gzip(spark):
+    return result(spark.read.parquet(p("all_types_gzip")).orderBy("id"))
+
+
+def case_all_types_zstd(spark):
+    return result(spark.read.parquet(p("all_types_zstd")).orderBy("id"))
+
+
+def case_all_types_uncompressed(spark):
+    return result(spark.read.format("parquet").load(p("all_types_none")).orderBy("id"))
+
+
+def case_timestamp_micros(spark):
+    return result(spark.read.parquet(p("ts_micros")).select("id", "ts", "ntz").orderBy("id"))
+
+
+def case_timestamp_millis(spark):
+    return result(spark.read.parquet(p("ts_millis")).orderBy("id"))
+
+
+def case_legacy_format(spark):
+    return result(spark.read.parquet(p("legacy")).orderBy("id"))
+
+
+def case_file_order_without_sort(spark):
+    return collect(spark.read.parquet(p("all_types")).select("id", "s"))
+
+
+def case_projection(spark):
+    return result(spark.read.parquet(p("all_types")).select("m", "id", "st").where(F.col("id") % 5 == 1).orderBy("id"))
+
+
+def case_filter_pushdown_values(spark):
+    df = spark.read.parquet(p("all_types"))
+    return result(df.where((F.col("i32") > 100000) & (F.col("s") >= "str") & F.col("i64").isNotNull())
+                  .select("id", "i32", "s", "i64").orderBy("id"))
+
+
+def case_count(spark):
+    return collect(spark.read.parquet(p("all_types")).groupBy().count())
+
+
+def case_partitioned(spark):
+    return result(spark.read.parquet(p("partitioned")).orderBy("id"))
+
+
+def case_partitioned_schema(spark):
+    return print_schema(spark.read.parquet(p("partitioned")))
+
+
+def case_partitioned_filter_on_partition(spark):
+    return result(spark.read.parquet(p("partitioned")).where((F.col("p") == 1) & F.col("q").isNull()).orderBy("id"))
+
+
+def case_partitioned_no_type_inference(spark):
+    spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+    try:
+        return print_schema(spark.read.parquet(p("partitioned")))
+    finally:
+        spark.conf.unset("spark.sql.sources.partitionColumnTypeInference.enabled")
+
+
+def case_partition_directory_with_base_path(spark):
+    df = spark.read.option("basePath", p("partitioned")).parquet(p("partitioned") + "/p=2")
+    return result(df.orderBy("id"))
+
+
+def case_partition_directory_alone(spark):
+    return result(spark.read.parquet(p("partitioned") + "/p=2").orderBy("id"))
+
+
+def case_recursive_lookup(spark):
+    return result(spark.read.option("recursiveFileLookup", "true").parquet(p("partitioned")).orderBy("id"))
+
+
+def case_glob(spark):
+    return result(spark.read.parquet(p("partitioned") + "/p=*/q=v1").orderBy("id"))
+
+
+def case_multi_files(spark):
+    df = spark.read.parquet(p("multi"))
+    return collect(df.groupBy().agg(F.count("*"), F.sum("id"), F.sum("x"), F.max("s")))
+
+
+def case_multi_partitions(spark):
+    return collect(spark.read.parquet(p("multi")).select(F.spark_partition_id().alias("pid"))
+                   .groupBy("pid").count().orderBy("pid"))
+
+
+def case_two_paths(spark):
+    df = spark.read.parquet(p("ts_millis"), p("ts_millis"))
+    return collect(df.groupBy().count())
+
+
+def case_user_schema(spark):
+    df = spark.read.schema("id INT, s STRING, missing DOUBLE, i64 BIGINT").parquet(p("all_types"))
+    return result(df.orderBy("id"))
+
+
+def case_user_schema_widening(spark):
+    df = spark.read.schema("id BIGINT, i32 BIGINT, f32 DOUBLE").parquet(p("all_types"))
+    return result(df.orderBy("id"))
+
+
+def case_path_not_found(spark):
+    return error(lambda: spark.read.parquet("/nonexistent/ember/path").collect())
+
+
+def case_unknown_format(spark):
+    return error(lambda: spark.read.format("nosuchformat").load(p("all_types")).collect())
