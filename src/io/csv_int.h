@@ -52,6 +52,7 @@ EM_IO_HIDDEN int em_csv_infer_schema(const em_file *files, int nfiles, const em_
 EM_IO_HIDDEN const char *em_csv_extension(const em_options *o, em_error *err);
 EM_IO_HIDDEN int em_csv_write_open(const char *path, const em_type *schema, const em_options *o,
                                    const char *session_tz, void **writer, em_error *err);
+EM_IO_HIDDEN int em_csv_write_check(const em_type *schema, const em_options *o, em_error *err);
 EM_IO_HIDDEN int em_csv_write_batch(void *writer, const em_batch *b, em_error *err);
 EM_IO_HIDDEN int em_csv_write_close(void *writer, int commit, em_error *err);
 

@@ -321,4 +321,5 @@ const em_format em_format_csv = {
     .write_open = em_csv_write_open,
     .write_batch = em_csv_write_batch,
     .write_close = em_csv_write_close,
+    .write_check = em_csv_write_check,
 };

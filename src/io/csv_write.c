@@ -107,6 +107,12 @@ static void free_writer(csv_writer *w) {
   em_free(w);
 }
 
+int em_csv_write_check(const em_type *schema, const em_options *o, em_error *err) {
+  for (int i = 0; i < schema->u.st.nfields; i++)
+    if (!csv_type_ok(schema->u.st.fields[i].type)) return em_io_unsupported_column("CSV", &schema->u.st.fields[i], err);
+  return 0;
+}
+
 int em_csv_write_open(const char *path, const em_type *schema, const em_options *o, const char *session_tz,
                       void **writer, em_error *err) {
   for (int i = 0; i < schema->u.st.nfields; i++)
