@@ -95,7 +95,6 @@ int em_connect_write(em_operation *op, const Spark__Connect__WriteOperation *w, 
     em_session_analyze_ctx(sess, &actx);
     rc = em_analyze(rel, &actx, &plan, err);
   }
-  if (!rc && fmt->write_check) rc = fmt->write_check(plan->schema, &opts, err);
   em_write_job *job = NULL;
   if (!rc) {
     tz = em_session_conf_dup(sess, "spark.sql.session.timeZone");

@@ -153,7 +153,10 @@ int em_csv_write_batch(void *writer, const em_batch *b, em_error *err) {
       if (i) em_strbuf_append(&w->line, w->c.sep, w->c.sep_len);
       const em_vec *v = b->cols[i];
       if (em_vec_is_null(v, r)) {
+        /* univocity quotes the null value too under quoteAll. */
+        if (w->c.quote_all && w->c.quote) em_strbuf_putc(&w->line, w->c.quote);
         em_strbuf_puts(&w->line, w->c.null_value);
+        if (w->c.quote_all && w->c.quote) em_strbuf_putc(&w->line, w->c.quote);
         continue;
       }
       em_strbuf_reset(&w->val);

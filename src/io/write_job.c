@@ -4,7 +4,8 @@
  * A job writes every file under <target>/_temporary/<job>/ (hidden from
  * readers by its "_" prefix), laid out as in the target: partition
  * directories col=value/ (Spark's escaping, __HIVE_DEFAULT_PARTITION__ for
- * null and empty values), files part-<task:05d>-<job>-c000<ext>. While it
+ * null and empty values), files part-<task:05d>-<job>-c000<ext> (".c000"
+ * in partition directories, as Spark names them). While it
  * runs the job holds an flock on <target>/_temporary/<job>.lock, so a
  * later job can tell a crashed job's leftovers from a live one's.
  *
@@ -402,14 +403,11 @@ int em_write_job_begin(const char *path, const em_format *fmt, em_write_mode mod
     for (int k = 0; k < n && f < 0; k++)
       if (strcasecmp(schema->u.st.fields[k].name, pcols[i]) == 0) f = k;
     if (f < 0) {
-      em_strbuf c, sc;
-      em_strbuf_init(&c);
+      em_strbuf sc;
       em_strbuf_init(&sc);
-      em_strbuf_printf(&c, "`%s`", pcols[i]);
       em_type_simple_string(schema, &sc);
-      em_error_set(err, EM_ERR_PARTITION_COLUMN_NOT_FOUND_IN_SCHEMA, "column", c.data ? c.data : "", "schema",
+      em_error_set(err, EM_ERR_LEGACY_PARTITION_COLUMN_NOT_FOUND, "col", pcols[i], "schemaCatalog",
                    sc.data ? sc.data : "", NULL);
-      em_strbuf_free(&c);
       em_strbuf_free(&sc);
       goto fail;
     }
@@ -431,6 +429,7 @@ int em_write_job_begin(const char *path, const em_format *fmt, em_write_mode mod
     const em_field *f = &schema->u.st.fields[j->data_idx[k]];
     if (em_type_struct_set(j->data_schema, k, f->name, em_type_ref(f->type), f->nullable, f->metadata)) goto oom;
   }
+  if (fmt->write_check && fmt->write_check(j->data_schema, o, err)) goto fail;
   j->ext = fmt->extension(o, err);
   if (!j->ext) goto fail;
   if (!there) {
@@ -557,7 +556,8 @@ static int open_file(em_write_task *t, const char *key, em_error *err) {
     em_strbuf_free(&p);
     return -1;
   }
-  em_strbuf_printf(&p, "/part-%05d-%s-c000%s", t->part, j->uuid, j->ext);
+  /* Spark names files of partitioned writes part-N-<job>.c000<ext>. */
+  em_strbuf_printf(&p, "/part-%05d-%s%cc000%s", t->part, j->uuid, j->npart ? '.' : '-', j->ext);
   out_file *f = &t->files[t->nfiles];
   f->key = em_strdup(key);
   f->writer = NULL;
