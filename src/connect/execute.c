@@ -160,9 +160,13 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
   return rc;
 }
 
+int em_connect_write(em_operation *op, const Spark__Connect__WriteOperation *w, em_error *err); /* write_cmd.c */
+
 static int run_command(em_operation *op, const Spark__Connect__Command *cmd, em_error *err) {
   if (cmd->command_type_case == SPARK__CONNECT__COMMAND__COMMAND_TYPE_REGISTER_FUNCTION)
     return em_connect_register_function(op->sess, cmd->register_function, err); /* udf_register.c */
+  if (cmd->command_type_case == SPARK__CONNECT__COMMAND__COMMAND_TYPE_WRITE_OPERATION)
+    return em_connect_write(op, cmd->write_operation, err);
   const ProtobufCFieldDescriptor *f =
       protobuf_c_message_descriptor_get_field(&spark__connect__command__descriptor, (unsigned)cmd->command_type_case);
   char num[16];

@@ -54,6 +54,20 @@ typedef int (*em_result_fn)(void *user, em_batch *b, em_error *err);
  * cancelled. Returns 0 or -1 with err set. */
 int em_exec_run(const em_plan *plan, em_exec_ctx *ctx, em_result_fn fn, void *user, em_error *err);
 
+/* Consumes each output partition on the task thread that computes it (a
+ * write job's tasks): open when the partition's first batch arrives, batch
+ * for each batch (borrowed), close with commit = 1 when the partition is
+ * done and commit = 0 when the query failed or was cancelled. */
+typedef struct em_part_consumer {
+  int (*open)(void *user, int part, void **local, em_error *err);
+  int (*batch)(void *user, void *local, em_batch *b, em_error *err);
+  int (*close)(void *user, void *local, int commit, em_error *err);
+} em_part_consumer;
+
+/* Runs `plan` with every partition in parallel (any order), each into the
+ * consumer. Blocks until done; 0 or -1 with err. */
+int em_exec_run_parts(const em_plan *plan, em_exec_ctx *ctx, const em_part_consumer *pc, void *user, em_error *err);
+
 /* True when the query should stop; sets OPERATION_CANCELED in err. */
 static inline bool em_exec_cancelled(const em_exec_ctx *ctx) {
   return (ctx->cancel && *ctx->cancel) || (ctx->stop && *ctx->stop);

@@ -276,6 +276,9 @@ double em_well_next_double(em_well *w);
 /* Commons Math PoissonDistribution(mean).sample() over w. */
 int64_t em_poisson_sample(em_well *w, double mean);
 
+/* The sink that hands each partition to an em_part_consumer (sink_parts.c). */
+em_sink *em_sink_parts_new(em_arena *a, const em_part_consumer *pc, void *user, em_type *in_schema);
+
 /* Builds the pipelines of a plan in arena `a`. */
 int em_exec_compile(const em_plan *plan, em_arena *a, em_pipeline **out, em_error *err);
 

@@ -662,3 +662,18 @@ int em_exec_run(const em_plan *plan, em_exec_ctx *ctx, em_result_fn fn, void *us
   em_arena_destroy(&a);
   return rc;
 }
+
+int em_exec_run_parts(const em_plan *plan, em_exec_ctx *ctx, const em_part_consumer *pc, void *user, em_error *err) {
+  em_arena a;
+  em_arena_init(&a, 4096);
+  em_pipeline *root = NULL;
+  int rc = em_exec_compile(plan, &a, &root, err);
+  if (!rc) {
+    root->sink = em_sink_parts_new(&a, pc, user, root->out_schema);
+    if (!root->sink) rc = em_error_internal(err, "out of memory");
+    else rc = run_sink_pipeline(root, ctx, err);
+    free_owned(root);
+  }
+  em_arena_destroy(&a);
+  return rc;
+}

@@ -93,6 +93,9 @@ typedef struct em_format {
   int (*write_batch)(void *writer, const em_batch *b, em_error *err);
   /* Finishes (footer, flush, fsync) and frees; commit = 0 aborts. */
   int (*write_close)(void *writer, int commit, em_error *err);
+  /* Optional: refuses a schema the format cannot write (checked once,
+   * before any task runs), e.g. UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE. */
+  int (*write_check)(const em_type *schema, const em_options *o, em_error *err);
 } em_format;
 
 const em_format *em_format_find(const char *name); /* case-insensitive; NULL if unknown */

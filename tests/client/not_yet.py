@@ -8,6 +8,7 @@ real Spark (EMBER_TEST_REMOTE pointing at the oracle) every case runs normally.
 
 SQL = "needs Spark SQL text: spark.sql / selectExpr / expr strings (issue 7)"
 
+
 NOT_YET = {
     "basics::case_select_expr_strings": SQL,
     "basics::case_filter_where": SQL,
@@ -52,4 +53,5 @@ NOT_YET = {
     "structs::case_join_on_struct": "struct join keys need struct = (issue 3)",
     "structs::case_cast_struct": "casts of structs to STRING (issue 3, casts)",
     "aggregate::case_error_rollup_unsupported_in_ember": "needs ROLLUP (issue 3, grouping sets)",
+    "read_json::case_schema_conversions": "JSON PERMISSIVE partial results: fields parsed before a bad one are kept by Spark, nulled by Ember (issue 6)",
 }

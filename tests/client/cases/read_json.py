@@ -1,0 +1,56 @@
+"""spark.read.json over JSON lines written with plain Python: inference
+(type merging, sorted fields, corrupt records), options, modes."""
+
+import os
+import tempfile
+
+from caselib import result
+
+DIR = tempfile.mkdtemp(prefix="ember_read_json_")
+
+
+def put(name, text):
+    p = os.path.join(DIR, name)
+    with open(p, "w", encoding="utf-8") as f:
+        f.write(text)
+    return p
+
+
+def case_infer_merge(spark):
+    p = put("m.json", '{"b":1,"a":"x"}\n{"b":2.5,"c":[1,2],"d":{"y":1,"x":null}}\n{"c":[],"e":null}\n'
+                      '{"f":12345678901234567890123}\n')
+    return result(spark.read.json(p))
+
+
+def case_corrupt_record(spark):
+    p = put("c.json", '{"a":1}\nnot json\n{"a":"s"}\n')
+    return result(spark.read.json(p))
+
+
+def case_schema_conversions(spark):
+    p = put("s.json", '{"i":1,"s":{"k":[1,2]},"d":"2024-01-02","t":"2024-01-02T03:04:05Z","x":"NaN"}\n'
+                      '{"i":"bad","s":"str","d":null}\n')
+    return result(spark.read.schema("i int, s string, d date, t timestamp, x double, _corrupt_record string")
+                  .json(p))
+
+
+def case_primitives_as_string_and_decimal(spark):
+    p = put("p.json", '{"a":1,"b":1.25,"c":true}\n')
+    return {"pas": result(spark.read.option("primitivesAsString", True).json(p)),
+            "dec": result(spark.read.option("prefersDecimal", True).json(p))}
+
+
+def case_lenient_options(spark):
+    p = put("l.json", "{a:01, 'b':'x' /* c */}\n")
+    return result(spark.read.option("allowUnquotedFieldNames", True).option("allowNumericLeadingZeros", True)
+                  .option("allowComments", True).json(p))
+
+
+def case_multiline_array(spark):
+    p = put("ml.json", '[\n {"a":1},\n {"a":2,"b":"x"}\n]\n')
+    return result(spark.read.option("multiLine", True).json(p))
+
+
+def case_dropmalformed(spark):
+    p = put("d.json", '{"a":1}\n{"a":\n{"a":3}\n')
+    return result(spark.read.schema("a int").option("mode", "DROPMALFORMED").json(p))
