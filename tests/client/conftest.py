@@ -134,12 +134,31 @@ def server():
         return
     srv = _start_ember()
     yield srv
+    _close_clients()
     crashed = srv.proc.poll() is not None
     code, killed = _stop(srv.proc)
     if crashed or killed or code != 0:
         why = ("crashed/exited early" if crashed else
                "did not exit within 5 s of SIGTERM (killed)" if killed else "exited non-zero")
         pytest.fail(f"ember server {why}: exit code {code}; stderr:\n{srv.stderr_tail()}", pytrace=False)
+
+
+def _close_clients():
+    """Closes every PySpark Connect client a test left open, while the server
+    still runs: at interpreter exit PySpark sends each open client's cleanup
+    command, and against a stopped server its retries keep the process alive
+    for minutes."""
+    import gc
+    try:
+        from pyspark.sql.connect.client.core import SparkConnectClient
+    except ImportError:
+        return
+    for obj in gc.get_objects():
+        if isinstance(obj, SparkConnectClient) and not getattr(obj, "_closed", True):
+            try:
+                obj.close()
+            except Exception:  # noqa: BLE001 - best effort
+                pass
 
 
 @pytest.fixture(scope="session")
