@@ -43,6 +43,7 @@ static const char *lp_name(em_lplan_kind k) {
   case EM_LP_UNION: return "Union";
   case EM_LP_SET_OP: return "SetOperation";
   case EM_LP_SAMPLE: return "Sample";
+  case EM_LP_EXPAND: return "Expand";
   }
   return "?";
 }

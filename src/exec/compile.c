@@ -263,6 +263,14 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     if (!add_op(a, c, op)) p = c;
     break;
   }
+  case EM_LP_EXPAND: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    em_op op = {.out_schema = schema};
+    if (em_op_expand_init(&op, a, n->u.expand.projs, n->u.expand.nprojs, n->nout)) break;
+    if (!add_op(a, c, op)) p = c;
+    break;
+  }
   case EM_LP_SHOW_STRING: {
     em_pipeline *c;
     /* Spark's showString takes numRows + 1 rows to know whether to print

@@ -55,6 +55,39 @@ em_lplan *em_az_project_columns(em_az *az, const em_spec_rel *r, em_lplan *child
 em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *child);
 em_lplan *em_az_resolve_deduplicate(em_az *az, const em_spec_rel *r, em_lplan *child);
 
+/* Building an aggregate's expressions (resolve_aggregate.c): the
+ * aggregate calls found in them and their rewrite over the internal row
+ * [keys..., aggregate results...]. */
+typedef struct em_agg_build {
+  em_az *az;
+  const em_lplan *child; /* the scope the expressions were resolved over */
+  em_expr **keys;        /* key expressions over the aggregate's input */
+  int nkeys;
+  em_expr **aggs;
+  int naggs, capaggs;
+  /* Grouping sets: expression k of match (over child) is key k; NULL
+   * when keys themselves are matched. gid_key: the grouping id's key
+   * (grouping() / grouping_id()), -1 for a plain GROUP BY. */
+  em_expr **match;
+  int nmatch;
+  int gid_key;
+} em_agg_build;
+em_expr *em_az_agg_rewrite(em_agg_build *b, em_expr *e);
+/* Spark's semanticEquals of resolved expressions. */
+bool em_az_expr_equal(const em_expr *a, const em_expr *b);
+
+/* ROLLUP / CUBE / GROUPING SETS (resolve_grouping.c): an Expand under the
+ * aggregate; grouping() and grouping_id() calls rewritten over its id. */
+em_lplan *em_az_resolve_grouping_sets(em_az *az, const em_spec_rel *r, em_lplan *child);
+bool em_az_is_grouping_call(const em_expr *e);
+em_expr *em_az_rewrite_grouping_call(em_agg_build *b, em_expr *e);
+/* groupBy().pivot() (resolve_pivot.c). */
+em_lplan *em_az_resolve_pivot(em_az *az, const em_spec_rel *r, em_lplan *child);
+/* unpivot / melt (resolve_unpivot.c). */
+em_lplan *em_az_resolve_unpivot(em_az *az, const em_spec_rel *r, em_lplan *child);
+/* summary, describe, cov, corr... (resolve_stat.c). */
+em_lplan *em_az_resolve_stat(em_az *az, const em_spec_rel *r, em_lplan *child);
+
 /* Spark's name comparison under the session's case sensitivity. */
 bool em_az_name_eq(const em_az *az, const char *a, const char *b);
 

@@ -46,6 +46,7 @@ typedef enum em_lplan_kind {
   EM_LP_UNION,    /* resolve_setop.c: union, unionByName */
   EM_LP_SET_OP,   /* intersect / except, distinct or all */
   EM_LP_SAMPLE,
+  EM_LP_EXPAND,   /* resolve_grouping.c, resolve_unpivot.c: n output rows per input row */
 } em_lplan_kind;
 
 /* How an exchange distributes rows (Spark's Partitioning). */
@@ -154,6 +155,12 @@ struct em_lplan {
       bool replace;
       int64_t seed;
     } sample;
+    struct {
+      /* Spark's Expand: every input row becomes nprojs rows, row j
+       * evaluating projs[j] (nout expressions over the child). */
+      em_expr ***projs;
+      int nprojs;
+    } expand;
   } u;
 };
 
