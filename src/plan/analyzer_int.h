@@ -83,6 +83,9 @@ bool em_az_is_grouping_call(const em_expr *e);
 em_expr *em_az_rewrite_grouping_call(em_agg_build *b, em_expr *e);
 /* groupBy().pivot() (resolve_pivot.c). */
 em_lplan *em_az_resolve_pivot(em_az *az, const em_spec_rel *r, em_lplan *child);
+/* Runs the sub-plan rooted at `root` (nodes of this analysis) through
+ * ctx->run_subplan; *out receives new batch references (em_batches_free). */
+int em_az_run_subplan(em_az *az, em_lplan *root, em_batch ***out, int *nout);
 /* unpivot / melt (resolve_unpivot.c). */
 em_lplan *em_az_resolve_unpivot(em_az *az, const em_spec_rel *r, em_lplan *child);
 /* summary, describe, cov, corr... (resolve_stat.c). */

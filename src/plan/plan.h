@@ -168,6 +168,8 @@ struct em_lplan {
  * and returns how many. */
 int em_lplan_children(const em_lplan *n, em_lplan **out);
 
+struct em_plan;
+
 /* What the analyzer needs from the session. */
 typedef struct em_analyze_ctx {
   bool case_sensitive;      /* spark.sql.caseSensitive */
@@ -180,6 +182,13 @@ typedef struct em_analyze_ctx {
   int range_sample_size;      /* spark.sql.execution.rangeExchange.sampleSizePerPartition (100) */
   bool repartition_unsorted;  /* spark.sql.execution.sortBeforeRepartition = false */
   bool no_adaptive_coalesce;  /* spark.sql.adaptive(.coalescePartitions).enabled = false */
+  /* Relations Spark defines through an eager query (pivot without values,
+   * crosstab, approxQuantile...): runs `plan` to completion and returns
+   * its batches (new references in an em_malloc'd array). NULL when the
+   * caller cannot execute (the relation then fails as unsupported). */
+  int (*run_subplan)(void *user, const struct em_plan *plan, em_batch ***out, int *nout, em_error *err);
+  void *run_user;
+  int pivot_max_values;       /* spark.sql.pivotMaxValues (10000) */
 } em_analyze_ctx;
 
 /* A resolved plan with its arena and held references. */
