@@ -181,6 +181,9 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
   case EM_LP_AGGREGATE: {
     em_pipeline *c;
     if (compile_node(plan, n->child, a, &c, err)) return -1;
+    /* Spark aggregates a local relation's partitions separately, then
+     * merges: floating-point results depend on that split. */
+    if (!(c = resplit_local(a, c))) break;
     return em_hash_agg_compile(plan, n, a, c, schema, out, err);
   }
   case EM_LP_SORT: {

@@ -65,8 +65,5 @@ NOT_YET = {
     "stats::case_percentile": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
     "stats::case_median_grouped": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
     "stats::case_mode": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
-    "stats::case_moments": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
-    "stats::case_covariance_functions": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
-    "stats::case_covariance_people": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
     # ---- end grouping sets block ----
 }
