@@ -37,6 +37,10 @@ em_expr *em_az_resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *sc
 em_expr *em_az_call(em_az *az, const char *fname, em_expr *const *args, char *const *arg_sql, int nargs,
                     char **name);
 
+/* em_az_call with DISTINCT (count(DISTINCT x)). */
+em_expr *em_az_call_distinct(em_az *az, const char *fname, em_expr *const *args, char *const *arg_sql, int nargs,
+                             char **name);
+
 /* A qualified star `qualifier.*` over scope: the hidden columns with that
  * qualifier (exposed as output columns of scope) then the first `base`
  * output columns with it. Fills idx[0..cap) with column indexes of scope

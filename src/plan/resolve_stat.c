@@ -1,12 +1,280 @@
 /*
- * The statistics relations (df.summary, df.describe, df.stat.*).
+ * The statistics relations, planned as Spark's StatFunctions does:
+ *
+ *  - cov / corr: one global aggregate, covar_samp / corr over the columns
+ *    cast to DOUBLE with NULL read as 0.0; a NULL result is 0.0 (cov) or
+ *    NaN (corr); the column is named "cov" / "corr". Non-numeric columns
+ *    fail with Spark's "requirement failed" IllegalArgumentException.
+ *  - summary(stats...) / describe(cols...): for every numeric or string
+ *    column, every statistic as an aggregate cast to STRING (count, count_
+ *    distinct, approx_count_distinct and min/max over the column; mean,
+ *    stddev and percentiles over it cast to DOUBLE, try_cast for strings;
+ *    "p%" is percentile_approx(c, p / 100, 10000)), all in one global
+ *    aggregate; then an Expand with one projection per statistic builds
+ *    the rows [statistic, value of each column]. describe selects its
+ *    columns first and asks for count, mean, stddev, min, max.
+ *
+ * crosstab, approxQuantile, freqItems, sampleBy and CollectMetrics are not
+ * implemented yet and fail as unsupported relations.
  */
 #include "analyzer_int.h"
+#include "../expr/func.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int oom(em_az *az) { return em_error_internal(az->err, "out of memory during analysis"); }
+
+static int unsupported(em_az *az, const em_spec_rel *r) {
+  return em_error_set(az->err, EM_ERR_UNSUPPORTED_RELATION, "fullName", "spark.connect.Relation", "name",
+                      em_spec_rel_kind_name(r->kind), "number",
+                      em_arena_printf(&az->plan->arena, "%d", em_spec_rel_kind_field(r->kind)), NULL);
+}
+
+static em_expr *dbl_lit(em_az *az, double d) {
+  em_vec *v = em_vec_new(em_type_double(), 1);
+  if (!v || em_vec_append_fixed(v, &d)) {
+    em_vec_unref(v);
+    return oom(az), NULL;
+  }
+  em_expr *x = em_az_lit(az, v);
+  em_vec_unref(v);
+  return x;
+}
+
+static em_expr *str_lit(em_az *az, const char *s) {
+  em_vec *v = em_vec_new(em_type_string(), 1);
+  if (!v || em_vec_append_bytes(v, s, strlen(s))) {
+    em_vec_unref(v);
+    return oom(az), NULL;
+  }
+  em_expr *x = em_az_lit(az, v);
+  em_vec_unref(v);
+  return x;
+}
+
+/* CASE WHEN isnull(e) THEN d ELSE e END. */
+static em_expr *null_to(em_az *az, em_expr *e, double d) {
+  char *nm = NULL;
+  em_expr *isn = em_az_call(az, "isnull", &e, NULL, 1, &nm);
+  em_expr *lit = dbl_lit(az, d);
+  if (!isn || !lit) return NULL;
+  em_expr *args[3] = {isn, lit, e};
+  return em_az_call(az, "when", args, NULL, 3, &nm);
+}
+
+/* A global aggregate node over child with the given aggregate calls; the
+ * outputs are set by the caller over the internal row. */
+static em_lplan *global_agg(em_az *az, const em_spec_rel *r, em_lplan *child, em_expr **aggs, int naggs, int nout) {
+  em_lplan *n = em_az_new_node(az, EM_LP_AGGREGATE, r, nout);
+  if (!n) return oom(az), NULL;
+  n->child = child;
+  n->u.agg.aggs = aggs;
+  n->u.agg.naggs = naggs;
+  n->u.agg.keys = em_arena_calloc(&az->plan->arena, sizeof(em_expr *));
+  n->u.agg.outputs = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(nout + 1));
+  if (!n->u.agg.keys || !n->u.agg.outputs) return oom(az), NULL;
+  return n;
+}
+
+static em_expr *internal_col(em_az *az, int i, em_type *t, bool nullable) {
+  em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
+  if (!x) return oom(az), NULL;
+  x->kind = EM_EX_COLUMN;
+  x->u.column = i;
+  x->type = t;
+  x->nullable = nullable;
+  return x;
+}
+
+static em_lplan *resolve_cov_corr(em_az *az, const em_spec_rel *r, em_lplan *child) {
+  bool corr = r->kind == EM_SR_STAT_CORR;
+  const char *what = corr ? "correlation" : "covariance";
+  if (corr && r->u.stat.method && strcmp(r->u.stat.method, "pearson") != 0) {
+    em_error_set(az->err, EM_ERR_ILLEGAL_ARGUMENT, "message",
+                 "requirement failed: Currently only the calculation of the Pearson Correlation coefficient is "
+                 "supported.",
+                 NULL);
+    return NULL;
+  }
+  em_expr *cols[2];
+  const char *names[2] = {r->u.stat.col1, r->u.stat.col2};
+  for (int i = 0; i < 2; i++) {
+    int c = em_az_resolve_df_column(az, child, names[i]);
+    if (c < 0) return NULL;
+    em_type *t = child->out[c].type;
+    if (!em_type_is_numeric(t)) {
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_type_simple_string(t, &sb);
+      char msg[256];
+      snprintf(msg, sizeof msg,
+               "requirement failed: Currently %s calculation for columns with dataType %s not supported.", what,
+               sb.data ? sb.data : "");
+      em_strbuf_free(&sb);
+      em_error_set(az->err, EM_ERR_ILLEGAL_ARGUMENT, "message", msg, NULL);
+      return NULL;
+    }
+    em_expr *col = em_az_col(az, child, c);
+    em_expr *d = col ? em_az_cast(az, col, em_type_double(), az->ctx->ansi) : NULL;
+    if (!d || !(cols[i] = null_to(az, d, 0.0))) return NULL;
+  }
+  char *nm = NULL;
+  em_expr *agg = em_az_call(az, corr ? "corr" : "covar_samp", cols, NULL, 2, &nm);
+  if (!agg) return NULL;
+  em_expr **aggs = em_arena_calloc(&az->plan->arena, sizeof *aggs * 2);
+  if (!aggs) return oom(az), NULL;
+  aggs[0] = agg;
+  em_lplan *n = global_agg(az, r, child, aggs, 1, 1);
+  if (!n) return NULL;
+  em_expr *v = internal_col(az, 0, em_type_double(), true);
+  if (!v || !(n->u.agg.outputs[0] = null_to(az, v, corr ? (0.0 / 0.0) : 0.0))) return NULL;
+  n->out[0] = (em_attr){.name = corr ? "corr" : "cov", .type = em_type_double(), .nullable = n->u.agg.outputs[0]->nullable,
+                        .id = em_az_next_id(az)};
+  return n;
+}
+
+/* Java's String.toDouble for a percentile: a plain decimal number. */
+static bool parse_percent(const char *s, double *out) {
+  size_t n = strlen(s);
+  if (n < 2) return false;
+  char buf[64];
+  if (n - 1 >= sizeof buf) return false;
+  memcpy(buf, s, n - 1);
+  buf[n - 1] = '\0';
+  char *end = NULL;
+  double d = strtod(buf, &end);
+  while (end && *end && isspace((unsigned char)*end)) end++;
+  if (!end || *end || end == buf) return false;
+  *out = d / 100.0;
+  return true;
+}
+
+static em_lplan *resolve_summary(em_az *az, const em_spec_rel *r, em_lplan *child, char **stats, int ns) {
+  em_arena *A = &az->plan->arena;
+  static char *dflt[] = {"count", "mean", "stddev", "min", "25%", "50%", "75%", "max"};
+  if (ns == 0) {
+    stats = dflt;
+    ns = 8;
+  }
+  double *pct = em_arena_calloc(A, sizeof(double) * (size_t)(ns + 1));
+  if (!pct) return oom(az), NULL;
+  for (int s = 0; s < ns; s++) {
+    size_t len = strlen(stats[s]);
+    if (len && stats[s][len - 1] == '%') {
+      if (!parse_percent(stats[s], &pct[s])) {
+        em_error_set(az->err, EM_ERR_UNRECOGNIZED_STATISTIC, "stats", em_arena_printf(A, "'%s'", stats[s]), NULL);
+        return NULL;
+      }
+      if (!(pct[s] >= 0 && pct[s] <= 1)) {
+        em_error_set(az->err, EM_ERR_ILLEGAL_ARGUMENT, "message",
+                     "requirement failed: Percentiles must be in the range [0, 1]", NULL);
+        return NULL;
+      }
+    }
+  }
+  int nc = 0;
+  int *cols = em_arena_calloc(A, sizeof(int) * (size_t)(child->nout + 1));
+  if (!cols) return oom(az), NULL;
+  for (int c = 0; c < child->nout; c++) {
+    const em_type *t = child->out[c].type;
+    if (!child->out[c].hidden && (em_type_is_numeric(t) || t->id == EM_T_STRING)) cols[nc++] = c;
+  }
+  int na = nc * ns;
+  em_expr **aggs = em_arena_calloc(A, sizeof *aggs * (size_t)(na + 1));
+  if (!aggs) return oom(az), NULL;
+  em_lplan *g = global_agg(az, NULL, child, aggs, na, na);
+  if (!g) return NULL;
+  for (int k = 0; k < nc; k++) {
+    int c = cols[k];
+    em_expr *col = em_az_col(az, child, c);
+    if (!col) return NULL;
+    em_expr *casted = col;
+    if (child->out[c].type->id == EM_T_STRING) {
+      /* try_cast: NULL for what does not parse. */
+      if (!(casted = em_expr_cast(A, col, em_type_double(), false))) return oom(az), NULL;
+      casted->nullable = true;
+    }
+    char *sql = child->out[c].name;
+    for (int s = 0; s < ns; s++) {
+      char lower[32];
+      size_t len = strlen(stats[s]);
+      snprintf(lower, sizeof lower, "%s", stats[s]);
+      for (char *p = lower; *p; p++) *p = (char)tolower((unsigned char)*p);
+      char *nm = NULL;
+      em_expr *a = NULL;
+      if (strcmp(lower, "count") == 0) a = em_az_call(az, "count", &col, &sql, 1, &nm);
+      else if (strcmp(lower, "count_distinct") == 0) a = em_az_call_distinct(az, "count", &col, &sql, 1, &nm);
+      else if (strcmp(lower, "approx_count_distinct") == 0) a = em_az_call(az, "approx_count_distinct", &col, &sql, 1, &nm);
+      else if (strcmp(lower, "mean") == 0) a = em_az_call(az, "avg", &casted, &sql, 1, &nm);
+      else if (strcmp(lower, "stddev") == 0) a = em_az_call(az, "stddev", &casted, &sql, 1, &nm);
+      else if (strcmp(lower, "min") == 0) a = em_az_call(az, "min", &col, &sql, 1, &nm);
+      else if (strcmp(lower, "max") == 0) a = em_az_call(az, "max", &col, &sql, 1, &nm);
+      else if (len && stats[s][len - 1] == '%') {
+        em_expr *p = dbl_lit(az, pct[s]);
+        em_expr *acc = p ? em_expr_literal_long(A, 10000) : NULL;
+        if (!acc || em_az_own_vec(az, acc->u.lit)) return oom(az), NULL;
+        em_expr *args[3] = {casted, p, acc};
+        a = em_az_call(az, "percentile_approx", args, NULL, 3, &nm);
+      } else {
+        em_error_set(az->err, EM_ERR_UNRECOGNIZED_STATISTIC, "stats", em_arena_printf(A, "'%s'", stats[s]), NULL);
+        return NULL;
+      }
+      if (!a) return NULL;
+      int i = k * ns + s;
+      aggs[i] = a;
+      em_expr *v = internal_col(az, i, a->type, a->nullable);
+      if (!v || !(g->u.agg.outputs[i] = em_az_cast(az, v, em_type_string(), false))) return NULL;
+      g->out[i] = (em_attr){.name = sql, .type = em_type_string(), .nullable = true, .id = em_az_next_id(az)};
+    }
+  }
+  /* One row per statistic. */
+  em_lplan *x = em_az_new_node(az, EM_LP_EXPAND, r, nc + 1);
+  if (!x) return oom(az), NULL;
+  x->child = g;
+  x->out[0] = (em_attr){.name = "summary", .type = em_type_string(), .nullable = true, .id = em_az_next_id(az)};
+  for (int k = 0; k < nc; k++)
+    x->out[k + 1] = (em_attr){.name = child->out[cols[k]].name, .type = em_type_string(), .nullable = true,
+                              .id = em_az_next_id(az)};
+  x->u.expand.nprojs = ns;
+  x->u.expand.projs = em_arena_calloc(A, sizeof(em_expr **) * (size_t)(ns + 1));
+  if (!x->u.expand.projs) return oom(az), NULL;
+  for (int s = 0; s < ns; s++) {
+    em_expr **p = em_arena_calloc(A, sizeof *p * (size_t)(nc + 2));
+    if (!p || !(p[0] = str_lit(az, stats[s]))) return oom(az), NULL;
+    for (int k = 0; k < nc; k++)
+      if (!(p[k + 1] = em_az_col(az, g, k * ns + s))) return NULL;
+    x->u.expand.projs[s] = p;
+  }
+  return x;
+}
+
+static em_lplan *resolve_describe(em_az *az, const em_spec_rel *r, em_lplan *child) {
+  static char *stats[] = {"count", "mean", "stddev", "min", "max"};
+  em_lplan *in = child;
+  if (r->u.stat.ncols > 0) {
+    int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)r->u.stat.ncols);
+    if (!idx) return oom(az), NULL;
+    for (int i = 0; i < r->u.stat.ncols; i++)
+      if ((idx[i] = em_az_resolve_df_column(az, child, r->u.stat.cols[i])) < 0) return NULL;
+    if (!(in = em_az_project_columns(az, NULL, child, idx, r->u.stat.ncols))) return NULL;
+  }
+  return resolve_summary(az, r, in, stats, 5);
+}
 
 em_lplan *em_az_resolve_stat(em_az *az, const em_spec_rel *r, em_lplan *child) {
-  (void)child;
-  em_error_set(az->err, EM_ERR_UNSUPPORTED_RELATION, "fullName", "spark.connect.Relation", "name",
-               em_spec_rel_kind_name(r->kind), "number",
-               em_arena_printf(&az->plan->arena, "%d", em_spec_rel_kind_field(r->kind)), NULL);
-  return NULL;
+  switch (r->kind) {
+  case EM_SR_STAT_COV:
+  case EM_SR_STAT_CORR:
+    return resolve_cov_corr(az, r, child);
+  case EM_SR_STAT_SUMMARY:
+    return resolve_summary(az, r, child, r->u.stat.cols, r->u.stat.ncols);
+  case EM_SR_STAT_DESCRIBE:
+    return resolve_describe(az, r, child);
+  default:
+    unsupported(az, r);
+    return NULL;
+  }
 }
