@@ -23,7 +23,7 @@ typedef struct expand_cfg {
 /* Interleaves nprojs evaluated columns of n rows: out row r*nprojs + j is
  * row r of vs[j]. */
 static em_vec *interleave(em_type *type, em_vec **vs, int nprojs, int64_t n) {
-  em_vec *cat = em_vec_new(em_type_ref(type), n * nprojs);
+  em_vec *cat = em_vec_new(type, n * nprojs);
   if (!cat) return NULL;
   for (int j = 0; j < nprojs; j++)
     if (em_vec_append_range(cat, vs[j], 0, n)) {

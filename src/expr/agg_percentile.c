@@ -82,17 +82,6 @@ static int dcmp(const void *a, const void *b) {
   return (int)ys - (int)xs;
 }
 
-static int reserve(gk_stat **s, int64_t *cap, int64_t need) {
-  if (need <= *cap) return 0;
-  int64_t nc = *cap ? *cap : 16;
-  while (nc < need) nc *= 2;
-  gk_stat *ns = em_realloc(*s, sizeof *ns * (size_t)nc);
-  if (!ns) return -1;
-  *s = ns;
-  *cap = nc;
-  return 0;
-}
-
 /* Spark's compressImmut, in place. */
 static void compress_samples(gk_stat *s, int64_t *pn, double threshold) {
   int64_t n = *pn;
@@ -206,7 +195,6 @@ int em_gk_merge(em_gk *q, em_gk *o) {
   q->count = count;
   q->eps = eps;
   q->compressed = true;
-  (void)reserve;
   return 0;
 }
 
@@ -413,13 +401,6 @@ int em_fn_percentile_approx(em_func_call *call, em_error *err) {
       return em_agg_type_error(call, 2, "\"INT\"", err);
   } else {
     /* Spark names the call with its default accuracy. */
-    em_expr **args = em_arena_calloc(call->arena, sizeof *args * 4);
-    char **sql = em_arena_calloc(call->arena, sizeof *sql * 4);
-    if (!args || !sql) return em_error_internal(err, "out of memory");
-    memcpy(args, call->args, sizeof *args * 2);
-    memcpy(sql, call->arg_sql, sizeof *sql * 2);
-    sql[2] = "10000";
-    call->arg_sql = sql;
     if (em_agg_name(call, call->name, 2, err)) return -1;
     char *s = em_arena_printf(call->arena, "%.*s, 10000)", (int)strlen(call->sql) - 1, call->sql);
     if (!s) return em_error_internal(err, "out of memory");
@@ -440,3 +421,79 @@ int em_fn_percentile_approx(em_func_call *call, em_error *err) {
   call->agg = &pct_def;
   return 0;
 }
+
+/* ---- DataFrame.approxQuantile's summaries ----
+ * StatFunctions.multipleApproxQuantiles: the same summaries with a given
+ * relative error over a column cast to DOUBLE, NULL and NaN skipped; the
+ * result is the array of quantiles, empty when nothing was summarized.
+ * Arguments: (column, relative error, probability...), all but the column
+ * DOUBLE literals. Not in the registry: the analyzer calls it directly. */
+
+static int aq_update(const em_expr *c, uint8_t *st, size_t stride, const uint32_t *g, em_vec *const *args,
+                     int64_t n, em_error *err) {
+  const pct_cfg *cfg = c->u.fn.data;
+  const em_vec *v = args[0];
+  if (v->type->id == EM_T_NULL) return 0;
+  const double *xs = em_vec_values(v);
+  for (int64_t i = 0; i < n; i++) {
+    if (em_vec_is_null(v, i) || isnan(xs[i])) continue;
+    em_gk **q = (em_gk **)(st + g[i] * stride);
+    if (!*q && !(*q = em_gk_new(cfg->eps))) return em_error_internal(err, "out of memory");
+    if (em_gk_insert(*q, xs[i])) return em_error_internal(err, "out of memory");
+  }
+  return 0;
+}
+
+static int aq_finish(const em_expr *c, const uint8_t *st, size_t stride, int64_t n, em_vec **out, em_error *err) {
+  const pct_cfg *cfg = c->u.fn.data;
+  em_vec *v = em_vec_new(c->type, n);
+  double *res = em_malloc(sizeof(double) * (size_t)(cfg->np ? cfg->np : 1));
+  int rc = !v || !res;
+  for (int64_t i = 0; i < n && !rc; i++) {
+    em_gk *q = *(em_gk *const *)(st + (size_t)i * stride);
+    if (q && !q->compressed && em_gk_compress(q)) rc = -1;
+    if (!rc && q && q->ns > 0) {
+      em_gk_query(q, cfg->ps, cfg->np, res);
+      for (int k = 0; k < cfg->np && !rc; k++) rc = em_vec_append_fixed(v->children[0], &res[k]);
+    }
+    if (!rc) rc = em_vec_append_list_end(v);
+  }
+  em_free(res);
+  if (rc) {
+    em_vec_unref(v);
+    return em_error_internal(err, "out of memory");
+  }
+  *out = v;
+  return 0;
+}
+
+static const em_agg_def aq_def = {sizeof(void *), NULL, aq_update, pct_merge, aq_finish, pct_destroy};
+
+static int aq_resolve(em_func_call *call, em_error *err) {
+  if (call->nargs < 2) return em_error_internal(err, "approx_quantile_summary needs a relative error");
+  pct_cfg *cfg = em_arena_calloc(call->arena, sizeof *cfg);
+  if (!cfg) return em_error_internal(err, "out of memory");
+  if (em_coerce_arg(call, 0, em_type_double(), err)) return -1;
+  cfg->in = em_type_double();
+  cfg->np = call->nargs - 2;
+  cfg->ps = em_arena_calloc(call->arena, sizeof(double) * (size_t)(cfg->np + 1));
+  if (!cfg->ps) return em_error_internal(err, "out of memory");
+  for (int i = 1; i < call->nargs; i++) {
+    double d;
+    if (call->args[i]->kind != EM_EX_LITERAL || !lit_double(call->args[i]->u.lit, 0, &d))
+      return em_error_internal(err, "approx_quantile_summary takes DOUBLE literals");
+    if (i == 1) cfg->eps = d;
+    else cfg->ps[i - 2] = d;
+  }
+  em_type *t = em_type_array(em_type_double(), false);
+  if (!t) return em_error_internal(err, "out of memory");
+  call->type = t;
+  call->type_owned = true;
+  call->nullable = false;
+  call->sql = "approx_quantile_summary";
+  call->data = cfg;
+  call->agg = &aq_def;
+  return 0;
+}
+
+const em_func_def em_fn_approx_quantile_summary = {"approx_quantile_summary", EM_FN_AGGREGATE, aq_resolve};

@@ -41,6 +41,11 @@ em_expr *em_az_call(em_az *az, const char *fname, em_expr *const *args, char *co
 em_expr *em_az_call_distinct(em_az *az, const char *fname, em_expr *const *args, char *const *arg_sql, int nargs,
                              char **name);
 
+/* A call of a function definition that is not in the registry. */
+struct em_func_def;
+em_expr *em_az_call_def(em_az *az, const struct em_func_def *def, bool distinct, em_expr *const *args,
+                        char *const *arg_sql, int nargs, char **name);
+
 /* A qualified star `qualifier.*` over scope: the hidden columns with that
  * qualifier (exposed as output columns of scope) then the first `base`
  * output columns with it. Fills idx[0..cap) with column indexes of scope

@@ -43,10 +43,7 @@ static em_expr *new_col(em_az *az, int idx, em_type *type, bool nullable) {
 static em_expr *long_lit(em_az *az, int64_t v) {
   em_expr *x = em_expr_literal_long(&az->plan->arena, v);
   if (!x) return oom(az), NULL;
-  if (em_az_own_vec(az, x->u.lit)) {
-    em_vec_unref(x->u.lit);
-    return oom(az), NULL;
-  }
+  if (em_az_own_vec(az, x->u.lit)) return oom(az), NULL; /* released on failure */
   return x;
 }
 

@@ -90,8 +90,7 @@ static int collect_values(em_az *az, const em_spec_rel *r, em_lplan *child, em_e
   for (int i = 0; i < nb && !rc; i++)
     for (int64_t j = 0; j < bs[i]->nrows && !rc; j++) {
       em_vec *v = em_vec_slice_copy(bs[i]->cols[0], j, 1);
-      if (!v || em_az_own_vec(az, v)) {
-        em_vec_unref(v);
+      if (!v || em_az_own_vec(az, v)) { /* released on failure */
         rc = oom(az);
       } else {
         (*vals)[k++] = v;
@@ -144,10 +143,7 @@ em_lplan *em_az_resolve_pivot(em_az *az, const em_spec_rel *r, em_lplan *child) 
       continue;
     }
     if (em_cast_vec(vals[i], px->type, false, &ectx, &typed[i], az->err)) return NULL;
-    if (em_az_own_vec(az, typed[i])) {
-      em_vec_unref(typed[i]);
-      return oom(az), NULL;
-    }
+    if (em_az_own_vec(az, typed[i])) return oom(az), NULL; /* released on failure */
   }
 
   /* 1. GROUP BY g..., p computing the aggregates. */

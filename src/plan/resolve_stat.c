@@ -14,7 +14,10 @@
  *    the rows [statistic, value of each column]. describe selects its
  *    columns first and asks for count, mean, stddev, min, max.
  *
- * crosstab, approxQuantile, freqItems, sampleBy and CollectMetrics are not
+ *  - approxQuantile: Greenwald-Khanna summaries per column (agg_percentile.c)
+ *    computed eagerly, the answer a one-row local relation.
+ *
+ * crosstab, freqItems, sampleBy and CollectMetrics are not
  * implemented yet and fail as unsupported relations.
  */
 #include "analyzer_int.h"
@@ -264,6 +267,86 @@ static em_lplan *resolve_describe(em_az *az, const em_spec_rel *r, em_lplan *chi
   return resolve_summary(az, r, in, stats, 5);
 }
 
+/* approxQuantile: an eager global aggregate of one summary per column,
+ * whose arrays become the one row of a local relation
+ * [approx_quantile: array<array<double>>], as Spark's planner does. */
+static em_lplan *resolve_approx_quantile(em_az *az, const em_spec_rel *r, em_lplan *child) {
+  em_arena *A = &az->plan->arena;
+  char msg[512];
+  double re = r->u.stat.relative_error;
+  if (!(re >= 0)) {
+    snprintf(msg, sizeof msg, "requirement failed: Relative Error must be non-negative but got %g", re);
+    em_error_set(az->err, EM_ERR_ILLEGAL_ARGUMENT, "message", msg, NULL);
+    return NULL;
+  }
+  int nc = r->u.stat.ncols, np = r->u.stat.nprobs;
+  em_expr **aggs = em_arena_calloc(A, sizeof *aggs * (size_t)(nc + 1));
+  em_expr **args = em_arena_calloc(A, sizeof *args * (size_t)(np + 3));
+  if (!aggs || !args) return oom(az), NULL;
+  if (!(args[1] = dbl_lit(az, re))) return NULL;
+  for (int k = 0; k < np; k++)
+    if (!(args[k + 2] = dbl_lit(az, r->u.stat.probs[k]))) return NULL;
+  em_lplan *g = global_agg(az, NULL, child, aggs, nc, nc);
+  if (!g) return NULL;
+  for (int i = 0; i < nc; i++) {
+    int c = em_az_resolve_df_column(az, child, r->u.stat.cols[i]);
+    if (c < 0) return NULL;
+    if (!em_type_is_numeric(child->out[c].type)) {
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_type_simple_string(child->out[c].type, &sb);
+      snprintf(msg, sizeof msg, "requirement failed: Quantile calculation for column %s with data type %s is not supported.",
+               r->u.stat.cols[i], sb.data ? sb.data : "");
+      em_strbuf_free(&sb);
+      em_error_set(az->err, EM_ERR_ILLEGAL_ARGUMENT, "message", msg, NULL);
+      return NULL;
+    }
+    char *nm = NULL;
+    if (!(args[0] = em_az_col(az, child, c))) return NULL;
+    if (!(aggs[i] = em_az_call_def(az, &em_fn_approx_quantile_summary, false, args, NULL, np + 2, &nm))) return NULL;
+    if (!(g->u.agg.outputs[i] = internal_col(az, i, aggs[i]->type, false))) return NULL;
+    g->out[i] = (em_attr){.name = "q", .type = aggs[i]->type, .id = em_az_next_id(az)};
+  }
+  em_batch **bs = NULL;
+  int nb = 0;
+  if (em_az_run_subplan(az, g, &bs, &nb)) return NULL;
+  em_type *inner = em_type_array(em_type_double(), false);
+  em_type *outer = inner ? em_type_array(inner, false) : NULL;
+  em_vec *v = outer ? em_vec_new(outer, 1) : NULL;
+  int rc = v ? 0 : -1;
+  for (int i = 0; i < nc && !rc; i++) {
+    const em_vec *col = NULL;
+    for (int b = 0; b < nb && !col; b++)
+      if (bs[b]->nrows > 0) col = bs[b]->cols[i];
+    rc = col ? em_vec_append_range(v->children[0], col, 0, 1) : -1;
+  }
+  if (!rc) rc = em_vec_append_list_end(v);
+  em_batches_free(bs, nb);
+  em_type *st = rc ? NULL : em_type_struct_new(1);
+  if (st && em_type_struct_set(st, 0, "approx_quantile", em_type_ref(outer), false, NULL)) {
+    em_type_unref(st);
+    st = NULL;
+  }
+  em_vec *cols[1] = {v};
+  em_batch *batch = NULL;
+  if (st) batch = em_batch_new(st, 1, cols, 1); /* takes st and v, also on failure */
+  else em_vec_unref(v);
+  if (!outer) em_type_unref(inner);
+  else if (em_az_own_type(az, outer)) /* releases outer on failure */
+    outer = NULL;
+  if (batch && em_az_own_batch(az, batch)) batch = NULL;
+  if (!batch || !outer) return oom(az), NULL;
+  em_lplan *n = em_az_new_node(az, EM_LP_LOCAL, r, 1);
+  em_batch **arr = em_arena_calloc(A, sizeof *arr * 2);
+  if (!n || !arr) return oom(az), NULL;
+  arr[0] = batch;
+  n->out[0] = (em_attr){.name = "approx_quantile", .type = outer, .id = em_az_next_id(az)};
+  n->u.local.batches = arr;
+  n->u.local.nbatches = 1;
+  n->u.local.max_partitions = 1;
+  return n;
+}
+
 em_lplan *em_az_resolve_stat(em_az *az, const em_spec_rel *r, em_lplan *child) {
   switch (r->kind) {
   case EM_SR_STAT_COV:
@@ -273,6 +356,8 @@ em_lplan *em_az_resolve_stat(em_az *az, const em_spec_rel *r, em_lplan *child) {
     return resolve_summary(az, r, child, r->u.stat.cols, r->u.stat.ncols);
   case EM_SR_STAT_DESCRIBE:
     return resolve_describe(az, r, child);
+  case EM_SR_STAT_APPROX_QUANTILE:
+    return resolve_approx_quantile(az, r, child);
   default:
     unsupported(az, r);
     return NULL;
