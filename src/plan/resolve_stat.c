@@ -17,7 +17,10 @@
  *  - approxQuantile: Greenwald-Khanna summaries per column (agg_percentile.c)
  *    computed eagerly, the answer a one-row local relation.
  *
- * crosstab, freqItems, sampleBy and CollectMetrics are not
+ *  - crosstab: a pivot (resolve_pivot.c) of the two columns as strings,
+ *    counting, with 0 for missing pairs.
+ *
+ * freqItems, sampleBy and CollectMetrics are not
  * implemented yet and fail as unsupported relations.
  */
 #include "analyzer_int.h"
@@ -347,6 +350,98 @@ static em_lplan *resolve_approx_quantile(em_az *az, const em_spec_rel *r, em_lpl
   return n;
 }
 
+/* ---- crosstab: groupBy(k).pivot(v).count().na.fill(0), where k and v are
+ * the columns as strings with NULL as "null" (StatFunctions.crossTabulate) ---- */
+
+static em_spec_expr *sx(em_az *az, em_spec_expr_kind kind) {
+  em_spec_expr *e = em_arena_calloc(&az->plan->arena, sizeof *e);
+  if (!e) return oom(az), NULL;
+  e->kind = kind;
+  return e;
+}
+
+static em_spec_expr *sx_func(em_az *az, const char *name, em_spec_expr **args, int n) {
+  em_spec_expr *e = sx(az, EM_SE_FUNC);
+  em_spec_expr **a = em_arena_calloc(&az->plan->arena, sizeof *a * (size_t)(n + 1));
+  if (!e || !a) return oom(az), NULL;
+  memcpy(a, args, sizeof *a * (size_t)n);
+  e->u.func.name = (char *)name;
+  e->u.func.args = a;
+  e->u.func.nargs = n;
+  return e;
+}
+
+/* when(isnull(col), "null").otherwise(cast(col as string)) */
+static em_spec_expr *null_as_text(em_az *az, const char *col) {
+  em_spec_expr *attr = sx(az, EM_SE_ATTR), *lit = sx(az, EM_SE_LITERAL), *cast = sx(az, EM_SE_CAST);
+  char **parts = em_arena_calloc(&az->plan->arena, sizeof *parts * 2);
+  em_vec *v = em_vec_new(em_type_string(), 1);
+  if (!attr || !lit || !cast || !parts || !v || em_vec_append_bytes(v, "null", 4)) {
+    em_vec_unref(v);
+    return oom(az), NULL;
+  }
+  if (em_az_own_vec(az, v)) return oom(az), NULL;
+  parts[0] = (char *)col;
+  attr->u.attr.parts = parts;
+  attr->u.attr.nparts = 1;
+  attr->u.attr.plan_id = -1;
+  lit->u.lit.value = v;
+  cast->u.cast.child = attr;
+  cast->u.cast.type = em_type_string();
+  em_spec_expr *isn = sx_func(az, "isnull", &attr, 1);
+  if (!isn) return NULL;
+  em_spec_expr *args[3] = {isn, lit, cast};
+  return sx_func(az, "when", args, 3);
+}
+
+static em_lplan *resolve_crosstab(em_az *az, const em_spec_rel *r, em_lplan *child) {
+  em_arena *A = &az->plan->arena;
+  em_spec_expr *k = null_as_text(az, r->u.stat.col1), *v = null_as_text(az, r->u.stat.col2);
+  em_spec_expr *alias = sx(az, EM_SE_ALIAS), *one = sx(az, EM_SE_LITERAL);
+  char **names = em_arena_calloc(A, sizeof *names * 2);
+  em_spec_expr **groups = em_arena_calloc(A, sizeof *groups * 2), **aggs = em_arena_calloc(A, sizeof *aggs * 2);
+  em_spec_rel *pr = em_arena_calloc(A, sizeof *pr);
+  if (!k || !v || !alias || !one || !names || !groups || !aggs || !pr) return oom(az), NULL;
+  if (!(names[0] = em_arena_printf(A, "%s_%s", r->u.stat.col1, r->u.stat.col2))) return oom(az), NULL;
+  alias->u.alias.child = k;
+  alias->u.alias.names = names;
+  alias->u.alias.nnames = 1;
+  em_expr *lit1 = em_expr_literal_long(A, 1);
+  if (!lit1 || em_az_own_vec(az, lit1->u.lit)) return oom(az), NULL;
+  one->u.lit.value = lit1->u.lit;
+  groups[0] = alias;
+  if (!(aggs[0] = sx_func(az, "count", &one, 1))) return NULL;
+  pr->kind = EM_SR_AGGREGATE;
+  pr->plan_id = -1;
+  pr->u.aggregate.group_type = EM_GROUP_PIVOT;
+  pr->u.aggregate.groups = groups;
+  pr->u.aggregate.ngroups = 1;
+  pr->u.aggregate.aggs = aggs;
+  pr->u.aggregate.naggs = 1;
+  pr->u.aggregate.pivot_col = v;
+  em_lplan *pv = em_az_resolve_pivot(az, pr, child);
+  if (!pv) return NULL;
+  /* na.fill(0): the counts of missing pairs are 0, and never NULL. */
+  em_expr **xs = em_arena_calloc(A, sizeof *xs * (size_t)(pv->nout + 1));
+  if (!xs) return oom(az), NULL;
+  em_expr *zero = em_expr_literal_long(A, 0);
+  if (!zero || em_az_own_vec(az, zero->u.lit)) return oom(az), NULL;
+  for (int i = 0; i < pv->nout; i++) {
+    if (!(xs[i] = em_az_col(az, pv, i))) return NULL;
+    if (i == 0) continue;
+    char *nm = NULL;
+    em_expr *args[2] = {xs[i], zero};
+    if (!(xs[i] = em_az_call(az, "coalesce", args, NULL, 2, &nm))) return NULL;
+  }
+  em_lplan *p = em_az_project(az, r, pv, xs, pv->nout);
+  if (!p) return NULL;
+  for (int i = 1; i < pv->nout; i++) {
+    p->out[i].name = pv->out[i].name;
+    p->out[i].nullable = false;
+  }
+  return p;
+}
+
 em_lplan *em_az_resolve_stat(em_az *az, const em_spec_rel *r, em_lplan *child) {
   switch (r->kind) {
   case EM_SR_STAT_COV:
@@ -358,6 +453,8 @@ em_lplan *em_az_resolve_stat(em_az *az, const em_spec_rel *r, em_lplan *child) {
     return resolve_describe(az, r, child);
   case EM_SR_STAT_APPROX_QUANTILE:
     return resolve_approx_quantile(az, r, child);
+  case EM_SR_STAT_CROSSTAB:
+    return resolve_crosstab(az, r, child);
   default:
     unsupported(az, r);
     return NULL;

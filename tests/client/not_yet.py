@@ -37,8 +37,6 @@ NOT_YET = {
     "observe::case_observe_filtered": "CollectMetrics (observe) not implemented yet (issue 3)",
     "observe::case_observe_named_string": "CollectMetrics (observe) not implemented yet (issue 3)",
     "observe::case_observe_error_not_aggregate": "CollectMetrics (observe) not implemented yet (issue 3)",
-    "stats::case_crosstab": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
-    "stats::case_crosstab_strings": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
     "stats::case_freq_items": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
     "stats::case_sample_by": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
     "stats::case_sample_by_strings": "statistics relation or aggregate not implemented yet (issue 3, statistics)",
