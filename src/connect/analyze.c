@@ -69,6 +69,7 @@ static const char *lp_name(em_lplan_kind k) {
   case EM_LP_WINDOW: return "Window";
   case EM_LP_GENERATE: return "Generate";
   case EM_LP_SCAN: return "FileScan";
+  case EM_LP_EXPAND: return "Expand";
   }
   return "?";
 }

@@ -250,6 +250,8 @@ int em_zstd_decompress(const Spark__Connect__Plan__CompressedOperation *co, uint
                        em_error *err);
 /* Session settings for the analyzer and executor. */
 void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx);
+/* Sets ctx's eager sub-query runner (subplan.c). */
+void em_session_subplan_ctx(em_session *sess, em_analyze_ctx *ctx);
 
 /* RPC handlers. */
 void em_handle_execute(em_rpc *call, void *user);

@@ -864,6 +864,159 @@ static int conv_read(cv *c, const Spark__Connect__Read *rd, em_spec_rel *r) {
     if (!(r->input = conv_rel(c, (msg)->input, depth + 1))) return NULL;   \
   } while (0)
 
+/* ---- grouping sets, pivot, unpivot, observe and statistics ---- */
+
+/* GROUPING SETS lists and the PIVOT column and values of an Aggregate. */
+static int conv_grouping_extras(cv *c, const Spark__Connect__Aggregate *a, em_spec_rel *r, int depth) {
+  if (a->n_grouping_sets) {
+    r->u.aggregate.nsets = (int)a->n_grouping_sets;
+    r->u.aggregate.sets = em_spec_array(c->spec, a->n_grouping_sets, sizeof(em_spec_expr **));
+    r->u.aggregate.set_sizes = em_spec_array(c->spec, a->n_grouping_sets, sizeof(int));
+    if (!r->u.aggregate.sets || !r->u.aggregate.set_sizes) return oom(c);
+    for (size_t i = 0; i < a->n_grouping_sets; i++) {
+      const Spark__Connect__Aggregate__GroupingSets *gs = a->grouping_sets[i];
+      r->u.aggregate.set_sizes[i] = (int)gs->n_grouping_set;
+      if (!(r->u.aggregate.sets[i] = conv_exprs(c, gs->grouping_set, gs->n_grouping_set, depth))) return -1;
+    }
+  }
+  if (a->pivot) {
+    if (!a->pivot->col) return not_set(c, "spark.connect.Aggregate.Pivot", "col");
+    if (!(r->u.aggregate.pivot_col = conv_expr(c, a->pivot->col, depth + 1))) return -1;
+    if (a->pivot->n_values) {
+      r->u.aggregate.npivot_values = (int)a->pivot->n_values;
+      if (!(r->u.aggregate.pivot_values = em_spec_array(c->spec, a->pivot->n_values, sizeof(em_vec *))))
+        return oom(c);
+      for (size_t i = 0; i < a->pivot->n_values; i++)
+        if (!(r->u.aggregate.pivot_values[i] = literal_vec(c, a->pivot->values[i]))) return -1;
+    }
+  }
+  return 0;
+}
+
+static char *dup_str(cv *c, const char *s) {
+  char *d = em_spec_strdup(c->spec, s ? s : "");
+  if (!d) oom(c);
+  return d;
+}
+
+static em_spec_rel *conv_stat_rel(cv *c, const Spark__Connect__Relation *rel, int depth) {
+  em_spec_rel *r = NULL;
+#define SNEW(kind)                                                  \
+  do {                                                              \
+    if (!(r = em_spec_rel_new(c->spec, kind))) return oom(c), NULL; \
+  } while (0)
+  switch (rel->rel_type_case) {
+  case SPARK__CONNECT__RELATION__REL_TYPE_UNPIVOT: {
+    const Spark__Connect__Unpivot *u = rel->unpivot;
+    SNEW(EM_SR_UNPIVOT);
+    INPUT(u);
+    r->u.unpivot.nids = (int)u->n_ids;
+    if (!(r->u.unpivot.ids = conv_exprs(c, u->ids, u->n_ids, depth))) return NULL;
+    if (HAS(u, values) && u->values) {
+      r->u.unpivot.nvalues = (int)u->values->n_values;
+      if (!(r->u.unpivot.values = conv_exprs(c, u->values->values, u->values->n_values, depth))) return NULL;
+    }
+    if (!(r->u.unpivot.variable_name = dup_str(c, u->variable_column_name))) return NULL;
+    if (!(r->u.unpivot.value_name = dup_str(c, u->value_column_name))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_COLLECT_METRICS: {
+    const Spark__Connect__CollectMetrics *m = rel->collect_metrics;
+    SNEW(EM_SR_COLLECT_METRICS);
+    INPUT(m);
+    if (!(r->u.metrics.name = dup_str(c, m->name))) return NULL;
+    r->u.metrics.nmetrics = (int)m->n_metrics;
+    if (!(r->u.metrics.metrics = conv_exprs(c, m->metrics, m->n_metrics, depth))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_SUMMARY: {
+    const Spark__Connect__StatSummary *m = rel->summary;
+    SNEW(EM_SR_STAT_SUMMARY);
+    INPUT(m);
+    r->u.stat.ncols = (int)m->n_statistics;
+    if (!(r->u.stat.cols = conv_strings(c, m->statistics, m->n_statistics))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_DESCRIBE: {
+    const Spark__Connect__StatDescribe *m = rel->describe;
+    SNEW(EM_SR_STAT_DESCRIBE);
+    INPUT(m);
+    r->u.stat.ncols = (int)m->n_cols;
+    if (!(r->u.stat.cols = conv_strings(c, m->cols, m->n_cols))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_CROSSTAB:
+  case SPARK__CONNECT__RELATION__REL_TYPE_COV: {
+    bool ct = rel->rel_type_case == SPARK__CONNECT__RELATION__REL_TYPE_CROSSTAB;
+    SNEW(ct ? EM_SR_STAT_CROSSTAB : EM_SR_STAT_COV);
+    const char *c1, *c2;
+    if (ct) {
+      INPUT(rel->crosstab);
+      c1 = rel->crosstab->col1, c2 = rel->crosstab->col2;
+    } else {
+      INPUT(rel->cov);
+      c1 = rel->cov->col1, c2 = rel->cov->col2;
+    }
+    if (!(r->u.stat.col1 = dup_str(c, c1)) || !(r->u.stat.col2 = dup_str(c, c2))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_CORR: {
+    const Spark__Connect__StatCorr *m = rel->corr;
+    SNEW(EM_SR_STAT_CORR);
+    INPUT(m);
+    if (!(r->u.stat.col1 = dup_str(c, m->col1)) || !(r->u.stat.col2 = dup_str(c, m->col2))) return NULL;
+    if (HAS(m, method) && !(r->u.stat.method = dup_str(c, m->method))) return NULL;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_APPROX_QUANTILE: {
+    const Spark__Connect__StatApproxQuantile *m = rel->approx_quantile;
+    SNEW(EM_SR_STAT_APPROX_QUANTILE);
+    INPUT(m);
+    r->u.stat.ncols = (int)m->n_cols;
+    if (!(r->u.stat.cols = conv_strings(c, m->cols, m->n_cols))) return NULL;
+    r->u.stat.nprobs = (int)m->n_probabilities;
+    if (!(r->u.stat.probs = em_spec_array(c->spec, m->n_probabilities + 1, sizeof(double)))) return oom(c), NULL;
+    if (m->n_probabilities) memcpy(r->u.stat.probs, m->probabilities, sizeof(double) * m->n_probabilities);
+    r->u.stat.relative_error = m->relative_error;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_FREQ_ITEMS: {
+    const Spark__Connect__StatFreqItems *m = rel->freq_items;
+    SNEW(EM_SR_STAT_FREQ_ITEMS);
+    INPUT(m);
+    r->u.stat.ncols = (int)m->n_cols;
+    if (!(r->u.stat.cols = conv_strings(c, m->cols, m->n_cols))) return NULL;
+    r->u.stat.has_support = HAS(m, support);
+    r->u.stat.support = r->u.stat.has_support ? m->support : 0.01;
+    break;
+  }
+  case SPARK__CONNECT__RELATION__REL_TYPE_SAMPLE_BY: {
+    const Spark__Connect__StatSampleBy *m = rel->sample_by;
+    SNEW(EM_SR_STAT_SAMPLE_BY);
+    INPUT(m);
+    if (!m->col) return not_set(c, "spark.connect.StatSampleBy", "col"), NULL;
+    if (!(r->u.stat.col = conv_expr(c, m->col, depth + 1))) return NULL;
+    r->u.stat.nfractions = (int)m->n_fractions;
+    r->u.stat.strata = em_spec_array(c->spec, m->n_fractions + 1, sizeof(em_vec *));
+    r->u.stat.fractions = em_spec_array(c->spec, m->n_fractions + 1, sizeof(double));
+    if (!r->u.stat.strata || !r->u.stat.fractions) return oom(c), NULL;
+    for (size_t i = 0; i < m->n_fractions; i++) {
+      if (!m->fractions[i]->stratum) return not_set(c, "spark.connect.StatSampleBy.Fraction", "stratum"), NULL;
+      if (!(r->u.stat.strata[i] = literal_vec(c, m->fractions[i]->stratum))) return NULL;
+      r->u.stat.fractions[i] = m->fractions[i]->fraction;
+    }
+    r->u.stat.has_seed = HAS(m, seed);
+    r->u.stat.seed = r->u.stat.has_seed ? m->seed : 0;
+    break;
+  }
+  default:
+    unsupported_field(c, &spark__connect__relation__descriptor, (unsigned)rel->rel_type_case);
+    return NULL;
+  }
+#undef SNEW
+  return r;
+}
+
 static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int depth) {
   if (depth > MAX_DEPTH) {
     em_error_internal(c->err, "plan nested deeper than %d levels", MAX_DEPTH);
@@ -957,6 +1110,7 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     r->u.aggregate.naggs = (int)a->n_aggregate_expressions;
     if (!(r->u.aggregate.aggs = conv_exprs(c, a->aggregate_expressions, a->n_aggregate_expressions, depth)))
       return NULL;
+    if (conv_grouping_extras(c, a, r, depth)) return NULL;
     break;
   }
   case SPARK__CONNECT__RELATION__REL_TYPE_SORT: {
@@ -1182,6 +1336,19 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
   case SPARK__CONNECT__RELATION__REL_TYPE_READ:
     NEW(EM_SR_READ);
     if (conv_read(c, rel->read, r)) return NULL;
+    break;
+  /* Unpivot, CollectMetrics and the Stat* relations (conv_stat_rel). */
+  case SPARK__CONNECT__RELATION__REL_TYPE_UNPIVOT:
+  case SPARK__CONNECT__RELATION__REL_TYPE_COLLECT_METRICS:
+  case SPARK__CONNECT__RELATION__REL_TYPE_SUMMARY:
+  case SPARK__CONNECT__RELATION__REL_TYPE_CROSSTAB:
+  case SPARK__CONNECT__RELATION__REL_TYPE_DESCRIBE:
+  case SPARK__CONNECT__RELATION__REL_TYPE_COV:
+  case SPARK__CONNECT__RELATION__REL_TYPE_CORR:
+  case SPARK__CONNECT__RELATION__REL_TYPE_APPROX_QUANTILE:
+  case SPARK__CONNECT__RELATION__REL_TYPE_FREQ_ITEMS:
+  case SPARK__CONNECT__RELATION__REL_TYPE_SAMPLE_BY:
+    if (!(r = conv_stat_rel(c, rel, depth))) return NULL;
     break;
   case SPARK__CONNECT__RELATION__REL_TYPE__NOT_SET:
     not_set(c, "spark.connect.Relation", "rel_type");

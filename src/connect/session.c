@@ -349,6 +349,7 @@ void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
                               !em_session_conf_bool(sess, "spark.sql.adaptive.coalescePartitions.enabled", true);
   ctx->udfs = em_session_udfs(sess, false);
   em_session_wasm_limits(sess, &ctx->wasm);
+  em_session_subplan_ctx(sess, ctx);
 }
 
 /* ---- the reaper ---- */

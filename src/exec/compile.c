@@ -186,6 +186,9 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
   case EM_LP_AGGREGATE: {
     em_pipeline *c;
     if (compile_node(plan, n->child, a, &c, err)) return -1;
+    /* Spark aggregates a local relation's partitions separately, then
+     * merges: floating-point results depend on that split. */
+    if (!(c = resplit_local(a, c))) break;
     return em_hash_agg_compile(plan, n, a, c, schema, out, err);
   }
   case EM_LP_SORT: {
@@ -284,6 +287,14 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     p->child = c;
     p->src.vt = &em_src_sink_vt;
     p->src.u.sink = c->sink;
+    break;
+  }
+  case EM_LP_EXPAND: {
+    em_pipeline *c;
+    if (compile_node(plan, n->child, a, &c, err)) return -1;
+    em_op op = {.out_schema = schema};
+    if (em_op_expand_init(&op, a, n->u.expand.projs, n->u.expand.nprojs, n->nout)) break;
+    if (!add_op(a, c, op)) p = c;
     break;
   }
   case EM_LP_SHOW_STRING: {

@@ -160,6 +160,8 @@ extern const em_op_vt em_op_filter_vt;
 extern const em_op_vt em_op_local_limit_vt;
 /* Generate (op_generate.c): sets op's vt and parameters from the plan node. */
 int em_op_generate_init(em_op *op, const em_lplan *n, em_arena *a, em_error *err);
+/* Expand (op_expand.c): sets op's vtable and parameters (in arena a). */
+int em_op_expand_init(em_op *op, em_arena *a, em_expr ***projs, int nprojs, int ncols);
 
 /* A pipeline: source -> ops. What happens with its output (gathered with a
  * limit, streamed, shown) is decided by the runner from `final`. */

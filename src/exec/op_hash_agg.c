@@ -191,10 +191,23 @@ static int agg_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   }
   if (sh->ntables <= 1 || cfg->mode == EM_AT_NONE) {
     if (sh->ntables > 1) {
-      /* Several one-group tables: merge them into the first. */
+      /* Several one-group tables: merge them, in partition order, into a
+       * fresh initial state, as Spark's final aggregation does (merging
+       * into the first table's state instead can round differently). */
+      em_aggtable *m = em_aggtable_new(cfg->mode, cfg->nkeys, cfg->key_types, cfg->naggs, cfg->aggs, ctx->mem, err);
+      if (!m) return -1;
       uint32_t zero = 0, scratch = 0;
-      for (int t = 1; t < sh->ntables; t++)
-        if (em_aggtable_merge(sh->tables[0], sh->tables[t], &zero, 1, &scratch, err)) return -1;
+      for (int t = 0; t < sh->ntables; t++)
+        if (em_aggtable_merge(m, sh->tables[t], &zero, 1, &scratch, err)) {
+          em_aggtable_free(m);
+          return -1;
+        }
+      for (int t = 0; t < sh->ntables; t++) {
+        em_aggtable_free(sh->tables[t]);
+        sh->tables[t] = NULL;
+      }
+      sh->tables[0] = m;
+      sh->ntables = 1;
     }
     sh->single = true;
     int64_t ng = sh->ntables ? sh->tables[0]->ngroups : 0;

@@ -122,4 +122,16 @@ em_type *em_coerce_string_promotion(const em_type *a, const em_type *b, bool ans
 /* Replaces call->args[i] by a cast to `to` unless it already has that type. */
 int em_coerce_arg(em_func_call *call, int i, em_type *to, em_error *err);
 
+/* DataFrame.approxQuantile's per-column summary aggregate (agg_percentile.c),
+ * called by the analyzer only: (DOUBLE column, relative error, p...). */
+extern const em_func_def em_fn_approx_quantile_summary;
+
+/* ---- grouping() / grouping_id() (fn_grouping.c) ---- */
+/* True for an unrewritten grouping() or grouping_id() call. */
+bool em_fn_is_grouping(const em_expr *e);
+/* Kernel of a rewritten grouping(c): bit (int)u.fn.data of the BIGINT
+ * grouping id args[0], as TINYINT. */
+int em_fn_grouping_bit(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                       em_error *err);
+
 #endif

@@ -609,6 +609,18 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     return em_az_resolve_schema(az, r, child);
   case EM_SR_READ:
     return em_az_resolve_read(az, r);
+  case EM_SR_UNPIVOT:
+    return em_az_resolve_unpivot(az, r, child);
+  case EM_SR_STAT_SUMMARY:
+  case EM_SR_STAT_DESCRIBE:
+  case EM_SR_STAT_CROSSTAB:
+  case EM_SR_STAT_COV:
+  case EM_SR_STAT_CORR:
+  case EM_SR_STAT_APPROX_QUANTILE:
+  case EM_SR_STAT_FREQ_ITEMS:
+  case EM_SR_STAT_SAMPLE_BY:
+  case EM_SR_COLLECT_METRICS:
+    return em_az_resolve_stat(az, r, child);
   default:
     break;
   }

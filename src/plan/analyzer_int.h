@@ -44,6 +44,15 @@ em_expr *em_az_resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *sc
 em_expr *em_az_call(em_az *az, const char *fname, em_expr *const *args, char *const *arg_sql, int nargs,
                     char **name);
 
+/* em_az_call with DISTINCT (count(DISTINCT x)). */
+em_expr *em_az_call_distinct(em_az *az, const char *fname, em_expr *const *args, char *const *arg_sql, int nargs,
+                             char **name);
+
+/* A call of a function definition that is not in the registry. */
+struct em_func_def;
+em_expr *em_az_call_def(em_az *az, const struct em_func_def *def, bool distinct, em_expr *const *args,
+                        char *const *arg_sql, int nargs, char **name);
+
 /* A qualified star `qualifier.*` over scope: the hidden columns with that
  * qualifier (exposed as output columns of scope) then the first `base`
  * output columns with it. Fills idx[0..cap) with column indexes of scope
@@ -80,6 +89,41 @@ em_expr *em_az_resolve_field_path(em_az *az, const em_spec_expr *e, const em_lpl
 bool em_az_project_has_generator(const em_spec_expr *const *items, int n);
 em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *const *items, int nitems,
                                  em_lplan *child);
+/* Building an aggregate's expressions (resolve_aggregate.c): the
+ * aggregate calls found in them and their rewrite over the internal row
+ * [keys..., aggregate results...]. */
+typedef struct em_agg_build {
+  em_az *az;
+  const em_lplan *child; /* the scope the expressions were resolved over */
+  em_expr **keys;        /* key expressions over the aggregate's input */
+  int nkeys;
+  em_expr **aggs;
+  int naggs, capaggs;
+  /* Grouping sets: expression k of match (over child) is key k; NULL
+   * when keys themselves are matched. gid_key: the grouping id's key
+   * (grouping() / grouping_id()), -1 for a plain GROUP BY. */
+  em_expr **match;
+  int nmatch;
+  int gid_key;
+} em_agg_build;
+em_expr *em_az_agg_rewrite(em_agg_build *b, em_expr *e);
+/* Spark's semanticEquals of resolved expressions. */
+bool em_az_expr_equal(const em_expr *a, const em_expr *b);
+
+/* ROLLUP / CUBE / GROUPING SETS (resolve_grouping.c): an Expand under the
+ * aggregate; grouping() and grouping_id() calls rewritten over its id. */
+em_lplan *em_az_resolve_grouping_sets(em_az *az, const em_spec_rel *r, em_lplan *child);
+bool em_az_is_grouping_call(const em_expr *e);
+em_expr *em_az_rewrite_grouping_call(em_agg_build *b, em_expr *e);
+/* groupBy().pivot() (resolve_pivot.c). */
+em_lplan *em_az_resolve_pivot(em_az *az, const em_spec_rel *r, em_lplan *child);
+/* Runs the sub-plan rooted at `root` (nodes of this analysis) through
+ * ctx->run_subplan; *out receives new batch references (em_batches_free). */
+int em_az_run_subplan(em_az *az, em_lplan *root, em_batch ***out, int *nout);
+/* unpivot / melt (resolve_unpivot.c). */
+em_lplan *em_az_resolve_unpivot(em_az *az, const em_spec_rel *r, em_lplan *child);
+/* summary, describe, cov, corr... (resolve_stat.c). */
+em_lplan *em_az_resolve_stat(em_az *az, const em_spec_rel *r, em_lplan *child);
 
 /* Spark's name comparison under the session's case sensitivity. */
 bool em_az_name_eq(const em_az *az, const char *a, const char *b);

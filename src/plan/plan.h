@@ -52,6 +52,7 @@ typedef enum em_lplan_kind {
   EM_LP_WINDOW, /* resolve_window.c: window functions over a sorted, partitioned child */
   EM_LP_GENERATE, /* resolve_generate.c: explode, posexplode, inline, stack */
   EM_LP_SCAN,     /* resolve_read.c: a file source (spark.read) */
+  EM_LP_EXPAND,   /* resolve_grouping.c, resolve_unpivot.c: n output rows per input row */
 } em_lplan_kind;
 
 /* How an exchange distributes rows (Spark's Partitioning). */
@@ -201,6 +202,12 @@ struct em_lplan {
       int stack_rows;   /* stack: n */
     } generate;
     struct em_scan_plan *scan; /* EM_LP_SCAN (plan arena) */
+    struct {
+      /* Spark's Expand: every input row becomes nprojs rows, row j
+       * evaluating projs[j] (nout expressions over the child). */
+      em_expr ***projs;
+      int nprojs;
+    } expand;
   } u;
 };
 
@@ -210,6 +217,8 @@ enum { EM_GEN_EXPLODE, EM_GEN_POSEXPLODE, EM_GEN_INLINE, EM_GEN_STACK };
 /* The inputs of a node (child, and a join's right side): fills out[0..2)
  * and returns how many. */
 int em_lplan_children(const em_lplan *n, em_lplan **out);
+
+struct em_plan;
 
 /* What the analyzer needs from the session. */
 typedef struct em_analyze_ctx {
@@ -233,6 +242,13 @@ typedef struct em_analyze_ctx {
   int files_min_partitions;          /* spark.sql.files.minPartitionNum */
   bool no_partition_type_inference;  /* spark.sql.sources.partitionColumnTypeInference.enabled = false */
   const char *default_source;        /* spark.sql.sources.default (NULL = parquet) */
+  /* Relations Spark defines through an eager query (pivot without values,
+   * crosstab, approxQuantile...): runs `plan` to completion and returns
+   * its batches (new references in an em_malloc'd array). NULL when the
+   * caller cannot execute (the relation then fails as unsupported). */
+  int (*run_subplan)(void *user, const struct em_plan *plan, em_batch ***out, int *nout, em_error *err);
+  void *run_user;
+  int pivot_max_values;       /* spark.sql.pivotMaxValues (10000) */
 } em_analyze_ctx;
 
 /* A resolved plan with its arena and held references. */

@@ -43,7 +43,7 @@ static bool lit_equal(const em_vec *a, const em_vec *b) {
 
 /* Structural equality of resolved expressions (grouping expressions are
  * matched in the aggregate expressions this way, as Spark's semanticEquals). */
-static bool expr_equal(const em_expr *a, const em_expr *b) {
+bool em_az_expr_equal(const em_expr *a, const em_expr *b) {
   if (a->kind != b->kind || a->nargs != b->nargs || !em_type_equal(a->type, b->type, true)) return false;
   switch (a->kind) {
   case EM_EX_COLUMN: return a->u.column == b->u.column;
@@ -59,7 +59,7 @@ static bool expr_equal(const em_expr *a, const em_expr *b) {
     break;
   }
   for (int i = 0; i < a->nargs; i++)
-    if (!expr_equal(a->args[i], b->args[i])) return false;
+    if (!em_az_expr_equal(a->args[i], b->args[i])) return false;
   return true;
 }
 
@@ -72,14 +72,7 @@ static const em_expr *find_agg(const em_expr *e) {
   return NULL;
 }
 
-typedef struct agg_build {
-  em_az *az;
-  const em_lplan *child;
-  em_expr **keys;
-  int nkeys;
-  em_expr **aggs;
-  int naggs, capaggs;
-} agg_build;
+typedef em_agg_build agg_build;
 
 static em_expr *column(em_az *az, int idx, em_type *type, bool nullable) {
   em_expr *x = em_arena_calloc(&az->plan->arena, sizeof *x);
@@ -107,8 +100,14 @@ static int add_agg(agg_build *b, em_expr *call) {
 /* Rewrites an aggregate expression over the internal row. */
 static em_expr *rewrite(agg_build *b, em_expr *e) {
   em_az *az = b->az;
-  for (int k = 0; k < b->nkeys; k++)
-    if (expr_equal(e, b->keys[k])) return column(az, k, e->type, e->nullable);
+  if (b->match) {
+    for (int k = 0; k < b->nmatch; k++)
+      if (em_az_expr_equal(e, b->match[k])) return column(az, k, e->type, b->keys[k]->nullable);
+  } else {
+    for (int k = 0; k < b->nkeys; k++)
+      if (em_az_expr_equal(e, b->keys[k])) return column(az, k, e->type, e->nullable);
+  }
+  if (e->kind == EM_EX_CALL && em_az_is_grouping_call(e)) return em_az_rewrite_grouping_call(b, e);
   switch (e->kind) {
   case EM_EX_AGG: {
     for (int i = 0; i < e->nargs; i++)
@@ -142,6 +141,9 @@ static em_expr *rewrite(agg_build *b, em_expr *e) {
     c->args = args;
     for (int i = 0; i < e->nargs; i++)
       if (!(args[i] = rewrite(b, e->args[i]))) return NULL;
+    /* Over grouping sets a key may become nullable (NULLed by the Expand). */
+    if (b->match && !c->nullable)
+      for (int i = 0; i < e->nargs; i++) c->nullable |= args[i]->nullable && !e->args[i]->nullable;
     return c;
   }
   }
@@ -172,8 +174,13 @@ static const char *group_type_name(em_agg_group_type t) {
   }
 }
 
+em_expr *em_az_agg_rewrite(em_agg_build *b, em_expr *e) { return rewrite(b, e); }
+
 em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *child) {
   em_agg_group_type gt = r->u.aggregate.group_type;
+  if (gt == EM_GROUP_ROLLUP || gt == EM_GROUP_CUBE || gt == EM_GROUP_SETS)
+    return em_az_resolve_grouping_sets(az, r, child);
+  if (gt == EM_GROUP_PIVOT) return em_az_resolve_pivot(az, r, child);
   if (gt != EM_GROUP_BY && gt != 0) {
     em_error_set(az->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", group_type_name(gt), NULL);
     return NULL;
@@ -181,7 +188,7 @@ em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *chi
   int ng = r->u.aggregate.ngroups, na = r->u.aggregate.naggs;
   em_lplan *n = new_agg_node(az, r, child, ng + na);
   if (!n) return NULL;
-  agg_build b = {.az = az, .child = child, .nkeys = ng};
+  agg_build b = {.az = az, .child = child, .nkeys = ng, .gid_key = -1};
   b.keys = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(ng + 1));
   if (!b.keys) return oom(az), NULL;
   for (int i = 0; i < ng; i++) {

@@ -524,6 +524,27 @@ em_expr *em_az_call(em_az *az, const char *fname, em_expr *const *args, char *co
   return finish_call(az, def, &call, NULL, name);
 }
 
+em_expr *em_az_call_distinct(em_az *az, const char *fname, em_expr *const *args, char *const *arg_sql, int nargs,
+                             char **name) {
+  const em_func_def *def = em_func_lookup(fname);
+  if (!def) return unknown_function(az, fname), NULL;
+  return em_az_call_def(az, def, true, args, arg_sql, nargs, name);
+}
+
+em_expr *em_az_call_def(em_az *az, const em_func_def *def, bool distinct, em_expr *const *args,
+                        char *const *arg_sql, int nargs, char **name) {
+  em_func_call call;
+  memset(&call, 0, sizeof call);
+  call.nargs = nargs;
+  call.distinct = distinct;
+  call.args = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(nargs + 1));
+  call.arg_sql = em_arena_calloc(&az->plan->arena, sizeof(char *) * (size_t)(nargs + 1));
+  if (!call.args || !call.arg_sql) return em_error_internal(az->err, "out of memory"), NULL;
+  memcpy(call.args, args, sizeof(em_expr *) * (size_t)nargs);
+  for (int i = 0; i < nargs; i++) call.arg_sql[i] = arg_sql ? arg_sql[i] : (char *)"?";
+  return finish_call(az, def, &call, NULL, name);
+}
+
 /* A function call: resolve the arguments, then let the registry's
  * resolver type the call, insert casts and name it as Spark does. */
 static em_expr *resolve_func(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name) {

@@ -101,6 +101,16 @@ const char *em_spec_rel_kind_name(em_spec_rel_kind k) {
   case EM_SR_DROP_NA: return "drop_na";
   case EM_SR_REPLACE: return "replace";
   case EM_SR_READ: return "read";
+  case EM_SR_UNPIVOT: return "unpivot";
+  case EM_SR_COLLECT_METRICS: return "collect_metrics";
+  case EM_SR_STAT_SUMMARY: return "summary";
+  case EM_SR_STAT_DESCRIBE: return "describe";
+  case EM_SR_STAT_CROSSTAB: return "crosstab";
+  case EM_SR_STAT_COV: return "cov";
+  case EM_SR_STAT_CORR: return "corr";
+  case EM_SR_STAT_APPROX_QUANTILE: return "approx_quantile";
+  case EM_SR_STAT_FREQ_ITEMS: return "freq_items";
+  case EM_SR_STAT_SAMPLE_BY: return "sample_by";
   }
   return "unknown";
 }
@@ -137,6 +147,16 @@ int em_spec_rel_kind_field(em_spec_rel_kind k) {
   case EM_SR_DROP_NA: return 91;
   case EM_SR_REPLACE: return 92;
   case EM_SR_READ: return 1;
+  case EM_SR_UNPIVOT: return 25;
+  case EM_SR_COLLECT_METRICS: return 29;
+  case EM_SR_STAT_SUMMARY: return 100;
+  case EM_SR_STAT_CROSSTAB: return 101;
+  case EM_SR_STAT_DESCRIBE: return 102;
+  case EM_SR_STAT_COV: return 103;
+  case EM_SR_STAT_CORR: return 104;
+  case EM_SR_STAT_APPROX_QUANTILE: return 105;
+  case EM_SR_STAT_FREQ_ITEMS: return 106;
+  case EM_SR_STAT_SAMPLE_BY: return 107;
   }
   return 0;
 }

@@ -154,6 +154,17 @@ typedef enum em_spec_rel_kind {
   EM_SR_DROP_NA,      /* na_drop: na.drop */
   EM_SR_REPLACE,      /* na_replace: na.replace */
   EM_SR_READ,         /* read: spark.read (data source or named table) */
+  EM_SR_UNPIVOT,      /* unpivot: unpivot / melt */
+  EM_SR_COLLECT_METRICS, /* metrics: df.observe */
+  /* stat: df.summary / describe and df.stat.* (resolve_stat.c) */
+  EM_SR_STAT_SUMMARY,
+  EM_SR_STAT_DESCRIBE,
+  EM_SR_STAT_CROSSTAB,
+  EM_SR_STAT_COV,
+  EM_SR_STAT_CORR,
+  EM_SR_STAT_APPROX_QUANTILE,
+  EM_SR_STAT_FREQ_ITEMS,
+  EM_SR_STAT_SAMPLE_BY,
 } em_spec_rel_kind;
 
 /* Join types, numbered as the protocol's Join.JoinType. */
@@ -198,6 +209,15 @@ struct em_spec_rel {
       int ngroups;
       em_spec_expr **aggs;
       int naggs;
+      /* GROUPING SETS: nsets lists of expressions. */
+      em_spec_expr ***sets;
+      int *set_sizes;
+      int nsets;
+      /* PIVOT: the pivot column and its values (1-row literal vectors held
+       * by the spec); pivot_values NULL when the client gave none. */
+      em_spec_expr *pivot_col;
+      em_vec **pivot_values;
+      int npivot_values;
     } aggregate;
     struct {
       em_spec_expr **orders; /* SORT_ORDER nodes */
@@ -297,6 +317,35 @@ struct em_spec_rel {
       int npaths;
       int npredicates; /* JDBC predicates (unsupported) */
     } read;
+    struct {
+      em_spec_expr **ids;
+      int nids;
+      em_spec_expr **values; /* NULL: every non-id column */
+      int nvalues;
+      char *variable_name, *value_name;
+    } unpivot;
+    struct {
+      char *name;
+      em_spec_expr **metrics;
+      int nmetrics;
+    } metrics;
+    struct {
+      char **cols;          /* summary: statistics; describe, approxQuantile, freqItems: columns */
+      int ncols;
+      char *col1, *col2;    /* crosstab, cov, corr */
+      char *method;         /* corr (NULL: pearson) */
+      double *probs;        /* approxQuantile */
+      int nprobs;
+      double relative_error;
+      bool has_support;     /* freqItems */
+      double support;
+      em_spec_expr *col;    /* sampleBy */
+      em_vec **strata;      /* 1-row literal vectors (held by the spec) */
+      double *fractions;
+      int nfractions;
+      bool has_seed;
+      int64_t seed;
+    } stat;
   } u;
 };
 

@@ -52,6 +52,22 @@ NOT_YET = {
     "structs::case_struct_equality": "= and <=> over arrays and structs (issue 3)",
     "structs::case_join_on_struct": "struct join keys need struct = (issue 3)",
     "structs::case_cast_struct": "casts of structs to STRING (issue 3, casts)",
-    "aggregate::case_error_rollup_unsupported_in_ember": "needs ROLLUP (issue 3, grouping sets)",
     "read_json::case_schema_conversions": "JSON PERMISSIVE partial results: fields parsed before a bad one are kept by Spark, nulled by Ember (issue 6)",
+    # Spark's message parameters name columns by its internal expression ids
+    # (year#935), which depend on every plan the oracle analyzed before.
+    "grouping_sets::case_error_grouping_not_a_key": "expression ids in the message (Spark-internal)",
+    "grouping_sets::case_error_grouping_id_mismatch": "expression ids in the message (Spark-internal)",
+    # ---- statistics and observe cases not done yet (issue 3) ----
+    "observe::case_observe_collect": "CollectMetrics (observe) not implemented yet (issue 3)",
+    "observe::case_observe_filtered": "CollectMetrics (observe) not implemented yet (issue 3)",
+    "observe::case_observe_named_string": "CollectMetrics (observe) not implemented yet (issue 3)",
+    "observe::case_observe_error_not_aggregate": "CollectMetrics (observe) not implemented yet (issue 3)",
+    "stats::case_freq_items": "needs StatFreqItems (issue 3, statistics)",
+    "stats::case_sample_by": "needs StatSampleBy (rand per partition, issue 3, statistics)",
+    "stats::case_sample_by_strings": "needs StatSampleBy (rand per partition, issue 3, statistics)",
+    "stats::case_percentile_approx": "needs the array() function for a list of percentages (issue 3, function library)",
+    "stats::case_percentile": "needs percentile and median (issue 3, statistics)",
+    "stats::case_median_grouped": "needs median (issue 3, statistics)",
+    "stats::case_mode": "needs mode (issue 3, statistics)",
+    # ---- end of the statistics block ----
 }

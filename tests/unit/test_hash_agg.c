@@ -648,9 +648,10 @@ TEST(analysis_and_runtime_errors) {
   expect_error(agg_rel(kv_rel(), NOGROUP, G(fn("avg", 1, col("b")))), "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE");
   expect_error(agg_rel(kv_rel(), NOGROUP, G(fn("bool_and", 1, col("v")))), "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE");
   expect_error(agg_rel(kv_rel(), G(col("nope")), G(fn("sum", 1, col("v")))), "UNRESOLVED_COLUMN.WITH_SUGGESTION");
-  em_spec_rel *roll = agg_rel(kv_rel(), G(col("k")), G(fn("count", 1, star())));
+  expect_error(agg_rel(kv_rel(), G(col("k")), G(fn("grouping", 1, col("k")))), "UNSUPPORTED_GROUPING_EXPRESSION");
+  em_spec_rel *roll = agg_rel(kv_rel(), G(col("k")), G(fn("grouping", 1, col("v"))));
   roll->u.aggregate.group_type = EM_GROUP_ROLLUP;
-  expect_error(roll, "UNSUPPORTED_FEATURE");
+  expect_error(roll, "GROUPING_COLUMN_MISMATCH");
   /* sum over a long that overflows: ARITHMETIC_OVERFLOW under ANSI. */
   em_type *st = em_type_struct_new(1);
   em_type_struct_set(st, 0, "v", em_type_long(), true, NULL);
@@ -661,6 +662,36 @@ TEST(analysis_and_runtime_errors) {
   em_vec *cols[1] = {v};
   expect_error(agg_rel(local_rel(em_batch_new(st, 1, cols, 2)), NOGROUP, G(fn("sum", 1, col("v")))),
                "ARITHMETIC_OVERFLOW");
+  teardown();
+}
+
+/* ROLLUP / CUBE through the Expand: 1M rows in 4 partitions, keys id % 3
+ * and id % 2; rollup has 6 + 3 + 1 groups, cube 6 + 3 + 2 + 1, and every
+ * grouping set counts every row once. */
+TEST(rollup_and_cube_over_range) {
+  setup();
+  const int64_t n = 1000000;
+  for (int cube = 0; cube < 2; cube++) {
+    em_spec_rel *rel = agg_rel(range_rel(0, n, 4), G(fn("%", 2, col("id"), lit_long(3)), fn("%", 2, col("id"), lit_long(2))),
+                               G(fn("count", 1, star()), fn("grouping_id", 0)));
+    rel->u.aggregate.group_type = cube ? EM_GROUP_CUBE : EM_GROUP_ROLLUP;
+    result r;
+    em_error err;
+    CHECK_EQ_INT(run(rel, &r, &err), 0);
+    CHECK_EQ_INT(r.rows, cube ? 12 : 10);
+    CHECK_EQ_STR(col_name(&r, 3), "grouping_id()");
+    int64_t total[4] = {0};
+    for (int64_t i = 0; i < r.rows; i++) {
+      int64_t gid = get_long(&r, 3, i);
+      CHECK(gid >= 0 && gid <= 3);
+      total[gid] += get_long(&r, 2, i);
+    }
+    CHECK_EQ_INT(total[0], n);
+    CHECK_EQ_INT(total[1], n);
+    CHECK_EQ_INT(total[3], n);
+    CHECK_EQ_INT(total[2], cube ? n : 0);
+    result_free(&r);
+  }
   teardown();
 }
 
@@ -751,6 +782,7 @@ TEST_LIST{
     TEST_ENTRY(drop_duplicates_unknown_column),
     TEST_ENTRY(analysis_and_runtime_errors),
     TEST_ENTRY(cancelled_before_start),
+    TEST_ENTRY(rollup_and_cube_over_range),
     TEST_ENTRY(cancelled_while_running),
     TEST_ENTRY(memory_budget_exceeded),
     TEST_ENTRY(fault_injection),

@@ -1,0 +1,196 @@
+"""Statistics: describe(), summary() (custom statistics and percentiles),
+crosstab, cov, corr, approxQuantile, freqItems, sampleBy, and the aggregate
+functions behind them (percentile_approx, percentile, median, mode,
+count_distinct, kurtosis, skewness, covar_pop/covar_samp, corr)."""
+
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from caselib import collect, error, result, schema_json, rows
+
+
+def sorted_result(df):
+    rs = df.collect()
+    body = sorted(rows(rs), key=lambda r: repr(r))
+    return {"columns": list(df.columns), "rows": body, "schema": schema_json(df)}
+
+
+def people(spark):
+    schema = T.StructType([
+        T.StructField("name", T.StringType(), True),
+        T.StructField("age", T.IntegerType(), True),
+        T.StructField("height", T.DoubleType(), True),
+        T.StructField("score", T.LongType(), True),
+        T.StructField("ok", T.BooleanType(), True),
+        T.StructField("num", T.StringType(), True),
+    ])
+    data = [
+        ("Ann", 31, 1.65, 10, True, "1.5"),
+        ("Bob", 25, 1.80, 20, False, "x"),
+        ("Cid", None, 1.72, 20, True, "3"),
+        ("Dee", 40, None, 5, None, None),
+        ("Eve", 25, 1.58, 7, True, "10"),
+        (None, 33, 1.91, None, False, "2"),
+    ]
+    return spark.createDataFrame(data, schema)
+
+
+def nums(spark, n=100):
+    return spark.range(n).select(
+        F.col("id"), (F.col("id") % 7).alias("m7"), (F.col("id") * 1.5 - 10).alias("x"),
+        ((F.col("id") * 37) % 101).alias("y"))
+
+
+# ---- describe / summary ----
+
+def case_describe_all(spark):
+    return result(people(spark).describe())
+
+
+def case_describe_columns(spark):
+    return result(people(spark).describe("age", "height"))
+
+
+def case_describe_string_only(spark):
+    return result(people(spark).describe("name"))
+
+
+def case_describe_no_eligible_columns(spark):
+    return result(people(spark).select("ok").describe())
+
+
+def case_summary_default(spark):
+    return result(people(spark).summary())
+
+
+def case_summary_custom(spark):
+    return result(people(spark).summary("count", "min", "max", "count_distinct", "approx_count_distinct"))
+
+
+def case_summary_percentiles(spark):
+    return result(nums(spark).summary("10%", "50%", "99.5%", "mean"))
+
+
+def case_summary_empty(spark):
+    return result(people(spark).filter(F.col("age") > 100).summary())
+
+
+def case_summary_error_statistic(spark):
+    return error(lambda: people(spark).summary("nope").collect())
+
+
+# ---- cov / corr ----
+
+def case_cov(spark):
+    return people(spark).stat.cov("age", "score")
+
+
+def case_cov_range(spark):
+    return nums(spark).stat.cov("id", "y")
+
+
+def case_corr(spark):
+    return nums(spark).stat.corr("x", "y")
+
+
+def case_corr_people(spark):
+    return people(spark).stat.corr("age", "height")
+
+
+def case_cov_error_string(spark):
+    return error(lambda: people(spark).stat.cov("name", "age"))
+
+
+# ---- approxQuantile ----
+
+def case_approx_quantile_exact(spark):
+    return nums(spark).approxQuantile("x", [0.0, 0.25, 0.5, 0.75, 1.0], 0.0)
+
+
+def case_approx_quantile_relative(spark):
+    return nums(spark, 1000).approxQuantile(["id", "y"], [0.1, 0.5, 0.9], 0.05)
+
+
+def case_approx_quantile_nulls(spark):
+    return people(spark).approxQuantile(["age", "height"], [0.5], 0.01)
+
+
+def case_approx_quantile_empty(spark):
+    return people(spark).filter("false" == "true").approxQuantile("age", [0.5], 0.1) \
+        if False else people(spark).filter(F.col("age") > 100).approxQuantile("age", [0.5], 0.1)
+
+
+# ---- crosstab ----
+
+def case_crosstab(spark):
+    df = people(spark).stat.crosstab("age", "ok")
+    return sorted_result(df)
+
+
+def case_crosstab_strings(spark):
+    df = spark.createDataFrame([("a", "x"), ("a", "y"), ("b", "x"), (None, "x"), ("a", None)], "k string, v string")
+    return sorted_result(df.stat.crosstab("k", "v"))
+
+
+# ---- freqItems ----
+
+def case_freq_items(spark):
+    df = spark.createDataFrame([(1, "a"), (1, "b"), (1, "a"), (2, "a"), (3, "c")], "i int, s string")
+    out = df.stat.freqItems(["i", "s"], 0.5)
+    rs = out.collect()
+    return {"columns": list(out.columns), "schema": schema_json(out),
+            "values": [sorted(repr(x) for x in rs[0][c]) for c in out.columns]}
+
+
+# ---- sampleBy ----
+
+def case_sample_by(spark):
+    df = spark.range(0, 100).select((F.col("id") % 3).alias("key"), F.col("id"))
+    return result(df.stat.sampleBy("key", fractions={0: 0.1, 1: 0.2}, seed=0))
+
+
+def case_sample_by_strings(spark):
+    df = spark.range(0, 50).select(F.when(F.col("id") % 2 == 0, "even").otherwise("odd").alias("k"), F.col("id"))
+    return result(df.stat.sampleBy("k", fractions={"even": 0.5, "odd": 1.0}, seed=42))
+
+
+# ---- aggregate functions ----
+
+def case_percentile_approx(spark):
+    return result(nums(spark).agg(
+        F.percentile_approx("x", 0.5), F.percentile_approx("id", [0.25, 0.75], 100),
+        F.percentile_approx("y", 0.9, 10)))
+
+
+def case_percentile_approx_grouped(spark):
+    return sorted_result(nums(spark).groupBy("m7").agg(F.percentile_approx("y", 0.5).alias("p")))
+
+
+def case_percentile(spark):
+    return result(nums(spark).agg(F.percentile("x", 0.5), F.percentile("y", [0.1, 0.9]), F.median("y")))
+
+
+def case_median_grouped(spark):
+    return sorted_result(nums(spark).groupBy("m7").agg(F.median("x")))
+
+
+def case_mode(spark):
+    return result(people(spark).agg(F.mode("age"), F.mode("score")))
+
+
+def case_count_distinct(spark):
+    return result(people(spark).agg(F.count_distinct("age"), F.countDistinct("age", "score"),
+                                    F.approx_count_distinct("score")))
+
+
+def case_moments(spark):
+    return result(nums(spark).agg(F.kurtosis("y"), F.skewness("y"), F.kurtosis("x"), F.skewness("x")))
+
+
+def case_covariance_functions(spark):
+    return result(nums(spark).agg(F.covar_pop("x", "y"), F.covar_samp("x", "y"), F.corr("x", "y")))
+
+
+def case_covariance_people(spark):
+    return result(people(spark).agg(F.covar_pop("age", "score"), F.covar_samp("age", "height"),
+                                    F.corr("age", "score")))
