@@ -30,7 +30,6 @@ NOT_YET = {
     "arrays::case_sequence_wrong_step": "errors without a query context get an empty SQL context (issue 3)",
     "arrays::case_slice_zero_start": "errors without a query context get an empty SQL context (issue 3)",
     "arrays::case_cast_array": "casts of arrays to STRING (issue 3, casts)",
-    "arrays::case_array_equality": "= and <=> over arrays and structs (issue 3)",
     "arrays::case_split": "split() needs Java regular expressions (issue 3, function library)",
     "generators::case_generator_nested": "UNSUPPORTED_GENERATOR.NESTED_IN_EXPRESSIONS naming (issue 3)",
     "generators::case_explode_in_filter": "UNSUPPORTED_GENERATOR.OUTSIDE_SELECT at analysis with Spark's plan text (issue 3)",
@@ -48,8 +47,6 @@ NOT_YET = {
     "structs::case_get_field_missing": "FIELD_NOT_FOUND query context (issue 3)",
     "structs::case_get_field_on_int": "INVALID_EXTRACT_BASE_FIELD_TYPE query context (issue 3)",
     "structs::case_with_field_unaliased_name": "withField result nullability of untouched fields (issue 3)",
-    "structs::case_struct_equality": "= and <=> over arrays and structs (issue 3)",
-    "structs::case_join_on_struct": "struct join keys need struct = (issue 3)",
     "structs::case_cast_struct": "casts of structs to STRING (issue 3, casts)",
     "aggregate::case_error_rollup_unsupported_in_ember": "needs ROLLUP (issue 3, grouping sets)",
 }

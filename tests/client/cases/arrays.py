@@ -250,3 +250,43 @@ def case_array_function_type_error(spark):
 def case_split(spark):
     df = spark.createDataFrame([(1, "a,b,,c"), (2, ""), (3, None)], "id int, t string")
     return sel(df, F.split("t", ","), F.split("t", ",", 2))
+
+
+def case_array_ordering_ops(spark):
+    df = arrs(spark)
+    one_three = F.array(F.lit(1), F.lit(3))
+    return sel(df, F.col("a") < one_three, F.col("a") <= one_three, F.col("a") > one_three,
+               F.col("a") >= one_three, F.col("a") != one_three)
+
+
+def case_array_compare_widened(spark):
+    df = arrs(spark)
+    return sel(df, F.col("a") == F.array(F.lit(1).cast("long"), F.lit(2), F.lit(3)),
+               F.col("a") == F.array(F.lit(1.5)), F.col("a") == F.array(F.lit(None)), F.col("a") == F.lit(None),
+               F.col("d") == F.array(F.lit(float("nan")), F.lit(0.0), F.lit(0.0), F.lit(float("nan"))))
+
+
+def case_array_compare_string_elems(spark):
+    return error(lambda: arrs(spark).select(F.col("a") == F.array(F.lit("1"))).collect())
+
+
+def case_array_compare_atomic(spark):
+    return error(lambda: arrs(spark).select(F.col("a") == F.lit(1)).collect())
+
+
+def case_array_isin(spark):
+    df = arrs(spark)
+    return sel(df, F.col("a").isin(F.array(F.lit(1), F.lit(2), F.lit(3)), F.array()))
+
+
+def case_array_join_key(spark):
+    a = spark.createDataFrame([(1, [1, 2]), (2, [3]), (3, None), (4, [None])], "x int, k array<int>")
+    b = spark.createDataFrame([([1, 2], "p"), ([None], "q"), (None, "r"), ([3, 4], "s")], "k array<int>, y string")
+    return {"using": result(a.join(b, "k").orderBy("x")),
+            "cond": result(a.join(b, a.k == b.k, "left").select("x", "y").orderBy("x")),
+            "nullsafe": result(a.join(b, a.k.eqNullSafe(b.k)).select("x", "y").orderBy("x"))}
+
+
+def case_array_filter_compare(spark):
+    df = arrs(spark)
+    return result(df.filter(F.col("a") >= F.array(F.lit(1))).select("id").orderBy("id"))

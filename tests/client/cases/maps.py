@@ -121,3 +121,8 @@ def case_map_cast(spark):
 
 def case_map_orderby_error(spark):
     return error(lambda: maps(spark).orderBy("m").collect())
+
+
+def case_map_equality_refused(spark):
+    df = spark.createDataFrame([(1, {"a": 1})], "id int, m map<string,int>")
+    return error(lambda: df.select(F.col("m") == F.create_map(F.lit("a"), F.lit(1))).collect())
