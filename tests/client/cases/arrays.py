@@ -290,3 +290,30 @@ def case_array_join_key(spark):
 def case_array_filter_compare(spark):
     df = arrs(spark)
     return result(df.filter(F.col("a") >= F.array(F.lit(1))).select("id").orderBy("id"))
+
+
+def case_cast_nested_to_string(spark):
+    df = spark.createDataFrame([
+        (1, [1.5, None, float("nan")], [[1, None], None, []], [b"ab", None], {"k": [1, None]},
+         ((1, None), [None, "x"]), ["2024-01-02"]),
+        (2, [], None, [], {}, None, None),
+    ], "id int, d array<double>, n array<array<int>>, b array<binary>, m map<string,array<int>>, "
+       "s struct<p:struct<i:int,j:string>,a:array<string>>, dt array<string>")
+    return sel(df, F.col("d").cast("string"), F.col("n").cast("string"), F.col("b").cast("string"),
+               F.col("m").cast("string"), F.col("s").cast("string"),
+               F.col("dt").cast("array<date>").cast("string"),
+               F.col("dt").cast("array<timestamp>").cast("string"),
+               F.concat(F.col("n").cast("string"), F.lit("!")))
+
+
+def case_cast_names_inside_functions(spark):
+    df = spark.createDataFrame([(1, "2"), (2, None)], "id int, t string")
+    return result(df.select("id", F.hash(F.col("id").cast("int")), F.col("id").cast("long").cast("string"),
+                            F.col("t").cast("int"), F.coalesce(F.col("t").cast("int"), F.lit(0)),
+                            F.array(F.col("id").cast("long"))).orderBy("id"))
+
+
+def case_cast_names_in_aggregates(spark):
+    df = spark.createDataFrame([(1, "2"), (2, None), (1, "5")], "id int, t string")
+    return result(df.groupBy(F.col("id").cast("string")).agg(F.sum(F.col("t").cast("int")),
+                                                             F.max(F.col("t").cast("long"))).orderBy("id"))
