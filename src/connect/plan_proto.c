@@ -535,6 +535,16 @@ static em_spec_expr *conv_expr(cv *c, const Spark__Connect__Expression *e, int d
     x->u.func.is_internal = HAS(f, is_internal) && f->is_internal;
     break;
   }
+  case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_CALL_FUNCTION: {
+    /* F.call_function(name, ...): a registry call like unresolved_function. */
+    const Spark__Connect__CallFunction *f = e->call_function;
+    x = em_spec_expr_new(c->spec, EM_SE_FUNC);
+    if (!x) return oom(c), NULL;
+    if (!(x->u.func.name = em_spec_strdup(c->spec, f->function_name))) return oom(c), NULL;
+    x->u.func.nargs = (int)f->n_arguments;
+    if (!(x->u.func.args = conv_exprs(c, f->arguments, f->n_arguments, depth))) return NULL;
+    break;
+  }
   case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_EXPRESSION_STRING:
     x = em_spec_expr_new(c->spec, EM_SE_EXPR_STRING);
     if (!x || !(x->u.expr_string.sql = em_spec_strdup(c->spec, e->expression_string->expression)))

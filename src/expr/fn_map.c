@@ -6,7 +6,9 @@
  * DUPLICATED_MAP_KEY (spark.sql.mapKeyDedupPolicy=EXCEPTION, the default).
  */
 #include "fn_nested.h"
+#include "regex.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum { M_KEYS, M_VALUES, M_ENTRIES };
@@ -391,14 +393,40 @@ int em_fn_resolve_map_contains_key(em_func_call *call, em_error *err) {
 }
 
 /* ---- str_to_map(text[, pairDelim[, keyValueDelim]]) ----
- * The delimiters are literal strings here (Spark takes regular
- * expressions; plain characters behave the same). */
+ * Spark splits the text by the pair delimiter and each pair by the
+ * key-value delimiter (at most two parts), both regular expressions with
+ * UTF8String.split's rules (regex.c); a pair without the delimiter maps
+ * its key to NULL. */
 
-static const char *find(const char *p, const char *end, const char *d, int32_t dl) {
-  if (dl == 0) return p < end ? p + 1 : NULL;
-  for (; p + dl <= end; p++)
-    if (memcmp(p, d, (size_t)dl) == 0) return p;
-  return NULL;
+typedef struct str_parts {
+  em_i64s offs, lens; /* pieces of the current split, as byte ranges */
+  const char *base;
+  bool oom;
+} str_parts;
+
+static int add_part(void *ud, const char *p, size_t len) {
+  str_parts *sp = ud;
+  if (em_i64s_push(&sp->offs, p - sp->base) || em_i64s_push(&sp->lens, (int64_t)len)) sp->oom = true;
+  return sp->oom ? -1 : 0;
+}
+
+static int split_into(em_regex_cache *c, const char *pat, int32_t pl, const char *s, int32_t n, int limit,
+                      str_parts *sp, em_error *err) {
+  sp->offs.n = sp->lens.n = 0;
+  sp->base = s;
+  em_regex_matcher *m;
+  int rc = em_regex_cache_get(c, pat, (size_t)pl, &m, err);
+  if (rc > 0) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "Invalid regular expression: %.*s", (int)(pl < 150 ? pl : 150), pat);
+    em_error_set(err, EM_ERR_ILLEGAL_ARGUMENT, "message", msg, NULL);
+    em_error_no_context(err);
+    return -1;
+  }
+  if (rc < 0) return -1;
+  if (em_regex_split(m, (size_t)pl, s, (size_t)n, limit, add_part, sp, err))
+    return sp->oom ? oom(err) : -1;
+  return 0;
 }
 
 static int str_to_map_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
@@ -408,6 +436,8 @@ static int str_to_map_kernel(const em_expr *e, em_vec *const *args, int64_t n, e
   int32_t *offs = em_calloc((size_t)n + 1, sizeof *offs);
   uint8_t *valid = em_malloc((size_t)(n + 8) / 8);
   em_i64s idx = {0};
+  em_regex_cache pc = {0}, kc = {0};
+  str_parts pairs = {0}, kv = {0};
   int rc = -1;
   if (!ks || !vs || !offs || !valid) goto oom;
   memset(valid, 0xff, (size_t)(n + 8) / 8);
@@ -423,16 +453,14 @@ static int str_to_map_kernel(const em_expr *e, em_vec *const *args, int64_t n, e
     const char *t = em_vec_str(args[0], i, &tl), *pd = ",", *kd = ":";
     if (e->nargs > 1) pd = em_vec_str(args[1], i, &pl);
     if (e->nargs > 2) kd = em_vec_str(args[2], i, &kl);
-    const char *p = t, *end = t + tl;
-    for (;;) {
-      const char *q = find(p, end, pd, pl);
-      const char *pe = q ? q : end;
-      const char *c = find(p, pe, kd, kl);
-      if (em_vec_append_bytes(ks, p, (size_t)((c ? c : pe) - p))) goto oom;
-      if (c ? em_vec_append_bytes(vs, c + kl, (size_t)(pe - c - kl)) : em_vec_append_null(vs)) goto oom;
+    if (split_into(&pc, pd, pl, t, tl, -1, &pairs, err)) goto fail;
+    for (int64_t p = 0; p < pairs.offs.n; p++) {
+      const char *ps = t + pairs.offs.p[p];
+      if (split_into(&kc, kd, kl, ps, (int32_t)pairs.lens.p[p], 2, &kv, err)) goto fail;
+      if (em_vec_append_bytes(ks, ps + kv.offs.p[0], (size_t)kv.lens.p[0])) goto oom;
+      if (kv.offs.n > 1 ? em_vec_append_bytes(vs, ps + kv.offs.p[1], (size_t)kv.lens.p[1]) : em_vec_append_null(vs))
+        goto oom;
       if (em_i64s_push(&idx, ks->len - 1)) goto oom;
-      if (!q) break;
-      p = q + pl;
     }
     offs[i + 1] = (int32_t)idx.n;
   }
@@ -440,10 +468,19 @@ static int str_to_map_kernel(const em_expr *e, em_vec *const *args, int64_t n, e
   goto done;
 oom:
   rc = oom(err);
+  goto done;
+fail:
+  rc = -1;
 done:
   if (ks) em_vec_unref(ks);
   if (vs) em_vec_unref(vs);
   em_i64s_free(&idx);
+  em_i64s_free(&pairs.offs);
+  em_i64s_free(&pairs.lens);
+  em_i64s_free(&kv.offs);
+  em_i64s_free(&kv.lens);
+  em_regex_cache_free(&pc);
+  em_regex_cache_free(&kc);
   em_free(offs);
   em_free(valid);
   return rc;

@@ -277,9 +277,9 @@ static int predicate_kernel(const em_expr *e, em_vec *const *args, int64_t n, em
  * any run. The matcher backtracks only to the last '%', which is enough
  * because a later '%' can absorb whatever an earlier one would have. */
 
-static int like_check(const char *p, int32_t n, em_error *err) {
+static int like_check(const char *p, int32_t n, char esc, em_error *err) {
   for (int32_t i = 0; i < n; i++) {
-    if (p[i] != '\\') continue;
+    if (p[i] != esc) continue;
     /* The format parameter is the pattern as a SQL literal (toSQLValue):
      * quoted, with backslashes and quotes escaped. */
     char fmt[512];
@@ -291,14 +291,20 @@ static int like_check(const char *p, int32_t n, em_error *err) {
     }
     fmt[k++] = '\'';
     fmt[k] = '\0';
-    if (i + 1 == n) return em_error_set(err, EM_ERR_INVALID_FORMAT_ESC_AT_THE_END, "format", fmt, NULL);
+    if (i + 1 == n) {
+      em_error_set(err, EM_ERR_INVALID_FORMAT_ESC_AT_THE_END, "format", fmt, NULL);
+      em_error_no_context(err); /* as Spark */
+      return -1;
+    }
     char c = p[i + 1];
-    if (c != '_' && c != '%' && c != '\\') {
+    if (c != '_' && c != '%' && c != esc) {
       char ch[8];
       int32_t clen = 1;
       while (i + 1 + clen < n && is_cont((unsigned char)p[i + 1 + clen]) && clen < 4) clen++;
       snprintf(ch, sizeof ch, "'%.*s'", (int)clen, p + i + 1);
-      return em_error_set(err, EM_ERR_INVALID_FORMAT_ESC_IN_THE_MIDDLE, "format", fmt, "char", ch, NULL);
+      em_error_set(err, EM_ERR_INVALID_FORMAT_ESC_IN_THE_MIDDLE, "format", fmt, "char", ch, NULL);
+      em_error_no_context(err); /* as Spark */
+      return -1;
     }
     i++;
   }
@@ -312,7 +318,7 @@ static int32_t char_len(const char *s, int32_t n) {
   return k;
 }
 
-static bool like_match(const char *s, int32_t ns, const char *p, int32_t np) {
+static bool like_match(const char *s, int32_t ns, const char *p, int32_t np, char esc) {
   int32_t si = 0, pi = 0, star_p = -1, star_s = 0;
   while (si < ns) {
     if (pi < np && p[pi] == '%') {
@@ -326,7 +332,7 @@ static bool like_match(const char *s, int32_t ns, const char *p, int32_t np) {
         pi++;
         continue;
       }
-      int32_t lit = p[pi] == '\\' ? pi + 1 : pi;
+      int32_t lit = p[pi] == esc ? pi + 1 : pi;
       int32_t cl = char_len(p + lit, np - lit);
       if (si + cl <= ns && memcmp(s + si, p + lit, (size_t)cl) == 0) {
         si += cl;
@@ -346,6 +352,8 @@ static bool like_match(const char *s, int32_t ns, const char *p, int32_t np) {
 static int like_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
                        em_error *err) {
   (void)ctx;
+  const em_fn_info *fi = e->u.fn.data;
+  char esc = fi ? (char)fi->op : '\\';
   em_vec *r = em_fn_result(e->type, n, args, 2);
   if (!r) return em_error_internal(err, "out of memory");
   uint8_t *bits = em_vec_values(r);
@@ -353,11 +361,11 @@ static int like_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval
     if (any_null(args, 2, i)) continue;
     int32_t ls, lp;
     const char *s = em_vec_str(args[0], i, &ls), *p = em_vec_str(args[1], i, &lp);
-    if (like_check(p, lp, err)) {
+    if (like_check(p, lp, esc, err)) {
       em_vec_unref(r);
       return -1;
     }
-    if (like_match(s, ls, p, lp)) em_bit_set(bits, i);
+    if (like_match(s, ls, p, lp, esc)) em_bit_set(bits, i);
   }
   em_fn_finish(r, n);
   *out = r;
@@ -442,15 +450,64 @@ int em_fn_resolve_contains(em_func_call *call, em_error *err) {
   return resolve_simple(call, 2, STR_CONTAINS, em_type_boolean(), predicate_kernel, err);
 }
 
-int em_fn_resolve_like(em_func_call *call, em_error *err) {
-  if (call->nargs != 2) return em_fn_wrong_num_args(call, "2", err);
-  call->sql = em_arena_printf(call->arena, "%s LIKE %s", call->arg_sql[0], call->arg_sql[1]);
+/* The escape character of like(s, p, esc): a one-character string
+ * literal (INVALID_ESCAPE_CHAR otherwise); only ASCII ones here. */
+static int like_escape(em_func_call *call, char *esc, em_error *err) {
+  *esc = '\\';
+  if (call->nargs < 3) return 0;
+  const em_expr *x = call->args[2];
+  int32_t n = 0;
+  const char *p = NULL;
+  if (x->kind == EM_EX_LITERAL && em_type_is_string_like(x->type) && !em_vec_is_null(x->u.lit, 0))
+    p = em_vec_str(x->u.lit, 0, &n);
+  if (!p || n != 1 || (unsigned char)p[0] >= 0x80)
+    return em_error_set(err, EM_ERR_INVALID_ESCAPE_CHAR, "sqlExpr",
+                        em_arena_printf(call->arena, "\"%s\"", call->arg_sql[2]), NULL);
+  *esc = p[0];
+  return 0;
+}
+
+static int resolve_like(em_func_call *call, bool ilike, em_error *err) {
+  if (call->nargs != 2 && call->nargs != 3) return em_fn_wrong_num_args(call, "[2, 3]", err);
+  char esc;
+  if (like_escape(call, &esc, err)) return -1;
+  if (ilike)
+    call->sql = em_arena_printf(call->arena, "ilike(%s, %s)", call->arg_sql[0], call->arg_sql[1]);
+  else if (esc == '\\')
+    call->sql = em_arena_printf(call->arena, "%s LIKE %s", call->arg_sql[0], call->arg_sql[1]);
+  else
+    call->sql = em_arena_printf(call->arena, "%s LIKE %s ESCAPE '%c'", call->arg_sql[0], call->arg_sql[1], esc);
+  call->nargs = 2;
   if (strings_in(call, 0, call->nargs, err)) return -1;
+  if (ilike) {
+    /* ILIKE is LIKE over lower(s) and lower(p). */
+    for (int i = 0; i < 2; i++) {
+      em_expr *l = em_arena_calloc(call->arena, sizeof *l);
+      em_expr **a = em_arena_calloc(call->arena, sizeof *a);
+      em_fn_info *fi = em_fn_info_new(call, STR_LOWER);
+      if (!l || !a || !fi) return em_error_internal(err, "out of memory");
+      a[0] = call->args[i];
+      l->kind = EM_EX_CALL;
+      l->type = em_type_string();
+      l->nullable = call->args[i]->nullable;
+      l->nargs = 1;
+      l->args = a;
+      l->u.fn.name = "lower";
+      l->u.fn.kernel = unary_kernel;
+      l->u.fn.data = fi;
+      call->args[i] = l;
+    }
+  }
   call->type = em_type_boolean();
   call->nullable = any_nullable(call);
   call->kernel = like_kernel;
+  if (!(call->data = em_fn_info_new(call, (unsigned char)esc))) return em_error_internal(err, "out of memory");
   return 0;
 }
+
+int em_fn_resolve_like(em_func_call *call, em_error *err) { return resolve_like(call, false, err); }
+int em_fn_resolve_ilike(em_func_call *call, em_error *err);
+int em_fn_resolve_ilike(em_func_call *call, em_error *err) { return resolve_like(call, true, err); }
 
 bool em_fn_concat_is_array(const em_func_call *call);
 int em_fn_resolve_concat_arrays(em_func_call *call, em_error *err);

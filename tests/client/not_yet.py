@@ -28,7 +28,6 @@ NOT_YET = {
     "aggregate::case_bool_any_sql": SQL,
     "arrays::case_sequence_wrong_step": "errors without a query context get an empty SQL context (issue 3)",
     "arrays::case_slice_zero_start": "errors without a query context get an empty SQL context (issue 3)",
-    "arrays::case_split": "split() needs Java regular expressions (issue 3, function library)",
     "generators::case_generator_nested": "UNSUPPORTED_GENERATOR.NESTED_IN_EXPRESSIONS naming (issue 3)",
     "generators::case_explode_in_filter": "UNSUPPORTED_GENERATOR.OUTSIDE_SELECT at analysis with Spark's plan text (issue 3)",
     "maps::case_create_map_odd_args": "WRONG_NUM_ARGS message for map() (issue 3)",
