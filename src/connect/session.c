@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define TOMBSTONES_MAX 1000
@@ -335,6 +336,9 @@ void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
   ctx->shuffle_partitions = (int)em_session_conf_int(sess, "spark.sql.shuffle.partitions", 200);
   ctx->range_sample_size = (int)em_session_conf_int(sess, "spark.sql.execution.rangeExchange.sampleSizePerPartition", 100);
   ctx->repartition_unsorted = !em_session_conf_bool(sess, "spark.sql.execution.sortBeforeRepartition", true);
+  char *dedup = em_session_conf_dup(sess, "spark.sql.mapKeyDedupPolicy");
+  ctx->map_last_win = dedup && strcasecmp(dedup, "LAST_WIN") == 0;
+  em_free(dedup);
   ctx->no_adaptive_coalesce = !em_session_conf_bool(sess, "spark.sql.adaptive.enabled", true) ||
                               !em_session_conf_bool(sess, "spark.sql.adaptive.coalescePartitions.enabled", true);
 }

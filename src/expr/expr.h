@@ -71,6 +71,9 @@ struct em_eval_ctx {
   /* The lambda variables' values while a higher-order function evaluates
    * its lambda (fn_hof.c); NULL elsewhere. */
   void *lambda;
+  /* spark.sql.mapKeyDedupPolicy = LAST_WIN: a repeated map key keeps its
+   * first position and takes the last value (else DUPLICATED_MAP_KEY). */
+  bool map_last_win;
 };
 
 /* Evaluates e over batch `in`; *out is a new reference with in->nrows rows. */

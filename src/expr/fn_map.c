@@ -23,6 +23,7 @@ static int dup_key_error(const em_vec *k, int64_t i, em_error *err) {
   em_format_value(k, i, &fo, &sb, &ferr);
   em_error_set(err, EM_ERR_DUPLICATED_MAP_KEY, "key", sb.data ? sb.data : "", "mapKeyDedupPolicy",
                "\"spark.sql.mapKeyDedupPolicy\"", NULL);
+  em_error_no_context(err); /* as Spark */
   em_strbuf_free(&sb);
   return -1;
 }
@@ -41,9 +42,61 @@ static em_type *entries_type(const em_type *mt) {
 
 /* A map of n rows from keys/values at kidx/vidx (per entry), offsets and
  * validity; checks keys (not NULL, unique per row). */
+static int build_map_raw(em_type *mt, int64_t n, const em_vec *ks, const int64_t *kidx, const em_vec *vs,
+                         const int64_t *vidx, int64_t m, const int32_t *offs, const uint8_t *valid, em_vec **out,
+                         em_error *err);
+
+/* LAST_WIN: per row, a repeated key keeps the position of its first
+ * occurrence and takes the value of its last (Spark's
+ * ArrayBasedMapBuilder); rows stay small, so a linear scan finds them. */
+static int build_map_last_win(em_type *mt, int64_t n, const em_vec *ks, const int64_t *kidx, const em_vec *vs,
+                              const int64_t *vidx, int64_t m, const int32_t *offs, const uint8_t *valid,
+                              em_vec **out, em_error *err) {
+  int64_t *nk = em_malloc(sizeof *nk * (size_t)(m + 1)), *nv = em_malloc(sizeof *nv * (size_t)(m + 1));
+  int32_t *no = em_malloc(sizeof *no * (size_t)(n + 1));
+  int rc;
+  if (!nk || !nv || !no) {
+    rc = oom(err);
+    goto done;
+  }
+  int64_t w = 0;
+  no[0] = 0;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t first = w;
+    if (!valid || em_bit_get(valid, i)) {
+      for (int32_t j = offs[i]; j < offs[i + 1]; j++) {
+        int64_t at = -1;
+        if (kidx[j] >= 0 && !em_vec_is_null(ks, kidx[j]))
+          for (int64_t q = first; q < w && at < 0; q++)
+            if (nk[q] >= 0 && !em_vec_is_null(ks, nk[q]) && em_nested_cmp(ks, nk[q], ks, kidx[j]) == 0) at = q;
+        if (at >= 0) {
+          nv[at] = vidx[j];
+        } else {
+          nk[w] = kidx[j];
+          nv[w++] = vidx[j];
+        }
+      }
+    }
+    no[i + 1] = (int32_t)w;
+  }
+  rc = build_map_raw(mt, n, ks, nk, vs, nv, w, no, valid, out, err);
+done:
+  em_free(nk);
+  em_free(nv);
+  em_free(no);
+  return rc;
+}
+
 static int build_map(em_type *mt, int64_t n, const em_vec *ks, const int64_t *kidx, const em_vec *vs,
                      const int64_t *vidx, int64_t m, const int32_t *offs, const uint8_t *valid, em_vec **out,
-                     em_error *err) {
+                     em_error *err, const em_eval_ctx *ctx) {
+  if (ctx && ctx->map_last_win) return build_map_last_win(mt, n, ks, kidx, vs, vidx, m, offs, valid, out, err);
+  return build_map_raw(mt, n, ks, kidx, vs, vidx, m, offs, valid, out, err);
+}
+
+static int build_map_raw(em_type *mt, int64_t n, const em_vec *ks, const int64_t *kidx, const em_vec *vs,
+                         const int64_t *vidx, int64_t m, const int32_t *offs, const uint8_t *valid, em_vec **out,
+                         em_error *err) {
   em_vec *kv = em_nested_gather(mt->u.map.key, ks, kidx, m);
   em_vec *vv = kv ? em_nested_gather(mt->u.map.value, vs, vidx, m) : NULL;
   if (!vv) {
@@ -59,7 +112,9 @@ static int build_map(em_type *mt, int64_t n, const em_vec *ks, const int64_t *ki
         em_valset_free(&set);
         em_vec_unref(kv);
         em_vec_unref(vv);
-        return em_error_set(err, EM_ERR_NULL_MAP_KEY, NULL);
+        em_error_set(err, EM_ERR_NULL_MAP_KEY, NULL);
+        em_error_no_context(err); /* as Spark */
+        return -1;
       }
       int r = em_valset_add(&set, kv, j, true);
       if (r <= 0) {
@@ -104,7 +159,7 @@ static int map_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_
     for (int p = 0; p < np; p++) idx[m++] = p * n + i;
     offs[i + 1] = (int32_t)m;
   }
-  rc = build_map(mt, n, ks, idx, vs, idx, n * np, offs, NULL, out, err);
+  rc = build_map(mt, n, ks, idx, vs, idx, n * np, offs, NULL, out, err, ctx);
   goto done;
 oom:
   rc = oom(err);
@@ -130,7 +185,12 @@ static em_type *wider_of(em_func_call *call, int from, int step, em_error *err) 
 int em_fn_resolve_map(em_func_call *call, em_error *err);
 int em_fn_resolve_map(em_func_call *call, em_error *err) {
   call->sql = em_fn_sql_call(call, "map");
-  if (call->nargs % 2) return em_fn_wrong_num_args(call, "2n (n > 0)", err);
+  if (call->nargs % 2) {
+    /* Raised by the type check itself: a plain AnalysisException. */
+    em_fn_wrong_num_args(call, "2n (n > 0)", err);
+    err->cls = EM_ERR_PLAIN_WRONG_NUM_ARGS_WITHOUT_SUGGESTION;
+    return -1;
+  }
   em_type *kt = wider_of(call, 0, 2, err), *vt = kt ? wider_of(call, 1, 2, err) : NULL;
   if (!kt || !vt) return em_nested_need(call, 0, "\"MAP\"", err);
   bool vnull = false;
@@ -165,14 +225,18 @@ static int from_arrays_kernel(const em_expr *e, em_vec *const *args, int64_t n, 
       continue;
     }
     if (ok[i + 1] - ok[i] != ov[i + 1] - ov[i]) {
-      rc = em_error_set(err, EM_ERR_MAP_ARRAYS_LENGTH_MISMATCH, NULL);
+      em_error_set(err, EM_ERR_MAP_ARRAYS_LENGTH_MISMATCH, NULL);
+      /* A legacy class: Spark renders the bare message, without a context. */
+      snprintf(err->msg, sizeof err->msg, "The key array and value array of MapData must have the same length.");
+      em_error_no_context(err);
+      rc = -1;
       goto done;
     }
     for (int32_t j = 0; j < ok[i + 1] - ok[i]; j++)
       if (em_i64s_push(&kidx, ok[i] + j) || em_i64s_push(&vidx, ov[i] + j)) goto oom;
     offs[i + 1] = (int32_t)kidx.n;
   }
-  rc = build_map(e->type, n, ka->children[0], kidx.p, va->children[0], vidx.p, kidx.n, offs, valid, out, err);
+  rc = build_map(e->type, n, ka->children[0], kidx.p, va->children[0], vidx.p, kidx.n, offs, valid, out, err, ctx);
   goto done;
 oom:
   rc = oom(err);
@@ -222,7 +286,7 @@ static int from_entries_kernel(const em_expr *e, em_vec *const *args, int64_t n,
       if (em_i64s_push(&idx, j)) goto oom;
     offs[i + 1] = (int32_t)idx.n;
   }
-  rc = build_map(e->type, n, st->children[0], idx.p, st->children[1], idx.p, idx.n, offs, valid, out, err);
+  rc = build_map(e->type, n, st->children[0], idx.p, st->children[1], idx.p, idx.n, offs, valid, out, err, ctx);
   goto done;
 oom:
   rc = oom(err);
@@ -271,7 +335,7 @@ static int resolve_parts(em_func_call *call, int op, em_error *err) {
   if (t->id != EM_T_MAP) return em_nested_need(call, 0, "\"MAP\"", err);
   em_type *et;
   if (op == M_KEYS)
-    et = em_type_array(em_type_ref(t->u.map.key), false);
+    et = em_type_array(em_type_ref(t->u.map.key), true); /* Spark 4.2 reports containsNull = true */
   else if (op == M_VALUES)
     et = em_type_array(em_type_ref(t->u.map.value), t->u.map.value_contains_null);
   else {
@@ -330,7 +394,7 @@ static int concat_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_ev
     }
     offs[i + 1] = (int32_t)idx.n;
   }
-  rc = build_map(mt, n, all->children[0], idx.p, all->children[1], idx.p, idx.n, offs, valid, out, err);
+  rc = build_map(mt, n, all->children[0], idx.p, all->children[1], idx.p, idx.n, offs, valid, out, err, ctx);
   goto done;
 oom:
   rc = oom(err);
@@ -464,7 +528,7 @@ static int str_to_map_kernel(const em_expr *e, em_vec *const *args, int64_t n, e
     }
     offs[i + 1] = (int32_t)idx.n;
   }
-  rc = build_map(e->type, n, ks, idx.p, vs, idx.p, idx.n, offs, valid, out, err);
+  rc = build_map(e->type, n, ks, idx.p, vs, idx.p, idx.n, offs, valid, out, err, ctx);
   goto done;
 oom:
   rc = oom(err);

@@ -119,6 +119,24 @@ static int expand_star(em_az *az, const em_spec_expr *se, em_lplan *child, int b
     if (m < 0) return -1;
   }
   if (se->u.star.ntarget > 0 && m == 0) {
+    /* No such qualifier: a struct's fields (select("p.*")). */
+    em_expr **xs = NULL;
+    char **names = NULL;
+    int nf = em_az_struct_star(az, se, child, &xs, &names);
+    if (nf < 0) return -1;
+    for (int f = 0; f < nf; f++) {
+      n->u.project.exprs[*k] = xs[f];
+      em_attr *a = &n->out[*k];
+      memset(a, 0, sizeof *a);
+      a->name = names[f];
+      a->type = xs[f]->type;
+      a->nullable = xs[f]->nullable;
+      a->id = em_az_next_id(az);
+      (*k)++;
+    }
+    if (nf > 0) return 0;
+  }
+  if (se->u.star.ntarget > 0 && m == 0) {
     /* Spark: CANNOT_RESOLVE_STAR_EXPAND names the target and the columns. */
     em_strbuf t, cols;
     em_strbuf_init(&t);
@@ -161,7 +179,7 @@ static em_lplan *resolve_project(em_az *az, const em_spec_rel *r, em_lplan *chil
   int nhidden = child ? em_az_count_hidden(child) : 0;
   int cap = 0;
   for (int i = 0; i < r->u.project.nexprs; i++)
-    cap += r->u.project.exprs[i]->kind == EM_SE_STAR ? base + nhidden : 1;
+    cap += r->u.project.exprs[i]->kind == EM_SE_STAR ? base + nhidden + (child ? em_az_struct_star_cap(child) : 0) : 1;
   em_lplan *n = new_node(az, EM_LP_PROJECT, r, cap);
   if (!n) return oom(az), NULL;
   n->child = child;
@@ -457,6 +475,7 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     char *name = NULL, *meta = NULL;
     em_expr *cond = em_az_resolve_expr(az, r->u.filter.cond, child, &name, &meta);
     if (!cond) return NULL;
+    if (em_az_refuse_generator(az, "Filter", cond, name)) return NULL;
     if (cond->type->id != EM_T_BOOLEAN) {
       em_strbuf sb;
       em_strbuf_init(&sb);

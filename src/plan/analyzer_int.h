@@ -83,11 +83,21 @@ em_expr *em_az_resolve_nested_call(em_az *az, const em_spec_expr *e, const em_lp
 em_expr *em_az_resolve_field_path(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
                                   bool *failed);
 
+/* `s.*` (or `a.b.*`) over a struct column or field: its fields as
+ * getField calls with their names; 0 when the target is not a struct
+ * (the caller raises CANNOT_RESOLVE_STAR_EXPAND), -1 with the error set.
+ * em_az_struct_star_cap bounds the number of outputs one star can give. */
+int em_az_struct_star(em_az *az, const em_spec_expr *se, const em_lplan *scope, em_expr ***xs, char ***names);
+int em_az_struct_star_cap(const em_lplan *scope);
+
 /* Generators in a select (resolve_generate.c): whether the items hold
  * one, and the Generate nodes + projection for them. */
 bool em_az_project_has_generator(const em_spec_expr *const *items, int n);
 em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *const *items, int nitems,
                                  em_lplan *child);
+/* UNSUPPORTED_GENERATOR.OUTSIDE_SELECT at analysis when the resolved e
+ * (named sql) of a `node` operator (Filter...) holds a generator. -1 then. */
+int em_az_refuse_generator(em_az *az, const char *node, const em_expr *e, const char *sql);
 
 /* Spark's name comparison under the session's case sensitivity. */
 bool em_az_name_eq(const em_az *az, const char *a, const char *b);

@@ -200,6 +200,7 @@ typedef struct em_analyze_ctx {
   int range_sample_size;      /* spark.sql.execution.rangeExchange.sampleSizePerPartition (100) */
   bool repartition_unsorted;  /* spark.sql.execution.sortBeforeRepartition = false */
   bool no_adaptive_coalesce;  /* spark.sql.adaptive(.coalescePartitions).enabled = false */
+  bool map_last_win;          /* spark.sql.mapKeyDedupPolicy = LAST_WIN */
 } em_analyze_ctx;
 
 /* A resolved plan with its arena and held references. */

@@ -568,7 +568,7 @@ em_expr *em_az_resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *sc
 }
 
 bool em_az_auto_alias(const em_spec_expr *se) {
-  return se->kind == EM_SE_FUNC || se->kind == EM_SE_WINDOW ||
+  return se->kind == EM_SE_FUNC || se->kind == EM_SE_WINDOW || se->kind == EM_SE_UPDATE_FIELDS ||
          (se->kind == EM_SE_CAST && se->u.cast.child->kind != EM_SE_ATTR);
 }
 

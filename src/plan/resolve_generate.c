@@ -13,6 +13,7 @@
  */
 #include "analyzer_int.h"
 #include "../expr/func.h"
+#include "../expr/nested.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -304,4 +305,14 @@ em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *
   }
   p->nout = k;
   return p;
+}
+
+int em_az_refuse_generator(em_az *az, const char *node, const em_expr *e, const char *sql) {
+  if (!em_expr_has_generator(e)) return 0;
+  /* Spark prints the unresolved operator ("'Filter (explode(a#12) > 1)");
+   * Ember's text has no expression ids. */
+  em_error_set(az->err, EM_ERR_UNSUPPORTED_GENERATOR_OUTSIDE_SELECT, "plan",
+               em_arena_printf(&az->plan->arena, "'%s %s", node, sql), NULL);
+  em_error_no_context(az->err); /* as Spark */
+  return -1;
 }

@@ -165,3 +165,15 @@ def case_struct_join_condition_and_group(spark):
     return {"join": result(a.join(b, a.k == b.k, "full").select("x", "y").orderBy("x", "y")),
             "group": result(a.groupBy("k").agg(F.sum("x")).orderBy("k")),
             "sort": result(a.orderBy(F.col("k").desc(), "x"))}
+
+
+def case_struct_star_nested_and_mixed(spark):
+    df = spark.createDataFrame([(1, ((1, "a"), 2.5)), (2, None)], "id int, s struct<p:struct<i:int,t:string>,d:double>")
+    return {"top": result(df.select("id", "s.*").orderBy("id")),
+            "nested": result(df.select("s.p.*", "id").orderBy("id")),
+            "col": result(df.select(F.col("s.p.*")).orderBy("i"))}
+
+
+def case_struct_star_not_struct(spark):
+    df = spark.createDataFrame([(1, (1, "a"))], "id int, s struct<i:int,t:string>")
+    return error(lambda: df.select("id.*").collect())
