@@ -1109,9 +1109,13 @@ fail:
 }
 
 int em_fn_resolve_sequence(em_func_call *call, em_error *err);
+bool em_fn_sequence_is_temporal(const em_func_call *call);
+int em_fn_resolve_sequence_temporal(em_func_call *call, em_error *err);
 int em_fn_resolve_sequence(em_func_call *call, em_error *err) {
   if (call->nargs != 2 && call->nargs != 3) return em_fn_wrong_num_args(call, "[2, 3]", err);
   call->sql = em_fn_sql_call(call, call->name);
+  /* Dates and timestamps: fn_sequence_time.c. */
+  if (em_fn_sequence_is_temporal(call)) return em_fn_resolve_sequence_temporal(call, err);
   em_type *w = em_type_null();
   for (int i = 0; i < call->nargs; i++) {
     if (!em_type_is_integral(call->args[i]->type)) return em_nested_need(call, i, "\"INTEGRAL\"", err);
