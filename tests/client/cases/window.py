@@ -339,3 +339,18 @@ def case_error_unresolved_in_window(spark):
 
 def case_error_unresolved_partition(spark):
     return error(lambda: data(spark).select(F.sum("v").over(W.partitionBy("zz"))).collect())
+
+
+def case_sliding_min_max(spark):
+    rows = [(i % 3, i, float("nan") if i % 7 == 0 else (None if i % 5 == 0 else float((i * 37) % 11 - 5)),
+             None if i % 4 == 0 else chr(97 + (i * 13) % 26)) for i in range(60)]
+    df = spark.createDataFrame(rows, "g int, o int, d double, s string")
+    from caselib import result
+    w = W.partitionBy("g").orderBy("o")
+    wd = W.partitionBy("g").orderBy(F.col("o").desc())
+    return result(df.select("g", "o",
+                            F.min("d").over(w.rowsBetween(-2, 1)), F.max("d").over(w.rowsBetween(-3, -1)),
+                            F.max("s").over(w.rowsBetween(0, 4)), F.min("s").over(wd.rowsBetween(-1, 2)),
+                            F.max("d").over(w.rangeBetween(-6, 3)), F.min("o").over(wd.rangeBetween(-4, 0)),
+                            F.max("s").over(w.rowsBetween(2, 5)))
+                  .orderBy("g", "o"))
