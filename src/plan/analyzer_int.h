@@ -28,6 +28,12 @@ typedef struct em_az {
    * after the column only at the top (Spark's ResolveAliases), inside a
    * function it is CAST(c AS T). */
   int expr_depth;
+  /* Window expressions inside groupBy().agg() (resolve_aggregate.c): maps
+   * each resolved part of a window (function arguments, partition and
+   * order keys) from the aggregate's input onto the aggregate's output.
+   * NULL elsewhere. */
+  em_expr *(*win_map)(struct em_az *az, em_expr *e);
+  void *win_map_ud;
 } em_az;
 
 /* Records a reference the plan holds (released with it). -1 on OOM. */
@@ -151,6 +157,8 @@ int em_az_win_begin(em_az *az, em_lplan *child);
 /* A window expression met while resolving: a reference to its column of
  * the Window node to come. */
 em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name);
+/* Whether e is the placeholder of a window column of the collection. */
+bool em_az_win_is_ref(const em_az *az, const em_expr *e);
 /* Ends the collection: the Window nodes (exchange, sort, window per
  * distinct window specification) over child, whose output is child's
  * columns then the window columns. NULL with the error set. */

@@ -172,6 +172,8 @@ static const char *group_type_name(em_agg_group_type t) {
   }
 }
 
+static em_lplan *resolve_agg_windows(em_az *az, const em_spec_rel *r, em_lplan *child);
+
 em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *child) {
   em_agg_group_type gt = r->u.aggregate.group_type;
   if (gt != EM_GROUP_BY && gt != 0) {
@@ -179,6 +181,8 @@ em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *chi
     return NULL;
   }
   int ng = r->u.aggregate.ngroups, na = r->u.aggregate.naggs;
+  for (int i = 0; i < na; i++)
+    if (em_az_has_window(r->u.aggregate.aggs[i])) return resolve_agg_windows(az, r, child);
   em_lplan *n = new_agg_node(az, r, child, ng + na);
   if (!n) return NULL;
   agg_build b = {.az = az, .child = child, .nkeys = ng};
@@ -327,4 +331,234 @@ em_lplan *em_az_resolve_deduplicate(em_az *az, const em_spec_rel *r, em_lplan *c
   n->u.agg.nkeys = nk;
   n->u.agg.naggs = na;
   return n;
+}
+
+/* ---- window expressions in agg() ----
+ * groupBy(k).agg(sum(v), rank().over(W.orderBy(sum(v)))) is, as in Spark,
+ * an Aggregate, the Window nodes over its output, and a projection: the
+ * window's parts (function arguments, partition and order keys) are
+ * resolved against the aggregate's input, their aggregate calls and
+ * grouping expressions become (extra, dropped later) outputs of the
+ * Aggregate, and the items that hold windows are computed by the final
+ * projection over the Window nodes. */
+
+typedef struct agg_win_map {
+  agg_build *b;
+  int base;       /* output position of the first extra */
+  int *ext;       /* internal column -> output position, or -1 */
+  int cap_ext;
+  em_expr **extras;
+  int nextras, cap;
+} agg_win_map;
+
+static int extra_of(em_az *az, agg_win_map *m, int j, em_type *type, bool nullable) {
+  if (j >= m->cap_ext) {
+    int nc = j + 16;
+    int *ne = em_arena_alloc(&az->plan->arena, sizeof *ne * (size_t)nc);
+    if (!ne) return oom(az);
+    for (int k = 0; k < nc; k++) ne[k] = k < m->cap_ext ? m->ext[k] : -1;
+    m->ext = ne;
+    m->cap_ext = nc;
+  }
+  if (m->ext[j] >= 0) return m->ext[j];
+  if (m->nextras == m->cap) {
+    int nc = m->cap ? m->cap * 2 : 8;
+    em_expr **nx = em_arena_alloc(&az->plan->arena, sizeof *nx * (size_t)nc);
+    if (!nx) return oom(az);
+    if (m->nextras) memcpy(nx, m->extras, sizeof *nx * (size_t)m->nextras);
+    m->extras = nx;
+    m->cap = nc;
+  }
+  em_expr *c = column(az, j, type, nullable);
+  if (!c) return -1;
+  m->extras[m->nextras] = c;
+  return m->ext[j] = m->base + m->nextras++;
+}
+
+/* An expression over the aggregate's internal row, onto its outputs. */
+static em_expr *onto_outputs(em_az *az, agg_win_map *m, em_expr *e) {
+  switch (e->kind) {
+  case EM_EX_COLUMN: {
+    if (e->u.column < m->b->nkeys) return e; /* grouping k is output k */
+    int pos = extra_of(az, m, e->u.column, e->type, e->nullable);
+    return pos < 0 ? NULL : column(az, pos, e->type, e->nullable);
+  }
+  case EM_EX_LITERAL: return e;
+  default: {
+    em_expr *c = em_arena_alloc(&az->plan->arena, sizeof *c);
+    em_expr **args = em_arena_calloc(&az->plan->arena, sizeof *args * (size_t)(e->nargs + 1));
+    if (!c || !args) return oom(az), NULL;
+    *c = *e;
+    c->args = args;
+    for (int i = 0; i < e->nargs; i++)
+      if (!(args[i] = onto_outputs(az, m, e->args[i]))) return NULL;
+    return c;
+  }
+  }
+}
+
+static em_expr *win_map(em_az *az, em_expr *e) {
+  agg_win_map *m = az->win_map_ud;
+  em_expr *x = rewrite(m->b, e);
+  /* As for the aggregate's own items, Spark reports MISSING_AGGREGATION and
+   * friends without a query context. */
+  if (!x) em_error_no_context(az->err);
+  return x ? onto_outputs(az, m, x) : NULL;
+}
+
+static bool has_win_ref(const em_az *az, const em_expr *e) {
+  if (em_az_win_is_ref(az, e)) return true;
+  for (int i = 0; i < e->nargs; i++)
+    if (has_win_ref(az, e->args[i])) return true;
+  return false;
+}
+
+/* An item holding windows, over the Window nodes' output (the aggregate's
+ * outputs, then the window columns): its window placeholders stay (they
+ * are patched to their columns), the rest maps onto the aggregate. */
+static em_expr *map_item(em_az *az, em_expr *e) {
+  if (em_az_win_is_ref(az, e)) return e;
+  if (!has_win_ref(az, e)) return win_map(az, e);
+  em_expr *c = em_arena_alloc(&az->plan->arena, sizeof *c);
+  em_expr **args = em_arena_calloc(&az->plan->arena, sizeof *args * (size_t)(e->nargs + 1));
+  if (!c || !args) return oom(az), NULL;
+  *c = *e;
+  c->args = args;
+  for (int i = 0; i < e->nargs; i++)
+    if (!(args[i] = map_item(az, e->args[i]))) return NULL;
+  return c;
+}
+
+static em_lplan *resolve_agg_windows(em_az *az, const em_spec_rel *r, em_lplan *child) {
+  em_arena *A = &az->plan->arena;
+  int ng = r->u.aggregate.ngroups, na = r->u.aggregate.naggs;
+  agg_build b = {.az = az, .child = child, .nkeys = ng};
+  b.keys = em_arena_calloc(A, sizeof(em_expr *) * (size_t)(ng + 1));
+  em_attr *attrs = em_arena_calloc(A, sizeof(em_attr) * (size_t)(ng + na + 1));
+  em_expr **outs = em_arena_calloc(A, sizeof(em_expr *) * (size_t)(ng + na + 1));
+  bool *is_win = em_arena_calloc(A, sizeof(bool) * (size_t)(na + 1));
+  int *pos = em_arena_calloc(A, sizeof(int) * (size_t)(na + 1));
+  if (!b.keys || !attrs || !outs || !is_win || !pos) return oom(az), NULL;
+  for (int i = 0; i < ng; i++) {
+    const em_spec_expr *se = r->u.aggregate.groups[i];
+    char *name = NULL, *meta = NULL;
+    em_expr *x = em_az_resolve_expr(az, se, child, &name, &meta);
+    if (!x) return NULL;
+    const em_expr *ag = find_agg(x);
+    if (ag) {
+      em_error_set(az->err, EM_ERR_GROUP_BY_AGGREGATE, "sqlExpr", name ? name : ag->u.fn.name, NULL);
+      return NULL;
+    }
+    b.keys[i] = x;
+    em_attr *a = &attrs[i];
+    a->name = name;
+    a->type = x->type;
+    a->nullable = x->nullable;
+    a->metadata = meta;
+    if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
+      const em_attr *src = &child->out[x->u.column];
+      a->id = src->id;
+      a->qualifier = src->qualifier;
+      if (!a->metadata) a->metadata = src->metadata;
+    } else {
+      a->id = em_az_next_id(az);
+    }
+    if (!(outs[i] = column(az, i, x->type, x->nullable))) return NULL;
+  }
+  /* The items without windows are outputs of the aggregate. */
+  int nnw = 0;
+  for (int i = 0; i < na; i++) {
+    const em_spec_expr *se = r->u.aggregate.aggs[i];
+    if ((is_win[i] = em_az_has_window(se))) continue;
+    char *name = NULL, *meta = NULL;
+    em_expr *x = em_az_resolve_expr(az, se, child, &name, &meta);
+    if (!x) return NULL;
+    em_expr *o = rewrite(&b, x);
+    if (!o) return NULL;
+    em_attr *a = &attrs[ng + nnw];
+    a->name = name;
+    a->type = x->type;
+    a->nullable = x->nullable;
+    a->metadata = meta;
+    if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
+      const em_attr *src = &child->out[x->u.column];
+      a->id = src->id;
+      a->qualifier = src->qualifier;
+      if (!a->metadata) a->metadata = src->metadata;
+    } else {
+      a->id = em_az_next_id(az);
+      if (se->kind != EM_SE_ALIAS && !a->metadata) a->metadata = AUTO_ALIAS_META;
+    }
+    outs[ng + nnw] = o;
+    pos[i] = ng + nnw++;
+  }
+  /* The items with windows, collected into Window nodes over the aggregate. */
+  agg_win_map m = {.b = &b, .base = ng + nnw};
+  struct em_az_win *saved_win = az->win;
+  em_expr *(*saved_map)(em_az *, em_expr *) = az->win_map;
+  void *saved_ud = az->win_map_ud;
+  if (em_az_win_begin(az, child)) return NULL;
+  az->win_map = win_map;
+  az->win_map_ud = &m;
+  em_expr **items = em_arena_calloc(A, sizeof(em_expr *) * (size_t)(na + 1));
+  char **inames = em_arena_calloc(A, sizeof(char *) * (size_t)(na + 1));
+  char **imetas = em_arena_calloc(A, sizeof(char *) * (size_t)(na + 1));
+  em_lplan *res = NULL;
+  if (!items || !inames || !imetas) {
+    oom(az);
+    goto done;
+  }
+  for (int i = 0; i < na; i++) {
+    if (!is_win[i]) continue;
+    const em_spec_expr *se = r->u.aggregate.aggs[i];
+    em_expr *x = em_az_resolve_expr(az, se, child, &inames[i], &imetas[i]);
+    if (!x || !(items[i] = map_item(az, x))) goto done;
+    if (se->kind != EM_SE_ALIAS && !imetas[i]) imetas[i] = AUTO_ALIAS_META;
+  }
+  /* The aggregate: groups, items without windows, extras for the windows. */
+  em_lplan *n = new_agg_node(az, r, child, ng + nnw + m.nextras);
+  if (!n) goto done;
+  memcpy(n->out, attrs, sizeof(em_attr) * (size_t)(ng + nnw));
+  memcpy(n->u.agg.outputs, outs, sizeof(em_expr *) * (size_t)(ng + nnw));
+  for (int k = 0; k < m.nextras; k++) {
+    em_attr *a = &n->out[ng + nnw + k];
+    a->name = em_arena_printf(A, "_w%d", k);
+    a->type = m.extras[k]->type;
+    a->nullable = m.extras[k]->nullable;
+    a->id = em_az_next_id(az);
+    n->u.agg.outputs[ng + nnw + k] = m.extras[k];
+  }
+  n->u.agg.keys = b.keys;
+  n->u.agg.nkeys = ng;
+  n->u.agg.aggs = b.aggs;
+  n->u.agg.naggs = b.naggs;
+  az->win_map = saved_map;
+  az->win_map_ud = saved_ud;
+  em_lplan *wn = em_az_win_end(az, n);
+  if (!wn) goto done;
+  /* The projection: groups and items in the order asked. */
+  em_expr **px = em_arena_calloc(A, sizeof(em_expr *) * (size_t)(ng + na + 1));
+  if (!px) {
+    oom(az);
+    goto done;
+  }
+  for (int k = 0; k < ng; k++)
+    if (!(px[k] = column(az, k, attrs[k].type, attrs[k].nullable))) goto done;
+  for (int i = 0; i < na; i++) {
+    px[ng + i] = is_win[i] ? items[i] : column(az, pos[i], attrs[pos[i]].type, attrs[pos[i]].nullable);
+    if (!px[ng + i]) goto done;
+  }
+  res = em_az_project(az, r, wn, px, ng + na);
+  for (int i = 0; res && i < na; i++) {
+    if (!is_win[i]) continue;
+    em_attr *a = &res->out[ng + i];
+    a->name = inames[i];
+    a->metadata = imetas[i];
+    a->qualifier = NULL;
+  }
+done:
+  az->win = saved_win;
+  az->win_map = saved_map;
+  az->win_map_ud = saved_ud;
+  return res;
 }
