@@ -475,7 +475,7 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
     char *name = NULL, *meta = NULL;
     em_expr *cond = em_az_resolve_expr(az, r->u.filter.cond, child, &name, &meta);
     if (!cond) return NULL;
-    if (em_az_refuse_generator(az, "Filter", cond, name)) return NULL;
+    if (em_az_refuse_generator(az, cond, em_arena_printf(&az->plan->arena, "'Filter %s", name))) return NULL;
     if (cond->type->id != EM_T_BOOLEAN) {
       em_strbuf sb;
       em_strbuf_init(&sb);
@@ -530,6 +530,12 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
       char *name = NULL, *meta = NULL;
       em_expr *x = em_az_resolve_expr(az, o, child, &name, &meta);
       if (!x) return NULL;
+      if (em_az_refuse_generator(az, x,
+                                 em_arena_printf(&az->plan->arena, "Sort [%s %s %s], true", name,
+                                                 asc ? "ASC" : "DESC",
+                                                 (nulls == EM_NULLS_DEFAULT ? asc : nulls == EM_NULLS_FIRST)
+                                                     ? "NULLS FIRST" : "NULLS LAST")))
+        return NULL;
       if (!em_sort_type_supported(x->type)) {
         em_strbuf sb;
         em_strbuf_init(&sb);

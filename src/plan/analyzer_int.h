@@ -102,8 +102,9 @@ bool em_az_project_has_generator(const em_spec_expr *const *items, int n);
 em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *const *items, int nitems,
                                  em_lplan *child);
 /* UNSUPPORTED_GENERATOR.OUTSIDE_SELECT at analysis when the resolved e
- * (named sql) of a `node` operator (Filter...) holds a generator. -1 then. */
-int em_az_refuse_generator(em_az *az, const char *node, const em_expr *e, const char *sql);
+ * of an operator other than a projection holds a generator; `plan` is
+ * Spark's text of the operator ("'Filter (explode(a) > 1)"). -1 then. */
+int em_az_refuse_generator(em_az *az, const em_expr *e, const char *plan);
 
 /* Spark's name comparison under the session's case sensitivity. */
 bool em_az_name_eq(const em_az *az, const char *a, const char *b);

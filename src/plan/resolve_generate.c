@@ -307,12 +307,11 @@ em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *
   return p;
 }
 
-int em_az_refuse_generator(em_az *az, const char *node, const em_expr *e, const char *sql) {
+int em_az_refuse_generator(em_az *az, const em_expr *e, const char *plan) {
   if (!em_expr_has_generator(e)) return 0;
-  /* Spark prints the unresolved operator ("'Filter (explode(a#12) > 1)");
-   * Ember's text has no expression ids. */
-  em_error_set(az->err, EM_ERR_UNSUPPORTED_GENERATOR_OUTSIDE_SELECT, "plan",
-               em_arena_printf(&az->plan->arena, "'%s %s", node, sql), NULL);
+  /* Spark prints the operator ("'Filter (explode(a#12) > 1)"); Ember's
+   * text has no expression ids. */
+  em_error_set(az->err, EM_ERR_UNSUPPORTED_GENERATOR_OUTSIDE_SELECT, "plan", plan ? plan : "", NULL);
   em_error_no_context(az->err); /* as Spark */
   return -1;
 }
