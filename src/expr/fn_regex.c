@@ -397,6 +397,22 @@ static int resolve_rx(em_func_call *call, int op, const char *fname, int min, in
     bool is_int = (op == RX_REPLACE && i == 3) || (op != RX_REPLACE && i == 2);
     if (is_int ? int_arg_resolve(call, i, err) : string_arg(call, i, err)) return -1;
   }
+  if (op == RX_REPLACE && call->nargs == 4) {
+    /* The position is a positive constant (Spark's check). */
+    const em_expr *p = call->args[3];
+    char *sql = em_arena_printf(call->arena, "\"%s\"", call->sql);
+    if (p->kind != EM_EX_LITERAL)
+      return em_error_set(err, EM_ERR_DATATYPE_MISMATCH_NON_FOLDABLE_INPUT, "sqlExpr", sql, "inputName",
+                          "`position`", "inputType", "\"INT\"", "inputExpr",
+                          em_arena_printf(call->arena, "\"%s\"", call->arg_sql[3]), NULL);
+    int32_t v = em_vec_is_null(p->u.lit, 0) ? 0 : ((const int32_t *)em_vec_values(p->u.lit))[0];
+    if (v <= 0) {
+      char cur[24];
+      snprintf(cur, sizeof cur, "%d", v);
+      return em_error_set(err, EM_ERR_DATATYPE_MISMATCH_VALUE_OUT_OF_RANGE, "sqlExpr", sql, "exprName", "position",
+                          "valueRange", "(0, 2147483647]", "currentValue", cur, NULL);
+    }
+  }
   rx_info *ri = em_arena_calloc(call->arena, sizeof *ri);
   if (!ri) return em_error_internal(err, "out of memory");
   ri->op = op;

@@ -131,3 +131,19 @@ def case_regex_schema(spark):
                             F.regexp_substr("t", F.lit("a")), F.regexp_count("t", F.lit("a")),
                             F.regexp_instr("t", F.lit("a")), F.regexp_replace("t", "a", "b"),
                             F.regexp_extract(F.lit("x"), "x", 0)))
+
+
+def case_regexp_replace_position_zero(spark):
+    return error(lambda: texts(spark).select(F.call_function("regexp_replace", F.col("t"), F.lit("a"), F.lit("b"),
+                                                             F.lit(0))).collect())
+
+
+def case_regexp_replace_position_column(spark):
+    return error(lambda: texts(spark).select(F.call_function("regexp_replace", F.col("t"), F.lit("a"), F.lit("b"),
+                                                             F.col("id"))).collect())
+
+
+def case_like_non_ascii_escape(spark):
+    df = spark.createDataFrame([(1, "a%b"), (2, "axb"), (3, "aéb")], "id int, t string")
+    return sel(df, F.like("t", F.lit("aé%b"), F.lit("é")), F.like("t", F.lit("aééb"), F.lit("é")),
+               F.ilike("t", F.lit("A_B"), F.lit("é")))
