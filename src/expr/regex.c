@@ -209,14 +209,20 @@ int em_regex_matcher_init(em_regex_matcher *m, const em_regex *re, em_error *err
   m->re = re;
   pcre2_general_context *g = heap_context();
   m->md = g ? pcre2_match_data_create((uint32_t)re->ngroups + 1, g) : NULL;
+  m->mc = g ? pcre2_match_context_create(g) : NULL;
   if (g) pcre2_general_context_free(g);
-  if (!m->md) return em_error_internal(err, "out of memory matching a pattern");
+  if (!m->md || !m->mc) {
+    em_regex_matcher_free(m);
+    return em_error_internal(err, "out of memory matching a pattern");
+  }
   return 0;
 }
 
 void em_regex_matcher_free(em_regex_matcher *m) {
   if (m->md) pcre2_match_data_free(m->md);
+  if (m->mc) pcre2_match_context_free(m->mc);
   m->md = NULL;
+  m->mc = NULL;
 }
 
 static size_t char_len(const char *s, size_t n) {
@@ -227,7 +233,7 @@ static size_t char_len(const char *s, size_t n) {
 
 int em_regex_find(em_regex_matcher *m, const char *s, size_t n, em_error *err) {
   if (m->next > n) return 0;
-  int rc = pcre2_match(m->re->code, (PCRE2_SPTR)(s ? s : ""), n, m->next, 0, m->md, NULL);
+  int rc = pcre2_match(m->re->code, (PCRE2_SPTR)(s ? s : ""), n, m->next, 0, m->md, m->mc);
   if (rc == PCRE2_ERROR_NOMATCH) {
     m->next = n + 1;
     return 0;

@@ -30,6 +30,7 @@ int em_regex_group_number(const em_regex *re, const char *name);
 typedef struct em_regex_matcher {
   const em_regex *re;
   void *md; /* pcre2_match_data */
+  void *mc; /* pcre2_match_context: heap memory, never the pattern's arena */
   /* Java's find() sequence: where the next search starts; > subject
    * length once done. */
   size_t next;
