@@ -99,6 +99,9 @@ int em_az_struct_star_cap(const em_lplan *scope);
 /* Generators in a select (resolve_generate.c): whether the items hold
  * one, and the Generate nodes + projection for them. */
 bool em_az_project_has_generator(const em_spec_expr *const *items, int n);
+/* The generator call of an item that is one (under at most one alias),
+ * else NULL; *alias gets the alias node. */
+const em_spec_expr *em_az_item_generator(const em_spec_expr *e, const em_spec_expr **alias);
 em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *const *items, int nitems,
                                  em_lplan *child);
 /* UNSUPPORTED_GENERATOR.OUTSIDE_SELECT at analysis when the resolved e

@@ -67,6 +67,10 @@ static const em_spec_expr *top_gen(const em_spec_expr *e, const em_spec_expr **a
   return gen_of(e, NULL) >= 0 ? e : NULL;
 }
 
+const em_spec_expr *em_az_item_generator(const em_spec_expr *e, const em_spec_expr **alias) {
+  return top_gen(e, alias);
+}
+
 bool em_az_project_has_generator(const em_spec_expr *const *items, int n) {
   for (int i = 0; i < n; i++) {
     const em_spec_expr *al;
