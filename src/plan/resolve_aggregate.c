@@ -286,6 +286,18 @@ static em_expr *first_of(em_az *az, const em_lplan *child, int c) {
   return x;
 }
 
+static bool has_map(const em_type *t) {
+  switch (t->id) {
+  case EM_T_MAP: return true;
+  case EM_T_ARRAY: return has_map(t->u.array.elem);
+  case EM_T_STRUCT:
+    for (int i = 0; i < t->u.st.nfields; i++)
+      if (has_map(t->u.st.fields[i].type)) return true;
+    return false;
+  default: return false;
+  }
+}
+
 em_lplan *em_az_resolve_deduplicate(em_az *az, const em_spec_rel *r, em_lplan *child) {
   int nc = child->nout;
   bool *is_key = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(nc + 1));
@@ -310,6 +322,20 @@ em_lplan *em_az_resolve_deduplicate(em_az *az, const em_spec_rel *r, em_lplan *c
         return NULL;
       }
     }
+  }
+  /* Spark refuses map keys here (their equality is not defined). */
+  for (int c = 0; c < nc; c++) {
+    if (!is_key[c] || em_sort_type_supported(child->out[c].type) || !has_map(child->out[c].type)) continue;
+    em_strbuf sb;
+    em_strbuf_init(&sb);
+    em_strbuf_putc(&sb, '"');
+    em_type_sql(child->out[c].type, &sb);
+    em_strbuf_putc(&sb, '"');
+    em_error_set(az->err, EM_ERR_SET_OPERATION_ON_MAP_TYPE, "colName",
+                 em_arena_printf(&az->plan->arena, "`%s`", child->out[c].name), "dataType", sb.data ? sb.data : "",
+                 NULL);
+    em_strbuf_free(&sb);
+    return NULL;
   }
   em_lplan *n = new_agg_node(az, r, child, nc);
   if (!n) return NULL;

@@ -136,3 +136,10 @@ def case_last_win_other_builders(spark):
                    F.str_to_map("t"), F.map_from_entries(F.arrays_zip("k", "v")))
     finally:
         spark.conf.unset("spark.sql.mapKeyDedupPolicy")
+
+
+def case_map_group_by_allowed_distinct_refused(spark):
+    df = spark.createDataFrame([(1, {"a": 1}), (2, {"a": 1}), (3, {"b": 2})], "id int, m map<string,int>")
+    return {"group": result(df.groupBy("m").agg(F.sum("id").alias("s")).orderBy("s")),
+            "distinct": error(lambda: df.distinct().collect()),
+            "drop_dup": error(lambda: df.dropDuplicates(["m"]).collect())}
