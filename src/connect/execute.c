@@ -116,7 +116,7 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
         .spill_dir = spill_dir,
         .cancel = &op->cancel,
         .mem = &mem,
-        .eval = {.timezone = tz, .ansi = actx.ansi},
+        .eval = {.timezone = tz, .ansi = actx.ansi, .map_last_win = actx.map_last_win},
         .batch_rows = em_session_conf_int(sess, "spark.sql.execution.arrow.maxRecordsPerBatch", 10000),
         .threads = 0,
     };

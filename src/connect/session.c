@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define TOMBSTONES_MAX 1000
@@ -345,6 +346,9 @@ void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
   ctx->files_min_partitions = (int)em_session_conf_int(sess, "spark.sql.files.minPartitionNum", 0);
   ctx->no_partition_type_inference =
       !em_session_conf_bool(sess, "spark.sql.sources.partitionColumnTypeInference.enabled", true);
+  char *dedup = em_session_conf_dup(sess, "spark.sql.mapKeyDedupPolicy");
+  ctx->map_last_win = dedup && strcasecmp(dedup, "LAST_WIN") == 0;
+  em_free(dedup);
   ctx->no_adaptive_coalesce = !em_session_conf_bool(sess, "spark.sql.adaptive.enabled", true) ||
                               !em_session_conf_bool(sess, "spark.sql.adaptive.coalescePartitions.enabled", true);
   ctx->udfs = em_session_udfs(sess, false);

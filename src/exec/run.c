@@ -166,6 +166,7 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
   void *src_local = NULL;
   /* spark_partition_id() reads the task's partition. */
   ctx.eval.partition = part;
+  ctx.eval.states = em_eval_states_new(); /* NULL: stateful expressions restart per batch */
   /* locals[0..nops) are the operators', locals[nops] the sink's. */
   void **locals = em_calloc((size_t)p->nops + 1, sizeof *locals);
   if (!locals) rc = em_error_internal(&err, "out of memory starting a task");
@@ -220,6 +221,7 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
   }
   em_free(locals);
   em_free(src_local);
+  em_eval_states_free(ctx.eval.states);
   *errp = err;
   return rc;
 }

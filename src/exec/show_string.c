@@ -222,7 +222,7 @@ static int render(const em_type *schema, em_batch *const *batches, int nbatches,
   if (!schema || schema->id != EM_T_STRUCT || nbatches < 0 || (nbatches > 0 && !batches))
     return em_error_internal(err, "show: bad arguments");
   if (num_rows < 0) num_rows = 0;
-  em_format_opts opts = {NULL};
+  em_format_opts opts = {.tz = NULL};
   if (!(opts.tz = em_tz_get(tz_name ? tz_name : "UTC", err))) return -1;
   int ncols = schema->u.st.nfields;
   int64_t avail = 0;

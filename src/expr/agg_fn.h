@@ -35,6 +35,9 @@ em_agg_cfg *em_agg_cfg_new(em_func_call *call, em_error *err);
 int em_agg_check_nargs(em_func_call *call, int lo, int hi, em_error *err);
 /* DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE for argument idx. */
 int em_agg_type_error(em_func_call *call, int idx, const char *required, em_error *err);
+/* 0 for a min() call, 1 for max(), -1 for any other aggregate (the sliding
+ * window frames of win_minmax.c). */
+int em_agg_minmax_kind(const em_expr *call);
 /* Wraps the resolved call in the DISTINCT adapter (agg_distinct.c) when
  * call->distinct; no-op otherwise. */
 int em_agg_wrap_distinct(em_func_call *call, em_error *err);

@@ -181,6 +181,12 @@ static int minmax_resolve(em_func_call *call, int kind, em_error *err) {
   return em_agg_wrap_distinct(call, err);
 }
 
+int em_agg_minmax_kind(const em_expr *call) {
+  if (call->kind != EM_EX_AGG || call->u.fn.agg != &minmax_def) return -1;
+  const em_agg_cfg *cfg = call->u.fn.data;
+  return cfg->kind == K_MAX ? 1 : 0;
+}
+
 int em_fn_min(em_func_call *call, em_error *err);
 int em_fn_min(em_func_call *call, em_error *err) { return minmax_resolve(call, K_MIN, err); }
 int em_fn_max(em_func_call *call, em_error *err);

@@ -362,6 +362,7 @@ int em_cast_vec(const em_vec *v, em_type *to, bool ansi, em_eval_ctx *ctx, em_ve
     if (v->type->id == EM_T_DECIMAL || to->id == EM_T_DECIMAL) return cast_decimal(v, to, ansi, out, err);
     return cast_numeric(v, to, ansi, out, err);
   }
+  if (em_type_is_string_like(to) && em_type_is_nested(v->type)) return em_cast_nested_to_string(v, to, ctx, out, err);
   if (em_type_is_string_like(to)) return em_cast_to_string(v, to, ansi, out, err);
   if (em_type_is_string_like(v->type)) return em_cast_from_string(v, to, ansi, out, err);
   if (v->type->id == EM_T_DATE && (to->id == EM_T_TIMESTAMP || to->id == EM_T_TIMESTAMP_NTZ))

@@ -149,6 +149,33 @@ oom:
   return em_error_internal(err, "out of memory in cast");
 }
 
+int em_cast_nested_to_string(const em_vec *v, em_type *to, em_eval_ctx *ctx, em_vec **out, em_error *err) {
+  em_format_opts fo = {.tz = NULL, .cast = true};
+  if (ctx && ctx->timezone && !(fo.tz = em_tz_get(ctx->timezone, err))) return -1;
+  em_vec *r = em_vec_new(to, v->len);
+  if (!r) return em_error_internal(err, "out of memory in cast");
+  em_strbuf sb;
+  em_strbuf_init(&sb);
+  for (int64_t i = 0; i < v->len; i++) {
+    if (em_vec_is_null(v, i)) {
+      if (em_vec_append_null(r)) goto oom;
+      continue;
+    }
+    em_strbuf_reset(&sb);
+    if (em_format_value(v, i, &fo, &sb, err)) goto fail;
+    if (em_vec_append_bytes(r, sb.data ? sb.data : "", sb.len)) goto oom;
+  }
+  em_strbuf_free(&sb);
+  *out = r;
+  return 0;
+oom:
+  em_error_internal(err, "out of memory in cast");
+fail:
+  em_strbuf_free(&sb);
+  em_vec_unref(r);
+  return -1;
+}
+
 /* ---- from string ---- */
 
 static void trim(const char **s, int32_t *n) {

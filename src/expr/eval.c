@@ -98,3 +98,43 @@ int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec 
   }
   return em_error_internal(err, "unknown expression kind");
 }
+
+/* ---- per-task state of stateful expressions ---- */
+
+typedef struct state_entry {
+  const void *key;
+  int partition;
+  struct state_entry *next;
+  /* the state's bytes follow */
+} state_entry;
+
+struct em_eval_states {
+  state_entry *head;
+};
+
+em_eval_states *em_eval_states_new(void) { return em_calloc(1, sizeof(em_eval_states)); }
+
+void em_eval_states_free(em_eval_states *s) {
+  if (!s) return;
+  for (state_entry *e = s->head, *nx; e; e = nx) {
+    nx = e->next;
+    em_free(e);
+  }
+  em_free(s);
+}
+
+void *em_eval_state(em_eval_ctx *ctx, const void *key, size_t size, bool *fresh) {
+  *fresh = false;
+  if (!ctx || !ctx->states) return NULL;
+  for (state_entry *e = ctx->states->head; e; e = e->next)
+    if (e->key == key && e->partition == ctx->partition) return e + 1;
+  /* A task runs one partition at a time on one thread: no locking. */
+  state_entry *e = em_calloc(1, sizeof *e + size);
+  if (!e) return NULL;
+  e->key = key;
+  e->partition = ctx->partition;
+  e->next = ctx->states->head;
+  ctx->states->head = e;
+  *fresh = true;
+  return e + 1;
+}

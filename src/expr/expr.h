@@ -26,6 +26,7 @@ typedef struct em_agg_def em_agg_def;
 
 typedef struct em_expr em_expr;
 typedef struct em_eval_ctx em_eval_ctx;
+typedef struct em_eval_states em_eval_states;
 
 /* A scalar function kernel: evaluates over whole vectors. `args` are the
  * evaluated argument vectors (all n rows). Returns a new vector in *out. */
@@ -71,7 +72,22 @@ struct em_eval_ctx {
   /* The lambda variables' values while a higher-order function evaluates
    * its lambda (fn_hof.c); NULL elsewhere. */
   void *lambda;
+  /* spark.sql.mapKeyDedupPolicy = LAST_WIN: a repeated map key keeps its
+   * first position and takes the last value (else DUPLICATED_MAP_KEY). */
+  bool map_last_win;
+  /* The task's state of stateful expressions (shuffle's random generator
+   * runs on across the batches of a partition), created and freed by the
+   * task; NULL outside tasks. Copies of the context share it. */
+  em_eval_states *states;
 };
+
+/* The state of stateful expression `key` in ctx's task and partition:
+ * `size` zeroed bytes on first use (*fresh set true), the same bytes on
+ * later calls. NULL when ctx has no task state or on out-of-memory. */
+void *em_eval_state(em_eval_ctx *ctx, const void *key, size_t size, bool *fresh);
+/* A task's state holder (NULL on out-of-memory) and its release. */
+em_eval_states *em_eval_states_new(void);
+void em_eval_states_free(em_eval_states *s);
 
 /* Evaluates e over batch `in`; *out is a new reference with in->nrows rows. */
 int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec **out, em_error *err);

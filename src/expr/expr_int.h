@@ -46,6 +46,9 @@ bool em_dec_div(__int128 a, int sa, __int128 b, int sb, int scale, __int128 *out
 
 int em_cast_to_string(const em_vec *v, em_type *to, bool ansi, em_vec **out, em_error *err);
 int em_cast_from_string(const em_vec *v, em_type *to, bool ansi, em_vec **out, em_error *err);
+/* Arrays, maps and structs as Spark prints them: [1, null], {a -> 1},
+ * {1, x}; timestamps inside in the session zone of ctx. */
+int em_cast_nested_to_string(const em_vec *v, em_type *to, em_eval_ctx *ctx, em_vec **out, em_error *err);
 
 /* ---- kernel plumbing (fn_util.c) ---- */
 

@@ -10,6 +10,7 @@
  * offsets, then gather the element vector once (em_nested_gather).
  */
 #include "fn_nested.h"
+#include "nested.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -826,8 +827,10 @@ static int reshape_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_e
       if (start == 0) {
         lout_free(&l);
         em_vec_unref(src);
-        return em_error_set(err, EM_ERR_INVALID_PARAMETER_VALUE_START, "parameter", "`start`", "functionName",
-                            "`slice`", NULL);
+        em_error_set(err, EM_ERR_INVALID_PARAMETER_VALUE_START, "parameter", "`start`", "functionName", "`slice`",
+                     NULL);
+        em_error_no_context(err); /* as Spark */
+        return -1;
       }
       if (cnt < 0) {
         char buf[32];
@@ -1071,7 +1074,9 @@ static int sequence_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_
       em_vec_unref(el);
       em_free(offs);
       em_free(valid);
-      return em_error_set(err, EM_ERR_ILLEGAL_ARGUMENT, "message", msg, NULL);
+      em_error_set(err, EM_ERR_ILLEGAL_ARGUMENT, "message", msg, NULL);
+      em_error_no_context(err); /* as Spark */
+      return -1;
     }
     __int128 cnt = step == 0 ? 1 : ((__int128)b - a) / step + 1;
     if (cnt + el->len > 2147483632) {
@@ -1104,9 +1109,13 @@ fail:
 }
 
 int em_fn_resolve_sequence(em_func_call *call, em_error *err);
+bool em_fn_sequence_is_temporal(const em_func_call *call);
+int em_fn_resolve_sequence_temporal(em_func_call *call, em_error *err);
 int em_fn_resolve_sequence(em_func_call *call, em_error *err) {
   if (call->nargs != 2 && call->nargs != 3) return em_fn_wrong_num_args(call, "[2, 3]", err);
   call->sql = em_fn_sql_call(call, call->name);
+  /* Dates and timestamps: fn_sequence_time.c. */
+  if (em_fn_sequence_is_temporal(call)) return em_fn_resolve_sequence_temporal(call, err);
   em_type *w = em_type_null();
   for (int i = 0; i < call->nargs; i++) {
     if (!em_type_is_integral(call->args[i]->type)) return em_nested_need(call, i, "\"INTEGRAL\"", err);
@@ -1292,6 +1301,13 @@ static int generator_kernel(const em_expr *e, em_vec *const *args, int64_t n, em
   (void)ctx;
   (void)out;
   return em_error_set(err, EM_ERR_UNSUPPORTED_GENERATOR_OUTSIDE_SELECT, "plan", e->u.fn.name, NULL);
+}
+
+bool em_expr_has_generator(const em_expr *e) {
+  if (e->kind == EM_EX_CALL && e->u.fn.kernel == generator_kernel) return true;
+  for (int i = 0; i < e->nargs; i++)
+    if (e->args[i] && em_expr_has_generator(e->args[i])) return true;
+  return false;
 }
 
 int em_fn_resolve_generator(em_func_call *call, em_error *err);

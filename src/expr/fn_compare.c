@@ -22,7 +22,7 @@
  * with one loop per physical type (X-macro), then maps it to the operator;
  * IN reuses it per list element.
  */
-#include "expr_int.h"
+#include "fn_nested.h"
 
 #include <string.h>
 
@@ -80,6 +80,13 @@ static int compare3(const em_vec *a, const em_vec *b, int64_t n, int8_t *out, em
     return 0;
   case EM_T_NULL:
     memset(out, 0, (size_t)n);
+    return 0;
+  case EM_T_ARRAY:
+  case EM_T_STRUCT:
+    /* Spark's ordering of arrays and structs: element by element, NULL
+     * elements first and equal to each other, NaN as above. */
+    for (int64_t i = 0; i < n; i++)
+      out[i] = em_vec_is_null(a, i) || em_vec_is_null(b, i) ? 0 : (int8_t)em_nested_cmp(a, i, b, i);
     return 0;
   default:
     return em_error_internal(err, "comparison over an unexpected type");
@@ -206,9 +213,81 @@ static void reduce_decimal_literal_name(em_func_call *call, int op) {
   }
 }
 
+/* Equal types up to nullability and struct field names (Spark compares
+ * such values without a cast). */
+static bool same_shape(const em_type *a, const em_type *b) {
+  if (a->id != b->id) return false;
+  switch (a->id) {
+  case EM_T_ARRAY: return same_shape(a->u.array.elem, b->u.array.elem);
+  case EM_T_MAP: return same_shape(a->u.map.key, b->u.map.key) && same_shape(a->u.map.value, b->u.map.value);
+  case EM_T_STRUCT:
+    if (a->u.st.nfields != b->u.st.nfields) return false;
+    for (int k = 0; k < a->u.st.nfields; k++)
+      if (!same_shape(a->u.st.fields[k].type, b->u.st.fields[k].type)) return false;
+    return true;
+  default: return em_type_equal(a, b, true);
+  }
+}
+
+/* The common type of two nested operands: element and field types widened
+ * without string promotion (array<int> vs array<string> has none), struct
+ * fields matched by name case-insensitively. A new reference or NULL. */
+static em_type *nested_cmp_common(const em_type *a, const em_type *b, bool ansi) {
+  if (a->id == EM_T_NULL) return em_type_ref((em_type *)b);
+  if (b->id == EM_T_NULL) return em_type_ref((em_type *)a);
+  if ((em_type_is_nested(a) || em_type_is_nested(b)) && a->id != b->id) return NULL;
+  if (a->id == EM_T_ARRAY) {
+    em_type *e = nested_cmp_common(a->u.array.elem, b->u.array.elem, ansi);
+    return e ? em_type_array(e, a->u.array.contains_null || b->u.array.contains_null) : NULL;
+  }
+  if (a->id == EM_T_MAP) {
+    em_type *k = nested_cmp_common(a->u.map.key, b->u.map.key, ansi);
+    em_type *v = k ? nested_cmp_common(a->u.map.value, b->u.map.value, ansi) : NULL;
+    if (!v) {
+      if (k) em_type_unref(k);
+      return NULL;
+    }
+    return em_type_map(k, v, a->u.map.value_contains_null || b->u.map.value_contains_null);
+  }
+  if (a->id == EM_T_STRUCT) {
+    if (a->u.st.nfields != b->u.st.nfields) return NULL;
+    em_type *st = em_type_struct_new(a->u.st.nfields);
+    if (!st) return NULL;
+    for (int k = 0; k < a->u.st.nfields; k++) {
+      const em_field *fa = &a->u.st.fields[k], *fb = &b->u.st.fields[k];
+      em_type *f = em_strcaseeq(fa->name, fb->name) ? nested_cmp_common(fa->type, fb->type, ansi) : NULL;
+      if (!f || em_type_struct_set(st, k, fa->name, f, fa->nullable || fb->nullable, NULL)) {
+        em_type_unref(st);
+        return NULL;
+      }
+    }
+    return st;
+  }
+  if (em_type_is_nested(a)) return NULL;
+  em_type *t = em_coerce_tightest(a, b, ansi);
+  if (!t && em_type_is_numeric(a) && em_type_is_numeric(b) && (a->id == EM_T_DECIMAL || b->id == EM_T_DECIMAL)) {
+    bool frac = a->id == EM_T_FLOAT || a->id == EM_T_DOUBLE || b->id == EM_T_FLOAT || b->id == EM_T_DOUBLE;
+    t = frac ? em_type_double() : em_coerce_decimal_wider(a, b);
+  }
+  return t ? em_type_ref(t) : NULL;
+}
+
+/* Coerces two operands of which one is an array, map or struct. */
+static int coerce_nested_pair(em_func_call *call, int i, int j, const char *sql, em_error *err) {
+  em_type *l = call->args[i]->type, *r = call->args[j]->type;
+  if (same_shape(l, r)) return 0;
+  em_type *c = nested_cmp_common(l, r, call->ansi);
+  if (!c) return em_fn_type_error_diff(call, sql, err);
+  em_type *t = em_nested_intern(c, err);
+  if (!t) return -1;
+  if (em_coerce_arg(call, i, t, err) || em_coerce_arg(call, j, t, err)) return -1;
+  return 0;
+}
+
 /* Coerces args[i] and args[j] to a common type for comparison. */
 static int coerce_pair(em_func_call *call, int i, int j, bool equality, const char *sql, em_error *err) {
   em_type *l = call->args[i]->type, *r = call->args[j]->type;
+  if (em_type_is_nested(l) || em_type_is_nested(r)) return coerce_nested_pair(call, i, j, sql, err);
   bool ls = em_type_is_string_like(l), rs = em_type_is_string_like(r);
   if (ls != rs) {
     em_type *t = call->ansi ? em_coerce_string_promotion(l, r, true) : legacy_string_cmp(l, r);
@@ -241,7 +320,20 @@ static int coerce_pair(em_func_call *call, int i, int j, bool equality, const ch
 }
 
 static bool comparable(const em_type *t) {
-  return !em_type_is_nested(t) && t->id != EM_T_VARIANT && t->id != EM_T_CAL_INTERVAL;
+  return t->id != EM_T_VARIANT && t->id != EM_T_CAL_INTERVAL && em_nested_orderable(t);
+}
+
+/* DATATYPE_MISMATCH.INVALID_ORDERING_TYPE: maps (also inside arrays and
+ * structs) have no ordering, so not even `=`. */
+static int ordering_error(em_func_call *call, int op, em_error *err) {
+  em_strbuf t;
+  em_strbuf_init(&t);
+  em_fn_quoted_type(call->args[0]->type, &t);
+  em_error_set(err, EM_ERR_DATATYPE_MISMATCH_INVALID_ORDERING_TYPE, "sqlExpr",
+               em_arena_printf(call->arena, "\"%s\"", call->sql), "functionName",
+               em_arena_printf(call->arena, "`%s`", cmp_symbol[op]), "dataType", t.data ? t.data : "", NULL);
+  em_strbuf_free(&t);
+  return -1;
 }
 
 static int resolve_cmp(em_func_call *call, int op, em_error *err) {
@@ -249,6 +341,8 @@ static int resolve_cmp(em_func_call *call, int op, em_error *err) {
   reduce_decimal_literal_name(call, op);
   call->sql = em_fn_sql_binary(call, cmp_symbol[op]);
   if (coerce_pair(call, 0, 1, op == CMP_EQ || op == CMP_EQNS, call->sql, err)) return -1;
+  if (em_type_is_nested(call->args[0]->type) && !comparable(call->args[0]->type))
+    return ordering_error(call, op, err);
   if (!comparable(call->args[0]->type))
     return em_fn_type_error_binary_wrong(call, call->sql, "\"ATOMIC\"", call->args[0]->type, err);
   call->type = em_type_boolean();
@@ -271,7 +365,19 @@ static int resolve_in(em_func_call *call, em_error *err) {
   em_type **types = em_arena_calloc(call->arena, sizeof(em_type *) * (size_t)call->nargs);
   if (!types) return em_error_internal(err, "out of memory");
   for (int i = 0; i < call->nargs; i++) types[i] = call->args[i]->type;
-  em_type *t = em_coerce_wider_list(types, call->nargs, call->ansi);
+  em_type *t = NULL;
+  if (em_type_is_nested(types[0])) {
+    /* Arrays and structs: one common shape for the value and the list. */
+    em_type *c = em_type_ref(types[0]);
+    for (int i = 1; c && i < call->nargs; i++) {
+      em_type *w = same_shape(c, types[i]) ? em_type_ref(c) : nested_cmp_common(c, types[i], call->ansi);
+      em_type_unref(c);
+      c = w;
+    }
+    if (c && !(t = em_nested_intern(c, err))) return -1;
+  } else {
+    t = em_coerce_wider_list(types, call->nargs, call->ansi);
+  }
   if (!t) {
     em_strbuf ts;
     em_strbuf_init(&ts);
@@ -287,7 +393,8 @@ static int resolve_in(em_func_call *call, em_error *err) {
     return -1;
   }
   for (int i = 0; i < call->nargs; i++)
-    if (em_coerce_arg(call, i, t, err)) return -1;
+    if (!same_shape(call->args[i]->type, t) && em_coerce_arg(call, i, t, err)) return -1;
+  if (em_type_is_nested(t) && !comparable(t)) return ordering_error(call, CMP_IN, err);
   call->type = em_type_boolean();
   call->nullable = false;
   for (int i = 0; i < call->nargs; i++) call->nullable |= call->args[i]->nullable;

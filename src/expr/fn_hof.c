@@ -186,6 +186,7 @@ static int transform_like(const em_expr *e, const em_vec *a, int64_t n, em_eval_
           if (em_vec_is_null(res, k)) {
             em_valset_free(&set);
             rc = em_error_set(err, EM_ERR_NULL_MAP_KEY, NULL);
+            em_error_no_context(err); /* as Spark */
             goto done;
           }
           int r = em_valset_add(&set, res, k, true);

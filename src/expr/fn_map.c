@@ -6,7 +6,9 @@
  * DUPLICATED_MAP_KEY (spark.sql.mapKeyDedupPolicy=EXCEPTION, the default).
  */
 #include "fn_nested.h"
+#include "regex.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum { M_KEYS, M_VALUES, M_ENTRIES };
@@ -21,6 +23,7 @@ static int dup_key_error(const em_vec *k, int64_t i, em_error *err) {
   em_format_value(k, i, &fo, &sb, &ferr);
   em_error_set(err, EM_ERR_DUPLICATED_MAP_KEY, "key", sb.data ? sb.data : "", "mapKeyDedupPolicy",
                "\"spark.sql.mapKeyDedupPolicy\"", NULL);
+  em_error_no_context(err); /* as Spark */
   em_strbuf_free(&sb);
   return -1;
 }
@@ -39,9 +42,61 @@ static em_type *entries_type(const em_type *mt) {
 
 /* A map of n rows from keys/values at kidx/vidx (per entry), offsets and
  * validity; checks keys (not NULL, unique per row). */
+static int build_map_raw(em_type *mt, int64_t n, const em_vec *ks, const int64_t *kidx, const em_vec *vs,
+                         const int64_t *vidx, int64_t m, const int32_t *offs, const uint8_t *valid, em_vec **out,
+                         em_error *err);
+
+/* LAST_WIN: per row, a repeated key keeps the position of its first
+ * occurrence and takes the value of its last (Spark's
+ * ArrayBasedMapBuilder); rows stay small, so a linear scan finds them. */
+static int build_map_last_win(em_type *mt, int64_t n, const em_vec *ks, const int64_t *kidx, const em_vec *vs,
+                              const int64_t *vidx, int64_t m, const int32_t *offs, const uint8_t *valid,
+                              em_vec **out, em_error *err) {
+  int64_t *nk = em_malloc(sizeof *nk * (size_t)(m + 1)), *nv = em_malloc(sizeof *nv * (size_t)(m + 1));
+  int32_t *no = em_malloc(sizeof *no * (size_t)(n + 1));
+  int rc;
+  if (!nk || !nv || !no) {
+    rc = oom(err);
+    goto done;
+  }
+  int64_t w = 0;
+  no[0] = 0;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t first = w;
+    if (!valid || em_bit_get(valid, i)) {
+      for (int32_t j = offs[i]; j < offs[i + 1]; j++) {
+        int64_t at = -1;
+        if (kidx[j] >= 0 && !em_vec_is_null(ks, kidx[j]))
+          for (int64_t q = first; q < w && at < 0; q++)
+            if (nk[q] >= 0 && !em_vec_is_null(ks, nk[q]) && em_nested_cmp(ks, nk[q], ks, kidx[j]) == 0) at = q;
+        if (at >= 0) {
+          nv[at] = vidx[j];
+        } else {
+          nk[w] = kidx[j];
+          nv[w++] = vidx[j];
+        }
+      }
+    }
+    no[i + 1] = (int32_t)w;
+  }
+  rc = build_map_raw(mt, n, ks, nk, vs, nv, w, no, valid, out, err);
+done:
+  em_free(nk);
+  em_free(nv);
+  em_free(no);
+  return rc;
+}
+
 static int build_map(em_type *mt, int64_t n, const em_vec *ks, const int64_t *kidx, const em_vec *vs,
                      const int64_t *vidx, int64_t m, const int32_t *offs, const uint8_t *valid, em_vec **out,
-                     em_error *err) {
+                     em_error *err, const em_eval_ctx *ctx) {
+  if (ctx && ctx->map_last_win) return build_map_last_win(mt, n, ks, kidx, vs, vidx, m, offs, valid, out, err);
+  return build_map_raw(mt, n, ks, kidx, vs, vidx, m, offs, valid, out, err);
+}
+
+static int build_map_raw(em_type *mt, int64_t n, const em_vec *ks, const int64_t *kidx, const em_vec *vs,
+                         const int64_t *vidx, int64_t m, const int32_t *offs, const uint8_t *valid, em_vec **out,
+                         em_error *err) {
   em_vec *kv = em_nested_gather(mt->u.map.key, ks, kidx, m);
   em_vec *vv = kv ? em_nested_gather(mt->u.map.value, vs, vidx, m) : NULL;
   if (!vv) {
@@ -57,7 +112,9 @@ static int build_map(em_type *mt, int64_t n, const em_vec *ks, const int64_t *ki
         em_valset_free(&set);
         em_vec_unref(kv);
         em_vec_unref(vv);
-        return em_error_set(err, EM_ERR_NULL_MAP_KEY, NULL);
+        em_error_set(err, EM_ERR_NULL_MAP_KEY, NULL);
+        em_error_no_context(err); /* as Spark */
+        return -1;
       }
       int r = em_valset_add(&set, kv, j, true);
       if (r <= 0) {
@@ -102,7 +159,7 @@ static int map_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_
     for (int p = 0; p < np; p++) idx[m++] = p * n + i;
     offs[i + 1] = (int32_t)m;
   }
-  rc = build_map(mt, n, ks, idx, vs, idx, n * np, offs, NULL, out, err);
+  rc = build_map(mt, n, ks, idx, vs, idx, n * np, offs, NULL, out, err, ctx);
   goto done;
 oom:
   rc = oom(err);
@@ -128,7 +185,12 @@ static em_type *wider_of(em_func_call *call, int from, int step, em_error *err) 
 int em_fn_resolve_map(em_func_call *call, em_error *err);
 int em_fn_resolve_map(em_func_call *call, em_error *err) {
   call->sql = em_fn_sql_call(call, "map");
-  if (call->nargs % 2) return em_fn_wrong_num_args(call, "2n (n > 0)", err);
+  if (call->nargs % 2) {
+    /* Raised by the type check itself: a plain AnalysisException. */
+    em_fn_wrong_num_args(call, "2n (n > 0)", err);
+    err->cls = EM_ERR_PLAIN_WRONG_NUM_ARGS_WITHOUT_SUGGESTION;
+    return -1;
+  }
   em_type *kt = wider_of(call, 0, 2, err), *vt = kt ? wider_of(call, 1, 2, err) : NULL;
   if (!kt || !vt) return em_nested_need(call, 0, "\"MAP\"", err);
   bool vnull = false;
@@ -163,14 +225,18 @@ static int from_arrays_kernel(const em_expr *e, em_vec *const *args, int64_t n, 
       continue;
     }
     if (ok[i + 1] - ok[i] != ov[i + 1] - ov[i]) {
-      rc = em_error_set(err, EM_ERR_MAP_ARRAYS_LENGTH_MISMATCH, NULL);
+      em_error_set(err, EM_ERR_MAP_ARRAYS_LENGTH_MISMATCH, NULL);
+      /* A legacy class: Spark renders the bare message, without a context. */
+      snprintf(err->msg, sizeof err->msg, "The key array and value array of MapData must have the same length.");
+      em_error_no_context(err);
+      rc = -1;
       goto done;
     }
     for (int32_t j = 0; j < ok[i + 1] - ok[i]; j++)
       if (em_i64s_push(&kidx, ok[i] + j) || em_i64s_push(&vidx, ov[i] + j)) goto oom;
     offs[i + 1] = (int32_t)kidx.n;
   }
-  rc = build_map(e->type, n, ka->children[0], kidx.p, va->children[0], vidx.p, kidx.n, offs, valid, out, err);
+  rc = build_map(e->type, n, ka->children[0], kidx.p, va->children[0], vidx.p, kidx.n, offs, valid, out, err, ctx);
   goto done;
 oom:
   rc = oom(err);
@@ -220,7 +286,7 @@ static int from_entries_kernel(const em_expr *e, em_vec *const *args, int64_t n,
       if (em_i64s_push(&idx, j)) goto oom;
     offs[i + 1] = (int32_t)idx.n;
   }
-  rc = build_map(e->type, n, st->children[0], idx.p, st->children[1], idx.p, idx.n, offs, valid, out, err);
+  rc = build_map(e->type, n, st->children[0], idx.p, st->children[1], idx.p, idx.n, offs, valid, out, err, ctx);
   goto done;
 oom:
   rc = oom(err);
@@ -269,7 +335,7 @@ static int resolve_parts(em_func_call *call, int op, em_error *err) {
   if (t->id != EM_T_MAP) return em_nested_need(call, 0, "\"MAP\"", err);
   em_type *et;
   if (op == M_KEYS)
-    et = em_type_array(em_type_ref(t->u.map.key), false);
+    et = em_type_array(em_type_ref(t->u.map.key), true); /* Spark 4.2 reports containsNull = true */
   else if (op == M_VALUES)
     et = em_type_array(em_type_ref(t->u.map.value), t->u.map.value_contains_null);
   else {
@@ -328,7 +394,7 @@ static int concat_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_ev
     }
     offs[i + 1] = (int32_t)idx.n;
   }
-  rc = build_map(mt, n, all->children[0], idx.p, all->children[1], idx.p, idx.n, offs, valid, out, err);
+  rc = build_map(mt, n, all->children[0], idx.p, all->children[1], idx.p, idx.n, offs, valid, out, err, ctx);
   goto done;
 oom:
   rc = oom(err);
@@ -391,14 +457,40 @@ int em_fn_resolve_map_contains_key(em_func_call *call, em_error *err) {
 }
 
 /* ---- str_to_map(text[, pairDelim[, keyValueDelim]]) ----
- * The delimiters are literal strings here (Spark takes regular
- * expressions; plain characters behave the same). */
+ * Spark splits the text by the pair delimiter and each pair by the
+ * key-value delimiter (at most two parts), both regular expressions with
+ * UTF8String.split's rules (regex.c); a pair without the delimiter maps
+ * its key to NULL. */
 
-static const char *find(const char *p, const char *end, const char *d, int32_t dl) {
-  if (dl == 0) return p < end ? p + 1 : NULL;
-  for (; p + dl <= end; p++)
-    if (memcmp(p, d, (size_t)dl) == 0) return p;
-  return NULL;
+typedef struct str_parts {
+  em_i64s offs, lens; /* pieces of the current split, as byte ranges */
+  const char *base;
+  bool oom;
+} str_parts;
+
+static int add_part(void *ud, const char *p, size_t len) {
+  str_parts *sp = ud;
+  if (em_i64s_push(&sp->offs, p - sp->base) || em_i64s_push(&sp->lens, (int64_t)len)) sp->oom = true;
+  return sp->oom ? -1 : 0;
+}
+
+static int split_into(em_regex_cache *c, const char *pat, int32_t pl, const char *s, int32_t n, int limit,
+                      str_parts *sp, em_error *err) {
+  sp->offs.n = sp->lens.n = 0;
+  sp->base = s;
+  em_regex_matcher *m;
+  int rc = em_regex_cache_get(c, pat, (size_t)pl, &m, err);
+  if (rc > 0) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "Invalid regular expression: %.*s", (int)(pl < 150 ? pl : 150), pat);
+    em_error_set(err, EM_ERR_ILLEGAL_ARGUMENT, "message", msg, NULL);
+    em_error_no_context(err);
+    return -1;
+  }
+  if (rc < 0) return -1;
+  if (em_regex_split(m, (size_t)pl, s, (size_t)n, limit, add_part, sp, err))
+    return sp->oom ? oom(err) : -1;
+  return 0;
 }
 
 static int str_to_map_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
@@ -408,6 +500,8 @@ static int str_to_map_kernel(const em_expr *e, em_vec *const *args, int64_t n, e
   int32_t *offs = em_calloc((size_t)n + 1, sizeof *offs);
   uint8_t *valid = em_malloc((size_t)(n + 8) / 8);
   em_i64s idx = {0};
+  em_regex_cache pc = {0}, kc = {0};
+  str_parts pairs = {0}, kv = {0};
   int rc = -1;
   if (!ks || !vs || !offs || !valid) goto oom;
   memset(valid, 0xff, (size_t)(n + 8) / 8);
@@ -423,27 +517,34 @@ static int str_to_map_kernel(const em_expr *e, em_vec *const *args, int64_t n, e
     const char *t = em_vec_str(args[0], i, &tl), *pd = ",", *kd = ":";
     if (e->nargs > 1) pd = em_vec_str(args[1], i, &pl);
     if (e->nargs > 2) kd = em_vec_str(args[2], i, &kl);
-    const char *p = t, *end = t + tl;
-    for (;;) {
-      const char *q = find(p, end, pd, pl);
-      const char *pe = q ? q : end;
-      const char *c = find(p, pe, kd, kl);
-      if (em_vec_append_bytes(ks, p, (size_t)((c ? c : pe) - p))) goto oom;
-      if (c ? em_vec_append_bytes(vs, c + kl, (size_t)(pe - c - kl)) : em_vec_append_null(vs)) goto oom;
+    if (split_into(&pc, pd, pl, t, tl, -1, &pairs, err)) goto fail;
+    for (int64_t p = 0; p < pairs.offs.n; p++) {
+      const char *ps = t + pairs.offs.p[p];
+      if (split_into(&kc, kd, kl, ps, (int32_t)pairs.lens.p[p], 2, &kv, err)) goto fail;
+      if (em_vec_append_bytes(ks, ps + kv.offs.p[0], (size_t)kv.lens.p[0])) goto oom;
+      if (kv.offs.n > 1 ? em_vec_append_bytes(vs, ps + kv.offs.p[1], (size_t)kv.lens.p[1]) : em_vec_append_null(vs))
+        goto oom;
       if (em_i64s_push(&idx, ks->len - 1)) goto oom;
-      if (!q) break;
-      p = q + pl;
     }
     offs[i + 1] = (int32_t)idx.n;
   }
-  rc = build_map(e->type, n, ks, idx.p, vs, idx.p, idx.n, offs, valid, out, err);
+  rc = build_map(e->type, n, ks, idx.p, vs, idx.p, idx.n, offs, valid, out, err, ctx);
   goto done;
 oom:
   rc = oom(err);
+  goto done;
+fail:
+  rc = -1;
 done:
   if (ks) em_vec_unref(ks);
   if (vs) em_vec_unref(vs);
   em_i64s_free(&idx);
+  em_i64s_free(&pairs.offs);
+  em_i64s_free(&pairs.lens);
+  em_i64s_free(&kv.offs);
+  em_i64s_free(&kv.lens);
+  em_regex_cache_free(&pc);
+  em_regex_cache_free(&kc);
   em_free(offs);
   em_free(valid);
   return rc;

@@ -277,9 +277,19 @@ static int predicate_kernel(const em_expr *e, em_vec *const *args, int64_t n, em
  * any run. The matcher backtracks only to the last '%', which is enough
  * because a later '%' can absorb whatever an earlier one would have. */
 
-static int like_check(const char *p, int32_t n, em_error *err) {
+/* The escape character: its UTF-8 bytes (1 to 4). */
+typedef struct like_esc {
+  char b[4];
+  int32_t n;
+} like_esc;
+
+static bool esc_at(const char *p, int32_t n, int32_t i, const like_esc *e) {
+  return i + e->n <= n && memcmp(p + i, e->b, (size_t)e->n) == 0;
+}
+
+static int like_check(const char *p, int32_t n, const like_esc *esc, em_error *err) {
   for (int32_t i = 0; i < n; i++) {
-    if (p[i] != '\\') continue;
+    if (!esc_at(p, n, i, esc)) continue;
     /* The format parameter is the pattern as a SQL literal (toSQLValue):
      * quoted, with backslashes and quotes escaped. */
     char fmt[512];
@@ -291,16 +301,23 @@ static int like_check(const char *p, int32_t n, em_error *err) {
     }
     fmt[k++] = '\'';
     fmt[k] = '\0';
-    if (i + 1 == n) return em_error_set(err, EM_ERR_INVALID_FORMAT_ESC_AT_THE_END, "format", fmt, NULL);
-    char c = p[i + 1];
-    if (c != '_' && c != '%' && c != '\\') {
+    int32_t at = i + esc->n; /* the escaped character */
+    if (at == n) {
+      em_error_set(err, EM_ERR_INVALID_FORMAT_ESC_AT_THE_END, "format", fmt, NULL);
+      em_error_no_context(err); /* as Spark */
+      return -1;
+    }
+    char c = p[at];
+    if (c != '_' && c != '%' && !esc_at(p, n, at, esc)) {
       char ch[8];
       int32_t clen = 1;
-      while (i + 1 + clen < n && is_cont((unsigned char)p[i + 1 + clen]) && clen < 4) clen++;
-      snprintf(ch, sizeof ch, "'%.*s'", (int)clen, p + i + 1);
-      return em_error_set(err, EM_ERR_INVALID_FORMAT_ESC_IN_THE_MIDDLE, "format", fmt, "char", ch, NULL);
+      while (at + clen < n && is_cont((unsigned char)p[at + clen]) && clen < 4) clen++;
+      snprintf(ch, sizeof ch, "'%.*s'", (int)clen, p + at);
+      em_error_set(err, EM_ERR_INVALID_FORMAT_ESC_IN_THE_MIDDLE, "format", fmt, "char", ch, NULL);
+      em_error_no_context(err); /* as Spark */
+      return -1;
     }
-    i++;
+    i = at + (esc_at(p, n, at, esc) ? esc->n : 1) - 1;
   }
   return 0;
 }
@@ -312,7 +329,7 @@ static int32_t char_len(const char *s, int32_t n) {
   return k;
 }
 
-static bool like_match(const char *s, int32_t ns, const char *p, int32_t np) {
+static bool like_match(const char *s, int32_t ns, const char *p, int32_t np, const like_esc *esc) {
   int32_t si = 0, pi = 0, star_p = -1, star_s = 0;
   while (si < ns) {
     if (pi < np && p[pi] == '%') {
@@ -326,7 +343,7 @@ static bool like_match(const char *s, int32_t ns, const char *p, int32_t np) {
         pi++;
         continue;
       }
-      int32_t lit = p[pi] == '\\' ? pi + 1 : pi;
+      int32_t lit = esc_at(p, np, pi, esc) ? pi + esc->n : pi;
       int32_t cl = char_len(p + lit, np - lit);
       if (si + cl <= ns && memcmp(s + si, p + lit, (size_t)cl) == 0) {
         si += cl;
@@ -346,6 +363,14 @@ static bool like_match(const char *s, int32_t ns, const char *p, int32_t np) {
 static int like_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
                        em_error *err) {
   (void)ctx;
+  const em_fn_info *fi = e->u.fn.data;
+  like_esc esc = {{'\\'}, 1};
+  if (fi) {
+    uint32_t packed = (uint32_t)fi->op;
+    memcpy(esc.b, &packed, 4);
+    esc.n = 1;
+    while (esc.n < 4 && is_cont((unsigned char)esc.b[esc.n])) esc.n++;
+  }
   em_vec *r = em_fn_result(e->type, n, args, 2);
   if (!r) return em_error_internal(err, "out of memory");
   uint8_t *bits = em_vec_values(r);
@@ -353,11 +378,11 @@ static int like_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval
     if (any_null(args, 2, i)) continue;
     int32_t ls, lp;
     const char *s = em_vec_str(args[0], i, &ls), *p = em_vec_str(args[1], i, &lp);
-    if (like_check(p, lp, err)) {
+    if (like_check(p, lp, &esc, err)) {
       em_vec_unref(r);
       return -1;
     }
-    if (like_match(s, ls, p, lp)) em_bit_set(bits, i);
+    if (like_match(s, ls, p, lp, &esc)) em_bit_set(bits, i);
   }
   em_fn_finish(r, n);
   *out = r;
@@ -442,15 +467,70 @@ int em_fn_resolve_contains(em_func_call *call, em_error *err) {
   return resolve_simple(call, 2, STR_CONTAINS, em_type_boolean(), predicate_kernel, err);
 }
 
-int em_fn_resolve_like(em_func_call *call, em_error *err) {
-  if (call->nargs != 2) return em_fn_wrong_num_args(call, "2", err);
-  call->sql = em_arena_printf(call->arena, "%s LIKE %s", call->arg_sql[0], call->arg_sql[1]);
+/* The escape character of like(s, p, esc): a one-character string
+ * literal (INVALID_ESCAPE_CHAR otherwise), packed as its UTF-8 bytes. */
+static int like_escape(em_func_call *call, uint32_t *esc, int32_t *len, em_error *err) {
+  *esc = '\\';
+  *len = 1;
+  if (call->nargs < 3) return 0;
+  const em_expr *x = call->args[2];
+  int32_t n = 0;
+  const char *p = NULL;
+  if (x->kind == EM_EX_LITERAL && em_type_is_string_like(x->type) && !em_vec_is_null(x->u.lit, 0))
+    p = em_vec_str(x->u.lit, 0, &n);
+  int32_t cl = p && n > 0 ? char_len(p, n) : 0;
+  if (!p || n == 0 || cl != n)
+    return em_error_set(err, EM_ERR_INVALID_ESCAPE_CHAR, "sqlExpr",
+                        em_arena_printf(call->arena, "\"%s\"", call->arg_sql[2]), NULL);
+  *esc = 0;
+  memcpy(esc, p, (size_t)n);
+  *len = n;
+  return 0;
+}
+
+static int resolve_like(em_func_call *call, bool ilike, em_error *err) {
+  if (call->nargs != 2 && call->nargs != 3) return em_fn_wrong_num_args(call, "[2, 3]", err);
+  uint32_t esc;
+  int32_t elen;
+  if (like_escape(call, &esc, &elen, err)) return -1;
+  if (ilike)
+    call->sql = em_arena_printf(call->arena, "ilike(%s, %s)", call->arg_sql[0], call->arg_sql[1]);
+  else if (esc == '\\')
+    call->sql = em_arena_printf(call->arena, "%s LIKE %s", call->arg_sql[0], call->arg_sql[1]);
+  else
+    call->sql = em_arena_printf(call->arena, "%s LIKE %s ESCAPE '%.*s'", call->arg_sql[0], call->arg_sql[1],
+                                (int)elen, (const char *)&esc);
+  call->nargs = 2;
   if (strings_in(call, 0, call->nargs, err)) return -1;
+  if (ilike) {
+    /* ILIKE is LIKE over lower(s) and lower(p). */
+    for (int i = 0; i < 2; i++) {
+      em_expr *l = em_arena_calloc(call->arena, sizeof *l);
+      em_expr **a = em_arena_calloc(call->arena, sizeof *a);
+      em_fn_info *fi = em_fn_info_new(call, STR_LOWER);
+      if (!l || !a || !fi) return em_error_internal(err, "out of memory");
+      a[0] = call->args[i];
+      l->kind = EM_EX_CALL;
+      l->type = em_type_string();
+      l->nullable = call->args[i]->nullable;
+      l->nargs = 1;
+      l->args = a;
+      l->u.fn.name = "lower";
+      l->u.fn.kernel = unary_kernel;
+      l->u.fn.data = fi;
+      call->args[i] = l;
+    }
+  }
   call->type = em_type_boolean();
   call->nullable = any_nullable(call);
   call->kernel = like_kernel;
+  if (!(call->data = em_fn_info_new(call, (int)esc))) return em_error_internal(err, "out of memory");
   return 0;
 }
+
+int em_fn_resolve_like(em_func_call *call, em_error *err) { return resolve_like(call, false, err); }
+int em_fn_resolve_ilike(em_func_call *call, em_error *err);
+int em_fn_resolve_ilike(em_func_call *call, em_error *err) { return resolve_like(call, true, err); }
 
 bool em_fn_concat_is_array(const em_func_call *call);
 int em_fn_resolve_concat_arrays(em_func_call *call, em_error *err);

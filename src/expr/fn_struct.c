@@ -156,7 +156,12 @@ int em_fn_resolve_struct(em_func_call *call, em_error *err) {
 int em_fn_resolve_named_struct(em_func_call *call, em_error *err);
 int em_fn_resolve_named_struct(em_func_call *call, em_error *err) {
   call->sql = em_fn_sql_call(call, "named_struct");
-  if (call->nargs == 0 || call->nargs % 2) return em_fn_wrong_num_args(call, "2n (n > 0)", err);
+  if (call->nargs == 0 || call->nargs % 2) {
+    /* Raised by the type check itself: a plain AnalysisException. */
+    em_fn_wrong_num_args(call, "2n (n > 0)", err);
+    err->cls = EM_ERR_PLAIN_WRONG_NUM_ARGS_WITHOUT_SUGGESTION;
+    return -1;
+  }
   int nf = call->nargs / 2;
   char **names = em_arena_calloc(call->arena, sizeof(char *) * (size_t)(nf + 1));
   em_expr **vals = em_arena_calloc(call->arena, sizeof(em_expr *) * (size_t)(nf + 1));

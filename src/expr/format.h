@@ -37,6 +37,9 @@ int em_format_float(float f, em_strbuf *out);
 
 typedef struct em_format_opts {
   const em_tz *tz; /* session zone for TIMESTAMP; NULL = UTC */
+  /* Cast-to-string instead of show(): nested NULLs print as "null" and
+   * binary values as their bytes (CAST(array(...) AS STRING)). */
+  bool cast;
 } em_format_opts;
 
 /* Appends row i of v as Spark's show() casts it to a string: "NULL" for

@@ -58,6 +58,12 @@ int em_literal_sql(const em_vec *lit, bool for_name, em_strbuf *sb) {
     em_strbuf_puts(sb, lit->type->id == EM_T_TIMESTAMP ? "TIMESTAMP '" : "TIMESTAMP_NTZ '");
     em_fmt_timestamp(((const int64_t *)p)[0], sb);
     return em_strbuf_putc(sb, '\'');
+  case EM_T_DT_INTERVAL:
+  case EM_T_YM_INTERVAL: {
+    /* INTERVAL '1 02:03:04' DAY TO SECOND, as show() prints them. */
+    em_error ferr;
+    return em_format_value(lit, 0, NULL, sb, &ferr);
+  }
   default:
     /* Nested and interval literals: Spark's SQL text, simplified. */
     em_strbuf_puts(sb, "literal(");

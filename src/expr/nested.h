@@ -28,6 +28,10 @@ int em_fn_array_sort_default(em_func_call *call, em_error *err);
  * (src's type up to nullability); a new vector, NULL on out-of-memory. */
 em_vec *em_nested_gather(em_type *type, const em_vec *src, const int64_t *idx, int64_t n);
 
+/* Whether e calls a generator (explode...) somewhere: Spark allows them
+ * only as select items. */
+bool em_expr_has_generator(const em_expr *e);
+
 /* Higher-order functions. */
 typedef enum em_hof_kind {
   EM_HOF_TRANSFORM, EM_HOF_FILTER, EM_HOF_EXISTS, EM_HOF_FORALL, EM_HOF_AGGREGATE, EM_HOF_ZIP_WITH,

@@ -168,7 +168,7 @@ static int put_list(const em_vec *v, int64_t i, const em_format_opts *o, em_strb
 }
 
 static int put_value(const em_vec *v, int64_t i, const em_format_opts *o, em_strbuf *out, em_error *err) {
-  if (em_vec_is_null(v, i)) return em_strbuf_puts(out, "NULL");
+  if (em_vec_is_null(v, i)) return em_strbuf_puts(out, o && o->cast ? "null" : "NULL");
   const em_type *t = v->type;
   const uint8_t *vals = em_vec_values(v);
   switch (t->id) {
@@ -191,6 +191,10 @@ static int put_value(const em_vec *v, int64_t i, const em_format_opts *o, em_str
   case EM_T_BINARY: {
     int32_t len;
     const uint8_t *s = (const uint8_t *)em_vec_str(v, i, &len);
+    if (o && o->cast) {
+      em_strbuf_append(out, (const char *)s, (size_t)len);
+      break;
+    }
     em_strbuf_putc(out, '[');
     for (int32_t k = 0; k < len; k++) em_strbuf_printf(out, k ? " %02X" : "%02X", s[k]);
     em_strbuf_putc(out, ']');

@@ -75,6 +75,12 @@ int em_win_eval(const em_win_expr *w, const em_batch *rows, const em_win_run *ru
 /* The frame of every row (win_frame.c): lo[i], hi[i] (half-open). */
 void em_win_frames(const em_win_frame *f, const em_win_run *run, int64_t *lo, int64_t *hi);
 
+/* min/max over sliding frames whose bounds only move forward (win_minmax.c):
+ * a monotonic deque per window partition, O(n). 1 when the call or the
+ * frames do not qualify (nothing done), 0 with *out set, -1 on error. */
+int em_win_minmax(const em_expr *call, em_vec *const *args, const em_win_run *run, const int64_t *lo,
+                  const int64_t *hi, em_vec **out, em_error *err);
+
 /* Aggregate over frames (win_agg.c): the call's arguments already
  * evaluated over the run. */
 int em_win_agg_eval(const em_expr *call, em_vec *const *args, const em_win_run *run, const int64_t *lo,

@@ -16,7 +16,9 @@
  *    inner nodes by merges, and each row's frame as the merge of O(log n)
  *    nodes, done level by level in batched merge calls. Aggregates with
  *    owned state (min/max of any type, collect_list/set,
- *    approx_count_distinct) recompute each frame from its rows.
+ *    approx_count_distinct) recompute each frame from its rows, except
+ *    min/max over frames that only move forward: a monotonic deque
+ *    (win_minmax.c).
  *
  * Floating-point sums over sliding frames merge partial sums in tree order,
  * where Spark re-adds the frame's rows one by one: the last bits may differ.
@@ -252,7 +254,8 @@ int em_win_agg_eval(const em_expr *call, em_vec *const *args, const em_win_run *
   int rc;
   if (is_growing) rc = growing(call, args, run, hi, iota, zeros, out, err);
   else if (!call->u.fn.agg->destroy) rc = tree(call, args, run, lo, hi, out, err);
-  else rc = recompute(call, args, run, lo, hi, iota, zeros, out, err);
+  else if ((rc = em_win_minmax(call, args, run, lo, hi, out, err)) > 0)
+    rc = recompute(call, args, run, lo, hi, iota, zeros, out, err);
   em_free(iota);
   em_free(zeros);
   return rc;

@@ -249,6 +249,7 @@ typedef struct em_analyze_ctx {
   int (*run_subplan)(void *user, const struct em_plan *plan, em_batch ***out, int *nout, em_error *err);
   void *run_user;
   int pivot_max_values;       /* spark.sql.pivotMaxValues (10000) */
+  bool map_last_win;          /* spark.sql.mapKeyDedupPolicy = LAST_WIN */
 } em_analyze_ctx;
 
 /* A resolved plan with its arena and held references. */

@@ -584,10 +584,17 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
 
 em_expr *em_az_resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
                             char **metadata) {
+  az->expr_depth++;
   em_expr *x = resolve_expr(az, e, scope, name, metadata);
+  az->expr_depth--;
   /* The innermost expression with a Python origin names the call site. */
   if (!x && e->origin_fragment) em_error_set_context(az->err, e->origin_fragment, e->origin_call_site);
   return x;
+}
+
+bool em_az_auto_alias(const em_spec_expr *se) {
+  return se->kind == EM_SE_FUNC || se->kind == EM_SE_WINDOW || se->kind == EM_SE_UPDATE_FIELDS ||
+         (se->kind == EM_SE_CAST && se->u.cast.child->kind != EM_SE_ATTR);
 }
 
 static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
@@ -647,9 +654,10 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
     x->u.cast.ansi = e->u.cast.mode == EM_CAST_ANSI || (e->u.cast.mode == EM_CAST_DEFAULT && az->ctx->ansi);
     x->origin_fragment = e->origin_fragment;
     x->origin_call_site = e->origin_call_site;
-    /* Spark names a cast of a column after the column (Column.cast keeps
-     * the name); other casts get their SQL text. */
-    if (e->u.cast.child->kind == EM_SE_ATTR) {
+    /* Spark names a top-level cast of a column after the column
+     * (ResolveAliases); other casts get their SQL text. */
+    if ((e->u.cast.child->kind == EM_SE_ATTR && az->expr_depth <= 1) || em_type_is_nested(to)) {
+      /* A cast to an array, map or struct prints as its child (Cast.sql). */
       *name = inner;
     } else {
       em_strbuf sb;

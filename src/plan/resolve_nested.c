@@ -91,6 +91,7 @@ static void field_not_found(em_az *az, const em_type *st, const char *field) {
   for (int i = 0; i < st->u.st.nfields; i++) em_strbuf_printf(&fs, "%s`%s`", i ? ", " : "", st->u.st.fields[i].name);
   em_error_set(az->err, EM_ERR_FIELD_NOT_FOUND, "fieldName", em_arena_printf(&az->plan->arena, "`%s`", field),
                "fields", fs.data ? fs.data : "", NULL);
+  em_error_no_context(az->err); /* as Spark */
   em_strbuf_free(&fs);
 }
 
@@ -120,6 +121,7 @@ static void extract_base_error(em_az *az, const char *csql, const em_type *t) {
   quoted_type(t, &sb);
   em_error_set(az->err, EM_ERR_INVALID_EXTRACT_BASE_FIELD_TYPE, "base",
                em_arena_printf(&az->plan->arena, "\"%s\"", csql), "other", sb.data ? sb.data : "", NULL);
+  em_error_no_context(az->err); /* as Spark */
   em_strbuf_free(&sb);
 }
 
@@ -193,7 +195,11 @@ em_expr *em_az_resolve_field_path(em_az *az, const em_spec_expr *e, const em_lpl
         extract_base_error(az, sql, t);
         x = NULL;
       }
-      if (!x) return *failed = true, NULL;
+      if (!x) {
+        /* Unlike getField, a dotted name's errors name the col() call. */
+        az->err->has_context = az->err->context_none = false;
+        return *failed = true, NULL;
+      }
       sql = p[k];
     }
     *name = p[np - 1];
@@ -576,4 +582,81 @@ em_expr *em_az_resolve_nested(em_az *az, const em_spec_expr *e, const em_lplan *
   }
   em_error_internal(az->err, "not a nested-value expression");
   return NULL;
+}
+
+/* ---- s.* ---- */
+
+int em_az_struct_star(em_az *az, const em_spec_expr *se, const em_lplan *scope, em_expr ***xs, char ***names) {
+  int nt = se->u.star.ntarget;
+  em_spec_expr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.kind = EM_SE_ATTR;
+  attr.u.attr.parts = se->u.star.target;
+  attr.u.attr.nparts = nt;
+  attr.origin_fragment = se->origin_fragment;
+  attr.origin_call_site = se->origin_call_site;
+  em_expr *s = NULL;
+  char *ssql = NULL;
+  if (nt == 1) {
+    for (int i = 0; i < scope->nout && !s; i++)
+      if (!scope->out[i].hidden && em_az_name_eq(az, scope->out[i].name, se->u.star.target[0])) {
+        s = em_az_col(az, scope, i);
+        if (!s) return -1;
+        ssql = scope->out[i].name;
+      }
+  } else {
+    bool failed = false;
+    s = em_az_resolve_field_path(az, &attr, scope, &ssql, &failed);
+    if (failed) {
+      /* Not a struct path: the caller reports the star it cannot expand. */
+      em_error_clear(az->err);
+      return 0;
+    }
+  }
+  if (!s) return 0;
+  if (s->type->id != EM_T_STRUCT) {
+    /* A legacy class: Spark renders the bare message with the name parts
+     * as a Scala List. */
+    em_strbuf l;
+    em_strbuf_init(&l);
+    em_strbuf_puts(&l, "List(");
+    for (int i = 0; i < nt; i++) em_strbuf_printf(&l, "%s%s", i ? ", " : "", se->u.star.target[i]);
+    em_strbuf_putc(&l, ')');
+    const char *list = l.data ? l.data : "";
+    em_error_set(az->err, EM_ERR_STAR_EXPAND_NOT_STRUCT, "attributes", list, NULL);
+    snprintf(az->err->msg, sizeof az->err->msg, "Can only star expand struct data types. Attribute: `%s`.", list);
+    em_strbuf_free(&l);
+    if (se->origin_fragment) em_error_set_context(az->err, se->origin_fragment, se->origin_call_site);
+    return -1;
+  }
+  int nf = s->type->u.st.nfields;
+  *xs = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(nf + 1));
+  *names = em_arena_calloc(&az->plan->arena, sizeof(char *) * (size_t)(nf + 1));
+  if (!*xs || !*names) return oom(az), -1;
+  for (int f = 0; f < nf; f++) {
+    char *sql = ssql;
+    em_expr *x = make_call(az, "getfield", em_fn_resolve_get_field, &s, &sql, 1, (void *)(intptr_t)f, se);
+    if (!x) return -1;
+    (*xs)[f] = x;
+    (*names)[f] = s->type->u.st.fields[f].name;
+  }
+  return nf;
+}
+
+int em_az_struct_star_cap(const em_lplan *scope) {
+  int total = 0;
+  for (int i = 0; i < scope->nout; i++) {
+    const em_type *t = scope->out[i].type;
+    /* Fields of every struct level bound any path's expansion. */
+    const em_type *stack[64];
+    int sp = 0;
+    stack[sp++] = t;
+    while (sp) {
+      const em_type *u = stack[--sp];
+      if (u->id != EM_T_STRUCT) continue;
+      total += u->u.st.nfields;
+      for (int f = 0; f < u->u.st.nfields && sp < 64; f++) stack[sp++] = u->u.st.fields[f].type;
+    }
+  }
+  return total;
 }

@@ -67,6 +67,13 @@ bool em_az_has_window(const em_spec_expr *e) {
   }
 }
 
+bool em_az_win_is_ref(const em_az *az, const em_expr *e) {
+  const em_az_win *w = az->win;
+  for (int i = 0; w && i < w->nrefs; i++)
+    if (w->refs[i] == e) return true;
+  return false;
+}
+
 int em_az_win_begin(em_az *az, em_lplan *child) {
   em_az_win *w = em_arena_calloc(&az->plan->arena, sizeof *w);
   if (!w) return oom(az);
@@ -167,6 +174,8 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
   em_expr *fx = em_az_resolve_expr(az, e->u.window.func, scope, &fsql, &meta);
   az->in_over = saved;
   if (!fx) return NULL;
+  for (int i = 0; az->win_map && i < fx->nargs; i++)
+    if (!(fx->args[i] = az->win_map(az, fx->args[i]))) return NULL;
   const em_func_def *def = fx->kind == EM_EX_CALL || fx->kind == EM_EX_AGG ? em_func_lookup(fx->u.fn.name) : NULL;
   const em_win_cfg *wc = def && def->kind == EM_FN_WINDOW ? fx->u.fn.data : NULL;
   if (!def || (def->kind != EM_FN_WINDOW && def->kind != EM_FN_AGGREGATE)) {
@@ -188,6 +197,7 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
   for (int i = 0; i < np; i++) {
     char *ks = NULL;
     if (!(it.pkeys[i] = em_az_resolve_expr(az, e->u.window.partition[i], scope, &ks, &meta))) goto fail;
+    if (az->win_map && !(it.pkeys[i] = az->win_map(az, it.pkeys[i]))) goto fail;
     em_strbuf_printf(&spec, "%s%s", i ? ", " : "PARTITION BY ", ks);
   }
   it.npkeys = np;
@@ -195,6 +205,7 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
     const em_spec_expr *so = e->u.window.order[i];
     char *ks = NULL;
     if (!(it.okeys[i] = em_az_resolve_expr(az, so->u.sort.child, scope, &ks, &meta))) goto fail;
+    if (az->win_map && !(it.okeys[i] = az->win_map(az, it.okeys[i]))) goto fail;
     it.asc[i] = so->u.sort.ascending;
     it.nf[i] = so->u.sort.nulls == EM_NULLS_DEFAULT ? so->u.sort.ascending : so->u.sort.nulls == EM_NULLS_FIRST;
     em_strbuf_printf(&spec, "%s%s%s %s %s", i ? ", " : (np ? " " : ""), i ? "" : "ORDER BY ", ks,

@@ -250,3 +250,136 @@ def case_array_function_type_error(spark):
 def case_split(spark):
     df = spark.createDataFrame([(1, "a,b,,c"), (2, ""), (3, None)], "id int, t string")
     return sel(df, F.split("t", ","), F.split("t", ",", 2))
+
+
+def case_array_ordering_ops(spark):
+    df = arrs(spark)
+    one_three = F.array(F.lit(1), F.lit(3))
+    return sel(df, F.col("a") < one_three, F.col("a") <= one_three, F.col("a") > one_three,
+               F.col("a") >= one_three, F.col("a") != one_three)
+
+
+def case_array_compare_widened(spark):
+    df = arrs(spark)
+    return sel(df, F.col("a") == F.array(F.lit(1).cast("long"), F.lit(2), F.lit(3)),
+               F.col("a") == F.array(F.lit(1.5)), F.col("a") == F.array(F.lit(None)), F.col("a") == F.lit(None),
+               F.col("d") == F.array(F.lit(float("nan")), F.lit(0.0), F.lit(0.0), F.lit(float("nan"))))
+
+
+def case_array_compare_string_elems(spark):
+    return error(lambda: arrs(spark).select(F.col("a") == F.array(F.lit("1"))).collect())
+
+
+def case_array_compare_atomic(spark):
+    return error(lambda: arrs(spark).select(F.col("a") == F.lit(1)).collect())
+
+
+def case_array_isin(spark):
+    df = arrs(spark)
+    return sel(df, F.col("a").isin(F.array(F.lit(1), F.lit(2), F.lit(3)), F.array()))
+
+
+def case_array_join_key(spark):
+    a = spark.createDataFrame([(1, [1, 2]), (2, [3]), (3, None), (4, [None])], "x int, k array<int>")
+    b = spark.createDataFrame([([1, 2], "p"), ([None], "q"), (None, "r"), ([3, 4], "s")], "k array<int>, y string")
+    return {"using": result(a.join(b, "k").orderBy("x")),
+            "cond": result(a.join(b, a.k == b.k, "left").select("x", "y").orderBy("x")),
+            "nullsafe": result(a.join(b, a.k.eqNullSafe(b.k)).select("x", "y").orderBy("x"))}
+
+
+def case_array_filter_compare(spark):
+    df = arrs(spark)
+    return result(df.filter(F.col("a") >= F.array(F.lit(1))).select("id").orderBy("id"))
+
+
+def case_cast_nested_to_string(spark):
+    df = spark.createDataFrame([
+        (1, [1.5, None, float("nan")], [[1, None], None, []], [b"ab", None], {"k": [1, None]},
+         ((1, None), [None, "x"]), ["2024-01-02"]),
+        (2, [], None, [], {}, None, None),
+    ], "id int, d array<double>, n array<array<int>>, b array<binary>, m map<string,array<int>>, "
+       "s struct<p:struct<i:int,j:string>,a:array<string>>, dt array<string>")
+    return sel(df, F.col("d").cast("string"), F.col("n").cast("string"), F.col("b").cast("string"),
+               F.col("m").cast("string"), F.col("s").cast("string"),
+               F.col("dt").cast("array<date>").cast("string"),
+               F.col("dt").cast("array<timestamp>").cast("string"),
+               F.concat(F.col("n").cast("string"), F.lit("!")))
+
+
+def case_cast_names_inside_functions(spark):
+    df = spark.createDataFrame([(1, "2"), (2, None)], "id int, t string")
+    return result(df.select("id", F.hash(F.col("id").cast("int")), F.col("id").cast("long").cast("string"),
+                            F.col("t").cast("int"), F.coalesce(F.col("t").cast("int"), F.lit(0)),
+                            F.array(F.col("id").cast("long"))).orderBy("id"))
+
+
+def case_cast_names_in_aggregates(spark):
+    df = spark.createDataFrame([(1, "2"), (2, None), (1, "5")], "id int, t string")
+    return result(df.groupBy(F.col("id").cast("string")).agg(F.sum(F.col("t").cast("int")),
+                                                             F.max(F.col("t").cast("long"))).orderBy("id"))
+
+
+def temporal(spark):
+    import datetime as dt
+    return spark.createDataFrame([
+        (1, dt.date(2024, 1, 30), dt.date(2024, 2, 3), dt.datetime(2024, 1, 1, 0, 0), dt.datetime(2024, 1, 3, 3, 0)),
+        (2, dt.date(2024, 2, 3), dt.date(2024, 1, 30), dt.datetime(2024, 1, 3, 3, 0), dt.datetime(2024, 1, 1, 0, 0)),
+        (3, None, dt.date(2024, 1, 1), None, dt.datetime(2024, 1, 1)),
+    ], "id int, d1 date, d2 date, t1 timestamp, t2 timestamp")
+
+
+def case_sequence_dates(spark):
+    import datetime as dt
+    return sel(temporal(spark), F.sequence("d1", "d2"), F.sequence("t1", "t2"),
+               F.sequence("d1", "d1", F.lit(dt.timedelta(days=2))))
+
+
+def case_sequence_interval_steps(spark):
+    import datetime as dt
+    df = temporal(spark).where(F.col("id") == 1)
+    return sel(df, F.sequence("t1", "t2", F.lit(dt.timedelta(hours=12))), F.sequence("d1", "d2", F.lit(dt.timedelta(days=2))),
+               F.sequence("t2", "t1", F.lit(dt.timedelta(days=-1))), F.sequence("t1", "d1", F.lit(dt.timedelta(days=7, hours=30))))
+
+
+def case_sequence_timestamp_in_zone(spark):
+    import datetime as dt
+    spark.conf.set("spark.sql.session.timeZone", "America/Los_Angeles")
+    try:
+        df = spark.createDataFrame([(1, dt.datetime(2024, 3, 9, 12, 0), dt.datetime(2024, 3, 12, 13, 0))],
+                                   "id int, a timestamp, b timestamp")
+        return sel(df, F.sequence("a", "b"), F.sequence("a", "b", F.lit(dt.timedelta(days=1))))
+    finally:
+        spark.conf.unset("spark.sql.session.timeZone")
+
+
+def case_sequence_date_step_not_days(spark):
+    import datetime as dt
+    return error(lambda: temporal(spark).select(F.sequence("d1", "d2", F.lit(dt.timedelta(hours=2)))).collect())
+
+
+def case_sequence_timestamp_wrong_direction(spark):
+    import datetime as dt
+    return error(lambda: temporal(spark).select(F.sequence("t1", "t2", F.lit(dt.timedelta(hours=1)))).collect())
+
+
+def case_shuffle_seeded(spark):
+    df = spark.createDataFrame([(1, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ["a", None, "c"]), (2, [1, 2, 3], None),
+                                (3, None, []), (4, [], ["x", "y"])], "id int, a array<int>, s array<string>")
+    return sel(df, F.shuffle("a", 42), F.shuffle("s", 7))
+
+
+def case_shuffle_partitions(spark):
+    df = spark.range(0, 12, 1, 3).select("id", F.shuffle(F.array(F.lit(1), F.lit(2), F.lit(3), F.lit(4), "id"), 11).alias("s"))
+    return result(df.orderBy("id"))
+
+
+def case_shuffle_many_batches(spark):
+    # 30000 rows in two partitions: the generator runs on across batches.
+    df = spark.range(0, 30000, 1, 2).select("id", F.shuffle(F.array("id", F.lit(-1), F.lit(-2), F.lit(-3)), 5).alias("s"))
+    return result(df.agg(F.sum(F.hash("s")).alias("h"), F.count("*").alias("n")))
+
+
+def case_shuffle_unseeded_schema(spark):
+    df = spark.range(2).select(F.shuffle(F.array("id")))
+    sizes = spark.range(2).select(F.size(F.shuffle(F.array("id", "id")))).collect()
+    return {"columns": df.columns, "sizes": [r[0] for r in sizes]}

@@ -126,3 +126,29 @@ def case_explode_large(spark):
     df = spark.range(0, 3000, 1, 3).select("id", F.array_repeat(F.col("id"), 3).alias("r"))
     out = df.select("id", F.explode("r"))
     return result(out.groupBy().agg(F.count("*"), F.sum("col"), F.max("id")))
+
+
+def agg_gen_data(spark):
+    return spark.createDataFrame([(1, [1, 2], "a"), (2, [3], "b"), (1, [4], "c")], "id int, a array<int>, s string")
+
+
+def case_generator_in_agg(spark):
+    df = agg_gen_data(spark).groupBy("id").agg(F.count("*"), F.explode(F.collect_list("s")), F.max("s"))
+    return result(df.orderBy("id", "col"))
+
+
+def case_generator_in_agg_aliased_and_global(spark):
+    df = agg_gen_data(spark)
+    return {"pos": result(df.groupBy("id").agg(F.posexplode(F.collect_list("s")).alias("p", "v")).orderBy("id", "p")),
+            "global": result(df.agg(F.explode(F.collect_set("id")).alias("x")).orderBy("x")),
+            "over_aggs": result(df.groupBy("id").agg(F.explode(F.array(F.max("s"), F.min("s"))).alias("m"))
+                                .orderBy("id", "m"))}
+
+
+def case_generator_in_agg_two(spark):
+    return error(lambda: agg_gen_data(spark).groupBy("id").agg(F.explode(F.collect_list("s")),
+                                                               F.explode(F.collect_list("s"))).collect())
+
+
+def case_generator_in_agg_not_grouped(spark):
+    return error(lambda: agg_gen_data(spark).groupBy("id").agg(F.explode("a")).collect())

@@ -121,3 +121,25 @@ def case_map_cast(spark):
 
 def case_map_orderby_error(spark):
     return error(lambda: maps(spark).orderBy("m").collect())
+
+
+def case_map_equality_refused(spark):
+    df = spark.createDataFrame([(1, {"a": 1})], "id int, m map<string,int>")
+    return error(lambda: df.select(F.col("m") == F.create_map(F.lit("a"), F.lit(1))).collect())
+
+
+def case_last_win_other_builders(spark):
+    spark.conf.set("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
+    try:
+        df = spark.createDataFrame([(1, ["a", "b", "a"], [1, 2, 3], "x:1,y:2,x:3")], "id int, k array<string>, v array<int>, t string")
+        return sel(df, F.map_from_arrays("k", "v"), F.map_concat(F.create_map(F.lit("a"), F.lit(0)), F.map_from_arrays("k", "v")),
+                   F.str_to_map("t"), F.map_from_entries(F.arrays_zip("k", "v")))
+    finally:
+        spark.conf.unset("spark.sql.mapKeyDedupPolicy")
+
+
+def case_map_group_by_allowed_distinct_refused(spark):
+    df = spark.createDataFrame([(1, {"a": 1}), (2, {"a": 1}), (3, {"b": 2})], "id int, m map<string,int>")
+    return {"group": result(df.groupBy("m").agg(F.sum("id").alias("s")).orderBy("s")),
+            "distinct": error(lambda: df.distinct().collect()),
+            "drop_dup": error(lambda: df.dropDuplicates(["m"]).collect())}

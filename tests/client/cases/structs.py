@@ -139,3 +139,41 @@ def case_struct_in_array_field(spark):
 def case_cast_struct(spark):
     df = spark.createDataFrame([(1, (1, "2"))], "id int, s struct<a:int,b:string>")
     return sel(df, F.col("s").cast("struct<x:bigint,y:int>"), F.col("s").cast("string"))
+
+
+def case_struct_compare_ops(spark):
+    df = spark.createDataFrame([(1, (1, "a")), (2, (1, None)), (3, None), (4, (0, "z"))],
+                               "id int, s struct<i:int,t:string>")
+    other = F.struct(F.lit(1).alias("q"), F.lit("a"))
+    return sel(df, F.col("s") < other, F.col("s") >= other, F.col("s").eqNullSafe(other), F.col("s") == other)
+
+
+def case_struct_compare_widened(spark):
+    df = spark.createDataFrame([(1, (1, "x")), (2, (2, None))], "id int, s struct<i:int,t:string>")
+    return sel(df, F.col("s") == F.struct(F.lit(1).cast("long").alias("I"), F.lit("x").alias("t")))
+
+
+def case_struct_compare_names_and_types_differ(spark):
+    df = spark.createDataFrame([(1, (1, "x"))], "id int, s struct<i:int,t:string>")
+    return error(lambda: df.select(F.col("s") == F.named_struct(F.lit("q"), F.lit(1).cast("long"),
+                                                                F.lit("t"), F.lit("x"))).collect())
+
+
+def case_struct_join_condition_and_group(spark):
+    a = spark.createDataFrame([((1, "a"), 1), ((2, "b"), 2), ((1, "a"), 3), (None, 4)], "k struct<i:int,t:string>, x int")
+    b = spark.createDataFrame([((1, "a"), 10), ((3, "c"), 30), (None, 40)], "k struct<i:int,t:string>, y int")
+    return {"join": result(a.join(b, a.k == b.k, "full").select("x", "y").orderBy("x", "y")),
+            "group": result(a.groupBy("k").agg(F.sum("x")).orderBy("k")),
+            "sort": result(a.orderBy(F.col("k").desc(), "x"))}
+
+
+def case_struct_star_nested_and_mixed(spark):
+    df = spark.createDataFrame([(1, ((1, "a"), 2.5)), (2, None)], "id int, s struct<p:struct<i:int,t:string>,d:double>")
+    return {"top": result(df.select("id", "s.*").orderBy("id")),
+            "nested": result(df.select("s.p.*", "id").orderBy("id")),
+            "col": result(df.select(F.col("s.p.*")).orderBy("i"))}
+
+
+def case_struct_star_not_struct(spark):
+    df = spark.createDataFrame([(1, (1, "a"))], "id int, s struct<i:int,t:string>")
+    return error(lambda: df.select("id.*").collect())

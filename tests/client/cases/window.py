@@ -339,3 +339,54 @@ def case_error_unresolved_in_window(spark):
 
 def case_error_unresolved_partition(spark):
     return error(lambda: data(spark).select(F.sum("v").over(W.partitionBy("zz"))).collect())
+
+
+def case_sliding_min_max(spark):
+    rows = [(i % 3, i, float("nan") if i % 7 == 0 else (None if i % 5 == 0 else float((i * 37) % 11 - 5)),
+             None if i % 4 == 0 else chr(97 + (i * 13) % 26)) for i in range(60)]
+    df = spark.createDataFrame(rows, "g int, o int, d double, s string")
+    from caselib import result
+    w = W.partitionBy("g").orderBy("o")
+    wd = W.partitionBy("g").orderBy(F.col("o").desc())
+    return result(df.select("g", "o",
+                            F.min("d").over(w.rowsBetween(-2, 1)), F.max("d").over(w.rowsBetween(-3, -1)),
+                            F.max("s").over(w.rowsBetween(0, 4)), F.min("s").over(wd.rowsBetween(-1, 2)),
+                            F.max("d").over(w.rangeBetween(-6, 3)), F.min("o").over(wd.rangeBetween(-4, 0)),
+                            F.max("s").over(w.rowsBetween(2, 5)))
+                  .orderBy("g", "o"))
+
+
+def agg_data(spark):
+    return spark.createDataFrame([("a", 1, 10), ("a", 2, 20), ("b", 3, 30), ("c", 4, None), ("c", 5, 7)],
+                                 "k string, x int, v int")
+
+
+def case_window_in_agg_rank(spark):
+    from caselib import result
+    df = agg_data(spark).groupBy("k").agg(F.sum("v").alias("s"), F.rank().over(W.orderBy("k")).alias("r"))
+    return result(df.orderBy("k"))
+
+
+def case_window_in_agg_over_aggregates(spark):
+    from caselib import result
+    df = agg_data(spark).groupBy("k").agg(F.sum("v"), F.sum(F.sum("v")).over(W.orderBy("k")),
+                                          F.rank().over(W.orderBy(F.sum("v").desc())),
+                                          (F.sum("v") / F.sum(F.sum("v")).over(W.partitionBy())).alias("share"),
+                                          F.lag("k").over(W.orderBy(F.max("x"))), F.count("*"))
+    return result(df.orderBy("k"))
+
+
+def case_window_in_global_agg(spark):
+    from caselib import result
+    return result(agg_data(spark).agg(F.sum("v"), F.max(F.sum("v")).over(W.partitionBy())))
+
+
+def case_window_in_agg_partitioned(spark):
+    from caselib import result
+    df = agg_data(spark).withColumn("g", F.col("x") % 2).groupBy("g", "k").agg(
+        F.count("*").alias("n"), F.dense_rank().over(W.partitionBy("g").orderBy(F.count("*").desc(), "k")).alias("dr"))
+    return result(df.orderBy("g", "k"))
+
+
+def case_window_in_agg_missing_aggregation(spark):
+    return error(lambda: agg_data(spark).groupBy("k").agg(F.row_number().over(W.orderBy("x"))).collect())
