@@ -213,6 +213,7 @@ struct em_spec_rel {
       int ngroups;
       em_spec_expr **aggs;
       int naggs;
+      bool select_only; /* SQL: output the aggs only, not the groups first */
     } aggregate;
     struct {
       em_spec_expr **orders; /* SORT_ORDER nodes */

@@ -563,6 +563,20 @@ static const binop *peek_binop(em_sqlp *p) {
 static em_spec_expr *unary(em_sqlp *p) {
   int from = p->pos;
   em_tok *t = em_sql_peek(p, 0);
+  if (em_sql_is_op(t, "-") && em_sql_peek(p, 1)->kind == EM_TK_NUMBER) {
+    /* A signed numeric literal (Spark's `number: MINUS? ...`). */
+    em_sql_next(p);
+    em_tok *num = em_sql_next(p);
+    em_tok signed_tok = *num;
+    size_t n = strlen(num->str);
+    char *txt = em_sql_alloc(p, n + 2, 1);
+    txt[0] = '-';
+    memcpy(txt + 1, num->str, n + 1);
+    signed_tok.str = txt;
+    em_spec_expr *e = em_sql_number(p, &signed_tok);
+    em_sql_set_origin(p, e, from);
+    return e;
+  }
   if (em_sql_is_op(t, "-") || em_sql_is_op(t, "+") || em_sql_is_op(t, "~")) {
     em_sql_next(p);
     em_sql_enter(p);

@@ -55,8 +55,8 @@ static _Noreturn void invalid_number(em_sqlp *p, em_tok *t, const char *type) {
 static int exact_decimal(const char *s, size_t n, __int128 *unscaled, int *scale, int *precision) {
   __int128 v = 0;
   int digits = 0, sc = 0;
-  bool dot = false;
-  size_t i = 0;
+  bool dot = false, neg = n > 0 && s[0] == '-';
+  size_t i = neg ? 1 : 0;
   for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
     if (s[i] == '.') {
       dot = true;
@@ -83,7 +83,7 @@ static int exact_decimal(const char *s, size_t n, __int128 *unscaled, int *scale
     }
     if (digits > 38) return -1;
   }
-  *unscaled = v;
+  *unscaled = neg ? -v : v;
   *scale = sc;
   *precision = digits > sc ? digits : sc;
   return 0;
@@ -160,14 +160,15 @@ em_spec_expr *em_sql_number(em_sqlp *p, em_tok *t) {
   }
   if (has_dot) return decimal_lit(p, t, s, n);
   /* Plain digits: INT, BIGINT, then DECIMAL(n, 0). */
+  bool neg = s[0] == '-';
   errno = 0;
-  unsigned long long u = strtoull(s, NULL, 10);
-  if (errno != ERANGE && u <= 2147483647ull) {
-    int32_t x = (int32_t)u;
+  unsigned long long u = strtoull(neg ? s + 1 : s, NULL, 10);
+  if (errno != ERANGE && u <= 2147483647ull + (neg ? 1 : 0)) {
+    int32_t x = neg ? (int32_t)(-(int64_t)u) : (int32_t)u;
     return fixed(p, em_type_int(), &x);
   }
-  if (errno != ERANGE && u <= 9223372036854775807ull) {
-    int64_t x = (int64_t)u;
+  if (errno != ERANGE && u <= 9223372036854775807ull + (neg ? 1 : 0)) {
+    int64_t x = neg ? (int64_t)(0 - u) : (int64_t)u;
     return fixed(p, em_type_long(), &x);
   }
   return decimal_lit(p, t, s, n);

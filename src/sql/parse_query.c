@@ -367,6 +367,7 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
     }
     top->input = src;
     top->u.aggregate.group_type = gtype;
+    top->u.aggregate.select_only = true;
     if (group_all) {
       int cap = 0;
       for (int i = 0; i < nitems; i++)
@@ -884,12 +885,13 @@ static em_spec_rel *query_no_with(em_sqlp *p) {
     em_sql_fail(p);
   }
   r = drop_hidden(p, &si, r);
-  if (em_sql_accept_kw(p, "LIMIT")) {
-    if (!em_sql_accept_kw(p, "ALL")) r = limit_node(p, r, EM_SR_LIMIT);
-  }
+  /* LIMIT n OFFSET m: Spark offsets first, then limits. */
+  em_spec_rel *lim = NULL;
+  if (em_sql_accept_kw(p, "LIMIT") && !em_sql_accept_kw(p, "ALL")) lim = limit_node(p, NULL, EM_SR_LIMIT);
   if (em_sql_accept_kw(p, "OFFSET")) r = limit_node(p, r, EM_SR_OFFSET);
-  if (em_sql_accept_kw(p, "LIMIT")) {
-    if (!em_sql_accept_kw(p, "ALL")) r = limit_node(p, r, EM_SR_LIMIT);
+  if (lim) {
+    lim->input = r;
+    r = lim;
   }
   return r;
 }

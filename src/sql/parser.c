@@ -217,13 +217,8 @@ int em_sql_parse_statement(em_spec *spec, const char *text, const em_sql_opts *o
   if (setjmp(p.jb)) return -1;
   em_sql_lex(&p);
   if (empty(&p)) {
-    /* Spark reports an empty statement without a position. */
     em_error_set(err, EM_ERR_PARSE_EMPTY_STATEMENT, NULL);
-    size_t ml = strlen(err->msg);
-    if (ml + 1 < sizeof err->msg) {
-      memmove(err->msg + 1, err->msg, ml + 1);
-      err->msg[0] = '\n';
-    }
+    em_sql_error_position(&p, 1, 0);
     return -1;
   }
   if (em_sql_parse_statement_(&p, out)) return -1;
