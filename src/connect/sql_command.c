@@ -183,8 +183,6 @@ static int drop_view(em_operation *op, const em_sql_stmt *st, em_error *err) {
   char name[EM_ERROR_VAL_MAX];
   size_t k = 0;
   for (int i = 0; i < st->nname; i++) k += (size_t)snprintf(name + k, sizeof name - k, "%s`%s`", i ? "." : "", st->name[i]);
-  if (st->kind == EM_SQL_DROP_VIEW)
-    return em_error_set(err, EM_ERR_VIEW_NOT_FOUND, "relationName", name, NULL);
   return em_error_set(err, EM_ERR_TABLE_OR_VIEW_NOT_FOUND, "relationName", name, "searchPath",
                       "[`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`]", NULL);
 }

@@ -113,6 +113,11 @@ static int run_sub(em_az *az, em_lplan *sub, em_batch ***bs, int *nb) {
   int n = 0;
   int rc = az->ctx->run_subquery(az->ctx->run_user, &tmp, &got, &n, az->err);
   em_type_unref(tmp.schema);
+  /* The executor may have grown the plan's arena and reference arrays
+   * through the copy: take them back. */
+  tmp.root = az->plan->root;
+  tmp.schema = az->plan->schema;
+  *az->plan = tmp;
   if (rc) return -1;
   for (int i = 0; i < n; i++)
     if (em_az_own_batch(az, got[i])) {
