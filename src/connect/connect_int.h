@@ -54,6 +54,7 @@ typedef struct em_artifact {
 
 typedef struct em_operation em_operation;
 typedef struct em_connect_state em_connect_state;
+typedef struct em_views em_views;
 
 typedef struct em_saved_error {
   char id[37];
@@ -82,6 +83,7 @@ typedef struct em_session {
   int nreleased, released_head;
   struct em_cache_registry *cache; /* persisted DataFrames (cache_registry.c) */
   em_udf_registry *udfs; /* WebAssembly UDFs (udf_register.c), created on first registration */
+  em_views *views; /* temp views (views.c) */
 } em_session;
 
 /* Persisted DataFrames by the bytes of their Relation (cache_registry.c). */
@@ -160,6 +162,7 @@ struct em_connect_state {
   bool stopping;
   pthread_cond_t reaper_cv;
   _Atomic int active_threads; /* execution threads still running */
+  em_views *global_views; /* global temp views (views.c), created on first use */
 };
 
 struct em_connect {
@@ -231,6 +234,14 @@ void em_operation_release_until(em_operation *op, int64_t index);
 
 /* Starts the execution thread of a registered operation (execute.c). */
 void em_execute_start(em_operation *op, em_error *err, int *rc);
+/* A response of the operation with fresh ids; queueing one. */
+void em_execute_resp_init(em_operation *op, Spark__Connect__ExecutePlanResponse *r, char id[37]);
+int em_execute_push(em_operation *op, Spark__Connect__ExecutePlanResponse *r, const char *id, em_error *err);
+/* Runs a resolved subquery plan for the analyzer (em_analyze_ctx.run_subquery). */
+int em_session_run_subquery(void *sess, em_plan *plan, em_batch ***batches, int *nbatches, em_error *err);
+/* Parses the query of a SQL message with its parameters (sql_proto.c). */
+int em_connect_sql_statement(em_session *sess, const Spark__Connect__SQL *sql, em_spec *spec, void *stmt_out,
+                             em_error *err);
 
 /* Errors (errors.c): the server boundary for em_error. */
 void em_rpc_fail(em_rpc *call, em_session *sess, const em_error *err);
@@ -240,6 +251,52 @@ void em_rpc_fail_saved(em_rpc *call, const em_error *err, const char *error_id);
 int em_proto_to_spec(em_session *sess, const Spark__Connect__Relation *rel, em_spec *spec, em_spec_rel **out,
                      em_error *err);
 em_type *em_type_from_proto(const Spark__Connect__DataType *dt, em_error *err);
+em_spec_expr *em_proto_expr_to_spec(em_session *sess, const Spark__Connect__Expression *e, em_spec *spec,
+                                    em_error *err);
+em_spec_expr *em_proto_literal_to_spec(em_session *sess, const Spark__Connect__Expression__Literal *l, em_spec *spec,
+                                       em_error *err);
+
+/* SQL text in the protocol (sql_proto.c): a SQL relation parsed with its
+ * parameters, an expression string, a table name (spark.table). */
+em_spec_rel *em_connect_sql_rel(em_session *sess, const Spark__Connect__SQL *sql, em_spec *spec, em_error *err);
+em_spec_expr *em_connect_expr_string(em_session *sess, const char *text, em_spec *spec, em_error *err);
+em_spec_rel *em_connect_named_table(em_session *sess, const char *name, em_spec *spec, em_error *err);
+/* Commands of SQL and temp views (sql_command.c). */
+int em_run_sql_command(em_operation *op, const Spark__Connect__SqlCommand *cmd, em_error *err);
+int em_run_create_view(em_operation *op, const Spark__Connect__CreateDataFrameViewCommand *cmd, em_error *err);
+
+/* Temp views (views.c): a session's views, and global ones in
+ * `global_temp` shared by every session. A view is the serialized
+ * Relation of a DataFrame or the SQL text of CREATE VIEW ... AS, analyzed
+ * on every use. */
+typedef struct em_view {
+  char *name;
+  bool is_sql;
+  char *sql;         /* is_sql: the query text */
+  uint8_t *proto;    /* !is_sql: a serialized Relation */
+  size_t proto_len;
+  char **columns;    /* CREATE VIEW v(a, b): output names, or NULL */
+  int ncolumns;
+} em_view;
+struct em_views {
+  pthread_mutex_t mu;
+  em_view *v;
+  int n, cap;
+};
+void em_views_init(em_views *vs);
+void em_views_free(em_views *vs);
+/* Adds or replaces (replace) a view; takes ownership of view's buffers
+ * (freed on failure too). TEMP_TABLE_OR_VIEW_ALREADY_EXISTS when it exists
+ * and !replace. */
+int em_views_put(em_views *vs, em_view *view, bool replace, em_error *err);
+/* Removes a view; false when there was none. */
+bool em_views_drop(em_views *vs, const char *name);
+/* A copy of a view's definition (em_view_free it), or false. */
+bool em_views_get(em_views *vs, const char *name, em_view *out);
+void em_view_free(em_view *v);
+/* The analyzer's table lookup over a session's views (em_analyze_ctx). */
+int em_session_lookup_table(void *sess, em_spec *spec, char *const *parts, int nparts, em_spec_rel **out,
+                            em_error *err);
 /* Builds a DataType message tree in arena a (NULL on out-of-memory). */
 Spark__Connect__DataType *em_type_to_proto(const em_type *t, em_arena *a);
 /* The root relation of a plan (decompressed when needed; *owned is set

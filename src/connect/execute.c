@@ -162,11 +162,24 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
 
 int em_connect_write(em_operation *op, const Spark__Connect__WriteOperation *w, em_error *err); /* write_cmd.c */
 
+void em_execute_resp_init(em_operation *op, Spark__Connect__ExecutePlanResponse *r, char id[37]) {
+  resp_init(op, r, id);
+}
+
+int em_execute_push(em_operation *op, Spark__Connect__ExecutePlanResponse *r, const char *id, em_error *err) {
+  return push_simple(op, r, id, err);
+}
+
 static int run_command(em_operation *op, const Spark__Connect__Command *cmd, em_error *err) {
   if (cmd->command_type_case == SPARK__CONNECT__COMMAND__COMMAND_TYPE_REGISTER_FUNCTION)
     return em_connect_register_function(op->sess, cmd->register_function, err); /* udf_register.c */
   if (cmd->command_type_case == SPARK__CONNECT__COMMAND__COMMAND_TYPE_WRITE_OPERATION)
     return em_connect_write(op, cmd->write_operation, err);
+  /* SQL commands and temp views: sql_command.c. */
+  if (cmd->command_type_case == SPARK__CONNECT__COMMAND__COMMAND_TYPE_SQL_COMMAND)
+    return em_run_sql_command(op, cmd->sql_command, err);
+  if (cmd->command_type_case == SPARK__CONNECT__COMMAND__COMMAND_TYPE_CREATE_DATAFRAME_VIEW)
+    return em_run_create_view(op, cmd->create_dataframe_view, err);
   const ProtobufCFieldDescriptor *f =
       protobuf_c_message_descriptor_get_field(&spark__connect__command__descriptor, (unsigned)cmd->command_type_case);
   char num[16];

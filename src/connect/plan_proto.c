@@ -547,9 +547,8 @@ static em_spec_expr *conv_expr(cv *c, const Spark__Connect__Expression *e, int d
     break;
   }
   case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_EXPRESSION_STRING:
-    x = em_spec_expr_new(c->spec, EM_SE_EXPR_STRING);
-    if (!x || !(x->u.expr_string.sql = em_spec_strdup(c->spec, e->expression_string->expression)))
-      return oom(c), NULL;
+    /* F.expr / selectExpr / filter("..."): parsed as Spark's planner does. */
+    if (!(x = em_connect_expr_string(c->sess, e->expression_string->expression, c->spec, c->err))) return NULL;
     break;
   case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_UNRESOLVED_STAR: {
     const Spark__Connect__Expression__UnresolvedStar *s = e->unresolved_star;
@@ -1208,8 +1207,18 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     break;
   }
   case SPARK__CONNECT__RELATION__REL_TYPE_SQL:
-    NEW(EM_SR_SQL);
-    if (!(r->u.sql.query = em_spec_strdup(c->spec, rel->sql->query))) return oom(c), NULL;
+    /* SQL text is parsed here (sql_proto.c), into the same spec. */
+    if (!(r = em_connect_sql_rel(c->sess, rel->sql, c->spec, c->err))) return NULL;
+    break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_READ:
+    if (rel->read->read_type_case == SPARK__CONNECT__READ__READ_TYPE_NAMED_TABLE) {
+      /* spark.table / spark.read.table: a view or table by name (views.c). */
+      if (!(r = em_connect_named_table(c->sess, rel->read->named_table->unparsed_identifier, c->spec, c->err)))
+        return NULL;
+      break;
+    }
+    NEW(EM_SR_READ); /* a data source (resolve_read.c) */
+    if (conv_read(c, rel->read, r)) return NULL;
     break;
   case SPARK__CONNECT__RELATION__REL_TYPE_REPARTITION:
     NEW(EM_SR_REPARTITION);
@@ -1333,10 +1342,6 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     }
     break;
   }
-  case SPARK__CONNECT__RELATION__REL_TYPE_READ:
-    NEW(EM_SR_READ);
-    if (conv_read(c, rel->read, r)) return NULL;
-    break;
   /* Unpivot, CollectMetrics and the Stat* relations (conv_stat_rel). */
   case SPARK__CONNECT__RELATION__REL_TYPE_UNPIVOT:
   case SPARK__CONNECT__RELATION__REL_TYPE_COLLECT_METRICS:
@@ -1360,6 +1365,21 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
 #undef NEW
   if (rel->common && HAS(rel->common, plan_id)) r->plan_id = rel->common->plan_id;
   return r;
+}
+
+em_spec_expr *em_proto_expr_to_spec(em_session *sess, const Spark__Connect__Expression *e, em_spec *spec,
+                                    em_error *err) {
+  cv c = {.sess = sess, .spec = spec, .err = err};
+  return conv_expr(&c, e, 0);
+}
+
+em_spec_expr *em_proto_literal_to_spec(em_session *sess, const Spark__Connect__Expression__Literal *l, em_spec *spec,
+                                       em_error *err) {
+  cv c = {.sess = sess, .spec = spec, .err = err};
+  em_spec_expr *x = em_spec_expr_new(spec, EM_SE_LITERAL);
+  if (!x) return oom(&c), NULL;
+  if (!(x->u.lit.value = literal_vec(&c, l))) return NULL;
+  return x;
 }
 
 int em_proto_to_spec(em_session *sess, const Spark__Connect__Relation *rel, em_spec *spec, em_spec_rel **out,

@@ -72,6 +72,10 @@ static void session_free(em_session *sess) {
   em_free(sess->ops);
   em_conf_free(&sess->conf);
   em_session_cache_free(sess);
+  if (sess->views) {
+    em_views_free(sess->views);
+    em_free(sess->views);
+  }
   pthread_mutex_destroy(&sess->mu);
   em_free(sess->user_id);
   em_free(sess->session_id);
@@ -89,7 +93,10 @@ static em_session *session_new(em_connect_state *s, const char *user, const char
   em_conf_init(&sess->conf);
   atomic_store(&sess->next_expr_id, 1);
   sess->last_access_ns = em_now_ns();
-  if (!sess->user_id || !sess->session_id) {
+  if ((sess->views = em_calloc(1, sizeof *sess->views))) em_views_init(sess->views);
+  if (!s->global_views && (s->global_views = em_calloc(1, sizeof *s->global_views)))
+    em_views_init(s->global_views);
+  if (!sess->user_id || !sess->session_id || !sess->views || !s->global_views) {
     session_free(sess);
     return NULL;
   }
@@ -338,6 +345,10 @@ void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
   ctx->default_parallelism = (int)em_session_conf_int(sess, "spark.default.parallelism", dp);
   ctx->next_expr_id = &sess->next_expr_id;
   ctx->timezone = NULL;
+  ctx->lookup_table = em_session_lookup_table;
+  ctx->lookup_user = sess;
+  ctx->run_subquery = em_session_run_subquery;
+  ctx->run_user = sess;
   ctx->shuffle_partitions = (int)em_session_conf_int(sess, "spark.sql.shuffle.partitions", 200);
   ctx->range_sample_size = (int)em_session_conf_int(sess, "spark.sql.execution.rangeExchange.sampleSizePerPartition", 100);
   ctx->repartition_unsorted = !em_session_conf_bool(sess, "spark.sql.execution.sortBeforeRepartition", true);
@@ -445,6 +456,11 @@ void em_sessions_shutdown(em_connect_state *s) {
     em_session_close(s, user, sid, true, ssid, &err);
   }
   pthread_mutex_lock(&s->mu);
+  if (s->global_views) {
+    em_views_free(s->global_views);
+    em_free(s->global_views);
+    s->global_views = NULL;
+  }
   for (int i = 0; i < s->ntomb; i++) em_free(s->tombstones[i]);
   em_free(s->tombstones);
   s->tombstones = NULL;

@@ -601,8 +601,11 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   case EM_SR_JOIN: {
     em_lplan *right = resolve_rel(az, r->u.join.right, depth + 1);
     if (!right) return NULL;
+    if (r->u.join.natural && !(r = em_az_natural_join(az, r, child, right))) return NULL;
     return em_az_resolve_join(az, r, child, right);
   }
+  case EM_SR_NAMED_TABLE:
+    return em_az_resolve_named_table(az, r, depth);
   case EM_SR_SHOW_STRING:
   case EM_SR_HTML_STRING: {
     n = new_node(az, EM_LP_SHOW_STRING, r, 1);

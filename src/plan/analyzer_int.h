@@ -220,6 +220,13 @@ em_expr *em_az_resolve_udf(em_az *az, const em_wasm_fn *f, const em_spec_expr *e
 em_lplan *em_az_resolve_read(em_az *az, const em_spec_rel *r);
 /* Filters a file scan can use to skip data (optimize_scan.c). */
 void em_az_push_scan_filters(em_az *az, em_lplan *root);
+/* SQL-only forms (resolve_sql.c): a table name (views), NATURAL JOIN as
+ * USING, ordinals, subqueries, BETWEEN/ILIKE, and the SQL query context. */
+em_lplan *em_az_resolve_named_table(em_az *az, const em_spec_rel *r, int depth);
+const em_spec_rel *em_az_natural_join(em_az *az, const em_spec_rel *r, const em_lplan *left, const em_lplan *right);
+em_expr *em_az_resolve_sql_expr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name);
+bool em_az_is_sql_func(const char *name);
+void em_az_sql_context(em_az *az, const em_spec_expr *e);
 
 /* The optimizer rules with visible effects (optimize.c): filter pushdown and
  * column pruning, in place over the resolved plan. */

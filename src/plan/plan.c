@@ -13,6 +13,10 @@ void em_plan_free(em_plan *p) {
   em_free(p->batches);
   em_free(p->types);
   em_arena_destroy(&p->arena);
+  if (p->views) {
+    em_spec_release(p->views);
+    em_free(p->views);
+  }
   em_free(p);
 }
 

@@ -218,7 +218,7 @@ enum { EM_GEN_EXPLODE, EM_GEN_POSEXPLODE, EM_GEN_INLINE, EM_GEN_STACK };
  * and returns how many. */
 int em_lplan_children(const em_lplan *n, em_lplan **out);
 
-struct em_plan;
+typedef struct em_plan em_plan;
 
 /* What the analyzer needs from the session. */
 typedef struct em_analyze_ctx {
@@ -250,10 +250,19 @@ typedef struct em_analyze_ctx {
   void *run_user;
   int pivot_max_values;       /* spark.sql.pivotMaxValues (10000) */
   bool map_last_win;          /* spark.sql.mapKeyDedupPolicy = LAST_WIN */
+  /* Resolves a table name (SQL FROM t, spark.table): the definition of a
+   * view as spec nodes allocated in `spec` (which the plan keeps). -1 with
+   * TABLE_OR_VIEW_NOT_FOUND when there is none. NULL: no tables. */
+  int (*lookup_table)(void *user, em_spec *spec, char *const *parts, int nparts, em_spec_rel **out, em_error *err);
+  void *lookup_user;
+  /* Runs a resolved subquery plan to completion (uncorrelated subqueries
+   * are evaluated during analysis): its rows as batches (new references,
+   * em_free the array). NULL: subqueries are refused. */
+  int (*run_subquery)(void *user, em_plan *plan, em_batch ***batches, int *nbatches, em_error *err);
 } em_analyze_ctx;
 
 /* A resolved plan with its arena and held references. */
-typedef struct em_plan {
+struct em_plan {
   em_arena arena;
   em_lplan *root;
   em_type *schema; /* output schema (STRUCT), reference */
@@ -263,7 +272,8 @@ typedef struct em_plan {
   int nbatches, capbatches;
   em_type **types;
   int ntypes, captypes;
-} em_plan;
+  em_spec *views; /* spec nodes of expanded views (lookup_table), or NULL */
+};
 
 /* Resolves `rel`. On success *out is a new plan (free with em_plan_free).
  * Errors carry Spark's analysis error classes. */

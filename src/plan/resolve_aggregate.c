@@ -255,6 +255,12 @@ em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *chi
   n->u.agg.nkeys = ng;
   n->u.agg.aggs = b.aggs;
   n->u.agg.naggs = b.naggs;
+  if (r->u.aggregate.select_only) {
+    /* SQL: the select list alone is the output. */
+    n->out += ng;
+    n->u.agg.outputs += ng;
+    n->nout = na;
+  }
   return n;
 }
 

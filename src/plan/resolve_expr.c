@@ -587,8 +587,12 @@ em_expr *em_az_resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *sc
   az->expr_depth++;
   em_expr *x = resolve_expr(az, e, scope, name, metadata);
   az->expr_depth--;
-  /* The innermost expression with a Python origin names the call site. */
-  if (!x && e->origin_fragment) em_error_set_context(az->err, e->origin_fragment, e->origin_call_site);
+  /* The innermost expression with a Python origin names the call site
+   * (a SQL origin: the fragment and its position). */
+  if (!x && e->origin_fragment) {
+    if (e->sql_line) em_az_sql_context(az, e);
+    else em_error_set_context(az->err, e->origin_fragment, e->origin_call_site);
+  }
   return x;
 }
 
@@ -648,7 +652,7 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
     x->args[0] = c;
     x->nargs = 1;
     x->type = to;
-    x->nullable = c->nullable || e->u.cast.mode == EM_CAST_TRY ||
+    x->nullable = c->nullable ||
                   (!az->ctx->ansi && e->u.cast.mode != EM_CAST_ANSI && c->type->id != to->id) ||
                   em_cast_force_nullable(c->type, to);
     x->u.cast.ansi = e->u.cast.mode == EM_CAST_ANSI || (e->u.cast.mode == EM_CAST_DEFAULT && az->ctx->ansi);
@@ -662,7 +666,7 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
     } else {
       em_strbuf sb;
       em_strbuf_init(&sb);
-      em_strbuf_printf(&sb, "CAST(%s AS ", inner);
+      em_strbuf_printf(&sb, "%s(%s AS ", e->u.cast.mode == EM_CAST_TRY ? "TRY_CAST" : "CAST", inner);
       em_type_sql(to, &sb);
       em_strbuf_putc(&sb, ')');
       *name = em_arena_strdup(&az->plan->arena, sb.data ? sb.data : "");
@@ -671,6 +675,7 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
     return x;
   }
   case EM_SE_FUNC:
+    if (em_az_is_sql_func(e->u.func.name)) return em_az_resolve_sql_expr(az, e, scope, name);
     return resolve_func(az, e, scope, name);
   case EM_SE_WINDOW:
     return em_az_resolve_window(az, e, scope, name);
@@ -678,6 +683,9 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
   case EM_SE_UPDATE_FIELDS:
   case EM_SE_LAMBDA_VAR:
     return em_az_resolve_nested(az, e, scope, name);
+  case EM_SE_ORDINAL:
+  case EM_SE_SUBQUERY:
+    return em_az_resolve_sql_expr(az, e, scope, name);
   case EM_SE_STAR:
     em_error_set(az->err, EM_ERR_INVALID_USAGE_OF_STAR, "elem", "'*'", "prettyName", "expression", NULL);
     return NULL;

@@ -111,6 +111,7 @@ const char *em_spec_rel_kind_name(em_spec_rel_kind k) {
   case EM_SR_STAT_APPROX_QUANTILE: return "approx_quantile";
   case EM_SR_STAT_FREQ_ITEMS: return "freq_items";
   case EM_SR_STAT_SAMPLE_BY: return "sample_by";
+  case EM_SR_NAMED_TABLE: return "read";
   }
   return "unknown";
 }
@@ -157,6 +158,7 @@ int em_spec_rel_kind_field(em_spec_rel_kind k) {
   case EM_SR_STAT_APPROX_QUANTILE: return 105;
   case EM_SR_STAT_FREQ_ITEMS: return 106;
   case EM_SR_STAT_SAMPLE_BY: return 107;
+  case EM_SR_NAMED_TABLE: return 2;
   }
   return 0;
 }
@@ -177,6 +179,8 @@ const char *em_spec_expr_kind_name(em_spec_expr_kind k) {
   case EM_SE_LAMBDA_VAR: return "unresolved_named_lambda_variable";
   case EM_SE_UPDATE_FIELDS: return "update_fields";
   case EM_SE_WINDOW: return "window";
+  case EM_SE_SUBQUERY: return "subquery_expression";
+  case EM_SE_ORDINAL: return "ordinal";
   }
   return "unknown";
 }
@@ -197,6 +201,8 @@ int em_spec_expr_kind_field(em_spec_expr_kind k) {
   case EM_SE_EXTRACT: return 12;
   case EM_SE_UPDATE_FIELDS: return 13;
   case EM_SE_LAMBDA_VAR: return 14;
+  case EM_SE_SUBQUERY: return 21;
+  case EM_SE_ORDINAL: return 0;
   }
   return 0;
 }
@@ -253,7 +259,7 @@ void em_spec_describe(const em_spec_rel *rel, em_strbuf *sb) {
                                 "Project", "ShowString", "Aggregate", "Sort", "Project", "Project", "Project",
                                 "SubqueryAlias", "Deduplicate", "SQL", "HtmlString", "Join", "Repartition",
                                 "RepartitionByExpression", "UnresolvedHint", "Union", "Sample", "Project",
-                                "EventTimeWatermark", "Project", "Filter", "Project"};
+                                "EventTimeWatermark", "Project", "Filter", "Project", "UnresolvedRelation"};
   int depth = 0;
   for (const em_spec_rel *r = rel; r; r = r->input, depth++) {
     if (depth) {

@@ -36,7 +36,12 @@ typedef enum em_spec_expr_kind {
   EM_SE_LAMBDA_VAR,   /* lambda_var: a named lambda variable */
   EM_SE_UPDATE_FIELDS,/* update_fields: withField / dropFields */
   EM_SE_WINDOW,       /* window: function OVER (...) */
+  /* From SQL text (src/sql): */
+  EM_SE_SUBQUERY,     /* subquery: scalar (SELECT ...), EXISTS (...), x IN (SELECT ...) */
+  EM_SE_ORDINAL,      /* ordinal: the child's output column at a position (ORDER BY 1) */
 } em_spec_expr_kind;
+
+typedef enum em_subquery_kind { EM_SUBQUERY_SCALAR, EM_SUBQUERY_EXISTS, EM_SUBQUERY_IN } em_subquery_kind;
 
 typedef enum em_cast_mode { EM_CAST_DEFAULT, EM_CAST_LEGACY, EM_CAST_ANSI, EM_CAST_TRY } em_cast_mode;
 typedef enum em_null_order { EM_NULLS_DEFAULT, EM_NULLS_FIRST, EM_NULLS_LAST } em_null_order;
@@ -53,6 +58,9 @@ struct em_spec_expr {
   /* Python call-site fragment from ExpressionCommon.origin, for errors. */
   const char *origin_fragment;
   const char *origin_call_site;
+  /* SQL text origin (with origin_fragment the expression's text): line
+   * from 1 and column from 0 where it starts; 0 when not from SQL. */
+  int sql_line, sql_pos;
   union {
     struct { em_vec *value; } lit;
     struct {
@@ -118,6 +126,13 @@ struct em_spec_expr {
       int norder;
       em_spec_window_frame frame;
     } window;
+    struct {
+      em_spec_rel *rel;
+      em_subquery_kind kind;
+      em_spec_expr **values; /* IN: the left-hand values */
+      int nvalues;
+    } subquery;
+    struct { int index; } ordinal; /* 0-based */
   } u;
 };
 
@@ -165,6 +180,7 @@ typedef enum em_spec_rel_kind {
   EM_SR_STAT_APPROX_QUANTILE,
   EM_SR_STAT_FREQ_ITEMS,
   EM_SR_STAT_SAMPLE_BY,
+  EM_SR_NAMED_TABLE,  /* named_table: a table or view by name (SQL FROM t, spark.table) */
 } em_spec_rel_kind;
 
 /* Join types, numbered as the protocol's Join.JoinType. */
@@ -218,6 +234,7 @@ struct em_spec_rel {
       em_spec_expr *pivot_col;
       em_vec **pivot_values;
       int npivot_values;
+      bool select_only; /* SQL: output the aggs only, not the groups first */
     } aggregate;
     struct {
       em_spec_expr **orders; /* SORT_ORDER nodes */
@@ -257,6 +274,7 @@ struct em_spec_rel {
       em_join_type type;
       char **using_cols;
       int nusing;
+      bool natural;        /* NATURAL JOIN: USING the common column names */
     } join;
     struct {
       int num_partitions;
@@ -346,6 +364,13 @@ struct em_spec_rel {
       bool has_seed;
       int64_t seed;
     } stat;
+    struct {
+      char **parts;
+      int nparts;
+      /* Where the name stands in SQL text (sql_line 0: not from SQL). */
+      const char *sql_fragment;
+      int sql_line, sql_pos;
+    } named_table;
   } u;
 };
 

@@ -23,11 +23,7 @@ import goclient  # noqa: E402
 
 EXPECTED = os.path.join(HERE, "expected", "go_client.json")
 # Steps that need work still open on Ember (strict: they must fail until then).
-NOT_YET = {
-    "sql_view": "needs temp views and SQL (issue 7)",
-    "sql_query": "needs SQL (issue 7)",
-    "sql_create_view": "needs SQL (issue 7)",
-}
+NOT_YET: dict = {}
 
 
 def _expected():

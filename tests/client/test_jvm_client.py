@@ -21,10 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "clients"))
 import jvmclient  # noqa: E402
 
 EXPECTED = os.path.join(HERE, "expected", "jvm_client.json")
-NOT_YET = {
-    "sql_query": "needs temp views and SQL (issue 7)",
-    "sql_create_view": "needs SQL (issue 7)",
-}
+NOT_YET: dict = {}
 
 
 def _expected():

@@ -1,0 +1,69 @@
+/*
+ * sql: Spark SQL text to spec. A hand-written lexer and recursive-descent
+ * parser (precedence climbing for operators) for the dialect of Spark 4.2's
+ * SqlBaseLexer.g4 / SqlBaseParser.g4, producing the same em_spec relations
+ * and expressions the protocol decoder produces, so that analysis and
+ * execution are shared with the DataFrame path.
+ *
+ * Parse errors are Spark's ParseException classes (PARSE_SYNTAX_ERROR with
+ * its `error` and `hint` parameters, PARSE_EMPTY_STATEMENT,
+ * UNCLOSED_BRACKETED_COMMENT, ...), rendered with Spark's position suffix
+ * and "== SQL ==" caret excerpt.
+ */
+#ifndef EM_SQL_H
+#define EM_SQL_H
+
+#include "../base/base.h"
+#include "../spec/spec.h"
+
+/* Parameters of spark.sql(q, args=...): named (`:name`) or positional
+ * (`?`), already converted to spec expressions (literals, usually). */
+typedef struct em_sql_params {
+  char **names;
+  em_spec_expr **named;
+  int nnamed;
+  em_spec_expr **pos;
+  int npos;
+} em_sql_params;
+
+/* Settings a parse depends on. */
+typedef struct em_sql_opts {
+  const char *timezone;     /* session time zone: TIMESTAMP '...' literals */
+  const em_sql_params *params;
+} em_sql_opts;
+
+typedef enum em_sql_stmt_kind {
+  EM_SQL_QUERY,        /* rel */
+  EM_SQL_SET,          /* SET key=value (key, value), SET key (key), SET (neither), SET -v (verbose) */
+  EM_SQL_RESET,        /* RESET [key] */
+  EM_SQL_CREATE_VIEW,  /* CREATE [OR REPLACE] [GLOBAL] TEMPORARY VIEW name [(cols)] AS query */
+  EM_SQL_DROP_VIEW,    /* DROP VIEW [IF EXISTS] name */
+  EM_SQL_DROP_TABLE,   /* DROP TABLE [IF EXISTS] name */
+} em_sql_stmt_kind;
+
+typedef struct em_sql_stmt {
+  em_sql_stmt_kind kind;
+  em_spec_rel *rel;    /* QUERY; CREATE_VIEW: the view's query */
+  char *key, *value;   /* SET / RESET */
+  bool verbose;        /* SET -v */
+  char **name;         /* view/table name parts */
+  int nname;
+  bool replace, global, if_exists, if_not_exists, temporary;
+  char **columns;      /* CREATE VIEW v(a, b) */
+  int ncolumns;
+  char *query_text;    /* CREATE VIEW: the text of the query after AS */
+} em_sql_stmt;
+
+/* Parses one statement (a trailing `;` allowed). Nodes are allocated in
+ * spec. -1 with a ParseException-class error on failure. */
+int em_sql_parse_statement(em_spec *spec, const char *text, const em_sql_opts *opts, em_sql_stmt *out,
+                           em_error *err);
+/* Parses a query (a statement that must be a query). */
+int em_sql_parse_query(em_spec *spec, const char *text, const em_sql_opts *opts, em_spec_rel **out, em_error *err);
+/* Parses an expression string (F.expr, selectExpr, filter("...")):
+ * Spark's singleExpression, a named expression (`a + 1 AS x` allowed). */
+int em_sql_parse_expr(em_spec *spec, const char *text, const em_sql_opts *opts, em_spec_expr **out, em_error *err);
+/* Parses a multi-part table name ("db.t", "`a.b`"): spark.table(name). */
+int em_sql_parse_table_name(em_spec *spec, const char *text, char ***parts, int *nparts, em_error *err);
+
+#endif

@@ -1,0 +1,1 @@
+SELECT :name + ?, `quoted``id`, -2147483648, 9223372036854775808, 1.5BD, 2S, 3Y /* unclosed

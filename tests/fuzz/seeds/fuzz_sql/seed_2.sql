@@ -1,0 +1,1 @@
+SELECT k, count(*) AS n FROM VALUES (1, 'a'), (2, 'b') AS t(id, k) GROUP BY k HAVING count(*) > 0 ORDER BY n DESC LIMIT 3 OFFSET 1

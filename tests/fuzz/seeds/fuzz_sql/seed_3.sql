@@ -1,0 +1,1 @@
+WITH a AS (SELECT id FROM range(3)), b(x) AS (SELECT id * 2 FROM a) SELECT * FROM a JOIN b ON a.id = b.x

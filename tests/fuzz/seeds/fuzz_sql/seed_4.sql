@@ -1,0 +1,1 @@
+SELECT /*+ BROADCAST(b) */ * FROM range(3) a LEFT ANTI JOIN range(2) b USING (id) NATURAL JOIN range(1) c

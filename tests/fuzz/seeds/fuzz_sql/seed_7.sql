@@ -1,0 +1,1 @@
+SELECT (SELECT max(id) FROM range(3)), EXISTS (SELECT 1), 1 IN (SELECT id FROM range(2)), transform(a, x -> x + 1), s.a.b[0]
