@@ -6,14 +6,13 @@ SDK example sdk/c/examples/kinds.c the build compiles into <build>/wasm/.
 Results are compared with the same functions written in Python.
 """
 import math
+import os
 
 import pytest
 
 from pyspark.sql import functions as F
 
 from test_wasm_udf import _condition, _wasm_dir
-
-import os
 
 N = 200_000
 
@@ -186,3 +185,16 @@ def test_clone_session_keeps_the_functions(kinds):
     with pytest.raises(Exception) as ei:
         kinds.range(1).select(F.call_function("only_in_clone", F.array(F.lit(1)))).collect()
     assert _condition(ei.value) == "UNRESOLVED_ROUTINE"
+
+
+def test_rust_sdk_aggregate_matches_c(kinds):
+    path = os.path.join(_wasm_dir(), "udfs_rs.wasm")
+    if not os.path.isfile(path):
+        pytest.skip("the Rust SDK example was not built (cargo + the wasm32-unknown-unknown target)")
+    kinds.addArtifact(path, file=True)
+    kinds.udf.registerJavaUDAF("rs_isum2", "wasm:udfs_rs.wasm#isum2")
+    got = {r["k"]: (r["c"], r["rs"]) for r in _agg_input(kinds).groupBy("k").agg(
+        F.call_function("isum2", "v").alias("c"), F.call_function("rs_isum2", "v").alias("rs")).collect()}
+    exp = _expected_groups()
+    assert {k: v[1] for k, v in got.items()} == {k: (s[0] if s[1] else None) for k, s in exp.items()}
+    assert all(c == rs for c, rs in got.values())
