@@ -40,7 +40,6 @@ static void fn_free(em_wasm_fn *f) {
   em_free(f->agg);
   em_free(f->init_state);
   if (f->table_out) em_type_unref(f->table_out);
-  if (f->registered_ret) em_type_unref(f->registered_ret);
   for (int i = 0; i < f->nargs; i++) em_type_unref(f->args[i]);
   em_free(f->args);
   if (f->ret) em_type_unref(f->ret);
@@ -182,7 +181,7 @@ int em_udf_register_wasm_ex(em_udf_registry *r, const char *name, const char *la
                               "module's `ember.udf` section (N bytes of state; see docs/wasm-udf-abi.md).",
                               export_name);
   }
-  if (ret && (f->registered_ret = em_type_ref(ret)) && f->kind == EM_WASM_TABLE) {
+  if (ret && f->kind == EM_WASM_TABLE) {
     fn_free(f);
     return em_wasm_load_error(err, label, name, "A table function's output columns come from its `ember.udf` "
                                                 "declaration, not from a registered return type.");
@@ -278,7 +277,6 @@ static em_wasm_fn *fn_clone(const em_wasm_fn *s, em_error *err) {
   f->deterministic = s->deterministic;
   f->state_size = s->state_size;
   f->ret = em_type_ref(s->ret);
-  if (s->registered_ret) f->registered_ret = em_type_ref(s->registered_ret);
   if (s->table_out) f->table_out = em_type_ref(s->table_out);
   bool ok = (f->name = em_strdup(s->name)) && (f->export_name = em_strdup(s->export_name)) &&
             (f->label = em_strdup(s->label)) && (f->signature = em_strdup(s->signature)) &&

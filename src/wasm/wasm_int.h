@@ -95,9 +95,6 @@ struct em_wasm_fn {
   em_agg_def *agg;
   /* Table functions: struct<parent int, outputs...>, the kernel's result. */
   em_type *table_out;
-  /* Registration inputs, kept so a cloned session can bind the same
-   * function (registry.c). */
-  em_type *registered_ret; /* reference or NULL */
 };
 
 /* A new process-unique binding id. */

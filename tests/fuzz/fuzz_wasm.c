@@ -67,9 +67,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   em_type_unref(dec);
   /* Nested results (ABI v2): the hostile descriptors lead to child
    * descriptors the fuzzer writes too. */
-  em_type *n1 = em_type_array(em_type_string(), true);
-  reg("echo_n1", "fuzzguest.wasm", guest, n2, "echo_n1", n1);
-  em_type_unref(n1);
+  em_type *t1 = em_type_array(em_type_string(), true);
+  reg("echo_n1", "fuzzguest.wasm", guest, n2, "echo_n1", t1);
+  em_type_unref(t1);
   em_type *n2t = em_type_struct_new(2);
   em_type_struct_set(n2t, 0, "a", em_type_int(), true, NULL);
   em_type_struct_set(n2t, 1, "b", em_type_array(em_type_long(), true), true, NULL);
