@@ -1,5 +1,5 @@
 /*
- * ember_udf.h: the C SDK for Ember WebAssembly UDFs (ABI v1, header-only).
+ * ember_udf.h: the C SDK for Ember WebAssembly UDFs (ABI v2, header-only).
  *
  * Build a module with clang and wasm-ld, no libc:
  *   clang --target=wasm32 -O2 -mbulk-memory -nostdlib -Wl,--no-entry -Wl,--export-dynamic \
@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EMBER_ABI_VERSION 1
+#define EMBER_ABI_VERSION 2
 
 /* Column type codes. */
 enum {
@@ -44,6 +44,8 @@ enum {
   EMBER_TIMESTAMP = 11,     /* microseconds since the epoch, UTC */
   EMBER_TIMESTAMP_NTZ = 12, /* microseconds, no time zone */
   EMBER_DECIMAL128 = 13,    /* 16-byte little-endian two's complement, precision/scale */
+  EMBER_LIST = 14,          /* v2: int32 offsets; values -> the child column, values_len = its rows */
+  EMBER_STRUCT = 15,        /* v2: values -> values_len child columns (one per field) */
 };
 
 typedef struct ember_col {
@@ -62,13 +64,28 @@ typedef struct ember_batch {
   uint32_t nargs;
   const char *error;   /* set by ember_fail */
   uint32_t error_len;
-  uint32_t reserved[3];
-  ember_col out;
-  ember_col args[];
+  union {
+    /* Aggregates (init/update/merge/finish): the state array. */
+    struct {
+      uint8_t *states;
+      uint32_t nstates;
+      uint32_t state_size; /* bytes per state: the declared size rounded up to 8 */
+    };
+    /* Table functions: set by the guest, the input row of each output row
+     * (ascending) and the number of output rows. */
+    struct {
+      int32_t *parent;
+      uint32_t nout;
+      uint32_t reserved;
+    };
+  };
+  ember_col out;       /* the result; update and merge: the int32 group of each row */
+  ember_col args[];    /* merge: args[0].values = the source states */
 } ember_batch;
 
 _Static_assert(sizeof(ember_col) == 32, "ABI: a column descriptor is 32 bytes");
 _Static_assert(sizeof(ember_batch) == 64, "ABI: the batch header and output column are 64 bytes");
+_Static_assert(__builtin_offsetof(ember_batch, states) == 20, "ABI: the state array is word 5");
 
 /* Declares a signature in the module's `ember.udf` custom section, so a
  * registration may omit the return type and calls get their arguments cast
@@ -81,6 +98,18 @@ _Static_assert(sizeof(ember_batch) == 64, "ABI: the batch header and output colu
   __asm__(".section .custom_section.ember.udf,\"\",@\n.ascii \"" sig "\"\n.byte 10\n")
 
 #define EMBER_EXPORT(name) __attribute__((export_name(#name))) int32_t name(__attribute__((unused)) ember_batch *b)
+
+/* An aggregate `name` declared `name(types) -> type state N` exports four
+ * functions: EMBER_EXPORT(name_init) initialises b->states[0] (once; the
+ * host copies the result into every new group), name_update folds the rows
+ * of a batch into the states (ember_group(b, i) is row i's state index),
+ * name_merge folds source states (ember_merge_src) into destination states
+ * (ember_group(b, i) again), name_finish writes one result row per state. */
+static inline uint8_t *ember_state(const ember_batch *b, uint32_t k) { return b->states + (size_t)k * b->state_size; }
+static inline int32_t ember_group(const ember_batch *b, uint32_t i) { return ((const int32_t *)b->out.values)[i]; }
+static inline const uint8_t *ember_merge_src(const ember_batch *b, uint32_t i) {
+  return b->args[0].values + (size_t)i * b->state_size;
+}
 
 /* ---- memory ---- */
 
@@ -145,6 +174,17 @@ static inline int ember_bool(const ember_col *c, uint32_t i) { return (c->values
 static inline const uint8_t *ember_bytes(const ember_col *c, uint32_t i, uint32_t *len) {
   *len = (uint32_t)(c->offsets[i + 1] - c->offsets[i]);
   return c->values + c->offsets[i];
+}
+
+/* Lists: the element column, and row i's elements [*start, *end). */
+static inline const ember_col *ember_list_child(const ember_col *c) { return (const ember_col *)c->values; }
+static inline void ember_list_range(const ember_col *c, uint32_t i, uint32_t *start, uint32_t *end) {
+  *start = (uint32_t)c->offsets[i];
+  *end = (uint32_t)c->offsets[i + 1];
+}
+/* Structs: field k's column (as many rows as the struct). */
+static inline const ember_col *ember_struct_field(const ember_col *c, uint32_t k) {
+  return (const ember_col *)c->values + k;
 }
 
 /* ---- writing the result ---- */
@@ -227,6 +267,58 @@ static inline void ember_str_append(ember_str_builder *sb, const void *p, uint32
 static inline void ember_str_null(ember_str_builder *sb) {
   ember_out_set_null(sb->b, sb->row);
   ember_str_commit(sb, 0);
+}
+
+/* ---- writing any column (struct fields, list children, table outputs) ---- */
+
+/* Allocates n child descriptors of c (a STRUCT; zeroed, types to set by the
+ * caller) and returns them. */
+static inline ember_col *ember_col_struct(ember_col *c, uint32_t n) {
+  ember_col *k = (ember_col *)ember_xalloc(sizeof(ember_col) * (n ? n : 1));
+  ember_memset(k, 0, sizeof(ember_col) * (n ? n : 1));
+  c->type = EMBER_STRUCT;
+  c->values = (uint8_t *)k;
+  c->values_len = n;
+  return k;
+}
+/* Makes c a LIST of nrows rows whose element column has nchild rows;
+ * returns the offsets to fill (nrows + 1, starting at 0); *child receives
+ * the element column's descriptor (type to set by the caller). */
+static inline int32_t *ember_col_list(ember_col *c, uint32_t nrows, uint32_t nchild, ember_col **child) {
+  ember_col *k = (ember_col *)ember_xalloc(sizeof(ember_col));
+  ember_memset(k, 0, sizeof(ember_col));
+  c->type = EMBER_LIST;
+  c->offsets = (int32_t *)ember_xalloc(4 * ((size_t)nrows + 1));
+  c->offsets[0] = 0;
+  c->values = (uint8_t *)k;
+  c->values_len = nchild;
+  *child = k;
+  return c->offsets;
+}
+/* Fixed-width values for nrows rows of c (width 0: bit-packed booleans). */
+static inline void *ember_col_values(ember_col *c, uint32_t nrows, uint32_t width) {
+  uint32_t nb = width ? width * nrows : (nrows + 7) / 8;
+  c->values = (uint8_t *)ember_xalloc(nb ? nb : 1);
+  ember_memset(c->values, 0, nb);
+  c->values_len = nb;
+  return c->values;
+}
+static inline void ember_col_set_null(ember_col *c, uint32_t nrows, uint32_t i) {
+  if (!c->validity) {
+    uint32_t nb = (nrows + 7) / 8;
+    c->validity = (uint8_t *)ember_xalloc(nb ? nb : 1);
+    ember_memset(c->validity, 0xff, nb);
+  }
+  c->validity[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+/* STRING/BINARY bytes of nrows rows of c, all known up front: offsets
+ * (nrows + 1) and `nbytes` bytes to fill. */
+static inline uint8_t *ember_col_bytes(ember_col *c, uint32_t nrows, uint32_t nbytes, int32_t **offsets) {
+  c->offsets = (int32_t *)ember_xalloc(4 * ((size_t)nrows + 1));
+  c->values = (uint8_t *)ember_xalloc(nbytes ? nbytes : 1);
+  c->values_len = nbytes;
+  *offsets = c->offsets;
+  return c->values;
 }
 
 #endif

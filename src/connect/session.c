@@ -250,6 +250,13 @@ em_session *em_session_clone(em_connect_state *s, em_session *src, const char *n
     atomic_store(&dst->next_expr_id, atomic_load(&src->next_expr_id));
     pthread_mutex_unlock(&src->mu);
   }
+  if (ok) { /* the session's WebAssembly UDFs, bound anew in the clone */
+    em_udf_registry *su = em_session_udfs(src, false);
+    if (su) {
+      em_udf_registry *du = em_session_udfs(dst, true);
+      ok = du && em_udf_registry_copy(du, su, err) == 0;
+    }
+  }
   if (!ok || add_session(s, dst)) {
     pthread_mutex_unlock(&s->mu);
     if (dst) session_free(dst);

@@ -10,9 +10,14 @@
  * be loaded by Ember: CANNOT_LOAD_FUNCTION_CLASS, as Spark raises for a
  * class that is not on its classpath. Functions are session-scoped.
  *
+ * `spark.udf.registerJavaUDAF(name, className)` sends the same with
+ * `aggregate` set (and no return type): the export must be declared an
+ * aggregate in the module.
+ *
  * Also the session's WASM settings: ember.wasm.memoryLimit (bytes, with an
- * optional k/m/g suffix) and ember.wasm.timeout (seconds, or with an ms/s/m
- * suffix).
+ * optional k/m/g suffix), ember.wasm.timeout (seconds, or with an ms/s/m
+ * suffix) and ember.wasm.fuel (a count of fuel units per guest call, with an
+ * optional k/m/g decimal suffix; unset or 0: unmetered).
  */
 #include "connect_int.h"
 
@@ -37,6 +42,22 @@ static int64_t parse_bytes(const char *s) {
   return v * mul;
 }
 
+/* "1000000", "5m" (5 million), "2g" -> a count; -1 when malformed. */
+static int64_t parse_count(const char *s) {
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || v < 0) return -1;
+  int64_t mul = 1;
+  char c = (char)tolower((unsigned char)*end);
+  if (c == 'k') mul = 1000;
+  else if (c == 'm') mul = 1000000;
+  else if (c == 'g') mul = 1000000000;
+  else if (c != 0) return -1;
+  if (end[0] && end[1]) return -1;
+  if (v > INT64_MAX / mul) return -1;
+  return v * mul;
+}
+
 /* "30s", "500ms", "2m", "10" (seconds) -> milliseconds; -1 when malformed. */
 static int64_t parse_ms(const char *s) {
   char *end;
@@ -53,11 +74,15 @@ void em_session_wasm_limits(em_session *sess, em_wasm_limits *lim) {
   lim->timeout_ms = EM_WASM_DEFAULT_TIMEOUT_MS;
   char *m = em_session_conf_dup(sess, "ember.wasm.memoryLimit");
   char *t = em_session_conf_dup(sess, "ember.wasm.timeout");
+  char *fu = em_session_conf_dup(sess, "ember.wasm.fuel");
   int64_t v;
+  lim->fuel = 0;
   if (m && (v = parse_bytes(m)) > 0) lim->memory_limit = v;
   if (t && (v = parse_ms(t)) > 0) lim->timeout_ms = v;
+  if (fu && (v = parse_count(fu)) > 0) lim->fuel = v;
   em_free(m);
   em_free(t);
+  em_free(fu);
 }
 
 em_udf_registry *em_session_udfs(em_session *sess, bool create) {
@@ -76,9 +101,6 @@ static int register_wasm(em_session *sess, const char *name, const char *cls, co
   if (!hash || hash == spec || !hash[1])
     return em_error_set(err, EM_ERR_CANNOT_LOAD_FUNCTION_CLASS, "className", cls, "functionName", name, NULL),
            em_error_append(err, " Expected `wasm:<artifact>#<export>`."), -1;
-  if (j->aggregate)
-    return em_error_set(err, EM_ERR_UNSUPPORTED_FEATURE, "feature",
-                        "WebAssembly aggregate functions (registerJavaUDAF); see docs/wasm-udf-abi.md", NULL);
   char artifact[512];
   snprintf(artifact, sizeof artifact, "%.*s", (int)(hash - spec), spec);
   em_buf *bytes = em_session_find_artifact(sess, artifact);
@@ -100,7 +122,8 @@ static int register_wasm(em_session *sess, const char *name, const char *cls, co
     }
   }
   em_udf_registry *r = em_session_udfs(sess, true);
-  int rc = r ? em_udf_register_wasm(r, name, cls, bytes->data, bytes->len, hash + 1, ret, deterministic, err)
+  int rc = r ? em_udf_register_wasm_ex(r, name, cls, bytes->data, bytes->len, hash + 1, ret, deterministic,
+                                              j->aggregate, err)
              : em_error_internal(err, "out of memory");
   if (ret) em_type_unref(ret);
   em_buf_unref(bytes);

@@ -1,5 +1,6 @@
 /*
- * Generate: explode, posexplode, inline (and their _outer forms) and stack.
+ * Generate: explode, posexplode, inline (and their _outer forms), stack and
+ * WebAssembly table functions.
  * For each input batch the operator evaluates the generator's input once,
  * computes for every output row its input row (and element, or -1 for
  * the NULL row of an _outer generator over a NULL or empty collection),
@@ -66,7 +67,25 @@ static em_op_status generate_execute(const em_op *op, void *local, em_batch *in,
   em_op_status st = EM_OP_ERROR;
   uint32_t *ridx = NULL;
   if (!cols) goto oom;
-  if (cfg->gen == EM_GEN_STACK) {
+  if (cfg->gen == EM_GEN_WASM) {
+    /* A WebAssembly table function: its kernel returns the parent row of
+     * each output row and the output columns (wasm/table.c). */
+    const em_expr *call = cfg->input;
+    vals = em_calloc((size_t)call->nargs + 1, sizeof *vals);
+    if (!vals) goto oom;
+    int rc = 0;
+    for (int i = 0; i < call->nargs && !rc; i++) rc = em_expr_eval(call->args[i], in, &ctx->eval, &vals[i], err);
+    if (!rc) rc = call->u.fn.kernel(call, vals, n, &ctx->eval, &src, err);
+    for (int i = 0; i < call->nargs; i++)
+      if (vals[i]) em_vec_unref(vals[i]);
+    em_free(vals);
+    vals = NULL;
+    if (rc) goto done;
+    const int32_t *par = em_vec_values(src->children[0]);
+    for (int64_t r = 0; r < src->len; r++)
+      if (push(&rows, par[r])) goto oom;
+    for (int c = cfg->nchild; c < nout; c++) cols[c] = em_vec_ref(src->children[c - cfg->nchild + 1]);
+  } else if (cfg->gen == EM_GEN_STACK) {
     int ncol = nout - cfg->nchild;
     vals = em_calloc((size_t)cfg->nargs + 1, sizeof *vals);
     if (!vals) goto oom;

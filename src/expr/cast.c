@@ -86,7 +86,8 @@ static int cast_numeric(const em_vec *v, em_type *to, bool ansi, em_vec **out, e
   em_vec *r = em_vec_new(to, n);
   if (!r) return em_error_internal(err, "out of memory in cast");
   if (v->validity) {
-    if (em_vec_ensure_validity(r)) {
+    /* r is empty: its new bitmap must be grown to n rows before the copy. */
+    if (em_vec_ensure_validity(r) || em_buf_reserve(r->validity, (size_t)(n + 7) / 8 + 1)) {
       em_vec_unref(r);
       return em_error_internal(err, "out of memory in cast");
     }

@@ -440,13 +440,13 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   }
   case EM_SR_PROJECT:
     if (!child && !(child = one_row(az))) return NULL;
-    if (em_az_project_has_generator((const em_spec_expr *const *)r->u.project.exprs, r->u.project.nexprs))
+    if (em_az_project_has_generator(az, (const em_spec_expr *const *)r->u.project.exprs, r->u.project.nexprs))
       return em_az_resolve_generate(az, r, r->u.project.exprs, r->u.project.nexprs, child);
     for (int i = 0; i < r->u.project.nexprs; i++)
       if (spec_has_aggregate(r->u.project.exprs[i])) return resolve_global_aggregate(az, r, child);
     return with_windows(az, r, child, resolve_project);
   case EM_SR_WITH_COLUMNS:
-    if (em_az_project_has_generator((const em_spec_expr *const *)r->u.with_columns.aliases,
+    if (em_az_project_has_generator(az, (const em_spec_expr *const *)r->u.with_columns.aliases,
                                     r->u.with_columns.naliases)) {
       /* withColumn(name, generator): the child's columns, then the new one. */
       int na = r->u.with_columns.naliases;

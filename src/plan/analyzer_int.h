@@ -107,10 +107,10 @@ int em_az_struct_star_cap(const em_lplan *scope);
 
 /* Generators in a select (resolve_generate.c): whether the items hold
  * one, and the Generate nodes + projection for them. */
-bool em_az_project_has_generator(const em_spec_expr *const *items, int n);
+bool em_az_project_has_generator(em_az *az, const em_spec_expr *const *items, int n);
 /* The generator call of an item that is one (under at most one alias),
  * else NULL; *alias gets the alias node. */
-const em_spec_expr *em_az_item_generator(const em_spec_expr *e, const em_spec_expr **alias);
+const em_spec_expr *em_az_item_generator(em_az *az, const em_spec_expr *e, const em_spec_expr **alias);
 em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *const *items, int nitems,
                                  em_lplan *child);
 /* Building an aggregate's expressions (resolve_aggregate.c): the
@@ -214,6 +214,10 @@ em_lplan *em_az_win_end(em_az *az, em_lplan *child);
 /* Session WebAssembly UDFs (resolve_udf.c): the function a name denotes
  * (NULL: none), and a call of it over the spec call's arguments. */
 const em_wasm_fn *em_az_find_udf(em_az *az, const char *fname);
+/* The call of a table function, for a Generate node (EM_GEN_WASM); its
+ * kernel returns struct<parent int, outputs...> of any length. */
+em_expr *em_az_resolve_udtf(em_az *az, const em_wasm_fn *f, const em_spec_expr *e, const em_lplan *scope,
+                            char **name);
 em_expr *em_az_resolve_udf(em_az *az, const em_wasm_fn *f, const em_spec_expr *e, const em_lplan *scope,
                            char **name);
 /* spark.read (resolve_read.c). */

@@ -212,7 +212,7 @@ struct em_lplan {
 };
 
 /* Generators of EM_LP_GENERATE. */
-enum { EM_GEN_EXPLODE, EM_GEN_POSEXPLODE, EM_GEN_INLINE, EM_GEN_STACK };
+enum { EM_GEN_EXPLODE, EM_GEN_POSEXPLODE, EM_GEN_INLINE, EM_GEN_STACK, EM_GEN_WASM /* a WASM table function */ };
 
 /* The inputs of a node (child, and a join's right side): fills out[0..2)
  * and returns how many. */

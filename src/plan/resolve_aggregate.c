@@ -191,7 +191,7 @@ em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *chi
   int ng = r->u.aggregate.ngroups, na = r->u.aggregate.naggs;
   for (int i = 0; i < na; i++)
     if (em_az_has_window(r->u.aggregate.aggs[i])) return resolve_agg_windows(az, r, child);
-  if (em_az_project_has_generator((const em_spec_expr *const *)r->u.aggregate.aggs, na))
+  if (em_az_project_has_generator(az, (const em_spec_expr *const *)r->u.aggregate.aggs, na))
     return resolve_agg_generator(az, r, child);
   em_lplan *n = new_agg_node(az, r, child, ng + na);
   if (!n) return NULL;
@@ -636,10 +636,10 @@ static em_lplan *resolve_agg_generator(em_az *az, const em_spec_rel *r, em_lplan
   int gi = -1, ngen = 0;
   for (int i = 0; i < na; i++) {
     const em_spec_expr *al;
-    if (em_az_item_generator(aggs[i], &al)) {
+    if (em_az_item_generator(az, aggs[i], &al)) {
       ngen++;
       if (gi < 0) gi = i;
-    } else if (em_az_project_has_generator((const em_spec_expr *const *)&aggs[i], 1)) {
+    } else if (em_az_project_has_generator(az, (const em_spec_expr *const *)&aggs[i], 1)) {
       /* Nested in an expression: the select rules name it. */
       return em_az_resolve_generate(az, r, (em_spec_expr *const *)&aggs[i], 1, child);
     }
@@ -649,7 +649,7 @@ static em_lplan *resolve_agg_generator(em_az *az, const em_spec_rel *r, em_lplan
     em_strbuf_init(&gs);
     int k = 0;
     for (int i = 0; i < na; i++) {
-      const em_spec_expr *al, *g = em_az_item_generator(aggs[i], &al);
+      const em_spec_expr *al, *g = em_az_item_generator(az, aggs[i], &al);
       if (!g) continue;
       char *name = NULL, *meta = NULL;
       if (!em_az_resolve_expr(az, g, child, &name, &meta)) {
@@ -663,7 +663,7 @@ static em_lplan *resolve_agg_generator(em_az *az, const em_spec_rel *r, em_lplan
     em_strbuf_free(&gs);
     return NULL;
   }
-  const em_spec_expr *alias = NULL, *gen = em_az_item_generator(aggs[gi], &alias);
+  const em_spec_expr *alias = NULL, *gen = em_az_item_generator(az, aggs[gi], &alias);
   int nga = gen->u.func.nargs;
   /* The aggregate: groups, the other items, the generator's inputs. */
   int nout = ng + (na - 1) + nga;

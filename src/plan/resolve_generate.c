@@ -10,6 +10,10 @@
  * inline, col0.. for stack; an alias names a single output, a multi-name
  * alias all of them (UDTF_ALIAS_NUMBER_MISMATCH otherwise). A generator
  * inside another expression is UNSUPPORTED_GENERATOR.NESTED_IN_EXPRESSIONS.
+ *
+ * A session's WebAssembly table function (a name that is no built-in
+ * function and denotes a table function in the session's registry) is a
+ * generator too: EM_GEN_WASM, its output columns those it declares.
  */
 #include "analyzer_int.h"
 #include "../expr/func.h"
@@ -31,50 +35,57 @@ static const struct {
     {"stack", EM_GEN_STACK, false},
 };
 
-static int gen_of(const em_spec_expr *e, bool *outer) {
+static int gen_of(em_az *az, const em_spec_expr *e, bool *outer) {
   if (e->kind != EM_SE_FUNC) return -1;
   for (size_t i = 0; i < sizeof gens / sizeof gens[0]; i++)
     if (em_strcaseeq(gens[i].name, e->u.func.name)) {
       if (outer) *outer = gens[i].outer;
       return gens[i].gen;
     }
+  if (!em_func_lookup(e->u.func.name)) {
+    const em_wasm_fn *f = em_az_find_udf(az, e->u.func.name);
+    if (f && em_wasm_fn_is_table(f)) {
+      if (outer) *outer = false;
+      return EM_GEN_WASM;
+    }
+  }
   return -1;
 }
 
 /* A generator anywhere below e (depth > 0 counts only below a non-alias). */
-static bool has_nested_gen(const em_spec_expr *e, int depth) {
+static bool has_nested_gen(em_az *az, const em_spec_expr *e, int depth) {
   if (depth > 200) return false;
   switch (e->kind) {
   case EM_SE_FUNC:
-    if (depth > 0 && gen_of(e, NULL) >= 0) return true;
+    if (depth > 0 && gen_of(az, e, NULL) >= 0) return true;
     for (int i = 0; i < e->u.func.nargs; i++)
-      if (has_nested_gen(e->u.func.args[i], depth + 1)) return true;
+      if (has_nested_gen(az, e->u.func.args[i], depth + 1)) return true;
     return false;
-  case EM_SE_ALIAS: return has_nested_gen(e->u.alias.child, depth);
-  case EM_SE_CAST: return has_nested_gen(e->u.cast.child, depth + 1);
-  case EM_SE_EXTRACT: return has_nested_gen(e->u.extract.child, depth + 1);
+  case EM_SE_ALIAS: return has_nested_gen(az, e->u.alias.child, depth);
+  case EM_SE_CAST: return has_nested_gen(az, e->u.cast.child, depth + 1);
+  case EM_SE_EXTRACT: return has_nested_gen(az, e->u.extract.child, depth + 1);
   default: return false;
   }
 }
 
 /* The top-level generator of a select item (under at most one alias). */
-static const em_spec_expr *top_gen(const em_spec_expr *e, const em_spec_expr **alias) {
+static const em_spec_expr *top_gen(em_az *az, const em_spec_expr *e, const em_spec_expr **alias) {
   *alias = NULL;
   if (e->kind == EM_SE_ALIAS) {
     *alias = e;
     e = e->u.alias.child;
   }
-  return gen_of(e, NULL) >= 0 ? e : NULL;
+  return gen_of(az, e, NULL) >= 0 ? e : NULL;
 }
 
-const em_spec_expr *em_az_item_generator(const em_spec_expr *e, const em_spec_expr **alias) {
-  return top_gen(e, alias);
+const em_spec_expr *em_az_item_generator(em_az *az, const em_spec_expr *e, const em_spec_expr **alias) {
+  return top_gen(az, e, alias);
 }
 
-bool em_az_project_has_generator(const em_spec_expr *const *items, int n) {
+bool em_az_project_has_generator(em_az *az, const em_spec_expr *const *items, int n) {
   for (int i = 0; i < n; i++) {
     const em_spec_expr *al;
-    if (top_gen(items[i], &al) || has_nested_gen(items[i], 0)) return true;
+    if (top_gen(az, items[i], &al) || has_nested_gen(az, items[i], 0)) return true;
   }
   return false;
 }
@@ -106,14 +117,27 @@ typedef struct gout {
 static em_lplan *add_generate(em_az *az, const em_spec_rel *r, em_lplan *cur, const em_lplan *scope,
                               const em_spec_expr *g, const em_spec_expr *alias, gout *go) {
   bool outer = false;
-  int gen = gen_of(g, &outer);
+  int gen = gen_of(az, g, &outer);
   const char *fname = g->u.func.name;
   em_attr outs[64];
   int no = 0;
   em_expr *input = NULL, **args = NULL;
   int nargs = 0, rows = 0;
   memset(outs, 0, sizeof outs);
-  if (gen == EM_GEN_STACK) {
+  if (gen == EM_GEN_WASM) {
+    /* The call node (its kernel returns the parent rows and the output
+     * columns); the outputs are the declared columns. */
+    char *nm = NULL;
+    const em_wasm_fn *f = em_az_find_udf(az, fname);
+    if (!(input = em_az_resolve_udtf(az, f, g, scope, &nm))) return NULL;
+    const em_type *st = em_wasm_fn_ret(f);
+    if (st->u.st.nfields > 64) return em_error_internal(az->err, "a table function with too many columns"), NULL;
+    for (int i = 0; i < st->u.st.nfields; i++) {
+      outs[no].name = st->u.st.fields[i].name;
+      outs[no].type = st->u.st.fields[i].type;
+      outs[no++].nullable = true;
+    }
+  } else if (gen == EM_GEN_STACK) {
     int n = g->u.func.nargs;
     if (n < 2) {
       em_error_set(az->err, EM_ERR_WRONG_NUM_ARGS_WITHOUT_SUGGESTION, "functionName", "`stack`", "expectedNum",
@@ -240,7 +264,7 @@ em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *
                                  em_lplan *child) {
   /* A generator inside an expression: Spark names the expression. */
   for (int i = 0; i < nitems; i++)
-    if (has_nested_gen(items[i], 0)) {
+    if (has_nested_gen(az, items[i], 0)) {
       const em_spec_expr *e = items[i]->kind == EM_SE_ALIAS ? items[i]->u.alias.child : items[i];
       char *name = NULL, *meta = NULL;
       if (!em_az_resolve_expr(az, e, child, &name, &meta)) return NULL;
@@ -253,7 +277,7 @@ em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *
   em_lplan *cur = child;
   int total = 0;
   for (int i = 0; i < nitems; i++) {
-    const em_spec_expr *al, *g = top_gen(items[i], &al);
+    const em_spec_expr *al, *g = top_gen(az, items[i], &al);
     if (!g) {
       total += items[i]->kind == EM_SE_STAR ? child->nout : 1;
       continue;
@@ -269,7 +293,7 @@ em_lplan *em_az_resolve_generate(em_az *az, const em_spec_rel *r, em_spec_expr *
   int k = 0;
   for (int i = 0; i < nitems; i++) {
     const em_spec_expr *se = items[i], *al;
-    if (top_gen(se, &al)) {
+    if (top_gen(az, se, &al)) {
       for (int j = 0; j < go[i].n; j++) {
         em_expr *x = em_az_col(az, cur, go[i].first + j);
         if (!x) return NULL;

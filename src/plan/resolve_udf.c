@@ -4,7 +4,10 @@
  * Spark's search path `system.builtin` then `system.session`); the call is
  * typed from the function's declared signature (arguments cast to the
  * declared types) or, when the module declares none, passes its arguments
- * with their own types. Spark names the column `name(arg, ...)`.
+ * with their own types. Spark names the column `name(arg, ...)`. An
+ * aggregate's call is an EM_EX_AGG node over the function's em_agg_def
+ * (wasm/agg.c), so groupBy().agg() and global aggregates take it as any
+ * built-in aggregate.
  */
 #include "analyzer_int.h"
 
@@ -15,7 +18,28 @@ const em_wasm_fn *em_az_find_udf(em_az *az, const char *fname) {
   return az->ctx->udfs ? em_udf_lookup(az->ctx->udfs, fname) : NULL;
 }
 
+static em_expr *build_call(em_az *az, const em_wasm_fn *f, const em_spec_expr *e, const em_lplan *scope,
+                           char **name);
+
 em_expr *em_az_resolve_udf(em_az *az, const em_wasm_fn *f, const em_spec_expr *e, const em_lplan *scope,
+                           char **name) {
+  /* A table function is a generator: only a select item may call it. */
+  if (em_wasm_fn_is_table(f)) {
+    em_error_set(az->err, EM_ERR_UNSUPPORTED_GENERATOR_OUTSIDE_SELECT, "plan",
+                 em_arena_printf(&az->plan->arena, "'%s'", em_wasm_fn_name(f)), NULL);
+    return NULL;
+  }
+  return build_call(az, f, e, scope, name);
+}
+
+em_expr *em_az_resolve_udtf(em_az *az, const em_wasm_fn *f, const em_spec_expr *e, const em_lplan *scope,
+                            char **name) {
+  em_expr *x = build_call(az, f, e, scope, name);
+  if (x) x->u.fn.kernel = em_wasm_table_kernel;
+  return x;
+}
+
+static em_expr *build_call(em_az *az, const em_wasm_fn *f, const em_spec_expr *e, const em_lplan *scope,
                            char **name) {
   int n = e->u.func.nargs;
   int declared = em_wasm_fn_nargs(f);
@@ -67,7 +91,9 @@ em_expr *em_az_resolve_udf(em_az *az, const em_wasm_fn *f, const em_spec_expr *e
   if (!*name) return em_error_internal(az->err, "out of memory"), NULL;
   call->fn = f;
   call->limits = az->ctx->wasm;
-  x->kind = EM_EX_CALL;
+  /* An aggregate is driven by the hash aggregate like a built-in one. */
+  x->kind = em_wasm_fn_is_aggregate(f) ? EM_EX_AGG : EM_EX_CALL;
+  x->u.fn.agg = em_wasm_fn_agg(f);
   x->type = em_wasm_fn_ret(f);
   x->nullable = true;
   x->nargs = n;

@@ -10,6 +10,8 @@
  */
 #include "wasm_int.h"
 
+#include "../expr/func.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +37,9 @@ em_udf_registry *em_udf_registry_new(void) {
 
 static void fn_free(em_wasm_fn *f) {
   if (!f) return;
+  em_free(f->agg);
+  em_free(f->init_state);
+  if (f->table_out) em_type_unref(f->table_out);
   for (int i = 0; i < f->nargs; i++) em_type_unref(f->args[i]);
   em_free(f->args);
   if (f->ret) em_type_unref(f->ret);
@@ -104,6 +109,8 @@ static int declared_sig(const uint8_t *bytes, size_t len, const char *export_nam
     f->nargs = sigs[i].nargs;
     f->args = sigs[i].args;
     f->ret = sigs[i].ret;
+    f->kind = (em_wasm_kind)sigs[i].kind;
+    f->state_size = (size_t)sigs[i].state_size;
     sigs[i].args = NULL;
     sigs[i].nargs = 0;
     sigs[i].ret = NULL;
@@ -114,8 +121,46 @@ static int declared_sig(const uint8_t *bytes, size_t len, const char *export_nam
   return rc;
 }
 
+/* Checks the exports a kind of function needs: the export itself for a
+ * scalar or table function, <export>_init/_update/_merge/_finish for an
+ * aggregate. */
+static int check_exports(em_wasm_fn *f, const char *label, const char *name, em_error *err) {
+  if (f->kind != EM_WASM_AGGREGATE) return em_wasm_module_check_export(f->module, f->export_name, label, name, err);
+  static const char *const parts[] = {"init", "update", "merge", "finish"};
+  for (int i = 0; i < 4; i++) {
+    char ex[300];
+    snprintf(ex, sizeof ex, "%s_%s", f->export_name, parts[i]);
+    if (em_wasm_module_check_export(f->module, ex, label, name, err)) return -1;
+  }
+  return 0;
+}
+
+/* struct<parent int, the declared outputs...>. */
+static em_type *table_out_type(em_type *outs) {
+  int n = outs->u.st.nfields;
+  em_type *t = em_type_struct_new(n + 1);
+  if (!t) return NULL;
+  if (em_type_struct_set(t, 0, "parent", em_type_int(), false, NULL)) goto fail;
+  for (int i = 0; i < n; i++)
+    if (em_type_struct_set(t, i + 1, outs->u.st.fields[i].name, em_type_ref(outs->u.st.fields[i].type), true, NULL))
+      goto fail;
+  return t;
+fail:
+  em_type_unref(t);
+  return NULL;
+}
+
+/* Adds f to the registry, sharing the binding of an earlier function of
+ * the same module (one instance per session and module). */
+static int registry_add(em_udf_registry *r, em_wasm_fn *f, em_error *err);
+
 int em_udf_register_wasm(em_udf_registry *r, const char *name, const char *label, const uint8_t *bytes, size_t len,
                          const char *export_name, em_type *ret, bool deterministic, em_error *err) {
+  return em_udf_register_wasm_ex(r, name, label, bytes, len, export_name, ret, deterministic, false, err);
+}
+
+int em_udf_register_wasm_ex(em_udf_registry *r, const char *name, const char *label, const uint8_t *bytes, size_t len,
+                            const char *export_name, em_type *ret, bool deterministic, bool aggregate, em_error *err) {
   em_wasm_fn *f = em_calloc(1, sizeof *f);
   if (!f) return em_error_internal(err, "out of memory");
   f->nargs = -1;
@@ -125,10 +170,21 @@ int em_udf_register_wasm(em_udf_registry *r, const char *name, const char *label
     return em_error_internal(err, "out of memory");
   }
   if (em_wasm_module_get(bytes, len, label, name, &f->module, err) ||
-      em_wasm_module_check_export(f->module, export_name, label, name, err) ||
-      declared_sig(bytes, len, export_name, f, label, err) < 0) {
+      declared_sig(bytes, len, export_name, f, label, err) < 0 || check_exports(f, label, name, err)) {
     fn_free(f);
     return -1;
+  }
+  if (aggregate && f->kind != EM_WASM_AGGREGATE) {
+    fn_free(f);
+    return em_wasm_load_error(err, label, name,
+                              "registerJavaUDAF needs an aggregate: declare `%s(types) -> type state N` in the "
+                              "module's `ember.udf` section (N bytes of state; see docs/wasm-udf-abi.md).",
+                              export_name);
+  }
+  if (ret && f->kind == EM_WASM_TABLE) {
+    fn_free(f);
+    return em_wasm_load_error(err, label, name, "A table function's output columns come from its `ember.udf` "
+                                                "declaration, not from a registered return type.");
   }
   if (ret) {
     if (!em_wasm_type_supported(ret)) {
@@ -154,6 +210,27 @@ int em_udf_register_wasm(em_udf_registry *r, const char *name, const char *label
     fn_free(f);
     return em_error_internal(err, "out of memory");
   }
+  /* An aggregate's initial state comes from the guest, once. */
+  if (f->kind == EM_WASM_AGGREGATE && em_wasm_agg_prepare(f, err)) {
+    if (err->cls == EM_ERR_FAILED_EXECUTE_UDF) {
+      char why[EM_ERROR_MSG_MAX];
+      snprintf(why, sizeof why, "%s", err->msg);
+      em_wasm_load_error(err, label, name, "Its %s_init failed: %s", export_name, why);
+    }
+    fn_free(f);
+    return -1;
+  }
+  if (f->kind == EM_WASM_TABLE && !(f->table_out = table_out_type(f->ret))) {
+    fn_free(f);
+    return em_error_internal(err, "out of memory");
+  }
+  f->deterministic = deterministic;
+  int rc = registry_add(r, f, err);
+  if (rc) fn_free(f);
+  return rc;
+}
+
+static int registry_add(em_udf_registry *r, em_wasm_fn *f, em_error *err) {
   pthread_mutex_lock(&r->mu);
   int rc = 0;
   f->binding = 0;
@@ -187,7 +264,58 @@ int em_udf_register_wasm(em_udf_registry *r, const char *name, const char *label
   }
   if (!rc) r->fns[r->nfns++] = f;
   pthread_mutex_unlock(&r->mu);
-  if (rc) fn_free(f);
+  return rc;
+}
+
+/* A copy of f for another registry (no binding yet). */
+static em_wasm_fn *fn_clone(const em_wasm_fn *s, em_error *err) {
+  em_wasm_fn *f = em_calloc(1, sizeof *f);
+  if (!f) return em_error_internal(err, "out of memory"), NULL;
+  f->module = em_wasm_module_ref(s->module);
+  f->nargs = s->nargs;
+  f->kind = s->kind;
+  f->deterministic = s->deterministic;
+  f->state_size = s->state_size;
+  f->ret = em_type_ref(s->ret);
+  if (s->table_out) f->table_out = em_type_ref(s->table_out);
+  bool ok = (f->name = em_strdup(s->name)) && (f->export_name = em_strdup(s->export_name)) &&
+            (f->label = em_strdup(s->label)) && (f->signature = em_strdup(s->signature)) &&
+            (f->result = em_strdup(s->result));
+  if (ok && s->nargs > 0) {
+    ok = (f->args = em_calloc((size_t)s->nargs, sizeof *f->args)) != NULL;
+    for (int i = 0; ok && i < s->nargs; i++) f->args[i] = em_type_ref(s->args[i]);
+  }
+  if (ok && s->agg) {
+    ok = (f->agg = em_malloc(sizeof *f->agg)) && (f->init_state = em_malloc(s->state_size));
+    if (ok) {
+      *f->agg = *s->agg;
+      memcpy(f->init_state, s->init_state, s->state_size);
+    }
+  }
+  if (!ok) {
+    if (f->nargs > 0 && !f->args) f->nargs = 0;
+    fn_free(f);
+    return em_error_internal(err, "out of memory"), NULL;
+  }
+  return f;
+}
+
+int em_udf_registry_copy(em_udf_registry *dst, em_udf_registry *src, em_error *err) {
+  if (!src || !dst) return 0;
+  /* A snapshot of src's entries (they live as long as src does). */
+  pthread_mutex_lock(&src->mu);
+  int n = src->nfns;
+  em_wasm_fn **snap = em_malloc(sizeof *snap * (size_t)(n ? n : 1));
+  if (snap) memcpy(snap, src->fns, sizeof *snap * (size_t)n);
+  pthread_mutex_unlock(&src->mu);
+  if (!snap) return em_error_internal(err, "out of memory");
+  int rc = 0;
+  for (int i = 0; i < n && !rc; i++) {
+    em_wasm_fn *f = fn_clone(snap[i], err);
+    if (!f) rc = -1;
+    else if ((rc = registry_add(dst, f, err))) fn_free(f);
+  }
+  em_free(snap);
   return rc;
 }
 
@@ -221,3 +349,6 @@ em_type *em_wasm_fn_ret(const em_wasm_fn *f) { return f->ret; }
 int em_wasm_fn_nargs(const em_wasm_fn *f) { return f->nargs; }
 em_type *em_wasm_fn_arg(const em_wasm_fn *f, int i) { return f->args[i]; }
 bool em_wasm_fn_deterministic(const em_wasm_fn *f) { return f->deterministic; }
+bool em_wasm_fn_is_aggregate(const em_wasm_fn *f) { return f->kind == EM_WASM_AGGREGATE; }
+const em_agg_def *em_wasm_fn_agg(const em_wasm_fn *f) { return f->agg; }
+bool em_wasm_fn_is_table(const em_wasm_fn *f) { return f->kind == EM_WASM_TABLE; }

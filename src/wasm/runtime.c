@@ -2,17 +2,20 @@
  * The WebAssembly runtime: one wasmtime engine per process, the epoch
  * thread that bounds every guest call, and the cache of compiled modules.
  *
- * Engine: Cranelift, epoch interruption on (a call's deadline is a number of
- * epoch ticks; a thread advances the epoch every EM_WASM_TICK_MS), no WASI.
- * It is created on first use, so a server that never sees a WASM UDF never
- * pays for it.
+ * Engines: Cranelift, epoch interruption on (a call's deadline is a number
+ * of epoch ticks; a thread advances the epoch every EM_WASM_TICK_MS). A
+ * second engine also meters fuel, for sessions that set ember.wasm.fuel
+ * (deterministic limits cost some speed, so only they pay it; a module is
+ * compiled for it on first such use). Both are created on first use, so a
+ * server that never sees a WASM UDF never pays for them. Each has a linker
+ * holding the few host functions the sandbox allows (wasi.c).
  *
  * Module cache: compiled modules keyed by the XXH3 hash of their bytes and
  * compared byte for byte (so a crafted hash collision cannot substitute
  * another session's module), shared by every session, never recompiled
  * while any function refers to them. A module is checked when compiled:
- * it must import nothing (the sandbox's allow-list is empty in ABI v1: no
- * WASI, no host functions), and export `memory` and `ember_alloc`.
+ * it may import only what the allow-list names (a deterministic WASI
+ * shim: wasi.c), and must export `memory` and `ember_alloc`.
  */
 #include "wasm_int.h"
 
@@ -55,11 +58,13 @@ struct em_wasm_module {
   size_t len;
   uint8_t *bytes;
   wasmtime_module_t *module;
-  bool has_reset;
+  wasmtime_module_t *fuel_module; /* compiled on first metered use, under cache_mu */
+  bool has_reset, has_init;
 };
 
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
-static wasm_engine_t *engine;
+static wasm_engine_t *engine, *fuel_engine;
+static wasmtime_linker_t *linker, *fuel_linker;
 static pthread_t ticker;
 static bool ticker_started;
 static _Atomic bool ticker_stop;
@@ -74,20 +79,39 @@ static void *ticker_main(void *arg) {
   while (!atomic_load(&ticker_stop)) {
     nanosleep(&ts, NULL);
     wasmtime_engine_increment_epoch(engine);
+    wasmtime_engine_increment_epoch(fuel_engine);
   }
   return NULL;
 }
 
-static void engine_init(void) {
+static wasm_engine_t *new_engine(bool fuel) {
   wasm_config_t *cfg = wasm_config_new();
-  if (!cfg) return;
+  if (!cfg) return NULL;
   wasmtime_config_epoch_interruption_set(cfg, true);
+  wasmtime_config_consume_fuel_set(cfg, fuel);
   wasmtime_config_cranelift_opt_level_set(cfg, WASMTIME_OPT_LEVEL_SPEED);
   /* Guest code runs on the calling thread's stack: keep its share small. */
   wasmtime_config_max_wasm_stack_set(cfg, 512 * 1024);
   wasmtime_config_wasm_threads_set(cfg, false);
-  engine = wasm_engine_new_with_config(cfg);
-  if (!engine) return;
+  return wasm_engine_new_with_config(cfg);
+}
+
+static wasmtime_linker_t *new_linker(wasm_engine_t *e) {
+  wasmtime_linker_t *l = wasmtime_linker_new(e);
+  if (l && em_wasm_define_host(l)) {
+    wasmtime_linker_delete(l);
+    l = NULL;
+  }
+  return l;
+}
+
+static void engine_init(void) {
+  engine = new_engine(false);
+  fuel_engine = new_engine(true);
+  if (!engine || !fuel_engine) return;
+  linker = new_linker(engine);
+  fuel_linker = new_linker(fuel_engine);
+  if (!linker || !fuel_linker) return;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 64 * 1024);
@@ -95,9 +119,26 @@ static void engine_init(void) {
   pthread_attr_destroy(&attr);
 }
 
-wasm_engine_t *em_wasm_engine(void) {
+wasm_engine_t *em_wasm_engine(bool fuel) {
   pthread_once(&engine_once, engine_init);
-  return ticker_started ? engine : NULL;
+  return ticker_started ? (fuel ? fuel_engine : engine) : NULL;
+}
+
+wasmtime_linker_t *em_wasm_linker(bool fuel) {
+  pthread_once(&engine_once, engine_init);
+  return ticker_started ? (fuel ? fuel_linker : linker) : NULL;
+}
+
+static void store_data_free(void *p) { em_wasm_host_state_free(p); }
+
+wasmtime_store_t *em_wasm_store_new(bool fuel) {
+  wasm_engine_t *e = em_wasm_engine(fuel);
+  void *st = em_wasm_host_state_new();
+  if (!e || !st) {
+    em_wasm_host_state_free(st);
+    return NULL;
+  }
+  return wasmtime_store_new(e, st, store_data_free);
 }
 
 int64_t em_wasm_ticks_for(int64_t timeout_ms) {
@@ -149,16 +190,20 @@ static int find_export(wasmtime_module_t *m, const char *name, wasm_externkind_t
   return rc;
 }
 
-/* The sandbox check: ABI v1 allows no imports at all. */
+/* The sandbox check: only functions on the allow-list may be imported (the
+ * linker then also checks their types when instantiating). */
 static int check_imports(wasmtime_module_t *m, const char *label, const char *fname, em_error *err) {
   wasm_importtype_vec_t im;
   wasmtime_module_imports(m, &im);
   int rc = 0;
-  if (im.size > 0) {
-    const wasm_name_t *mod = wasm_importtype_module(im.data[0]), *nm = wasm_importtype_name(im.data[0]);
+  for (size_t i = 0; i < im.size && !rc; i++) {
+    const wasm_name_t *mod = wasm_importtype_module(im.data[i]), *nm = wasm_importtype_name(im.data[i]);
+    bool is_func = wasm_externtype_kind(wasm_importtype_type(im.data[i])) == WASM_EXTERN_FUNC;
+    if (is_func && em_wasm_import_allowed(mod->data, mod->size, nm->data, nm->size)) continue;
     rc = em_wasm_load_error(err, label, fname,
-                            "The module imports `%.*s.%.*s`, which the WASM sandbox does not allow (ABI v1 "
-                            "modules may import nothing: no WASI, no host functions).",
+                            "The module imports `%.*s.%.*s`, which the WASM sandbox does not allow (modules may "
+                            "import only the WASI functions of the allow-list in docs/wasm-udf-abi.md: no files, "
+                            "network, clock or entropy, no other host functions).",
                             (int)(mod->size > 100 ? 100 : mod->size), mod->data,
                             (int)(nm->size > 100 ? 100 : nm->size), nm->data);
   }
@@ -176,12 +221,15 @@ static int check_module(em_wasm_module *m, const char *label, const char *fname,
   int r = find_export(m->module, "ember_reset", WASM_EXTERN_FUNC, 0, 0);
   if (r == -2) return em_wasm_load_error(err, label, fname, "`ember_reset` must be a function () -> ().");
   m->has_reset = r == 1;
+  r = find_export(m->module, "_initialize", WASM_EXTERN_FUNC, 0, 0);
+  if (r == -2) return em_wasm_load_error(err, label, fname, "`_initialize` must be a function () -> ().");
+  m->has_init = r == 1;
   return 0;
 }
 
 int em_wasm_module_get(const uint8_t *bytes, size_t len, const char *label, const char *fname, em_wasm_module **out,
                        em_error *err) {
-  wasm_engine_t *eng = em_wasm_engine();
+  wasm_engine_t *eng = em_wasm_engine(false);
   if (!eng) return em_error_internal(err, "cannot start the WebAssembly engine");
   uint64_t h = XXH3_64bits(bytes, len);
   pthread_mutex_lock(&cache_mu);
@@ -251,14 +299,32 @@ void em_wasm_module_unref(em_wasm_module *m) {
   pthread_mutex_unlock(&cache_mu);
   if (last) {
     wasmtime_module_delete(m->module);
+    if (m->fuel_module) wasmtime_module_delete(m->fuel_module);
     em_free(m->bytes);
     em_free(m);
   }
 }
 
-wasmtime_module_t *em_wasm_module_compiled(em_wasm_module *m, bool *has_reset) {
+int em_wasm_module_compiled(em_wasm_module *m, bool fuel, wasmtime_module_t **out, bool *has_reset, bool *has_init,
+                            char *msg, size_t cap) {
   *has_reset = m->has_reset;
-  return m->module;
+  *has_init = m->has_init;
+  if (!fuel) {
+    *out = m->module;
+    return 0;
+  }
+  /* Compiled at most once per server; compiling under the lock keeps that
+   * simple (it only happens on the first metered call of a module). */
+  pthread_mutex_lock(&cache_mu);
+  wasmtime_error_t *e = NULL;
+  if (!m->fuel_module) e = wasmtime_module_new(fuel_engine, m->bytes, m->len, &m->fuel_module);
+  *out = m->fuel_module;
+  pthread_mutex_unlock(&cache_mu);
+  if (e) {
+    em_wasm_error_text(e, msg, cap);
+    return -1;
+  }
+  return 0;
 }
 
 int em_wasm_module_check_export(em_wasm_module *m, const char *export_name, const char *label, const char *fname,

@@ -103,6 +103,53 @@ static em_type *parse_type(const char *s, const char *e, int line, em_error *err
   return ty;
 }
 
+static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* The text after `->`: `type`, `type state N` (an aggregate whose state is
+ * N bytes) or `table(name type, ...)` (a table function; a lone type is
+ * one column named `col`, as explode's). */
+static int parse_result(const char *s, const char *e, int line, em_wasm_sig *sig, em_error *err) {
+  while (s < e && is_blank(*s)) s++;
+  while (e > s && is_blank(e[-1])) e--;
+  if ((size_t)(e - s) > 6 && strncmp(s, "table(", 6) == 0 && e[-1] == ')') {
+    em_type *t = parse_type(s + 6, e - 1, line, err);
+    if (!t) return -1;
+    if (t->id != EM_T_STRUCT) {
+      em_type *st = em_type_struct_new(1);
+      if (!st || em_type_struct_set(st, 0, "col", t, true, NULL)) {
+        if (st) em_type_unref(st);
+        else em_type_unref(t);
+        return em_error_internal(err, "out of memory");
+      }
+      t = st;
+    }
+    if (t->u.st.nfields == 0) {
+      em_type_unref(t);
+      return sig_error(err, line, "a table function needs at least one output column");
+    }
+    sig->ret = t;
+    sig->kind = EM_WASM_TABLE;
+    return 0;
+  }
+  /* `... state N`: the last two words. */
+  const char *w = e;
+  while (w > s && w[-1] >= '0' && w[-1] <= '9') w--;
+  const char *num = w;
+  if (num < e && w > s && is_blank(w[-1])) {
+    while (w > s && is_blank(w[-1])) w--;
+    if (w - s >= 5 && strncmp(w - 5, "state", 5) == 0 && (w - 5 == s || is_blank(w[-6]))) {
+      int64_t n = 0;
+      for (const char *c = num; c < e && n <= (1 << 20); c++) n = n * 10 + (*c - '0');
+      if (n < 1 || n > 65536) return sig_error(err, line, "a state size from 1 to 65536 bytes");
+      sig->kind = EM_WASM_AGGREGATE;
+      sig->state_size = n;
+      e = w - 5;
+    }
+  }
+  if (!(sig->ret = parse_type(s, e, line, err))) return -1;
+  return 0;
+}
+
 /* One line `name(t1, t2) -> t`; blank and comment lines give no entry. */
 static int parse_line(const char *s, const char *e, int line, em_wasm_sig *sig, bool *any, em_error *err) {
   *any = false;
@@ -136,7 +183,8 @@ static int parse_line(const char *s, const char *e, int line, em_wasm_sig *sig, 
   if (!(sig->export_name = trim_dup(s, open))) return em_error_internal(err, "out of memory");
   if (!sig->export_name[0]) return sig_error(err, line, "empty export name");
   *any = true;
-  /* Arguments: split at top-level commas. */
+  /* Arguments: split at top-level commas (not inside decimal(p,s) or
+   * struct<a:int,b:int>). */
   const char *a = open + 1;
   bool empty = true;
   for (const char *c = a; c < close; c++)
@@ -145,8 +193,8 @@ static int parse_line(const char *s, const char *e, int line, em_wasm_sig *sig, 
     depth = 0;
     const char *start = a;
     for (const char *c = a; c <= close; c++) {
-      if (c < close && *c == '(') depth++;
-      else if (c < close && *c == ')') depth--;
+      if (c < close && (*c == '(' || *c == '<')) depth++;
+      else if (c < close && (*c == ')' || *c == '>')) depth--;
       else if (c == close || (*c == ',' && depth == 0)) {
         if (sig->nargs >= 64) return sig_error(err, line, "more than 64 arguments");
         em_type **na = em_realloc(sig->args, sizeof *na * (size_t)(sig->nargs + 1));
@@ -158,8 +206,7 @@ static int parse_line(const char *s, const char *e, int line, em_wasm_sig *sig, 
       }
     }
   }
-  if (!(sig->ret = parse_type(arrow + 2, e, line, err))) return -1;
-  return 0;
+  return parse_result(arrow + 2, e, line, sig, err);
 }
 
 int em_wasm_parse_sigs(const char *text, size_t len, em_wasm_sig **sigs, int *nsigs, em_error *err) {

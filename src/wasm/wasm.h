@@ -34,6 +34,7 @@ typedef struct em_wasm_fn em_wasm_fn;
 typedef struct em_wasm_limits {
   int64_t memory_limit; /* bytes of linear memory per instance (ember.wasm.memoryLimit) */
   int64_t timeout_ms;   /* deadline of one guest call (ember.wasm.timeout) */
+  int64_t fuel;         /* instructions' fuel per guest call (ember.wasm.fuel), 0 = unmetered */
 } em_wasm_limits;
 
 #define EM_WASM_DEFAULT_MEMORY_LIMIT (256LL << 20)
@@ -60,6 +61,12 @@ void em_udf_registry_free(em_udf_registry *r);
 int em_udf_register_wasm(em_udf_registry *r, const char *name, const char *label, const uint8_t *bytes, size_t len,
                          const char *export_name, em_type *ret, bool deterministic, em_error *err);
 
+/* The same, for registerJavaUDAF (aggregate true): the module must declare
+ * the export an aggregate (`-> type state N`). The kind of function
+ * (scalar, aggregate, table) comes from the module's declaration. */
+int em_udf_register_wasm_ex(em_udf_registry *r, const char *name, const char *label, const uint8_t *bytes, size_t len,
+                            const char *export_name, em_type *ret, bool deterministic, bool aggregate, em_error *err);
+
 /* The function bound to `name`, or NULL. The pointer stays valid while the
  * registry lives (replaced bindings are kept until then). Thread-safe. */
 const em_wasm_fn *em_udf_lookup(em_udf_registry *r, const char *name);
@@ -67,6 +74,11 @@ const em_wasm_fn *em_udf_lookup(em_udf_registry *r, const char *name);
 /* Registered names in registration order (for SHOW FUNCTIONS): i from 0
  * until NULL. The string is valid while the registry lives. */
 const char *em_udf_name_at(em_udf_registry *r, int i);
+
+/* Binds every current function of `src` in `dst` as well (CloneSession):
+ * the same modules and exports, new instance bindings (the clone never
+ * shares guest memory with the original). Thread-safe. */
+int em_udf_registry_copy(em_udf_registry *dst, em_udf_registry *src, em_error *err);
 
 /* ---- a function's signature, for the analyzer ---- */
 
@@ -77,7 +89,15 @@ em_type *em_wasm_fn_ret(const em_wasm_fn *f);
 int em_wasm_fn_nargs(const em_wasm_fn *f);
 em_type *em_wasm_fn_arg(const em_wasm_fn *f, int i);
 bool em_wasm_fn_deterministic(const em_wasm_fn *f);
-/* True when values of t can cross the ABI (v1: atomic types). */
+/* An aggregate (registerJavaUDAF): its calls are EM_EX_AGG nodes driven by
+ * the hash aggregate through em_wasm_fn_agg (agg.c). */
+bool em_wasm_fn_is_aggregate(const em_wasm_fn *f);
+const em_agg_def *em_wasm_fn_agg(const em_wasm_fn *f);
+/* A table function (one row in, many out): usable as a generator. Its
+ * result type is a struct of the output columns. */
+bool em_wasm_fn_is_table(const em_wasm_fn *f);
+/* True when values of t can cross the ABI (atomic types; v2: lists and
+ * structs of them). */
 bool em_wasm_type_supported(const em_type *t);
 
 /* The constant data of a call expression (em_expr.u.fn.data). */
@@ -89,6 +109,14 @@ typedef struct em_wasm_call {
 /* The kernel of every WASM UDF call: one guest call per batch. Errors:
  * FAILED_EXECUTE_UDF naming the function and the row range. */
 int em_wasm_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out, em_error *err);
+
+/* The kernel of a table function's call (table.c): one guest call over the
+ * n input rows returns a struct vector of ANY length whose first field is
+ * the int32 input row each output row came from (ascending) and whose other
+ * fields are the function's output columns. Only the Generate operator
+ * calls it. Errors: FAILED_EXECUTE_UDF. */
+int em_wasm_table_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                         em_error *err);
 
 /* ---- module inspection (section.c; pure, fuzzed) ---- */
 
@@ -103,11 +131,14 @@ typedef struct em_wasm_sig {
   char *export_name;
   int nargs;
   em_type **args; /* references */
-  em_type *ret;   /* reference */
+  em_type *ret;   /* reference (table functions: a struct of the output columns) */
+  int kind;       /* em_wasm_kind (wasm_int.h): `-> t state N` aggregate, `-> table(...)` table */
+  int64_t state_size; /* aggregates: N */
 } em_wasm_sig;
 
 /* Parses the `ember.udf` section text: one `export(type, ...) -> type` per
- * line, types in Spark's DDL syntax, `#` comments. On success *sigs is an
+ * line (`-> type state N` for an aggregate, `-> table(name type, ...)` for a
+ * table function), types in Spark's DDL syntax, `#` comments. On success *sigs is an
  * em_malloc'd array of *nsigs entries (em_wasm_sigs_free). */
 int em_wasm_parse_sigs(const char *text, size_t len, em_wasm_sig **sigs, int *nsigs, em_error *err);
 void em_wasm_sigs_free(em_wasm_sig *sigs, int n);

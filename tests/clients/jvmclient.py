@@ -41,9 +41,9 @@ def build(timeout: float = 900) -> None:
                    capture_output=True, text=True)
 
 
-def run(url: str, sql: bool = True, timeout: float = 180) -> list:
+def run(url: str, sql: bool = True, timeout: float = 180, main: str = MAIN, args: list | None = None) -> list:
     cmd = ["java", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", CLASSES + ":" + os.path.join(LIB, "*"),
-           MAIN, url] + ([] if sql else ["--no-sql"])
+           main, url] + ([] if sql else ["--no-sql"]) + list(args or [])
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if p.returncode != 0 and not p.stdout.strip():
         raise RuntimeError(f"JVM client failed ({p.returncode}): {p.stderr.strip()[-2000:]}")

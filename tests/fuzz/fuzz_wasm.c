@@ -65,6 +65,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   em_type *dec = em_type_decimal(10, 2);
   reg("echo_d", "fuzzguest.wasm", guest, n2, "echo_d", dec);
   em_type_unref(dec);
+  /* Nested results (ABI v2): the hostile descriptors lead to child
+   * descriptors the fuzzer writes too. */
+  em_type *t1 = em_type_array(em_type_string(), true);
+  reg("echo_n1", "fuzzguest.wasm", guest, n2, "echo_n1", t1);
+  em_type_unref(t1);
+  em_type *n2t = em_type_struct_new(2);
+  em_type_struct_set(n2t, 0, "a", em_type_int(), true, NULL);
+  em_type_struct_set(n2t, 1, "b", em_type_array(em_type_long(), true), true, NULL);
+  reg("echo_n2", "fuzzguest.wasm", guest, n2, "echo_n2", n2t);
+  em_type_unref(n2t);
   free(udfs);
   free(guest);
   return 0;
@@ -138,8 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     em_vec_unref(v);
     return 0;
   }
-  static const char *echo[4] = {"echo_s", "echo_l", "echo_b", "echo_d"};
-  const char *fn = echo[n ? p[0] % 4 : 0];
+  static const char *echo[6] = {"echo_s", "echo_l", "echo_b", "echo_d", "echo_n1", "echo_n2"};
+  const char *fn = echo[n ? p[0] % 6 : 0];
   em_vec *v = em_vec_new(em_type_binary(), 4);
   /* p[0] picks the export, p[1] adds NULL rows (so lengths derived from
    * the row count matter), the rest is row 0. */

@@ -85,7 +85,8 @@ TEST(signatures_parse) {
 
 TEST(signatures_malformed) {
   const char *bad[] = {"f(int -> string", "f(int) string", "(int) -> int", "f(int) -> nosuchtype",
-                       "f(array<int>) -> int", "f(int) x -> int", "f(int,) -> int"};
+                       "f(map<int,int>) -> int", "f(int) x -> int", "f(int,) -> int", "f(int) -> int state 0",
+                       "f(int) -> int state 100000", "f(int) -> table()", "f(int) -> table(a nosuchtype)"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     em_wasm_sig *s = NULL;
     int n = 0;
@@ -94,6 +95,28 @@ TEST(signatures_malformed) {
     CHECK(err.cls == EM_ERR_CANNOT_LOAD_FUNCTION_CLASS);
     CHECK(strstr(err.msg, "ember.udf") != NULL);
   }
+}
+
+TEST(signatures_of_v2_kinds) {
+  const char *text = "avg(double) -> double state 12\n"
+                     "tok(string) -> table(word string, pos int)\n"
+                     "one(int) -> table(int)\n"
+                     "pn(struct<s:string,n:bigint>, array<int>) -> array<struct<a:int,b:string>>\n"
+                     "st(int) -> bigint state\n";
+  em_wasm_sig *s;
+  int n;
+  em_error err;
+  /* The last line has no size: `state` then reads as a type name. */
+  CHECK_EQ_INT(em_wasm_parse_sigs(text, strlen(text), &s, &n, &err), -1);
+  CHECK_EQ_INT(em_wasm_parse_sigs(text, strlen(text) - strlen("st(int) -> bigint state\n"), &s, &n, &err), 0);
+  CHECK_EQ_INT(n, 4);
+  CHECK(s[0].kind == 1 && s[0].state_size == 12 && s[0].ret->id == EM_T_DOUBLE);
+  CHECK(s[1].kind == 2 && s[1].ret->id == EM_T_STRUCT && s[1].ret->u.st.nfields == 2);
+  CHECK(strcmp(s[1].ret->u.st.fields[0].name, "word") == 0 && s[1].ret->u.st.fields[1].type->id == EM_T_INT);
+  CHECK(s[2].kind == 2 && s[2].ret->u.st.nfields == 1 && strcmp(s[2].ret->u.st.fields[0].name, "col") == 0);
+  CHECK(s[3].kind == 0 && s[3].nargs == 2 && s[3].args[0]->id == EM_T_STRUCT && s[3].args[1]->id == EM_T_ARRAY);
+  CHECK(s[3].ret->id == EM_T_ARRAY && s[3].ret->u.array.elem->id == EM_T_STRUCT);
+  em_wasm_sigs_free(s, n);
 }
 
 TEST(registry_rejects_garbage_and_keeps_names) {
@@ -112,6 +135,7 @@ TEST_LIST{
     TEST_ENTRY(custom_section_malformed),
     TEST_ENTRY(signatures_parse),
     TEST_ENTRY(signatures_malformed),
+    TEST_ENTRY(signatures_of_v2_kinds),
     TEST_ENTRY(registry_rejects_garbage_and_keeps_names),
     TEST_END,
 };

@@ -30,3 +30,5 @@ EMBER_EXPORT(echo_s) { return echo(b); }
 EMBER_EXPORT(echo_l) { return echo(b); }
 EMBER_EXPORT(echo_b) { return echo(b); }
 EMBER_EXPORT(echo_d) { return echo(b); }
+EMBER_EXPORT(echo_n1) { return echo(b); } /* registered as array<string>: child descriptors from fuzzer bytes */
+EMBER_EXPORT(echo_n2) { return echo(b); } /* registered as struct<a:int,b:array<bigint>> */

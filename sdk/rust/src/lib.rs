@@ -8,7 +8,7 @@
 
 use core::arch::wasm32;
 
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 pub const BOOLEAN: u32 = 1;
 pub const INT8: u32 = 2;
@@ -23,6 +23,8 @@ pub const DATE32: u32 = 10;
 pub const TIMESTAMP: u32 = 11;
 pub const TIMESTAMP_NTZ: u32 = 12;
 pub const DECIMAL128: u32 = 13;
+pub const LIST: u32 = 14;
+pub const STRUCT: u32 = 15;
 
 /// A column descriptor (eight 32-bit words).
 #[repr(C)]
@@ -45,7 +47,11 @@ pub struct Batch {
     pub nargs: u32,
     pub error: *const u8,
     pub error_len: u32,
-    pub reserved: [u32; 3],
+    /// Aggregates: the state array, its length and the bytes per state.
+    /// (Table functions: the parent rows and their count, set by the guest.)
+    pub states: *mut u8,
+    pub nstates: u32,
+    pub state_size: u32,
     pub out: Col,
     args: [Col; 0],
 }
@@ -118,6 +124,41 @@ impl Batch {
         for k in 0..n {
             v[k] &= unsafe { *src.add(k) };
         }
+    }
+    /// Aggregates: state `k` as a T (`#[repr(C)]`, at most state_size bytes).
+    pub fn state<T>(&mut self, k: u32) -> &mut T {
+        assert!(k < self.nstates && core::mem::size_of::<T>() <= self.state_size as usize);
+        unsafe { &mut *(self.states.add(k as usize * self.state_size as usize) as *mut T) }
+    }
+    /// Aggregates (update, merge): the state index of row (or source) i.
+    pub fn group(&self, i: u32) -> u32 {
+        assert!(i < self.nrows);
+        unsafe { *(self.out.values as *const i32).add(i as usize) as u32 }
+    }
+    /// Merge: source state i as a T.
+    pub fn merge_src<T: Copy>(&self, i: u32) -> T {
+        assert!(i < self.nrows && core::mem::size_of::<T>() <= self.state_size as usize);
+        unsafe { core::ptr::read_unaligned(self.arg(0).values.add(i as usize * self.state_size as usize) as *const T) }
+    }
+    /// Finish: fixed-width result values of type T for the nstates states.
+    pub fn out_state_values<T: Copy>(&mut self) -> &mut [T] {
+        let n = self.nstates as usize;
+        let bytes = n * core::mem::size_of::<T>();
+        let p = alloc_or_trap(bytes.max(1));
+        unsafe { core::ptr::write_bytes(p, 0, bytes) };
+        self.out.values = p;
+        self.out.values_len = bytes as u32;
+        unsafe { core::slice::from_raw_parts_mut(p as *mut T, n) }
+    }
+    /// Finish: state k's result is NULL.
+    pub fn out_state_null(&mut self, k: u32) {
+        let n = ((self.nstates + 7) / 8) as usize;
+        if self.out.validity.is_null() {
+            let p = alloc_or_trap(n.max(1));
+            unsafe { core::ptr::write_bytes(p, 0xff, n) };
+            self.out.validity = p;
+        }
+        unsafe { *self.out.validity.add((k >> 3) as usize) &= !(1u8 << (k & 7)) };
     }
     /// Fixed-width result values of type T (zeroed).
     pub fn out_values<T: Copy>(&mut self) -> &mut [T] {

@@ -1,0 +1,3 @@
+module ember.dev/sdk/go
+
+go 1.24
