@@ -149,6 +149,18 @@ void em_az_push_scan_filters(em_az *az, em_lplan *root);
 
 /* The optimizer rules with visible effects (optimize.c): filter pushdown and
  * column pruning, in place over the resolved plan. */
-void em_az_optimize(em_az *az, em_lplan **root);
+int em_az_optimize(em_az *az, em_lplan **root);
+/* Whether x is deterministic; pushes the filter at *slot down through
+ * projections, exchanges, sorts, unions (optimize.c). */
+bool em_az_deterministic(const em_expr *x);
+int em_az_push_filter(em_az *az, em_lplan **slot);
+/* Filter pushdown through joins (optimize_join_filter.c); -1 on
+ * out-of-memory (what was done stays valid). */
+int em_az_push_join_filters(em_az *az, em_lplan **root);
+/* Marking-only column pruning below n (optimize.c); -1 on out-of-memory. */
+int em_az_prune(em_az *az, em_lplan *n, const bool *need);
+/* Column narrowing (optimize_narrow.c): unused columns removed from
+ * intermediate rows; the root's output is kept. -1 on out-of-memory. */
+int em_az_narrow(em_az *az, em_lplan **root);
 
 #endif
