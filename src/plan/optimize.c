@@ -237,6 +237,7 @@ int em_az_optimize(em_az *az, em_lplan **root) {
   /* The pushdowns only refine the plan: when memory runs out half way,
    * what is done stays valid. Narrowing rewrites expressions as it goes,
    * so a failure there fails the analysis. */
+  em_az_fold_constants(az, *root);
   if (push_filters(az, root) || em_az_push_join_filters(az, root)) return 0;
   em_az_push_scan_filters(az, *root);
   if (em_az_narrow(az, root)) return em_error_internal(az->err, "out of memory optimizing the plan");
