@@ -157,6 +157,10 @@ int em_az_push_filter(em_az *az, em_lplan **slot);
 /* Filter pushdown through joins (optimize_join_filter.c); -1 on
  * out-of-memory (what was done stays valid). */
 int em_az_push_join_filters(em_az *az, em_lplan **root);
+/* Inner joins whose right input is estimated much larger than the left
+ * get their inputs swapped (optimize_build_side.c); -1 on out-of-memory,
+ * the plan then unchanged. */
+int em_az_choose_build_sides(em_az *az, em_lplan **root);
 /* Casts of literals folded into literals (optimize_fold.c). */
 void em_az_fold_constants(em_az *az, em_lplan *root);
 /* Marking-only column pruning below n (optimize.c); -1 on out-of-memory. */
