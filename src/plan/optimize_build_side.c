@@ -6,12 +6,13 @@
  * the smaller side to build the same way, from size estimates).
  *
  * Estimates are in bytes, as Spark's sizeInBytes without column
- * statistics: a file scan is the size of its files, a local relation or
- * range its rows times columns times 8; a filter halves its input (Spark
+ * statistics: a file scan is the size of its files; a filter halves its input (Spark
  * keeps it whole; halving favours building on filtered inputs); a join is
  * the larger of its inputs (a semi or anti join its left); other nodes are
- * their input. A subtree with a node of another kind has no estimate, and
- * joins over it are left alone, as are joins with strategy hints.
+ * their input. A subtree with a node of another kind (local relations and
+ * ranges included: plans over in-memory data keep the join as written) has
+ * no estimate, and joins over it are left alone, as are joins with
+ * strategy hints.
  *
  * Only the order of rows within the join's output changes (the probe side
  * streams), which Spark does not define either.
@@ -26,16 +27,6 @@ static double estimate(const em_lplan *n, int depth) {
     double b = 0;
     for (int i = 0; i < n->u.scan->nfiles; i++) b += (double)n->u.scan->files[i].size;
     return b;
-  }
-  case EM_LP_LOCAL: {
-    double rows = 0;
-    for (int i = 0; i < n->u.local.nbatches; i++) rows += (double)n->u.local.batches[i]->nrows;
-    return rows * 8 * (n->nout ? n->nout : 1);
-  }
-  case EM_LP_RANGE: {
-    const int64_t s = n->u.range.step;
-    double rows = s ? ((double)n->u.range.end - (double)n->u.range.start) / (double)s : 0;
-    return (rows > 0 ? rows : 0) * 8;
   }
   case EM_LP_FILTER: {
     double c = estimate(n->child, depth + 1);
