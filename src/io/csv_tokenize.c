@@ -175,6 +175,14 @@ int em_csv_tokenize(const em_csv_opts *c, const char *p, size_t n, size_t *pos, 
       i = j + 1;
       bool closed = false;
       while (i < n) {
+        /* A run of ordinary characters is appended at once. */
+        size_t run = i;
+        while (run < n && p[run] != c->quote && p[run] != c->escape) run++;
+        if (run > i) {
+          em_strbuf_append(&t->buf, p + i, run - i);
+          i = run;
+          if (i >= n) break;
+        }
         char ch = p[i];
         if (ch == c->escape && c->escape != c->quote && i + 1 < n && (p[i + 1] == c->quote || p[i + 1] == c->escape)) {
           em_strbuf_putc(&t->buf, p[i + 1]);
