@@ -15,7 +15,10 @@
  *    columns that reach it (EM_LP_EXCHANGE.used).
  *
  * Both run once over the resolved plan, in place; outputs (names, types,
- * ids) do not change.
+ * ids) do not change. em_az_optimize runs them with the rules of the
+ * optimize_*.c files (constant folding, join filter pushdown, build sides,
+ * scan filters, column narrowing, which uses this file's pruning where it
+ * does not narrow).
  */
 #include "analyzer_int.h"
 
