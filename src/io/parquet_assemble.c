@@ -161,8 +161,11 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   case EM_T_STRING:
   case EM_T_BINARY: {
     int64_t total = 0;
-    for (int64_t i = 0; i < nslots; i++)
-      if (VALID(i)) total += w ? w : d->offsets[IDX(i) + 1] - d->offsets[IDX(i)];
+    if (dense && !w)
+      total = nslots ? d->offsets[rg.v0 + nslots] - d->offsets[rg.v0] : 0;
+    else
+      for (int64_t i = 0; i < nslots; i++)
+        if (VALID(i)) total += w ? w : d->offsets[IDX(i) + 1] - d->offsets[IDX(i)];
     if (total > INT32_MAX) {
       em_free(vi);
       em_vec_unref(v);
@@ -173,7 +176,14 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
     uint8_t *dst = v->data->data;
     int32_t pos = 0;
     o[0] = 0;
-    for (int64_t i = 0; i < nslots; i++) {
+    if (dense && !w) {
+      /* The values' bytes are contiguous: one copy, offsets rebased. */
+      int64_t base = d->offsets[rg.v0];
+      if (total) memcpy(dst, d->data + base, (size_t)total);
+      for (int64_t i = 0; i < nslots; i++) o[i + 1] = (int32_t)(d->offsets[rg.v0 + i + 1] - base);
+      pos = (int32_t)total;
+    }
+    for (int64_t i = 0; !(dense && !w) && i < nslots; i++) {
       if (VALID(i)) {
         int64_t l = w ? w : d->offsets[IDX(i) + 1] - d->offsets[IDX(i)];
         if (l) memcpy(dst + pos, w ? fx + IDX(i) * w : d->data + d->offsets[IDX(i)], (size_t)l);
