@@ -197,6 +197,27 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   }
   case EM_T_DECIMAL: {
     __int128 *dst = (__int128 *)(void *)v->values->data;
+    bool unsig = el->logical == EM_PQL_INT && !el->is_signed;
+    if (dense && !unsig && (el->type == EM_PQ_INT64 || el->type == EM_PQ_INT32)) {
+      /* The common case: signed unscaled integers widened in one loop. */
+      if (el->type == EM_PQ_INT64) {
+        const uint8_t *src = fx + rg.v0 * 8;
+        for (int64_t i = 0; i < nslots; i++) {
+          int64_t y;
+          memcpy(&y, src + i * 8, 8);
+          dst[i] = y;
+        }
+      } else {
+        const uint8_t *src = fx + rg.v0 * 4;
+        for (int64_t i = 0; i < nslots; i++) {
+          int32_t y;
+          memcpy(&y, src + i * 4, 4);
+          dst[i] = y;
+        }
+      }
+      v->values->len = (size_t)nslots * 16;
+      break;
+    }
     for (int64_t i = 0; i < nslots; i++) {
       __int128 x = 0;
       if (VALID(i)) {

@@ -205,8 +205,9 @@ static int decode_values(creader *c, const uint8_t *p, size_t len, int64_t n, in
     em_pq_rle r;
     em_pq_rle_init(&r, p + 1, len - 1, bw);
     if (em_pq_rle_get(&r, c->idx, n)) return corrupt(c, "dictionary indices truncated");
-    for (int64_t i = 0; i < n; i++)
-      if (c->idx[i] >= (uint64_t)c->dict_n) return corrupt(c, "dictionary index out of range");
+    uint32_t top = 0;
+    for (int64_t i = 0; i < n; i++) top = c->idx[i] > top ? c->idx[i] : top;
+    if (n && top >= (uint64_t)c->dict_n) return corrupt(c, "dictionary index out of range");
     if (c->width) {
       uint8_t *dst = d->fixed + d->nvalues * c->width;
       int w = c->width;
