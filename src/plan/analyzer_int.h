@@ -161,6 +161,9 @@ int em_az_push_join_filters(em_az *az, em_lplan **root);
  * get their inputs swapped (optimize_build_side.c); -1 on out-of-memory,
  * the plan then unchanged. */
 int em_az_choose_build_sides(em_az *az, em_lplan **root);
+/* Conjunctive filters split into chains of one-conjunct filters
+ * (optimize_filter_chain.c). */
+void em_az_chain_filters(em_az *az, em_lplan *root);
 /* Casts of literals folded into literals (optimize_fold.c). */
 void em_az_fold_constants(em_az *az, em_lplan *root);
 /* Marking-only column pruning below n (optimize.c); -1 on out-of-memory. */

@@ -244,6 +244,7 @@ int em_az_optimize(em_az *az, em_lplan **root) {
   if (push_filters(az, root) || em_az_push_join_filters(az, root)) return 0;
   (void)em_az_choose_build_sides(az, root); /* on failure the plan is unchanged */
   em_az_push_scan_filters(az, *root);
+  em_az_chain_filters(az, *root);
   if (em_az_narrow(az, root)) return em_error_internal(az->err, "out of memory optimizing the plan");
   return 0;
 }
