@@ -28,6 +28,7 @@
  */
 #include "analyzer_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static void mark(const em_expr *x, bool *need, int n) {
@@ -263,8 +264,60 @@ static int narrow(em_az *az, em_lplan **slot, const bool *need, int *map, int de
   return em_az_prune(az, n, need);
 }
 
+/* ---- a plan reached twice ---- */
+
+/* Narrowing rewrites nodes for the one parent it came from: a node shared
+ * by two parents (not made by the analyzer today) disables it. */
+typedef struct nodeset {
+  const em_lplan **slots;
+  size_t cap;
+} nodeset;
+
+static int count_nodes(const em_lplan *n, int depth) {
+  if (!n || depth > 4096) return 0;
+  em_lplan *kids[2];
+  int k = em_lplan_children(n, kids), c = 1;
+  for (int i = 0; i < k; i++) c += count_nodes(kids[i], depth + 1);
+  if ((n->kind == EM_LP_UNION || n->kind == EM_LP_SET_OP) && n->u.set_op.right)
+    c += count_nodes(n->u.set_op.right, depth + 1);
+  return c;
+}
+
+/* True when some node is met twice (or the walk is too deep). */
+static bool shared(nodeset *s, const em_lplan *n, int depth) {
+  if (!n) return false;
+  if (depth > 4096) return true;
+  size_t h = ((uintptr_t)n >> 4) * 0x9E3779B97F4A7C15u;
+  for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+    if (s->slots[i] == n) return true;
+    if (!s->slots[i]) {
+      s->slots[i] = n;
+      break;
+    }
+  }
+  em_lplan *kids[2];
+  int k = em_lplan_children(n, kids);
+  for (int i = 0; i < k; i++)
+    if (shared(s, kids[i], depth + 1)) return true;
+  if ((n->kind == EM_LP_UNION || n->kind == EM_LP_SET_OP) && n->u.set_op.right)
+    return shared(s, n->u.set_op.right, depth + 1);
+  return false;
+}
+
 int em_az_narrow(em_az *az, em_lplan **root) {
   em_lplan *r = *root;
+  nodeset set = {0};
+  size_t nn = (size_t)count_nodes(r, 0);
+  set.cap = 16;
+  while (set.cap < 2 * nn + 2) set.cap *= 2;
+  set.slots = em_arena_calloc(&az->plan->arena, sizeof *set.slots * set.cap);
+  if (!set.slots) return -1;
+  if (shared(&set, r, 0)) {
+    bool *all = bools(az, r->nout);
+    if (!all) return -1;
+    for (int i = 0; i < r->nout; i++) all[i] = true;
+    return em_az_prune(az, r, all);
+  }
   bool *need = bools(az, r->nout);
   int *map = ints(az, r->nout);
   if (!need || !map) return -1;
