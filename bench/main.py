@@ -4,6 +4,7 @@
     bench/run tpch [TPC-H options]       TPC-H only      (bench/tpch/run.py --help)
     bench/run latency [options]          latency only    (bench/latency/run.py --help)
     bench/run ops [options]              operator benchmarks (bench/ops/run.py --help)
+    bench/run scan [options]             Parquet/CSV scan benchmarks (bench/scan/run.py --help)
 
 `bench/run` alone also accepts --no-latency. The engines of --engines that
 speak Spark Connect (ember, sail, spark) are the ones the latency run uses.
@@ -31,6 +32,10 @@ def main(argv=None) -> int:
         from bench.ops import run as ops
 
         return ops.main(argv[1:])
+    if argv and argv[0] == "scan":
+        from bench.scan import run as scan
+
+        return scan.main(argv[1:])
     if argv and argv[0] == "latency":
         from bench.latency import run as latency
 

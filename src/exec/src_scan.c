@@ -22,7 +22,25 @@ typedef struct scan_local {
   int split, end;
   em_format_reader *rd;
   int file;
+  /* All-null vectors of the unread columns, shared by the batches of
+   * nulls_rows rows (vectors are immutable once made). */
+  em_vec **nulls;
+  int64_t nulls_rows;
 } scan_local;
+
+/* The all-null column i of `rows` rows: a new reference. */
+static em_vec *null_col(scan_local *st, int nout, int i, em_type *t, int64_t rows) {
+  if (!st->nulls && !(st->nulls = em_calloc((size_t)(nout ? nout : 1), sizeof *st->nulls))) return NULL;
+  if (st->nulls_rows != rows) {
+    for (int k = 0; k < nout; k++) {
+      em_vec_unref(st->nulls[k]);
+      st->nulls[k] = NULL;
+    }
+    st->nulls_rows = rows;
+  }
+  if (!st->nulls[i] && !(st->nulls[i] = em_vec_new_nulls(t, rows))) return NULL;
+  return em_vec_ref(st->nulls[i]);
+}
 
 int em_src_scan_init(em_source *src, const em_lplan *n, em_arena *a, em_error *err) {
   const em_scan_plan *sp = n->u.scan;
@@ -104,7 +122,7 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
         }
         cols[i] = em_vec_take(sp->part_values[i - sp->ndata], idx, rows);
       } else {
-        cols[i] = em_vec_new_nulls(t, rows);
+        cols[i] = null_col(st, nout, i, t, rows);
       }
       if (!cols[i]) goto oom;
     }
@@ -129,6 +147,11 @@ static void scan_close(const em_source *src, void *local) {
   scan_local *st = local;
   if (st->rd) c->sp->format->close(st->rd);
   st->rd = NULL;
+  if (st->nulls) {
+    for (int i = 0; i < src->schema->u.st.nfields; i++) em_vec_unref(st->nulls[i]);
+    em_free(st->nulls);
+    st->nulls = NULL;
+  }
 }
 
 const em_source_vt em_src_scan_vt = {

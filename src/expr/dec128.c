@@ -265,6 +265,13 @@ static bool w_to_signed(const wide *w, bool neg, __int128 *out) {
 }
 
 static int w_digits(const wide *w) {
+  if (w_fits128(w)) {
+    /* Below 10^38 the table answers without dividing. */
+    unsigned __int128 u = w_lo128(w);
+    int d = 0;
+    while (d < 38 && u >= (unsigned __int128)pow10_tab[d]) d++;
+    if (d < 38 || u < (unsigned __int128)pow10_tab[38]) return d;
+  }
   wide t = *w;
   int d = 0;
   while (!w_is_zero(&t)) {
@@ -301,6 +308,13 @@ bool em_dec_mul(__int128 a, __int128 b, int from_scale, int to_scale, __int128 *
    * first rounded to 38 significant digits, then to the result scale. */
   bool neg = (a < 0) != (b < 0);
   unsigned __int128 ua = uabs128(a), ub = uabs128(b);
+  /* Fast path: an exact product of at most 38 digits needs no rounding,
+   * and at the same scale it is the answer. */
+  unsigned __int128 p;
+  if (to_scale == from_scale && !__builtin_mul_overflow(ua, ub, &p) && p < (unsigned __int128)pow10_tab[38]) {
+    *out = neg ? -(__int128)p : (__int128)p;
+    return true;
+  }
   /* 128 x 128 -> 256 via four 64 x 64 partial products. */
   wide w;
   memset(&w, 0, sizeof w);

@@ -151,7 +151,8 @@ static int push_field(em_csv_tokens *t, int32_t start, int32_t len, const em_csv
   return 0;
 }
 
-static bool is_sep(const em_csv_opts *c, const char *p, size_t n, size_t i) {
+static inline bool is_sep(const em_csv_opts *c, const char *p, size_t n, size_t i) {
+  if (c->sep_len == 1) return i < n && p[i] == c->sep[0];
   return i + c->sep_len <= n && p[i] == c->sep[0] && memcmp(p + i, c->sep, c->sep_len) == 0;
 }
 
@@ -174,6 +175,14 @@ int em_csv_tokenize(const em_csv_opts *c, const char *p, size_t n, size_t *pos, 
       i = j + 1;
       bool closed = false;
       while (i < n) {
+        /* A run of ordinary characters is appended at once. */
+        size_t run = i;
+        while (run < n && p[run] != c->quote && p[run] != c->escape) run++;
+        if (run > i) {
+          em_strbuf_append(&t->buf, p + i, run - i);
+          i = run;
+          if (i >= n) break;
+        }
         char ch = p[i];
         if (ch == c->escape && c->escape != c->quote && i + 1 < n && (p[i + 1] == c->quote || p[i + 1] == c->escape)) {
           em_strbuf_putc(&t->buf, p[i + 1]);
@@ -213,8 +222,16 @@ int em_csv_tokenize(const em_csv_opts *c, const char *p, size_t n, size_t *pos, 
       }
       (void)closed;
     } else {
-      while (i < n && !is_sep(c, p, n, i) && !(multiline && (p[i] == '\n' || p[i] == '\r')))
-        em_strbuf_putc(&t->buf, p[i++]);
+      /* An unquoted field: its bytes up to the delimiter, appended at once. */
+      size_t k = i;
+      if (c->sep_len == 1 && !multiline) {
+        const char *q = memchr(p + i, c->sep[0], n - i);
+        k = q ? (size_t)(q - p) : n;
+      } else {
+        while (k < n && !is_sep(c, p, n, k) && !(multiline && (p[k] == '\n' || p[k] == '\r'))) k++;
+      }
+      em_strbuf_append(&t->buf, p + i, k - i);
+      i = k;
     }
     if (t->buf.oom) return em_error_internal(err, "out of memory tokenizing CSV");
     size_t flen = t->buf.len - fstart_buf;

@@ -106,16 +106,22 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   else
     for (int64_t e = rg.e0; e < rg.e1; e++) nslots += is_slot(d, e, n);
   em_type *t = n->type;
+  /* Dense: a flat range without nulls, slot i is value v0 + i (no index
+   * array needed). */
+  bool dense = flat;
+  if (dense && d->def)
+    for (int64_t e = rg.e0; e < rg.e1 && dense; e++) dense = d->def[e] >= n->def;
   em_vec *v = em_vec_new(t, nslots);
   if (!v) return oom(err);
   /* Slot -> value index (or -1 for null). */
-  int64_t *vi = em_malloc(sizeof(int64_t) * (size_t)(nslots ? nslots : 1));
-  if (!vi) {
+  int64_t *vi = dense ? NULL : em_malloc(sizeof(int64_t) * (size_t)(nslots ? nslots : 1));
+  if (!dense && !vi) {
     em_vec_unref(v);
     return oom(err);
   }
   int64_t k = 0, val = rg.v0, nulls = 0;
-  for (int64_t e = rg.e0; e < rg.e1; e++) {
+  if (dense) val += nslots;
+  for (int64_t e = rg.e0; !dense && e < rg.e1; e++) {
     if (!flat && !is_slot(d, e, n)) {
       if (is_valid(d, e, n)) val++; /* cannot happen for consistent levels */
       continue;
@@ -139,6 +145,8 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   }
   v->null_count = nulls;
   v->len = nslots;
+#define VALID(i) (dense || vi[i] >= 0)
+#define IDX(i) (dense ? rg.v0 + (i) : vi[i])
   const em_pq_selem *el = n->elem;
   int w = d->width;
   const uint8_t *fx = d->fixed;
@@ -146,15 +154,18 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   case EM_T_BOOLEAN: {
     uint8_t *bits = v->values->data;
     for (int64_t i = 0; i < nslots; i++)
-      if (vi[i] >= 0 && fx[vi[i]]) em_bit_set(bits, i);
+      if (VALID(i) && fx[IDX(i)]) em_bit_set(bits, i);
     v->values->len = (size_t)(nslots + 7) / 8;
     break;
   }
   case EM_T_STRING:
   case EM_T_BINARY: {
     int64_t total = 0;
-    for (int64_t i = 0; i < nslots; i++)
-      if (vi[i] >= 0) total += w ? w : d->offsets[vi[i] + 1] - d->offsets[vi[i]];
+    if (dense && !w)
+      total = nslots ? d->offsets[rg.v0 + nslots] - d->offsets[rg.v0] : 0;
+    else
+      for (int64_t i = 0; i < nslots; i++)
+        if (VALID(i)) total += w ? w : d->offsets[IDX(i) + 1] - d->offsets[IDX(i)];
     if (total > INT32_MAX) {
       em_free(vi);
       em_vec_unref(v);
@@ -165,10 +176,17 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
     uint8_t *dst = v->data->data;
     int32_t pos = 0;
     o[0] = 0;
-    for (int64_t i = 0; i < nslots; i++) {
-      if (vi[i] >= 0) {
-        int64_t l = w ? w : d->offsets[vi[i] + 1] - d->offsets[vi[i]];
-        if (l) memcpy(dst + pos, w ? fx + vi[i] * w : d->data + d->offsets[vi[i]], (size_t)l);
+    if (dense && !w) {
+      /* The values' bytes are contiguous: one copy, offsets rebased. */
+      int64_t base = d->offsets[rg.v0];
+      if (total) memcpy(dst, d->data + base, (size_t)total);
+      for (int64_t i = 0; i < nslots; i++) o[i + 1] = (int32_t)(d->offsets[rg.v0 + i + 1] - base);
+      pos = (int32_t)total;
+    }
+    for (int64_t i = 0; !(dense && !w) && i < nslots; i++) {
+      if (VALID(i)) {
+        int64_t l = w ? w : d->offsets[IDX(i) + 1] - d->offsets[IDX(i)];
+        if (l) memcpy(dst + pos, w ? fx + IDX(i) * w : d->data + d->offsets[IDX(i)], (size_t)l);
         pos += (int32_t)l;
       }
       o[i + 1] = pos;
@@ -179,20 +197,41 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   }
   case EM_T_DECIMAL: {
     __int128 *dst = (__int128 *)(void *)v->values->data;
+    bool unsig = el->logical == EM_PQL_INT && !el->is_signed;
+    if (dense && !unsig && (el->type == EM_PQ_INT64 || el->type == EM_PQ_INT32)) {
+      /* The common case: signed unscaled integers widened in one loop. */
+      if (el->type == EM_PQ_INT64) {
+        const uint8_t *src = fx + rg.v0 * 8;
+        for (int64_t i = 0; i < nslots; i++) {
+          int64_t y;
+          memcpy(&y, src + i * 8, 8);
+          dst[i] = y;
+        }
+      } else {
+        const uint8_t *src = fx + rg.v0 * 4;
+        for (int64_t i = 0; i < nslots; i++) {
+          int32_t y;
+          memcpy(&y, src + i * 4, 4);
+          dst[i] = y;
+        }
+      }
+      v->values->len = (size_t)nslots * 16;
+      break;
+    }
     for (int64_t i = 0; i < nslots; i++) {
       __int128 x = 0;
-      if (vi[i] >= 0) {
+      if (VALID(i)) {
         if (el->type == EM_PQ_INT32) {
           int32_t y;
-          memcpy(&y, fx + vi[i] * 4, 4);
+          memcpy(&y, fx + IDX(i) * 4, 4);
           x = y;
         } else if (el->type == EM_PQ_INT64) {
           int64_t y;
-          memcpy(&y, fx + vi[i] * 8, 8);
+          memcpy(&y, fx + IDX(i) * 8, 8);
           x = (el->logical == EM_PQL_INT && !el->is_signed) ? (__int128)(uint64_t)y : (__int128)y;
         } else {
-          int64_t l = w ? w : d->offsets[vi[i] + 1] - d->offsets[vi[i]];
-          const uint8_t *src = l == 0 ? (const uint8_t *)"" : w ? fx + vi[i] * w : d->data + d->offsets[vi[i]];
+          int64_t l = w ? w : d->offsets[IDX(i) + 1] - d->offsets[IDX(i)];
+          const uint8_t *src = l == 0 ? (const uint8_t *)"" : w ? fx + IDX(i) * w : d->data + d->offsets[IDX(i)];
           if (!be_to_i128(src, l, &x)) {
             em_free(vi);
             em_vec_unref(v);
@@ -210,15 +249,15 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
     int64_t *dst = (int64_t *)(void *)v->values->data;
     for (int64_t i = 0; i < nslots; i++) {
       int64_t x = 0;
-      if (vi[i] >= 0) {
+      if (VALID(i)) {
         if (el->type == EM_PQ_INT96) {
           int64_t nanos;
           int32_t jd;
-          memcpy(&nanos, fx + vi[i] * 12, 8);
-          memcpy(&jd, fx + vi[i] * 12 + 8, 4);
+          memcpy(&nanos, fx + IDX(i) * 12, 8);
+          memcpy(&jd, fx + IDX(i) * 12 + 8, 4);
           x = (int64_t)((uint64_t)((int64_t)jd - 2440588) * UINT64_C(86400000000) + (uint64_t)(nanos / 1000));
         } else {
-          memcpy(&x, fx + vi[i] * 8, 8);
+          memcpy(&x, fx + IDX(i) * 8, 8);
           if (el->unit == EM_PQ_MILLIS) x = (int64_t)((uint64_t)x * 1000u);
         }
       }
@@ -232,8 +271,8 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
       float *dst = (float *)(void *)v->values->data;
       for (int64_t i = 0; i < nslots; i++) {
         uint16_t h = 0;
-        if (vi[i] >= 0) memcpy(&h, fx + vi[i] * 2, 2);
-        dst[i] = vi[i] >= 0 ? half_to_float(h) : 0.0f;
+        if (VALID(i)) memcpy(&h, fx + IDX(i) * 2, 2);
+        dst[i] = VALID(i) ? half_to_float(h) : 0.0f;
       }
       v->values->len = (size_t)nslots * 4;
       break;
@@ -250,22 +289,22 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
       memcpy(dst, fx + rg.v0 * w, (size_t)nslots * (size_t)w);
     } else {
       for (int64_t i = 0; i < nslots; i++) {
-        if (vi[i] < 0) {
+        if (!VALID(i)) {
           memset(dst + i * ow, 0, (size_t)ow);
           continue;
         }
         if (ow == w) {
-          memcpy(dst + i * ow, fx + vi[i] * w, (size_t)w);
+          memcpy(dst + i * ow, fx + IDX(i) * w, (size_t)w);
           continue;
         }
         int64_t x;
         if (w == 4) {
           int32_t y;
-          memcpy(&y, fx + vi[i] * 4, 4);
+          memcpy(&y, fx + IDX(i) * 4, 4);
           x = unsig ? (int64_t)(el->bit_width == 8 ? (uint8_t)y : el->bit_width == 16 ? (uint16_t)y : (uint32_t)y)
                     : (int64_t)y;
         } else {
-          memcpy(&x, fx + vi[i] * w, 8);
+          memcpy(&x, fx + IDX(i) * w, 8);
         }
         switch (ow) {
         case 1: { int8_t z = (int8_t)x; memcpy(dst + i, &z, 1); break; }
@@ -279,6 +318,8 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
     break;
   }
   }
+#undef VALID
+#undef IDX
   em_free(vi);
   *out = v;
   return 0;

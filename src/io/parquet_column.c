@@ -205,8 +205,9 @@ static int decode_values(creader *c, const uint8_t *p, size_t len, int64_t n, in
     em_pq_rle r;
     em_pq_rle_init(&r, p + 1, len - 1, bw);
     if (em_pq_rle_get(&r, c->idx, n)) return corrupt(c, "dictionary indices truncated");
-    for (int64_t i = 0; i < n; i++)
-      if (c->idx[i] >= (uint64_t)c->dict_n) return corrupt(c, "dictionary index out of range");
+    uint32_t top = 0;
+    for (int64_t i = 0; i < n; i++) top = c->idx[i] > top ? c->idx[i] : top;
+    if (n && top >= (uint64_t)c->dict_n) return corrupt(c, "dictionary index out of range");
     if (c->width) {
       uint8_t *dst = d->fixed + d->nvalues * c->width;
       int w = c->width;
@@ -467,8 +468,20 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
   int64_t len = ch->total_compressed_size;
   if (start < 4 || len < 0 || start > file_size - 8 || len > file_size - 8 - start)
     return corrupt(&c, "column chunk out of the file's range");
+  /* A flat column has one entry and at most one value per row: sized
+   * once (bounded, as the counts come from the file) instead of doubling. */
+  if (leaf->rep == 0 && ch->num_values == g->num_rows) {
+    int64_t pre = ch->num_values < ((int64_t)1 << 20) ? ch->num_values : ((int64_t)1 << 20);
+    if (reserve(&c, pre, pre)) {
+      em_pq_leafdata_free(out);
+      return -1;
+    }
+  }
   uint8_t *buf = em_malloc((size_t)(len ? len : 1));
-  if (!buf) return oom(&c);
+  if (!buf) {
+    em_pq_leafdata_free(out);
+    return oom(&c);
+  }
   int rc = -1;
   uint8_t *page = NULL;
   int64_t page_cap = 0;

@@ -111,7 +111,25 @@ int em_pq_rle_get(em_pq_rle *d, uint32_t *out, int64_t n) {
     int64_t take = d->run_left < n - i ? d->run_left : n - i;
     if (d->packed) {
       int w = d->bit_width;
-      for (int64_t k = 0; k < take; k++)
+      int64_t k = 0;
+      /* While 8 bytes can be loaded at the value's first byte, one load
+       * holds it (shift <= 7, width <= 32). */
+      const uint8_t *bp = d->bp;
+      uint64_t bit = (uint64_t)d->bp_pos * (uint64_t)w, mask = (UINT64_C(1) << w) - 1;
+      size_t safe = (size_t)d->bp_count >= 8 ? (size_t)d->bp_count - 8 : 0;
+      if ((size_t)d->bp_count >= 8 && w > 0) {
+        /* Values whose first byte is at most `safe`: no bound check inside. */
+        uint64_t last = (uint64_t)safe * 8 + 7;
+        int64_t fast = bit <= last ? (int64_t)((last - bit) / (uint64_t)w) + 1 : 0;
+        if (fast > take) fast = take;
+        uint32_t *o = out + i;
+        for (; k < fast; k++, bit += (uint64_t)w) {
+          uint64_t word;
+          memcpy(&word, bp + (bit >> 3), 8);
+          o[k] = (uint32_t)((word >> (bit & 7)) & mask);
+        }
+      }
+      for (; k < take; k++)
         out[i + k] = (uint32_t)get_bits(d->bp, (size_t)d->bp_count, (uint64_t)(d->bp_pos + k) * (uint64_t)w, w);
       d->bp_pos += take;
     } else {

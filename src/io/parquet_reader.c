@@ -221,7 +221,25 @@ static int cmp_stat(const em_pq_node *leaf, const uint8_t *s, size_t n, const em
   switch (e->type) {
   case EM_PQ_INT32:
   case EM_PQ_INT64: {
-    if (e->logical == EM_PQL_DECIMAL || (e->logical == EM_PQL_INT && !e->is_signed)) return 2;
+    if (e->logical == EM_PQL_DECIMAL) {
+      /* Unscaled values compare when the literal has the column's scale
+       * (the planner gives it the column's type). */
+      if (lit->type->id != EM_T_DECIMAL || lit->type->u.dec.scale != e->scale) return 2;
+      __int128 b;
+      memcpy(&b, em_vec_values(lit), 16);
+      int64_t a;
+      if (e->type == EM_PQ_INT32) {
+        if (n != 4) return 2;
+        int32_t x;
+        memcpy(&x, s, 4);
+        a = x;
+      } else {
+        if (n != 8) return 2;
+        memcpy(&a, s, 8);
+      }
+      return (__int128)a < b ? -1 : (__int128)a > b;
+    }
+    if (e->logical == EM_PQL_INT && !e->is_signed) return 2;
     if (e->logical == EM_PQL_TIMESTAMP && e->unit != EM_PQ_MICROS) return 2;
     int64_t a, b;
     if (!lit_int(lit, &b)) return 2;

@@ -262,8 +262,11 @@ static int64_t read_line(em_text_in *in) {
     uint8_t *p = in->buf + in->buf_pos;
     size_t avail = in->buf_len - in->buf_pos;
     if (!in->sep) {
-      size_t k = 0;
-      while (k < avail && p[k] != '\n' && p[k] != '\r') k++;
+      /* The first '\n' or '\r' (two vectorized searches). */
+      const uint8_t *nl = memchr(p, '\n', avail);
+      size_t k = nl ? (size_t)(nl - p) : avail;
+      const uint8_t *cr0 = k ? memchr(p, '\r', k) : NULL;
+      if (cr0) k = (size_t)(cr0 - p);
       em_strbuf_append(&in->line, (const char *)p, k);
       in->buf_pos += k;
       consumed += (int64_t)k;

@@ -688,7 +688,10 @@ int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out,
     }
     return -1;
   }
-  em_az_optimize(&az, &root);
+  if (em_az_optimize(&az, &root)) {
+    em_plan_free(p);
+    return -1;
+  }
   p->root = root;
   p->schema = em_lplan_schema(root);
   if (!p->schema) {

@@ -234,6 +234,27 @@ void em_az_sql_context(em_az *az, const em_spec_expr *e);
 
 /* The optimizer rules with visible effects (optimize.c): filter pushdown and
  * column pruning, in place over the resolved plan. */
-void em_az_optimize(em_az *az, em_lplan **root);
+int em_az_optimize(em_az *az, em_lplan **root);
+/* Whether x is deterministic; pushes the filter at *slot down through
+ * projections, exchanges, sorts, unions (optimize.c). */
+bool em_az_deterministic(const em_expr *x);
+int em_az_push_filter(em_az *az, em_lplan **slot);
+/* Filter pushdown through joins (optimize_join_filter.c); -1 on
+ * out-of-memory (what was done stays valid). */
+int em_az_push_join_filters(em_az *az, em_lplan **root);
+/* Inner joins whose right input is estimated much larger than the left
+ * get their inputs swapped (optimize_build_side.c); -1 on out-of-memory,
+ * the plan then unchanged. */
+int em_az_choose_build_sides(em_az *az, em_lplan **root);
+/* Conjunctive filters split into chains of one-conjunct filters
+ * (optimize_filter_chain.c). */
+void em_az_chain_filters(em_az *az, em_lplan *root);
+/* Casts of literals folded into literals (optimize_fold.c). */
+void em_az_fold_constants(em_az *az, em_lplan *root);
+/* Marking-only column pruning below n (optimize.c); -1 on out-of-memory. */
+int em_az_prune(em_az *az, em_lplan *n, const bool *need);
+/* Column narrowing (optimize_narrow.c): unused columns removed from
+ * intermediate rows; the root's output is kept. -1 on out-of-memory. */
+int em_az_narrow(em_az *az, em_lplan **root);
 
 #endif

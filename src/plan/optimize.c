@@ -15,11 +15,17 @@
  *    columns that reach it (EM_LP_EXCHANGE.used).
  *
  * Both run once over the resolved plan, in place; outputs (names, types,
- * ids) do not change.
+ * ids) do not change. em_az_optimize runs them with the rules of the
+ * optimize_*.c files (constant folding, join filter pushdown, build sides,
+ * scan filters, column narrowing, which uses this file's pruning where it
+ * does not narrow).
  */
 #include "analyzer_int.h"
 
 #include <string.h>
+
+static bool deterministic(const em_expr *x);
+bool em_az_deterministic(const em_expr *x) { return deterministic(x); }
 
 static bool deterministic(const em_expr *x) {
   if (x->kind == EM_EX_CALL || x->kind == EM_EX_AGG) {
@@ -64,6 +70,9 @@ static em_lplan *filter_over(em_az *az, const em_lplan *f, em_expr *cond, em_lpl
 
 /* Pushes the filter at *slot down as far as Spark would. Returns -1 on
  * out-of-memory (the plan is then left valid, just less pushed). */
+static int push_filter(em_az *az, em_lplan **slot);
+int em_az_push_filter(em_az *az, em_lplan **slot) { return push_filter(az, slot); }
+
 static int push_filter(em_az *az, em_lplan **slot) {
   em_lplan *f = *slot, *c = f->child;
   if (!c || !deterministic(f->u.filter.cond)) return 0;
@@ -136,6 +145,9 @@ static void mark(const em_expr *x, bool *need, int n) {
 }
 
 /* need[i]: whether output column i of n is used above. */
+static int prune(em_az *az, em_lplan *n, const bool *need);
+int em_az_prune(em_az *az, em_lplan *n, const bool *need) { return prune(az, n, need); }
+
 static int prune(em_az *az, em_lplan *n, const bool *need) {
   em_lplan *c = n->child;
   int nc = c ? c->nout : 0;
@@ -224,14 +236,15 @@ static int prune(em_az *az, em_lplan *n, const bool *need) {
   return c ? prune(az, c, cn) : 0;
 }
 
-void em_az_optimize(em_az *az, em_lplan **root) {
-  /* Both rules only refine the plan: when memory runs out half way, what
-   * is done stays valid. */
-  if (push_filters(az, root)) return;
+int em_az_optimize(em_az *az, em_lplan **root) {
+  /* The pushdowns only refine the plan: when memory runs out half way,
+   * what is done stays valid. Narrowing rewrites expressions as it goes,
+   * so a failure there fails the analysis. */
+  em_az_fold_constants(az, *root);
+  if (push_filters(az, root) || em_az_push_join_filters(az, root)) return 0;
+  (void)em_az_choose_build_sides(az, root); /* on failure the plan is unchanged */
   em_az_push_scan_filters(az, *root);
-  em_lplan *r = *root;
-  bool *need = em_arena_calloc(&az->plan->arena, sizeof(bool) * (size_t)(r->nout + 1));
-  if (!need) return;
-  for (int i = 0; i < r->nout; i++) need[i] = true;
-  prune(az, r, need);
+  em_az_chain_filters(az, *root);
+  if (em_az_narrow(az, root)) return em_error_internal(az->err, "out of memory optimizing the plan");
+  return 0;
 }

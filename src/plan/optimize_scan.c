@@ -1,7 +1,7 @@
 /*
  * Predicate pushdown into file scans: the conjuncts of a filter directly
  * above a scan that compare a data column with a literal (=, <, <=, >, >=,
- * either way round) or test it for null become the scan's pushed filters,
+ * either way round; a cast of a literal to the column's type is folded) or test it for null become the scan's pushed filters,
  * which a format may use to skip data (Parquet row groups by statistics).
  * The filter stays in place: pushed filters only ever skip rows that the
  * filter would drop, as Spark's data source filters.
@@ -24,6 +24,26 @@ static int add(em_az *az, em_scan_plan *sp, int col, em_pushed_op op, const em_v
   return 0;
 }
 
+/* The constant value of x as a 1-row vector of type t: a literal of that
+ * type, or a cast of a literal to it (Spark's coercion casts the literal
+ * side: l_orderkey < 60000 compares with CAST(60000 AS BIGINT)), folded
+ * here with the session's settings. NULL when x is neither, or the cast
+ * fails or gives NULL. */
+static const em_vec *constant(em_az *az, const em_expr *x, const em_type *t) {
+  if (!em_type_equal(x->type, t, true)) return NULL;
+  if (x->kind == EM_EX_LITERAL) return x->u.lit;
+  if (x->kind != EM_EX_CAST || x->nargs != 1 || x->args[0]->kind != EM_EX_LITERAL) return NULL;
+  em_eval_ctx ctx = {.timezone = az->ctx->timezone, .ansi = az->ctx->ansi};
+  em_vec *v = NULL;
+  em_error err;
+  if (em_cast_vec(x->args[0]->u.lit, x->type, false, &ctx, &v, &err)) return NULL;
+  if (em_vec_is_null(v, 0) || em_az_own_vec(az, v)) {
+    em_vec_unref(v);
+    return NULL;
+  }
+  return v;
+}
+
 static int collect(em_az *az, em_scan_plan *sp, const em_expr *x, int depth) {
   if (depth > 64) return 0;
   if (is_fn(x, "and") && x->nargs == 2) {
@@ -43,10 +63,10 @@ static int collect(em_az *az, em_scan_plan *sp, const em_expr *x, int depth) {
   for (size_t i = 0; i < EM_ARRAY_LEN(cmps); i++) {
     if (!is_fn(x, cmps[i].name) || x->nargs != 2) continue;
     const em_expr *a = x->args[0], *b = x->args[1];
-    if (a->kind == EM_EX_COLUMN && b->kind == EM_EX_LITERAL && em_type_equal(a->type, b->type, true))
-      return add(az, sp, a->u.column, cmps[i].op, b->u.lit);
-    if (b->kind == EM_EX_COLUMN && a->kind == EM_EX_LITERAL && em_type_equal(a->type, b->type, true))
-      return add(az, sp, b->u.column, cmps[i].flipped, a->u.lit);
+    const em_vec *v;
+    if (a->kind == EM_EX_COLUMN && (v = constant(az, b, a->type))) return add(az, sp, a->u.column, cmps[i].op, v);
+    if (b->kind == EM_EX_COLUMN && (v = constant(az, a, b->type)))
+      return add(az, sp, b->u.column, cmps[i].flipped, v);
   }
   return 0;
 }
