@@ -111,6 +111,9 @@ int em_vec_append_range(em_vec *dst, const em_vec *src, int64_t start, int64_t n
 
 /* A new vector of src's rows idx[0..n) in that order (idx < src->len). */
 em_vec *em_vec_take(const em_vec *src, const uint32_t *idx, int64_t n);
+/* A new vector whose row i is row idx[i] of srcs[sel[i]] (sel NULL: of
+ * srcs[0]). All nsrcs sources have the same type. */
+em_vec *em_vec_take_multi(em_vec *const *srcs, int nsrcs, const uint32_t *sel, const uint32_t *idx, int64_t n);
 
 /* ---- batches ---- */
 
