@@ -67,6 +67,10 @@ typedef struct em_batch {
 /* A new empty vector of `type` (takes a new reference to it) with room for
  * `cap` rows; children are created recursively. NULL on OOM. */
 em_vec *em_vec_new(em_type *type, int64_t cap);
+/* A fixed-width vector of n rows (len = n, no nulls) whose values the
+ * caller overwrites completely: not zero-filled. NULL on OOM or for a type
+ * that is not fixed width. */
+em_vec *em_vec_new_uninit(em_type *type, int64_t n);
 /* A vector of n nulls. */
 em_vec *em_vec_new_nulls(em_type *type, int64_t n);
 em_vec *em_vec_ref(em_vec *v);
