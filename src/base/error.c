@@ -106,7 +106,8 @@ static void render(em_error *err) {
   size_t pos = 0;
   char *m = err->msg;
   m[0] = '\0';
-  if (ci->name[0]) {
+  /* Spark prints legacy classes' messages without the [CLASS] prefix. */
+  if (ci->name[0] && strncmp(ci->name, "_LEGACY_ERROR_", 14) != 0) {
     put(m, sizeof err->msg, &pos, "[", 1);
     put(m, sizeof err->msg, &pos, ci->name, strlen(ci->name));
     put(m, sizeof err->msg, &pos, "] ", 2);

@@ -253,6 +253,8 @@ em_session *em_session_clone(em_connect_state *s, em_session *src, const char *n
 }
 
 char *em_session_conf_dup(em_session *sess, const char *key) {
+  /* Ember's read-only diagnostic of the session's cache. */
+  if (strcmp(key, "spark.ember.cache.stats") == 0) return em_session_cache_stats(sess);
   pthread_mutex_lock(&sess->mu);
   const char *v = em_conf_lookup(&sess->conf, key);
   if (!v) v = em_conf_lookup(&sess->svc->server_conf, key);
@@ -337,6 +339,7 @@ void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
   ctx->repartition_unsorted = !em_session_conf_bool(sess, "spark.sql.execution.sortBeforeRepartition", true);
   ctx->no_adaptive_coalesce = !em_session_conf_bool(sess, "spark.sql.adaptive.enabled", true) ||
                               !em_session_conf_bool(sess, "spark.sql.adaptive.coalescePartitions.enabled", true);
+  em_session_cache_hooks(sess, ctx);
 }
 
 /* ---- the reaper ---- */

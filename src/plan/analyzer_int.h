@@ -142,4 +142,13 @@ em_lplan *em_az_win_end(em_az *az, em_lplan *child);
  * column pruning, in place over the resolved plan. */
 void em_az_optimize(em_az *az, em_lplan **root);
 
+/* ---- cached data (fingerprint.c) ---- */
+
+/* Stores the root's fingerprint when asked and replaces cached subtrees
+ * by EM_LP_CACHED leaves. -1 with the error set on OOM. */
+int em_az_use_cache(em_az *az, em_lplan **root);
+/* A CachedRemoteRelation (a checkpoint) by id: DATAFRAME_NOT_FOUND when
+ * the session has none. */
+em_lplan *em_az_resolve_cached_remote(em_az *az, const em_spec_rel *r);
+
 #endif

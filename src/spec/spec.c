@@ -100,6 +100,7 @@ const char *em_spec_rel_kind_name(em_spec_rel_kind k) {
   case EM_SR_FILL_NA: return "fill_na";
   case EM_SR_DROP_NA: return "drop_na";
   case EM_SR_REPLACE: return "replace";
+  case EM_SR_CACHED_REMOTE: return "cached_remote_relation";
   }
   return "unknown";
 }
@@ -135,6 +136,7 @@ int em_spec_rel_kind_field(em_spec_rel_kind k) {
   case EM_SR_FILL_NA: return 90;
   case EM_SR_DROP_NA: return 91;
   case EM_SR_REPLACE: return 92;
+  case EM_SR_CACHED_REMOTE: return 37;
   }
   return 0;
 }

@@ -153,6 +153,7 @@ typedef enum em_spec_rel_kind {
   EM_SR_FILL_NA,      /* na_fill: na.fill */
   EM_SR_DROP_NA,      /* na_drop: na.drop */
   EM_SR_REPLACE,      /* na_replace: na.replace */
+  EM_SR_CACHED_REMOTE, /* cached_remote: a checkpointed DataFrame by id */
 } em_spec_rel_kind;
 
 /* Join types, numbered as the protocol's Join.JoinType. */
@@ -286,6 +287,9 @@ struct em_spec_rel {
       em_vec **olds, **news; /* 1-row literal vectors (held by the spec) */
       int n;
     } na_replace;
+    struct {
+      char *relation_id;
+    } cached_remote;
   } u;
 };
 
