@@ -322,6 +322,7 @@ int em_session_find_error(em_session *sess, const char *id, em_error *out) {
 }
 
 void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
+  memset(ctx, 0, sizeof *ctx);
   ctx->case_sensitive = em_session_conf_bool(sess, "spark.sql.caseSensitive", false);
   ctx->ansi = em_session_conf_bool(sess, "spark.sql.ansi.enabled", true);
   /* spark.default.parallelism, else the N of spark.master local[N] (as

@@ -134,7 +134,7 @@ void em_expr_fingerprint(const em_expr *e, em_strbuf *sb) {
     break;
   case EM_EX_CALL: {
     put_str(sb, e->u.fn.name);
-    static const char *const ordinal[] = {"getfield", "lambdavariable", "struct", "named_struct", NULL};
+    static const char *const ordinal[] = {"getfield", "lambdavariable", "struct", "named_struct", "update_fields", NULL};
     static const char *const window[] = {"row_number", "rank",  "dense_rank", "percent_rank", "cume_dist",
                                          "ntile",      "lag",   "lead",       "nth_value",    NULL};
     if (!e->u.fn.data) break;
@@ -146,8 +146,6 @@ void em_expr_fingerprint(const em_expr *e, em_strbuf *sb) {
       put_i64(sb, c->n);
       em_strbuf_putc(sb, c->ignore_nulls ? 'I' : 'i');
       em_strbuf_putc(sb, c->is_lead ? 'L' : 'l');
-    } else if (e->u.fn.name && em_strcaseeq(e->u.fn.name, "update_fields")) {
-      for (char *const *n = e->u.fn.data; *n; n++) put_str(sb, *n);
     } else if (e->u.fn.name && em_hof_kind_of(e->u.fn.name) >= 0) {
       const em_hof_info *h = e->u.fn.data;
       put_i64(sb, h->kind);
