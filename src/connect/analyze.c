@@ -25,29 +25,6 @@ static int analyze_plan(em_session *sess, const Spark__Connect__Plan *plan, em_s
   return rc;
 }
 
-/* Resolves a bare Relation (persist, unpersist, storage level): Spark
- * analyzes it, so unresolvable plans fail the same way. */
-static int analyze_rel(em_session *sess, const Spark__Connect__Relation *root, em_spec *spec, em_plan **out,
-                       em_error *err) {
-  if (!root) return em_error_internal(err, "missing relation");
-  em_spec_rel *rel = NULL;
-  int rc = em_proto_to_spec(sess, root, spec, &rel, err);
-  if (!rc) {
-    em_analyze_ctx ctx;
-    em_session_analyze_ctx(sess, &ctx);
-    rc = em_analyze(rel, &ctx, out, err);
-  }
-  return rc;
-}
-
-/* The bytes a persisted DataFrame is known by (cache_registry.c). */
-static uint8_t *rel_key(const Spark__Connect__Relation *rel, size_t *len) {
-  *len = spark__connect__relation__get_packed_size(rel);
-  uint8_t *k = em_malloc(*len ? *len : 1);
-  if (k) spark__connect__relation__pack(rel, k);
-  return k;
-}
-
 static const char *lp_name(em_lplan_kind k) {
   switch (k) {
   case EM_LP_RANGE: return "Range";
@@ -70,6 +47,7 @@ static const char *lp_name(em_lplan_kind k) {
   case EM_LP_GENERATE: return "Generate";
   case EM_LP_SCAN: return "FileScan";
   case EM_LP_EXPAND: return "Expand";
+  case EM_LP_CACHED: return "InMemoryRelation";
   }
   return "?";
 }
@@ -257,48 +235,32 @@ void em_handle_analyze(em_rpc *call, void *user) {
     resp.semantic_hash = &r_hash;
     break;
   case SPARK__CONNECT__ANALYZE_PLAN_REQUEST__ANALYZE_PERSIST: {
-    rc = analyze_rel(sess, req->persist->relation, &spec, &plan, &err);
-    size_t klen = 0;
-    uint8_t *key = rc ? NULL : rel_key(req->persist->relation, &klen);
-    if (!rc && !key) rc = em_error_internal(&err, "out of memory");
-    if (!rc) {
-      /* Without a level: Spark's default for Dataset.persist(). */
-      Spark__Connect__StorageLevel dflt = SPARK__CONNECT__STORAGE_LEVEL__INIT;
-      dflt.use_disk = dflt.use_memory = dflt.deserialized = true;
-      dflt.replication = 1;
-      rc = em_session_cache_persist(sess, key, klen, req->persist->storage_level ? req->persist->storage_level : &dflt,
-                                    &err);
-    }
-    em_free(key);
+    /* Without a level: Spark's default for Dataset.persist(). */
+    Spark__Connect__StorageLevel dflt = SPARK__CONNECT__STORAGE_LEVEL__INIT;
+    dflt.use_disk = dflt.use_memory = dflt.deserialized = true;
+    dflt.replication = 1;
+    rc = em_session_cache_persist(sess, req->persist->relation,
+                                  req->persist->storage_level ? req->persist->storage_level : &dflt, &err);
     resp.result_case = SPARK__CONNECT__ANALYZE_PLAN_RESPONSE__RESULT_PERSIST;
     resp.persist = &r_persist;
     break;
   }
-  case SPARK__CONNECT__ANALYZE_PLAN_REQUEST__ANALYZE_UNPERSIST: {
-    rc = analyze_rel(sess, req->unpersist->relation, &spec, &plan, &err);
-    size_t klen = 0;
-    uint8_t *key = rc ? NULL : rel_key(req->unpersist->relation, &klen);
-    if (!rc && !key) rc = em_error_internal(&err, "out of memory");
-    if (!rc) em_session_cache_unpersist(sess, key, klen);
-    em_free(key);
+  case SPARK__CONNECT__ANALYZE_PLAN_REQUEST__ANALYZE_UNPERSIST:
+    rc = em_session_cache_unpersist(sess, req->unpersist->relation, &err);
     resp.result_case = SPARK__CONNECT__ANALYZE_PLAN_RESPONSE__RESULT_UNPERSIST;
     resp.unpersist = &r_unpersist;
     break;
-  }
-  case SPARK__CONNECT__ANALYZE_PLAN_REQUEST__ANALYZE_GET_STORAGE_LEVEL:
-    rc = analyze_rel(sess, req->get_storage_level->relation, &spec, &plan, &err);
+  case SPARK__CONNECT__ANALYZE_PLAN_REQUEST__ANALYZE_GET_STORAGE_LEVEL: {
     level.replication = 1;
-    if (!rc) {
-      size_t klen = 0;
-      uint8_t *key = rel_key(req->get_storage_level->relation, &klen);
-      if (!key) rc = em_error_internal(&err, "out of memory");
-      else if (em_session_cache_level(sess, key, klen, &level)) level.base = (ProtobufCMessage)PROTOBUF_C_MESSAGE_INIT(&spark__connect__storage_level__descriptor);
-      em_free(key);
-    }
+    bool found = false;
+    rc = em_session_cache_level(sess, req->get_storage_level->relation, &found, &level, &err);
+    if (!rc && found)
+      level.base = (ProtobufCMessage)PROTOBUF_C_MESSAGE_INIT(&spark__connect__storage_level__descriptor);
     r_level.storage_level = &level;
     resp.result_case = SPARK__CONNECT__ANALYZE_PLAN_RESPONSE__RESULT_GET_STORAGE_LEVEL;
     resp.get_storage_level = &r_level;
     break;
+  }
   case SPARK__CONNECT__ANALYZE_PLAN_REQUEST__ANALYZE_JSON_TO_DDL:
     parsed = em_type_parse_json(req->json_to_ddl->json_string, strlen(req->json_to_ddl->json_string), &err);
     if (!parsed) {

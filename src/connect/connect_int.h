@@ -86,12 +86,25 @@ typedef struct em_session {
   em_views *views; /* temp views (views.c) */
 } em_session;
 
-/* Persisted DataFrames by the bytes of their Relation (cache_registry.c). */
+/* Cached data of a session (cache_registry.c): persisted DataFrames keyed
+ * by their analyzed plan's fingerprint, and checkpoints by id. */
 typedef struct em_cache_registry em_cache_registry;
-int em_session_cache_persist(em_session *sess, const uint8_t *key, size_t len,
+int em_session_cache_persist(em_session *sess, const Spark__Connect__Relation *rel,
                              const Spark__Connect__StorageLevel *level, em_error *err);
-void em_session_cache_unpersist(em_session *sess, const uint8_t *key, size_t len);
-bool em_session_cache_level(em_session *sess, const uint8_t *key, size_t len, Spark__Connect__StorageLevel *out);
+int em_session_cache_unpersist(em_session *sess, const Spark__Connect__Relation *rel, em_error *err);
+/* *found: whether rel's plan is persisted (its level in *out). */
+int em_session_cache_level(em_session *sess, const Spark__Connect__Relation *rel, bool *found,
+                           Spark__Connect__StorageLevel *out, em_error *err);
+/* The analyzer's hooks for cached data (called by em_session_analyze_ctx). */
+void em_session_cache_hooks(em_session *sess, em_analyze_ctx *ctx);
+/* The Checkpoint command: the new relation's id in id_out. */
+int em_session_checkpoint(em_session *sess, const Spark__Connect__CheckpointCommand *cmd, _Atomic bool *cancel,
+                          char id_out[37], em_error *err);
+void em_session_checkpoint_remove(em_session *sess, const char *id);
+/* spark.ember.cache.stats: counters as JSON (em_malloc'd; NULL on OOM). */
+char *em_session_cache_stats(em_session *sess);
+/* spark.ember.cache.memoryBudget in bytes ("N%" of physical memory). */
+int64_t em_session_cache_budget(em_session *sess);
 void em_session_cache_free(em_session *sess);
 
 /* ---- operations (reattachable executions) ---- */

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int64_t em_conf_parse_bytes(const char *v, int64_t dflt) {
   if (!v || !*v) return dflt;
@@ -28,6 +29,23 @@ int64_t em_conf_parse_bytes(const char *v, int64_t dflt) {
 int64_t em_session_conf_bytes(em_session *sess, const char *key, int64_t dflt) {
   char *v = em_session_conf_dup(sess, key);
   int64_t r = em_conf_parse_bytes(v, dflt);
+  em_free(v);
+  return r;
+}
+
+int64_t em_session_cache_budget(em_session *sess) {
+  char *v = em_session_conf_dup(sess, "spark.ember.cache.memoryBudget");
+  int64_t r;
+  size_t n = v ? strlen(v) : 0;
+  if (n > 1 && v[n - 1] == '%') {
+    /* A share of physical memory. */
+    double pct = strtod(v, NULL);
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    double ram = pages > 0 && psize > 0 ? (double)pages * (double)psize : 4.0 * 1024 * 1024 * 1024;
+    r = pct > 0 ? (int64_t)(ram * pct / 100.0) : 0;
+  } else {
+    r = em_conf_parse_bytes(v, 1024LL * 1024 * 1024);
+  }
   em_free(v);
   return r;
 }

@@ -170,6 +170,26 @@ int em_execute_push(em_operation *op, Spark__Connect__ExecutePlanResponse *r, co
   return push_simple(op, r, id, err);
 }
 
+/* The Checkpoint command: materializes (when eager) and answers with the
+ * CachedRemoteRelation the client refers to from then on. */
+static int run_checkpoint(em_operation *op, const Spark__Connect__CheckpointCommand *cc, em_error *err) {
+  if (!cc->relation)
+    return em_error_set(err, EM_ERR_ONE_OF_FIELD_NOT_SET, "fullName", "spark.connect.CheckpointCommand", "name",
+                        "relation", NULL);
+  char rid[37];
+  if (em_session_checkpoint(op->sess, cc, &op->cancel, rid, err)) return -1;
+  Spark__Connect__ExecutePlanResponse r;
+  char id[37];
+  resp_init(op, &r, id);
+  Spark__Connect__CachedRemoteRelation crr = SPARK__CONNECT__CACHED_REMOTE_RELATION__INIT;
+  crr.relation_id = rid;
+  Spark__Connect__CheckpointCommandResult res = SPARK__CONNECT__CHECKPOINT_COMMAND_RESULT__INIT;
+  res.relation = &crr;
+  r.response_type_case = SPARK__CONNECT__EXECUTE_PLAN_RESPONSE__RESPONSE_TYPE_CHECKPOINT_COMMAND_RESULT;
+  r.checkpoint_command_result = &res;
+  return push_simple(op, &r, id, err);
+}
+
 static int run_command(em_operation *op, const Spark__Connect__Command *cmd, em_error *err) {
   if (cmd->command_type_case == SPARK__CONNECT__COMMAND__COMMAND_TYPE_REGISTER_FUNCTION)
     return em_connect_register_function(op->sess, cmd->register_function, err); /* udf_register.c */
@@ -180,6 +200,17 @@ static int run_command(em_operation *op, const Spark__Connect__Command *cmd, em_
     return em_run_sql_command(op, cmd->sql_command, err);
   if (cmd->command_type_case == SPARK__CONNECT__COMMAND__COMMAND_TYPE_CREATE_DATAFRAME_VIEW)
     return em_run_create_view(op, cmd->create_dataframe_view, err);
+  switch (cmd->command_type_case) {
+  case SPARK__CONNECT__COMMAND__COMMAND_TYPE_CHECKPOINT_COMMAND:
+    return run_checkpoint(op, cmd->checkpoint_command, err);
+  case SPARK__CONNECT__COMMAND__COMMAND_TYPE_REMOVE_CACHED_REMOTE_RELATION_COMMAND: {
+    const Spark__Connect__RemoveCachedRemoteRelationCommand *rm = cmd->remove_cached_remote_relation_command;
+    if (rm->relation && rm->relation->relation_id) em_session_checkpoint_remove(op->sess, rm->relation->relation_id);
+    return 0;
+  }
+  default:
+    break;
+  }
   const ProtobufCFieldDescriptor *f =
       protobuf_c_message_descriptor_get_field(&spark__connect__command__descriptor, (unsigned)cmd->command_type_case);
   char num[16];

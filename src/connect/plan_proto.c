@@ -1047,6 +1047,11 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     NEW(EM_SR_LOCAL);
     if (conv_local(c, rel->local_relation, r)) return NULL;
     break;
+  case SPARK__CONNECT__RELATION__REL_TYPE_CACHED_REMOTE_RELATION:
+    NEW(EM_SR_CACHED_REMOTE);
+    r->u.cached_remote.relation_id = em_arena_strdup(&c->spec->arena, rel->cached_remote_relation->relation_id);
+    if (!r->u.cached_remote.relation_id) return oom(c), NULL;
+    break;
   case SPARK__CONNECT__RELATION__REL_TYPE_CHUNKED_CACHED_LOCAL_RELATION:
     NEW(EM_SR_LOCAL);
     if (conv_chunked(c, rel->chunked_cached_local_relation, r)) return NULL;

@@ -269,6 +269,8 @@ em_session *em_session_clone(em_connect_state *s, em_session *src, const char *n
 }
 
 char *em_session_conf_dup(em_session *sess, const char *key) {
+  /* Ember's read-only diagnostic of the session's cache. */
+  if (strcmp(key, "spark.ember.cache.stats") == 0) return em_session_cache_stats(sess);
   pthread_mutex_lock(&sess->mu);
   const char *v = em_conf_lookup(&sess->conf, key);
   if (!v) v = em_conf_lookup(&sess->svc->server_conf, key);
@@ -340,6 +342,7 @@ int em_session_find_error(em_session *sess, const char *id, em_error *out) {
 }
 
 void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
+  memset(ctx, 0, sizeof *ctx);
   ctx->case_sensitive = em_session_conf_bool(sess, "spark.sql.caseSensitive", false);
   ctx->ansi = em_session_conf_bool(sess, "spark.sql.ansi.enabled", true);
   /* spark.default.parallelism, else the N of spark.master local[N] (as
@@ -372,6 +375,7 @@ void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
   ctx->udfs = em_session_udfs(sess, false);
   em_session_wasm_limits(sess, &ctx->wasm);
   em_session_subplan_ctx(sess, ctx);
+  em_session_cache_hooks(sess, ctx);
 }
 
 /* ---- the reaper ---- */

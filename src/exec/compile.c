@@ -6,7 +6,7 @@
  * reads it as a single partition, as Spark's GlobalLimit and
  * CollectLimitExec do.
  */
-#include "exec_int.h"
+#include "cache.h"
 
 #include <string.h>
 
@@ -296,6 +296,17 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     if (em_op_expand_init(&op, a, n->u.expand.projs, n->u.expand.nprojs, n->nout)) break;
     if (!add_op(a, c, op)) p = c;
     break;
+  }
+  case EM_LP_CACHED: {
+    cache_pin *pin = NULL;
+    em_pipeline *c = NULL;
+    if (em_cache_entry_pin(n->u.cached.entry, a, mplan, &pin)) break;
+    if (!pin) {
+      /* Computed here from the lineage (first use, or partitions lost). */
+      if (compile_node(plan, n->u.cached.entry->lineage->root, a, &c, err)) return -1;
+      if (!(c = resplit_local(a, c))) break;
+    }
+    return em_cache_compile(mplan, n, a, c, pin, schema, out, err);
   }
   case EM_LP_SHOW_STRING: {
     em_pipeline *c;

@@ -79,4 +79,40 @@ int em_pool_submit(em_task_fn fn, void *arg);
 int em_pool_size(void);
 void em_pool_shutdown(void);
 
+/* ---- cached relations (cache_store.c) ----
+ * A store per session holds the partitions of its persisted DataFrames
+ * and checkpoints (em_cache_entry, see plan.h) under a memory budget, with
+ * LRU eviction to disk (levels with disk) or to nothing (recomputed from
+ * the lineage when next used). */
+typedef struct em_cache_store em_cache_store;
+
+typedef struct em_cache_stats {
+  int64_t parts_computed; /* partitions computed and stored */
+  int64_t scans;          /* queries that read a complete entry */
+  int64_t evictions;      /* partitions pushed out of memory */
+  int64_t disk_writes;    /* partitions written to disk */
+  int64_t disk_bytes;
+  int64_t mem_bytes;      /* held in memory now */
+} em_cache_stats;
+
+/* A new store (NULL on OOM); em_cache_store_release drops the owner's
+ * reference (entries keep the store alive until they go). */
+em_cache_store *em_cache_store_new(void);
+void em_cache_store_release(em_cache_store *s);
+/* Memory budget in bytes (<= 0: keep nothing in memory) and the directory
+ * for disk levels; evicts at once when over the new budget. */
+void em_cache_store_configure(em_cache_store *s, int64_t budget, const char *dir);
+void em_cache_store_stats(em_cache_store *s, em_cache_stats *out);
+
+/* A new entry (one reference) computing with `lineage` (taken; freed with
+ * the entry, also on failure). memory/disk: the storage level. file_dir:
+ * for a reliable checkpoint, the directory of its file (else NULL). */
+em_cache_entry *em_cache_entry_new(em_cache_store *s, em_plan *lineage, bool memory, bool disk, const char *file_dir,
+                                   em_error *err);
+em_cache_entry *em_cache_entry_ref(em_cache_entry *e);
+void em_cache_entry_unref(em_cache_entry *e);
+const em_type *em_cache_entry_schema(const em_cache_entry *e);
+/* Computes and stores every missing partition now (eager checkpoint). */
+int em_cache_entry_materialize(em_cache_entry *e, em_exec_ctx *ctx, em_error *err);
+
 #endif

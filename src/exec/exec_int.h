@@ -56,6 +56,7 @@ struct em_source {
       int split_max;
     } batches;
     em_sink *sink; /* em_src_sink_vt: reads a finalized sink's output */
+    const struct cache_pin *cache_pin; /* op_cache.c: a cached relation's partitions */
     struct {       /* em_src_chain_vt (src_chain.c) */
       em_pipeline **inputs; /* streamed: their source and operators run in our tasks */
       int ninputs;

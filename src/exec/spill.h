@@ -48,6 +48,9 @@ int em_spill_read(em_spill_file *sf, em_type *schema, em_batch **out, em_error *
  * em_spill_flush, each reader keeps its own offset (start at 0). */
 int em_spill_flush(em_spill_file *sf, em_error *err);
 int em_spill_read_at(em_spill_file *sf, int64_t *off, em_type *schema, em_batch **out, em_error *err);
+/* The same, reading no further than `end` (a range written and flushed
+ * before, while the file may still grow). */
+int em_spill_read_until(em_spill_file *sf, int64_t *off, int64_t end, em_type *schema, em_batch **out, em_error *err);
 /* Starts reading again from the first batch. */
 int em_spill_rewind(em_spill_file *sf, em_error *err);
 /* Closes and frees (NULL is fine). */

@@ -126,14 +126,18 @@ int em_spill_flush(em_spill_file *sf, em_error *err) {
 }
 
 int em_spill_read_at(em_spill_file *sf, int64_t *off, em_type *schema, em_batch **out, em_error *err) {
+  return em_spill_read_until(sf, off, sf->bytes, schema, out, err);
+}
+
+int em_spill_read_until(em_spill_file *sf, int64_t *off, int64_t end, em_type *schema, em_batch **out, em_error *err) {
   *out = NULL;
-  if (*off >= sf->bytes) return 0;
+  if (*off >= end) return 0;
   int fd = fileno(sf->f);
   uint8_t len[8];
   if (pread(fd, len, 8, (off_t)*off) != 8) return io_error(err, "read");
   uint64_t l = 0;
   for (int i = 0; i < 8; i++) l |= (uint64_t)len[i] << (8 * i);
-  if (l > (uint64_t)(sf->bytes - *off - 8)) return em_error_internal(err, "corrupt spill file");
+  if (l > (uint64_t)(end - *off - 8)) return em_error_internal(err, "corrupt spill file");
   uint8_t *buf = em_malloc((size_t)(l ? l : 1));
   if (!buf) return em_error_internal(err, "out of memory reading a spill file");
   if (pread(fd, buf, (size_t)l, (off_t)(*off + 8)) != (ssize_t)l) {

@@ -514,6 +514,10 @@ static void hll_destroy(const em_expr *c, uint8_t *s) {
 
 static const em_agg_def hll_def = {sizeof(void *), NULL, hll_update, hll_merge, hll_finish, hll_destroy};
 
+int em_agg_hll_precision(const em_expr *e) {
+  return e->kind == EM_EX_AGG && e->u.fn.agg == &hll_def && e->u.fn.data ? ((const hll_cfg *)e->u.fn.data)->p : 0;
+}
+
 int em_fn_approx_count_distinct(em_func_call *call, em_error *err);
 int em_fn_approx_count_distinct(em_func_call *call, em_error *err) {
   if (em_agg_check_nargs(call, 1, 2, err)) return -1;

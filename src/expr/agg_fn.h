@@ -76,4 +76,8 @@ int em_aggval_emit(const em_aggval *s, em_vec *out);
 int em_aggval_cmp(const em_aggval *s, const em_vec *v, int64_t i);
 int em_aggval_cmp2(const em_aggval *a, const em_aggval *b, const em_type *t);
 
+/* approx_count_distinct's HyperLogLog++ precision of aggregate call e, 0
+ * for other aggregates (agg_collect.c; for fingerprints). */
+int em_agg_hll_precision(const em_expr *e);
+
 #endif

@@ -120,4 +120,10 @@ em_vec *em_vec_repeat(const em_vec *lit, int64_t n);
  * named by its text without quotes: lit("a") -> a). Appends to sb. */
 int em_literal_sql(const em_vec *lit, bool for_name, em_strbuf *sb);
 
+/* Canonical bytes of a resolved expression / a vector's values
+ * (fingerprint.c), appended to sb: equal for expressions that compute the
+ * same values from the same input positions. */
+void em_expr_fingerprint(const em_expr *e, em_strbuf *sb);
+void em_vec_fingerprint(const em_vec *v, em_strbuf *sb);
+
 #endif

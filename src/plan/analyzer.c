@@ -649,6 +649,8 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   case EM_SR_STAT_SAMPLE_BY:
   case EM_SR_COLLECT_METRICS:
     return em_az_resolve_stat(az, r, child);
+  case EM_SR_CACHED_REMOTE:
+    return em_az_resolve_cached_remote(az, r);
   default:
     break;
   }
@@ -686,6 +688,10 @@ int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out,
       em_error_append(err, ";\n%s", sb.data ? sb.data : "");
       em_strbuf_free(&sb);
     }
+    return -1;
+  }
+  if (em_az_use_cache(&az, &root)) {
+    em_plan_free(p);
     return -1;
   }
   if (em_az_optimize(&az, &root)) {

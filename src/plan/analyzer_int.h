@@ -257,4 +257,13 @@ int em_az_prune(em_az *az, em_lplan *n, const bool *need);
  * intermediate rows; the root's output is kept. -1 on out-of-memory. */
 int em_az_narrow(em_az *az, em_lplan **root);
 
+/* ---- cached data (fingerprint.c) ---- */
+
+/* Stores the root's fingerprint when asked and replaces cached subtrees
+ * by EM_LP_CACHED leaves. -1 with the error set on OOM. */
+int em_az_use_cache(em_az *az, em_lplan **root);
+/* A CachedRemoteRelation (a checkpoint) by id: DATAFRAME_NOT_FOUND when
+ * the session has none. */
+em_lplan *em_az_resolve_cached_remote(em_az *az, const em_spec_rel *r);
+
 #endif

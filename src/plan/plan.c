@@ -8,6 +8,8 @@ void em_plan_free(em_plan *p) {
   for (int i = 0; i < p->nvecs; i++) em_vec_unref(p->vecs[i]);
   for (int i = 0; i < p->nbatches; i++) em_batch_unref(p->batches[i]);
   for (int i = 0; i < p->ntypes; i++) em_type_unref(p->types[i]);
+  for (int i = 0; i < p->nheld; i++) p->release(p->held[i]);
+  em_free(p->held);
   em_type_unref(p->schema);
   em_free(p->vecs);
   em_free(p->batches);
@@ -18,6 +20,21 @@ void em_plan_free(em_plan *p) {
     em_free(p->views);
   }
   em_free(p);
+}
+
+int em_plan_hold_batch(em_plan *p, em_batch *b) {
+  if (p->nbatches == p->capbatches) {
+    int nc = p->capbatches ? p->capbatches * 2 : 16;
+    em_batch **nb = em_realloc(p->batches, sizeof *nb * (size_t)nc);
+    if (!nb) {
+      em_batch_unref(b);
+      return -1;
+    }
+    p->batches = nb;
+    p->capbatches = nc;
+  }
+  p->batches[p->nbatches++] = b;
+  return 0;
 }
 
 em_type *em_lplan_schema(const em_lplan *n) {

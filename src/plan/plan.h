@@ -19,6 +19,9 @@
 #include "../types/types.h"
 #include "../wasm/wasm.h"
 
+/* A cached relation's data (defined by exec/cache_store.c). */
+typedef struct em_cache_entry em_cache_entry;
+
 typedef struct em_attr {
   char *name;
   em_type *type;
@@ -53,6 +56,7 @@ typedef enum em_lplan_kind {
   EM_LP_GENERATE, /* resolve_generate.c: explode, posexplode, inline, stack */
   EM_LP_SCAN,     /* resolve_read.c: a file source (spark.read) */
   EM_LP_EXPAND,   /* resolve_grouping.c, resolve_unpivot.c: n output rows per input row */
+  EM_LP_CACHED,   /* a cached or checkpointed relation (a leaf; cache.c) */
 } em_lplan_kind;
 
 /* How an exchange distributes rows (Spark's Partitioning). */
@@ -208,6 +212,14 @@ struct em_lplan {
       em_expr ***projs;
       int nprojs;
     } expand;
+    struct {
+      /* The cache entry (exec's em_cache_entry; a reference the plan
+       * holds, see em_plan.held). Its lineage plan computes the rows when
+       * partitions are missing; outputs are this node's `out`, by
+       * position. */
+      em_cache_entry *entry;
+      uint8_t id[16]; /* its fingerprint, or a checkpoint's id hashed */
+    } cached;
   } u;
 };
 
@@ -259,6 +271,21 @@ typedef struct em_analyze_ctx {
    * are evaluated during analysis): its rows as batches (new references,
    * em_free the array). NULL: subqueries are refused. */
   int (*run_subquery)(void *user, em_plan *plan, em_batch ***batches, int *nbatches, em_error *err);
+  /* Cached data (connect/cache_registry.c): after resolution and before
+   * optimization, the largest subtrees whose fingerprint (em_lplan_fingerprint)
+   * a cache entry has become EM_LP_CACHED leaves, as Spark's
+   * CacheManager.useCachedData does. cache_lookup returns a new reference
+   * (or NULL); the plan releases it with cache_release. remote_lookup
+   * resolves a CachedRemoteRelation id (checkpoints) the same way. */
+  void *cache_user;
+  em_cache_entry *(*cache_lookup)(void *user, const uint8_t fp[16]);
+  em_cache_entry *(*remote_lookup)(void *user, const char *relation_id, em_error *err);
+  void (*cache_release)(em_cache_entry *e);
+  /* Output of the lookups' entries, for the analyzer (names, types). */
+  const em_type *(*cache_schema)(const em_cache_entry *e);
+  /* Set: em_analyze stores the fingerprint of the resolved root (before
+   * cached data is used and before optimization) in em_plan.fingerprint. */
+  bool want_fingerprint;
 } em_analyze_ctx;
 
 /* A resolved plan with its arena and held references. */
@@ -273,12 +300,30 @@ struct em_plan {
   em_type **types;
   int ntypes, captypes;
   em_spec *views; /* spec nodes of expanded views (lookup_table), or NULL */
+  /* Cache entries the plan's EM_LP_CACHED nodes reference, released by
+   * em_plan_free through `release`. */
+  em_cache_entry **held;
+  int nheld, capheld;
+  void (*release)(em_cache_entry *e);
+  uint8_t fingerprint[16]; /* see em_analyze_ctx.want_fingerprint */
+  bool has_fingerprint;
 };
 
 /* Resolves `rel`. On success *out is a new plan (free with em_plan_free).
  * Errors carry Spark's analysis error classes. */
 int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out, em_error *err);
 void em_plan_free(em_plan *p);
+/* Keeps a batch reference until the plan is freed (taken; released on
+ * failure). -1 on OOM. */
+int em_plan_hold_batch(em_plan *p, em_batch *b);
+
+/* A canonical fingerprint of the resolved subtree n (fingerprint.c): equal
+ * for plans that compute the same rows the same way (built separately,
+ * with other expression ids or names), as Spark's sameResult over
+ * canonicalized plans. 128 bits of XXH3 over a canonical serialization of
+ * node kinds, parameters, positional expressions, output types and the
+ * settings that change results (ANSI, time zone). */
+void em_lplan_fingerprint(const em_lplan *n, const em_analyze_ctx *ctx, uint8_t out[16]);
 
 /* True when values of t can be ordered (sort keys, min/max). */
 bool em_sort_type_supported(const em_type *t);

@@ -112,6 +112,7 @@ const char *em_spec_rel_kind_name(em_spec_rel_kind k) {
   case EM_SR_STAT_FREQ_ITEMS: return "freq_items";
   case EM_SR_STAT_SAMPLE_BY: return "sample_by";
   case EM_SR_NAMED_TABLE: return "read";
+  case EM_SR_CACHED_REMOTE: return "cached_remote_relation";
   }
   return "unknown";
 }
@@ -159,6 +160,7 @@ int em_spec_rel_kind_field(em_spec_rel_kind k) {
   case EM_SR_STAT_FREQ_ITEMS: return 106;
   case EM_SR_STAT_SAMPLE_BY: return 107;
   case EM_SR_NAMED_TABLE: return 2;
+  case EM_SR_CACHED_REMOTE: return 37;
   }
   return 0;
 }

@@ -181,6 +181,7 @@ typedef enum em_spec_rel_kind {
   EM_SR_STAT_FREQ_ITEMS,
   EM_SR_STAT_SAMPLE_BY,
   EM_SR_NAMED_TABLE,  /* named_table: a table or view by name (SQL FROM t, spark.table) */
+  EM_SR_CACHED_REMOTE, /* cached_remote: a checkpointed DataFrame by id */
 } em_spec_rel_kind;
 
 /* Join types, numbered as the protocol's Join.JoinType. */
@@ -371,6 +372,9 @@ struct em_spec_rel {
       const char *sql_fragment;
       int sql_line, sql_pos;
     } named_table;
+    struct {
+      char *relation_id;
+    } cached_remote;
   } u;
 };
 
