@@ -245,6 +245,15 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
 int em_pq_assemble(const em_pq_node *n, em_pq_leafdata *leaves, int64_t r0, int64_t r1, em_vec **out,
                    em_error *err);
 
+/* ---- the writer's entry points (parquet_write.c) ---- */
+
+const char *em_pq_write_extension(const em_options *o, em_error *err);
+int em_pq_write_check(const em_type *schema, const em_options *o, em_error *err);
+int em_pq_write_open(const char *path, const em_type *schema, const em_options *o, const char *session_tz,
+                     void **writer, em_error *err);
+int em_pq_write_batch(void *writer, const em_batch *b, em_error *err);
+int em_pq_write_close(void *writer, int commit, em_error *err);
+
 /* A malformed-file error naming the file (FAILED_READ_FILE-like). */
 int em_pq_corrupt(em_error *err, const char *path, const char *what);
 

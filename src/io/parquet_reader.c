@@ -519,4 +519,9 @@ const em_format em_format_parquet = {
     .open = pq_open,
     .next = pq_next,
     .close = pq_close,
+    .extension = em_pq_write_extension,
+    .write_open = em_pq_write_open,
+    .write_batch = em_pq_write_batch,
+    .write_close = em_pq_write_close,
+    .write_check = em_pq_write_check,
 };
