@@ -107,6 +107,10 @@ typedef struct em_pq_meta {
   em_pq_rowgroup *rowgroups;
   bool encrypted;
   char *created_by;
+  /* Spark's schema JSON (key org.apache.spark.sql.parquet.row.metadata),
+   * pointing into raw; NULL when absent. */
+  const uint8_t *spark_schema;
+  size_t spark_schema_len;
 } em_pq_meta;
 
 /* Reads and decodes the footer of an open file of `size` bytes. */
@@ -244,6 +248,11 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
  * leaves' data. */
 int em_pq_assemble(const em_pq_node *n, em_pq_leafdata *leaves, int64_t r0, int64_t r1, em_vec **out,
                    em_error *err);
+
+/* The file's schema with the Spark types its writer recorded where the
+ * Parquet types cannot tell them (Spark's row metadata): top-level ANSI
+ * intervals (INT32/INT64) and void (BOOLEAN). Returns a new reference. */
+em_type *em_pq_spark_types(const em_pq_meta *m, em_type *file_type);
 
 /* ---- the writer's entry points (parquet_write.c) ---- */
 
