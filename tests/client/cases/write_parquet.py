@@ -406,3 +406,30 @@ def case_many_rows_small_pages(spark):
         return result(agg)
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def case_input_files(spark):
+    """df.inputFiles(): every data file of the scans, as file: URIs."""
+    d = tmp()
+    try:
+        p = os.path.join(d, "o")
+        spark.range(10).select("id", (F.col("id") % 3).alias("k")).write.partitionBy("k") \
+            .parquet(os.path.join(d, "part"))
+        spark.range(3).write.parquet(p)
+        files = spark.read.parquet(p).inputFiles()
+        both = spark.read.parquet(p).union(spark.read.parquet(os.path.join(d, "part")).select("id")).inputFiles()
+
+        def shape(fs):
+            """(scheme prefix, directory under the temp dir, extension) of each file."""
+            out = []
+            for f in fs:
+                i = f.find(d)
+                rest = f[i + len(d):] if i >= 0 else f
+                m = NAME.match(os.path.basename(rest))
+                out.append([f[:i] if i >= 0 else "NOT UNDER TMP", os.path.dirname(rest), m.group(2) if m else rest])
+            return sorted(out)
+        return {"files": shape(files), "n_disk": len(part_files(p)), "union": shape(both),
+                "n_disk_union": len(part_files(p)) + len(part_files(os.path.join(d, "part"))),
+                "local": list(spark.range(3).inputFiles())}
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
