@@ -432,15 +432,6 @@ int em_pqw_col_put(em_pqw_col *c, int16_t d, int16_t r, const void *p, size_t n,
   return add_value(c, p, n, err);
 }
 
-int em_pqw_col_put_fixed(em_pqw_col *c, const uint8_t *vals, const uint8_t *valid, int64_t n, em_error *err) {
-  size_t w = (size_t)c->width;
-  for (int64_t i = 0; i < n; i++) {
-    bool ok = !valid || em_bit_get(valid, i);
-    if (em_pqw_col_put(c, ok ? (int16_t)c->leaf->max_def : 0, 0, vals + (size_t)i * w, w, err)) return -1;
-  }
-  return 0;
-}
-
 int em_pqw_col_finish(em_pqw_col *c, int64_t pos, em_pqw_buf *out, em_pqw_chunk_meta *meta, em_error *err) {
   if (flush_page(c, err)) return -1;
   stats_finish(c);

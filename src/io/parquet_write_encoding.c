@@ -37,12 +37,18 @@ static int64_t run_at(const uint32_t *v, int64_t i, int64_t n) {
 
 /* Packs 8 values of bw bits, LSB first, into bw bytes. */
 static void pack8(em_pqw_buf *out, const uint32_t *v, int bw) {
-  uint8_t bytes[32] = {0};
-  int bit = 0;
+  uint8_t bytes[32];
+  int nb = 0, nbits = 0;
+  uint64_t acc = 0;
+  uint64_t mask = bw >= 32 ? 0xffffffffu : ((1u << bw) - 1);
   for (int k = 0; k < 8; k++) {
-    uint64_t x = v[k];
-    for (int b = 0; b < bw; b++, bit++)
-      if (x >> b & 1) bytes[bit >> 3] |= (uint8_t)(1u << (bit & 7));
+    acc |= ((uint64_t)v[k] & mask) << nbits;
+    nbits += bw;
+    while (nbits >= 8) {
+      bytes[nb++] = (uint8_t)acc;
+      acc >>= 8;
+      nbits -= 8;
+    }
   }
   em_pqw_buf_put(out, bytes, (size_t)bw);
 }

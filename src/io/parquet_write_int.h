@@ -228,9 +228,6 @@ EM_PQW_HIDDEN void em_pqw_col_free(em_pqw_col *c);
 /* One level entry: value p[0..n) (physical plain form, n = width for fixed
  * types, ignored for nulls) when d == max_def, else a null/empty at d. */
 EM_PQW_HIDDEN int em_pqw_col_put(em_pqw_col *c, int16_t d, int16_t r, const void *p, size_t n, em_error *err);
-/* Bulk form for a flat column: n values of fixed width (or NULL bitmap rows). */
-EM_PQW_HIDDEN int em_pqw_col_put_fixed(em_pqw_col *c, const uint8_t *vals, const uint8_t *valid, int64_t n,
-                                       em_error *err);
 /* Bytes the chunk holds so far (for row-group sizing). */
 EM_PQW_HIDDEN int64_t em_pqw_col_buffered(const em_pqw_col *c);
 /* Finishes the chunk: writes its pages at file offset `pos` through `out`
