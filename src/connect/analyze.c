@@ -195,6 +195,7 @@ void em_handle_analyze(em_rpc *call, void *user) {
     break;
   case SPARK__CONNECT__ANALYZE_PLAN_REQUEST__ANALYZE_INPUT_FILES:
     rc = analyze_plan(sess, req->input_files->plan, &spec, &plan, &err);
+    if (!rc) rc = em_connect_input_files(plan->root, &a, &r_files.files, &r_files.n_files, &err);
     resp.result_case = SPARK__CONNECT__ANALYZE_PLAN_RESPONSE__RESULT_INPUT_FILES;
     resp.input_files = &r_files;
     break;

@@ -353,4 +353,8 @@ void em_rpc_reply(em_rpc *call, const ProtobufCMessage *msg);
 /* A user id from a UserContext (may be NULL) as Spark keys sessions. */
 const char *em_user_id(const Spark__Connect__UserContext *uc);
 
+/* The files the plan's file scans read, as "file:" URIs, each once
+ * (input_files.c); the array and strings live in arena a. */
+int em_connect_input_files(const em_lplan *root, em_arena *a, char ***out, size_t *n, em_error *err);
+
 #endif

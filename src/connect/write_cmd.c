@@ -74,14 +74,25 @@ int em_connect_write(em_operation *op, const Spark__Connect__WriteOperation *w, 
   case SPARK__CONNECT__WRITE_OPERATION__SAVE_MODE__SAVE_MODE_IGNORE: mode = EM_WRITE_IGNORE; break;
   default: break;
   }
+  /* The session's format confs go first: a write option of the same
+   * meaning (e.g. compression) wins over them. */
+  static const char *const conf_keys[] = {"spark.sql.parquet.compression.codec",
+                                          "spark.sql.parquet.outputTimestampType"};
+  enum { NCONF = sizeof conf_keys / sizeof conf_keys[0] };
+  char *conf_vals[NCONF] = {0};
   em_options opts = {0};
-  opts.n = (int)w->n_options;
-  opts.keys = em_calloc(w->n_options + 1, sizeof *opts.keys);
-  opts.values = em_calloc(w->n_options + 1, sizeof *opts.values);
+  opts.keys = em_calloc(w->n_options + NCONF + 1, sizeof *opts.keys);
+  opts.values = em_calloc(w->n_options + NCONF + 1, sizeof *opts.values);
   if (!rc && (!opts.keys || !opts.values)) rc = em_error_internal(err, "out of memory");
+  for (int i = 0; !rc && i < NCONF; i++) {
+    conf_vals[i] = em_session_conf_dup(sess, conf_keys[i]);
+    if (!conf_vals[i]) continue;
+    opts.keys[opts.n] = conf_keys[i];
+    opts.values[opts.n++] = conf_vals[i];
+  }
   for (size_t i = 0; !rc && i < w->n_options; i++) {
-    opts.keys[i] = w->options[i]->key;
-    opts.values[i] = w->options[i]->value;
+    opts.keys[opts.n] = w->options[i]->key;
+    opts.values[opts.n++] = w->options[i]->value;
   }
 
   em_spec spec;
@@ -119,6 +130,7 @@ int em_connect_write(em_operation *op, const Spark__Connect__WriteOperation *w, 
   em_free(dflt);
   em_free(opts.keys);
   em_free(opts.values);
+  for (int i = 0; i < NCONF; i++) em_free(conf_vals[i]);
   em_plan_free(plan);
   em_spec_release(&spec);
   return rc;

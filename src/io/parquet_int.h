@@ -107,6 +107,10 @@ typedef struct em_pq_meta {
   em_pq_rowgroup *rowgroups;
   bool encrypted;
   char *created_by;
+  /* Spark's schema JSON (key org.apache.spark.sql.parquet.row.metadata),
+   * pointing into raw; NULL when absent. */
+  const uint8_t *spark_schema;
+  size_t spark_schema_len;
 } em_pq_meta;
 
 /* Reads and decodes the footer of an open file of `size` bytes. */
@@ -244,6 +248,20 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
  * leaves' data. */
 int em_pq_assemble(const em_pq_node *n, em_pq_leafdata *leaves, int64_t r0, int64_t r1, em_vec **out,
                    em_error *err);
+
+/* The file's schema with the Spark types its writer recorded where the
+ * Parquet types cannot tell them (Spark's row metadata): top-level ANSI
+ * intervals (INT32/INT64) and void (BOOLEAN). Returns a new reference. */
+em_type *em_pq_spark_types(const em_pq_meta *m, em_type *file_type);
+
+/* ---- the writer's entry points (parquet_write.c) ---- */
+
+const char *em_pq_write_extension(const em_options *o, em_error *err);
+int em_pq_write_check(const em_type *schema, const em_options *o, em_error *err);
+int em_pq_write_open(const char *path, const em_type *schema, const em_options *o, const char *session_tz,
+                     void **writer, em_error *err);
+int em_pq_write_batch(void *writer, const em_batch *b, em_error *err);
+int em_pq_write_close(void *writer, int commit, em_error *err);
 
 /* A malformed-file error naming the file (FAILED_READ_FILE-like). */
 int em_pq_corrupt(em_error *err, const char *path, const char *what);

@@ -299,6 +299,34 @@ static int pread_all(int fd, uint8_t *buf, size_t n, int64_t off) {
 
 int em_pq_pread(int fd, uint8_t *buf, size_t n, int64_t off) { return pread_all(fd, buf, n, off); }
 
+/* key_value_metadata: keeps Spark's schema (a pointer into the footer). */
+static void read_kv(em_tc *t, em_pq_meta *m) {
+  static const char key[] = "org.apache.spark.sql.parquet.row.metadata";
+  int et;
+  int64_t n = em_pq_tc_list(t, &et);
+  if (n > 0 && et != EM_TC_STRUCT) {
+    t->failed = true;
+    return;
+  }
+  for (int64_t i = 0; i < n && !t->failed; i++) {
+    const uint8_t *k = NULL, *v = NULL;
+    size_t kn = 0, vn = 0;
+    em_pq_tc_struct_begin(t);
+    int16_t fid;
+    int ty;
+    while (em_pq_tc_field(t, &fid, &ty)) {
+      if (fid == 1 && ty == EM_TC_BINARY) k = em_pq_tc_binary(t, &kn);
+      else if (fid == 2 && ty == EM_TC_BINARY) v = em_pq_tc_binary(t, &vn);
+      else em_pq_tc_skip(t, ty);
+    }
+    em_pq_tc_struct_end(t);
+    if (k && v && kn == sizeof key - 1 && memcmp(k, key, kn) == 0) {
+      m->spark_schema = v;
+      m->spark_schema_len = vn;
+    }
+  }
+}
+
 int em_pq_read_meta(int fd, int64_t size, const char *path, em_pq_meta **out, em_error *err) {
   uint8_t tail[8];
   if (size < 12) return em_pq_corrupt(err, path, "file too small");
@@ -356,6 +384,8 @@ int em_pq_read_meta(int fd, int64_t size, const char *path, em_pq_meta **out, em
         read_rowgroup(&t, &m->rowgroups[i]);
         m->nrowgroups = (int)i + 1;
       }
+    } else if (fid == 5 && ty == EM_TC_LIST) {
+      read_kv(&t, m);
     } else if (fid == 8) {
       m->encrypted = true;
       em_pq_tc_skip(&t, ty);

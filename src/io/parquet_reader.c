@@ -125,7 +125,12 @@ static int pq_infer(const em_file *files, int nfiles, const em_options *o, const
       em_type_unref(acc);
       return -1;
     }
-    em_type *t = f.schema->type;
+    em_type *t = em_pq_spark_types(f.meta, f.schema->type);
+    if (!t) {
+      pq_file_close(&f);
+      em_type_unref(acc);
+      return em_error_internal(err, "out of memory");
+    }
     if (!acc) {
       acc = em_type_ref(t);
     } else {
@@ -133,6 +138,7 @@ static int pq_infer(const em_file *files, int nfiles, const em_options *o, const
       em_type_unref(acc);
       acc = m;
     }
+    em_type_unref(t);
     pq_file_close(&f);
     if (!acc) return -1;
   }
@@ -178,8 +184,12 @@ static bool widenable(const em_type *from, const em_type *to) {
   case EM_T_INT: rank_f = 3; break;
   case EM_T_LONG: rank_f = 4; break;
   case EM_T_FLOAT: return to->id == EM_T_DOUBLE;
+  case EM_T_BOOLEAN: return to->id == EM_T_NULL; /* Spark's void */
   default: return false;
   }
+  /* ANSI intervals Spark stored as plain integers. */
+  if ((from->id == EM_T_INT && to->id == EM_T_YM_INTERVAL) || (from->id == EM_T_LONG && to->id == EM_T_DT_INTERVAL))
+    return true;
   switch (to->id) {
   case EM_T_SHORT: rank_t = 2; break;
   case EM_T_INT: rank_t = 3; break;
@@ -436,6 +446,7 @@ fail:
 
 /* src widened to type t (integers, float -> double). */
 static em_vec *widen_vec(const em_vec *src, em_type *t) {
+  if (t->id == EM_T_NULL) return em_vec_new_nulls(t, src->len);
   em_vec *v = em_vec_new(t, src->len);
   if (!v) return NULL;
   int64_t n = src->len;
@@ -454,8 +465,8 @@ static em_vec *widen_vec(const em_vec *src, em_type *t) {
     void *d = em_vec_values(v);
     switch (t->id) {
     case EM_T_SHORT: ((int16_t *)d)[i] = (int16_t)x; break;
-    case EM_T_INT: ((int32_t *)d)[i] = (int32_t)x; break;
-    case EM_T_LONG: ((int64_t *)d)[i] = x; break;
+    case EM_T_INT: case EM_T_YM_INTERVAL: ((int32_t *)d)[i] = (int32_t)x; break;
+    case EM_T_LONG: case EM_T_DT_INTERVAL: ((int64_t *)d)[i] = x; break;
     case EM_T_DOUBLE: ((double *)d)[i] = src->type->id == EM_T_FLOAT ? dx : (double)x; break;
     default: break;
     }
@@ -537,4 +548,9 @@ const em_format em_format_parquet = {
     .open = pq_open,
     .next = pq_next,
     .close = pq_close,
+    .extension = em_pq_write_extension,
+    .write_open = em_pq_write_open,
+    .write_batch = em_pq_write_batch,
+    .write_close = em_pq_write_close,
+    .write_check = em_pq_write_check,
 };
