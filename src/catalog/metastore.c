@@ -359,7 +359,11 @@ int em_catalog_drop_db(em_catalog *cat, const char *name, bool if_exists, bool c
     } else {
       if (cascade) rc = exec_change(cat, "DELETE FROM tables WHERE db=?", args, 1, err);
       if (rc >= 0) rc = exec_change(cat, "DELETE FROM databases WHERE name=?", args, 1, err);
-      if (rc == 0 && !if_exists) rc = em_error_set(err, EM_ERR_SCHEMA_NOT_FOUND, "schemaName", q, NULL);
+      if (rc == 0 && !if_exists) {
+        char fq[EM_ERROR_VAL_MAX + 20];
+        snprintf(fq, sizeof fq, "`spark_catalog`.%s", q);
+        rc = em_error_set(err, EM_ERR_SCHEMA_NOT_FOUND, "schemaName", fq, NULL);
+      }
     }
     rc = end(cat, rc, err);
   }

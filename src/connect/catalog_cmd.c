@@ -52,7 +52,7 @@ static int not_found(char *const *parts, int n, em_error *err) {
 
 static int schema_not_found(const char *db, em_error *err) {
   char q[EM_ERROR_VAL_MAX];
-  snprintf(q, sizeof q, "`%s`", db);
+  snprintf(q, sizeof q, "`spark_catalog`.`%s`", db);
   return em_error_set(err, EM_ERR_SCHEMA_NOT_FOUND, "schemaName", q, NULL);
 }
 
@@ -139,7 +139,7 @@ static int show_dbs(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em
     else em_free(names[i]);
   }
   static const char *const cols[] = {"namespace"};
-  int rc = em_sql_reply_rows(op, cols, 1, names, k, err);
+  int rc = em_sql_reply_typed(op, cols, "S", 1, names, k, err);
   for (int i = 0; i < k; i++) em_free(names[i]);
   em_free(names);
   return rc;
@@ -184,7 +184,7 @@ static int show_tables(em_operation *op, em_catalog *cat, const em_sql_stmt *st,
   }
   static const char *const cols[] = {"namespace", "tableName", "isTemporary"};
   static const char *const vcols[] = {"namespace", "viewName", "isTemporary"};
-  int rc = vals ? em_sql_reply_typed(op, views_only ? vcols : cols, "ssb", 3, vals, rows, err)
+  int rc = vals ? em_sql_reply_typed(op, views_only ? vcols : cols, "SSb", 3, vals, rows, err)
                 : em_error_internal(err, "out of memory");
   em_free(vals);
   for (int i = 0; vnames && i < nv; i++) em_free(vnames[i]);
@@ -460,7 +460,14 @@ static int drop_table(em_operation *op, em_catalog *cat, const em_sql_stmt *st, 
     em_free(db);
   }
   if (rc < 0 && err->cls == EM_ERR_INTERNAL) return -1;
-  if (rc <= 0) return st->if_exists ? em_sql_reply_rows(op, NULL, 0, NULL, 0, err) : not_found(st->name, st->nname, err);
+  if (rc <= 0 && st->if_exists) return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
+  if (rc <= 0 && st->nname == 2) {
+    char name[EM_ERROR_VAL_MAX], path[EM_ERROR_VAL_MAX];
+    snprintf(name, sizeof name, "`spark_catalog`.`%s`.`%s`", st->name[0], st->name[1]);
+    snprintf(path, sizeof path, "[`spark_catalog`.`%s`]", st->name[0]);
+    return em_error_set(err, EM_ERR_TABLE_OR_VIEW_NOT_FOUND, "relationName", name, "searchPath", path, NULL);
+  }
+  if (rc <= 0) return not_found(st->name, st->nname, err);
   rc = em_catalog_drop_table(cat, t.db, t.name, err);
   if (rc >= 0 && !strcmp(t.type, "MANAGED") && t.location) rm_tree(t.location);
   em_cat_table_free(&t);

@@ -24,13 +24,14 @@ int em_sql_reply_rows(em_operation *op, const char *const *cols, int ncols, char
   return em_sql_reply_typed(op, cols, NULL, ncols, vals, nrows, err);
 }
 
+/* types: 's' string, 'S' string not null, 'b' boolean (not null). */
 int em_sql_reply_typed(em_operation *op, const char *const *cols, const char *types, int ncols, char *const *vals,
                        int nrows, em_error *err) {
   em_type *st = em_type_struct_new(ncols);
   if (!st) return em_error_internal(err, "out of memory");
   for (int i = 0; i < ncols; i++)
     em_type_struct_set(st, i, cols[i], types && types[i] == 'b' ? em_type_boolean() : em_type_string(),
-                       !(types && types[i] == 'b'), NULL);
+                       !types || types[i] == 's', NULL);
   em_vec **vs = em_calloc((size_t)ncols + 1, sizeof *vs);
   int rc = vs ? 0 : -1;
   for (int c = 0; !rc && c < ncols; c++) {
