@@ -248,7 +248,8 @@ static em_options options_of(const em_cat_kv *kv) {
   return o;
 }
 
-static int create_table(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em_error *err) {
+/* CREATE TABLE; *existed tells IF NOT EXISTS found the table. */
+static int create_table_impl(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em_error *err) {
   em_session *sess = op->sess;
   if (!valid_parts(st->name, st->nname)) return not_found(st->name, st->nname, err);
   em_cat_table t;
@@ -266,7 +267,7 @@ static int create_table(em_operation *op, em_catalog *cat, const em_sql_stmt *st
     em_cat_table_free(&old);
     if (st->if_not_exists) {
       em_cat_table_free(&t);
-      return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
+      return 0;
     }
     char q[EM_ERROR_VAL_MAX];
     snprintf(q, sizeof q, "`spark_catalog`.`%s`.`%s`", t.db, t.name);
@@ -341,7 +342,11 @@ static int create_table(em_operation *op, em_catalog *cat, const em_sql_stmt *st
   em_type_unref(schema);
   em_plan_free(plan);
   em_cat_table_free(&t);
-  return rc ? -1 : em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
+  return rc ? -1 : 0;
+}
+
+static int create_table(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em_error *err) {
+  return create_table_impl(op, cat, st, err) ? -1 : em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
 }
 
 /* Writes rel into the table t (INSERT, insertInto, saveAsTable append):
@@ -518,4 +523,84 @@ int em_run_catalog_stmt(em_operation *op, const em_sql_stmt *st, em_error *err) 
   case EM_SQL_DROP_TABLE: return drop_table(op, cat, st, err);
   default: return em_error_internal(err, "not a catalog statement");
   }
+}
+
+/* ---- DataFrameWriter.saveAsTable / insertInto ---- */
+
+int em_catalog_write_table(em_operation *op, const Spark__Connect__WriteOperation *w, em_error *err) {
+  em_session *sess = op->sess;
+  em_catalog *cat = em_connect_catalog(sess, err);
+  if (!cat) return -1;
+  if (!w->input)
+    return em_error_set(err, EM_ERR_ONE_OF_FIELD_NOT_SET, "fullName", "spark.connect.WriteOperation", "name", "input",
+                        NULL);
+  em_spec spec;
+  em_spec_init(&spec);
+  char **parts = NULL;
+  int nparts = 0;
+  em_spec_rel *rel = NULL;
+  int rc = em_sql_parse_table_name(&spec, w->table->table_name, &parts, &nparts, err);
+  if (!rc) rc = em_proto_to_spec(sess, w->input, &spec, &rel, err);
+  bool insert_into = w->table->save_method ==
+                     SPARK__CONNECT__WRITE_OPERATION__SAVE_TABLE__TABLE_SAVE_METHOD__TABLE_SAVE_METHOD_INSERT_INTO;
+  em_cat_table t;
+  int found = 0;
+  if (!rc && valid_parts(parts, nparts)) {
+    char *db = db_of(sess, parts, nparts);
+    found = em_catalog_get_table(cat, db, parts[nparts - 1], &t, err);
+    em_free(db);
+    if (found < 0) rc = -1;
+  }
+  if (!rc && insert_into) {
+    if (!found) rc = not_found(parts, nparts, err);
+    else rc = em_catalog_insert(op, &spec, rel, &t, w->mode == SPARK__CONNECT__WRITE_OPERATION__SAVE_MODE__SAVE_MODE_OVERWRITE, err);
+  } else if (!rc) {
+    switch (w->mode) {
+    case SPARK__CONNECT__WRITE_OPERATION__SAVE_MODE__SAVE_MODE_APPEND:
+      if (found) {
+        rc = em_catalog_insert(op, &spec, rel, &t, false, err);
+        goto done;
+      }
+      break;
+    case SPARK__CONNECT__WRITE_OPERATION__SAVE_MODE__SAVE_MODE_IGNORE:
+      if (found) goto done;
+      break;
+    case SPARK__CONNECT__WRITE_OPERATION__SAVE_MODE__SAVE_MODE_OVERWRITE:
+      if (found) {
+        /* Replaced: the old table's metadata and managed files go. */
+        rc = em_catalog_drop_table(cat, t.db, t.name, err) < 0 ? -1 : 0;
+        if (!rc && !strcmp(t.type, "MANAGED") && t.location) rm_tree(t.location);
+      }
+      break;
+    default: break; /* error if exists: create_table_impl raises it */
+    }
+    if (!rc) {
+      em_sql_stmt st;
+      memset(&st, 0, sizeof st);
+      st.kind = EM_SQL_CREATE_TABLE;
+      st.name = parts;
+      st.nname = nparts;
+      st.rel = rel;
+      st.provider = w->_source_case && w->source && *w->source ? w->source : NULL;
+      st.partcols = w->partitioning_columns;
+      st.npartcols = (int)w->n_partitioning_columns;
+      char **keys = em_spec_array(&spec, w->n_options + 1, sizeof(char *));
+      char **vals = em_spec_array(&spec, w->n_options + 1, sizeof(char *));
+      for (size_t i = 0; keys && vals && i < w->n_options; i++) {
+        if (em_strcaseeq(w->options[i]->key, "path")) {
+          st.location = w->options[i]->value;
+          continue;
+        }
+        keys[st.nopts] = w->options[i]->key;
+        vals[st.nopts++] = w->options[i]->value;
+      }
+      st.opt_keys = keys;
+      st.opt_vals = vals;
+      rc = create_table_impl(op, cat, &st, err);
+    }
+  }
+done:
+  if (found == 1) em_cat_table_free(&t);
+  em_spec_release(&spec);
+  return rc;
 }

@@ -312,6 +312,8 @@ int em_sql_reply_rows(em_operation *op, const char *const *cols, int ncols, char
 /* The same with column types: 's' string, 'b' boolean (not null). */
 int em_sql_reply_typed(em_operation *op, const char *const *cols, const char *types, int ncols, char *const *vals,
                        int nrows, em_error *err);
+/* The protocol's Catalog relation, answered as local rows (catalog_rel.c). */
+em_spec_rel *em_connect_catalog_rel(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, em_error *err);
 /* A catalog table or view as a relation (lookup_table); 0 found, 1 not found, -1 error. */
 int em_catalog_lookup(em_session *sess, em_spec *spec, char *const *parts, int nparts, em_spec_rel **out,
                       em_error *err);

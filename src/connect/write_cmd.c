@@ -4,8 +4,8 @@
  * The input relation is resolved and run with every partition in
  * parallel, each task writing its own files through the format's writer
  * into the job's staging directory; the job then commits atomically
- * (io/write_job.c). saveAsTable and insertInto need the catalog and fail
- * with UNSUPPORTED_FEATURE.TABLE_OPERATION until it exists.
+ * (io/write_job.c). saveAsTable and insertInto go to the catalog
+ * (catalog_cmd.c), which writes through the same job.
  */
 #include "connect_int.h"
 
@@ -28,16 +28,6 @@ static int part_close(void *user, void *local, int commit, em_error *err) {
 }
 
 static const em_part_consumer write_consumer = {part_open, part_batch, part_close};
-
-static int table_unsupported(const Spark__Connect__WriteOperation *w, em_error *err) {
-  char name[300];
-  snprintf(name, sizeof name, "`%s`", w->table && w->table->table_name ? w->table->table_name : "");
-  bool insert = w->table && w->table->save_method ==
-                                SPARK__CONNECT__WRITE_OPERATION__SAVE_TABLE__TABLE_SAVE_METHOD__TABLE_SAVE_METHOD_INSERT_INTO;
-  return em_error_set(err, EM_ERR_UNSUPPORTED_FEATURE_TABLE_OPERATION, "tableName", name, "operation",
-                      insert ? "insertInto (Ember has no catalog yet)" : "saveAsTable (Ember has no catalog yet)",
-                      NULL);
-}
 
 int em_connect_write_plan(em_operation *op, em_plan *plan, const char *path, const em_format *fmt, em_write_mode mode,
                           const em_options *opts, const char *const *partcols, int npartcols, em_error *err) {
@@ -66,7 +56,7 @@ int em_connect_write_plan(em_operation *op, em_plan *plan, const char *path, con
 int em_connect_write(em_operation *op, const Spark__Connect__WriteOperation *w, em_error *err);
 int em_connect_write(em_operation *op, const Spark__Connect__WriteOperation *w, em_error *err) {
   em_session *sess = op->sess;
-  if (w->save_type_case == SPARK__CONNECT__WRITE_OPERATION__SAVE_TYPE_TABLE) return table_unsupported(w, err);
+  if (w->save_type_case == SPARK__CONNECT__WRITE_OPERATION__SAVE_TYPE_TABLE) return em_catalog_write_table(op, w, err);
   if (w->save_type_case != SPARK__CONNECT__WRITE_OPERATION__SAVE_TYPE_PATH || !w->path || !*w->path)
     return em_error_set(err, EM_ERR_ILLEGAL_ARGUMENT, "message",
                         "Expected exactly one path to be specified, but got: ", NULL);

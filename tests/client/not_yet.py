@@ -10,13 +10,9 @@ SQL = "needs SQL follow-ups: interval literal names, SQL contexts of runtime err
 SQL_PARSE = "SQL parse errors: ANTLR's exact offending token or hint for this form (issue 7)"
 SQL_ENGINE = "SQL over engine gaps: functions, casts or naming not in Ember yet (issues 3 and 7)"
 SQL_ANALYSIS = "SQL analysis follow-ups: error classes/contexts Spark raises for this form (issue 7)"
-CATALOG_REL = "needs the protocol's Catalog relation (spark.catalog.*, issue 7)"
 
 
 NOT_YET = {
-    "catalog_sql::case_show_tables_with_temp_view": CATALOG_REL,
-    "catalog_sql::case_temp_view_shadows_table": CATALOG_REL,
-    "catalog_sql::case_drop_table": CATALOG_REL,
     "sql_ctes::case_duplicate_names": SQL_ANALYSIS,
     "sql_expressions::case_unary": SQL_ENGINE,
     "sql_expressions::case_cast_decimal_type": SQL_ENGINE,
