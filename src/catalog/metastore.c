@@ -50,11 +50,11 @@ static int mkdirs(const char *path) {
 static const char *const ddl[] = {
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
     "CREATE TABLE IF NOT EXISTS databases(name TEXT PRIMARY KEY, comment TEXT, location TEXT, props TEXT)",
-    "CREATE TABLE IF NOT EXISTS tables(db TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, provider TEXT,"
-    " location TEXT, schema TEXT, partcols TEXT, options TEXT, props TEXT, comment TEXT, view_text TEXT,"
-    " created_ms INTEGER, PRIMARY KEY(db, name))",
-    "CREATE TABLE IF NOT EXISTS functions(db TEXT NOT NULL, name TEXT NOT NULL, class_name TEXT,"
-    " PRIMARY KEY(db, name))",
+    ("CREATE TABLE IF NOT EXISTS tables(db TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, provider TEXT,"
+     " location TEXT, schema TEXT, partcols TEXT, options TEXT, props TEXT, comment TEXT, view_text TEXT,"
+     " created_ms INTEGER, PRIMARY KEY(db, name))"),
+    ("CREATE TABLE IF NOT EXISTS functions(db TEXT NOT NULL, name TEXT NOT NULL, class_name TEXT,"
+     " PRIMARY KEY(db, name))"),
 };
 
 int em_catalog_open(const char *warehouse, em_catalog **out, em_error *err) {

@@ -245,6 +245,18 @@ em_spec_rel *em_connect_catalog_rel(em_session *sess, const Spark__Connect__Cata
   case SPARK__CONNECT__CATALOG__CAT_TYPE_SET_CURRENT_CATALOG:
     if (!em_strcaseeq(c->set_current_catalog->catalog_name, "spark_catalog")) return unsupported("setCurrentCatalog", err);
     return empty(spec, err);
+  case SPARK__CONNECT__CATALOG__CAT_TYPE_LIST_CATALOGS: {
+    static const char *const names[] = {"name", "description"};
+    rows r;
+    if (rows_init(&r, names, "ss", err)) {
+      rows_free(&r);
+      return NULL;
+    }
+    put_str(&r, 0, "spark_catalog");
+    put_str(&r, 1, NULL);
+    r.n = 1;
+    return rows_rel(&r, spec, err);
+  }
   case SPARK__CONNECT__CATALOG__CAT_TYPE_LIST_DATABASES:
     return list_databases(sess, cat, c->list_databases->_pattern_case ? c->list_databases->pattern : NULL, spec, err);
   case SPARK__CONNECT__CATALOG__CAT_TYPE_LIST_TABLES:

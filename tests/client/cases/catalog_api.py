@@ -99,3 +99,7 @@ def case_insert_into_missing(spark):
 def case_cleanup(spark):
     spark.sql("DROP DATABASE cat_api_db CASCADE")
     return spark.catalog.databaseExists("cat_api_db")
+
+
+def case_list_catalogs(spark):
+    return [[c.name, c.description] for c in spark.catalog.listCatalogs()]
