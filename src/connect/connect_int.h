@@ -84,6 +84,7 @@ typedef struct em_session {
   struct em_cache_registry *cache; /* persisted DataFrames (cache_registry.c) */
   em_udf_registry *udfs; /* WebAssembly UDFs (udf_register.c), created on first registration */
   em_views *views; /* temp views (views.c) */
+  char *current_db; /* USE db (catalog_cmd.c); NULL: default */
 } em_session;
 
 /* Cached data of a session (cache_registry.c): persisted DataFrames keyed
@@ -176,6 +177,7 @@ struct em_connect_state {
   pthread_cond_t reaper_cv;
   _Atomic int active_threads; /* execution threads still running */
   em_views *global_views; /* global temp views (views.c), created on first use */
+  struct em_catalog *catalog; /* the persistent catalog (catalog_cmd.c), opened on first use */
 };
 
 struct em_connect {
@@ -308,6 +310,26 @@ bool em_views_drop(em_views *vs, const char *name);
 bool em_views_get(em_views *vs, const char *name, em_view *out);
 void em_view_free(em_view *v);
 /* The analyzer's table lookup over a session's views (em_analyze_ctx). */
+/* The persistent catalog (catalog_cmd.c). */
+struct em_sql_stmt;
+struct em_catalog;
+/* The server's catalog, opened on first use under spark.sql.warehouse.dir. */
+struct em_catalog *em_connect_catalog(em_session *sess, em_error *err);
+/* The session's current database (em_malloc'd). */
+char *em_session_current_db(em_session *sess);
+/* Runs a catalog statement of spark.sql (CREATE TABLE, INSERT, SHOW ...). */
+int em_run_catalog_stmt(em_operation *op, const struct em_sql_stmt *st, em_error *err);
+/* Replies to a SqlCommand with rows of string columns. */
+int em_sql_reply_rows(em_operation *op, const char *const *cols, int ncols, char *const *vals, int nrows,
+                      em_error *err);
+/* The same with column types: 's' string, 'b' boolean (not null). */
+int em_sql_reply_typed(em_operation *op, const char *const *cols, const char *types, int ncols, char *const *vals,
+                       int nrows, em_error *err);
+/* The protocol's Catalog relation, answered as local rows (catalog_rel.c). */
+em_spec_rel *em_connect_catalog_rel(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, em_error *err);
+/* A catalog table or view as a relation (lookup_table); 0 found, 1 not found, -1 error. */
+int em_catalog_lookup(em_session *sess, em_spec *spec, char *const *parts, int nparts, em_spec_rel **out,
+                      em_error *err);
 int em_session_lookup_table(void *sess, em_spec *spec, char *const *parts, int nparts, em_spec_rel **out,
                             em_error *err);
 /* Builds a DataType message tree in arena a (NULL on out-of-memory). */

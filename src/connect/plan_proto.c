@@ -1211,6 +1211,10 @@ static em_spec_rel *conv_rel(cv *c, const Spark__Connect__Relation *rel, int dep
     if (!(r->u.join.using_cols = conv_strings(c, j->using_columns, j->n_using_columns))) return NULL;
     break;
   }
+  case SPARK__CONNECT__RELATION__REL_TYPE_CATALOG:
+    /* spark.catalog.*: answered now, as local rows (catalog_rel.c). */
+    if (!(r = em_connect_catalog_rel(c->sess, rel->catalog, c->spec, c->err))) return NULL;
+    break;
   case SPARK__CONNECT__RELATION__REL_TYPE_SQL:
     /* SQL text is parsed here (sql_proto.c), into the same spec. */
     if (!(r = em_connect_sql_rel(c->sess, rel->sql, c->spec, c->err))) return NULL;

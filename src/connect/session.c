@@ -14,6 +14,8 @@
  */
 #include "connect_int.h"
 
+#include "../catalog/catalog.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -72,6 +74,7 @@ static void session_free(em_session *sess) {
   em_free(sess->ops);
   em_conf_free(&sess->conf);
   em_session_cache_free(sess);
+  em_free(sess->current_db);
   if (sess->views) {
     em_views_free(sess->views);
     em_free(sess->views);
@@ -472,6 +475,8 @@ void em_sessions_shutdown(em_connect_state *s) {
     em_free(s->global_views);
     s->global_views = NULL;
   }
+  em_catalog_close(s->catalog);
+  s->catalog = NULL;
   for (int i = 0; i < s->ntomb; i++) em_free(s->tombstones[i]);
   em_free(s->tombstones);
   s->tombstones = NULL;

@@ -19,18 +19,29 @@
 #include <string.h>
 
 /* A LocalRelation with the rows of a command's output (string columns). */
-static int reply_rows(em_operation *op, const char *const *cols, int ncols, char *const *vals, int nrows,
+int em_sql_reply_rows(em_operation *op, const char *const *cols, int ncols, char *const *vals, int nrows,
                       em_error *err) {
+  return em_sql_reply_typed(op, cols, NULL, ncols, vals, nrows, err);
+}
+
+/* types: 's' string, 'S' string not null, 'b' boolean (not null). */
+int em_sql_reply_typed(em_operation *op, const char *const *cols, const char *types, int ncols, char *const *vals,
+                       int nrows, em_error *err) {
   em_type *st = em_type_struct_new(ncols);
   if (!st) return em_error_internal(err, "out of memory");
-  for (int i = 0; i < ncols; i++) em_type_struct_set(st, i, cols[i], em_type_string(), true, NULL);
+  for (int i = 0; i < ncols; i++)
+    em_type_struct_set(st, i, cols[i], types && types[i] == 'b' ? em_type_boolean() : em_type_string(),
+                       !types || types[i] == 's', NULL);
   em_vec **vs = em_calloc((size_t)ncols + 1, sizeof *vs);
   int rc = vs ? 0 : -1;
   for (int c = 0; !rc && c < ncols; c++) {
-    if (!(vs[c] = em_vec_new(em_type_string(), nrows))) rc = -1;
+    bool b = types && types[c] == 'b';
+    if (!(vs[c] = em_vec_new(b ? em_type_boolean() : em_type_string(), nrows))) rc = -1;
     for (int r = 0; !rc && r < nrows; r++) {
       const char *v = vals[r * ncols + c];
-      rc = v ? em_vec_append_bytes(vs[c], v, strlen(v)) : em_vec_append_null(vs[c]);
+      rc = b  ? em_vec_append_bool(vs[c], v && !strcmp(v, "true"))
+           : v ? em_vec_append_bytes(vs[c], v, strlen(v))
+               : em_vec_append_null(vs[c]);
     }
   }
   em_batch *b = NULL;
@@ -108,7 +119,7 @@ static int set_conf(em_operation *op, const em_sql_stmt *st, em_error *err) {
     }
     pthread_mutex_unlock(&sess->mu);
     if (!vals) return em_error_internal(err, "out of memory");
-    int rc = reply_rows(op, kv, 2, vals, n, err);
+    int rc = em_sql_reply_rows(op, kv, 2, vals, n, err);
     for (int i = 0; i < 2 * n; i++) em_free(vals[i]);
     em_free(vals);
     return rc;
@@ -128,11 +139,11 @@ static int set_conf(em_operation *op, const em_sql_stmt *st, em_error *err) {
     pthread_mutex_unlock(&sess->mu);
     if (rc) return em_error_internal(err, "out of memory");
     char *vals[2] = {st->key, st->value};
-    return reply_rows(op, kv, 2, vals, 1, err);
+    return em_sql_reply_rows(op, kv, 2, vals, 1, err);
   }
   char *v = em_session_conf_dup(sess, st->key);
   char *vals[2] = {st->key, v ? v : "<undefined>"};
-  int rc = reply_rows(op, kv, 2, vals, 1, err);
+  int rc = em_sql_reply_rows(op, kv, 2, vals, 1, err);
   em_free(v);
   return rc;
 }
@@ -166,11 +177,11 @@ static int create_view(em_operation *op, const em_sql_stmt *st, em_error *err) {
     if (em_views_get(vs, v.name, &old)) {
       em_view_free(&old);
       em_view_free(&v);
-      return reply_rows(op, NULL, 0, NULL, 0, err);
+      return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
     }
   }
   if (em_views_put(vs, &v, st->replace, err)) return -1;
-  return reply_rows(op, NULL, 0, NULL, 0, err);
+  return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
 }
 
 static int drop_view(em_operation *op, const em_sql_stmt *st, em_error *err) {
@@ -178,8 +189,8 @@ static int drop_view(em_operation *op, const em_sql_stmt *st, em_error *err) {
   em_views *vs = st->nname == 1 ? sess->views
                  : (st->nname == 2 && em_strcaseeq(st->name[0], "global_temp")) ? sess->svc->global_views
                                                                                : NULL;
-  if (vs && em_views_drop(vs, st->name[st->nname - 1])) return reply_rows(op, NULL, 0, NULL, 0, err);
-  if (st->if_exists) return reply_rows(op, NULL, 0, NULL, 0, err);
+  if (vs && em_views_drop(vs, st->name[st->nname - 1])) return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
+  if (st->if_exists) return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
   char name[EM_ERROR_VAL_MAX];
   size_t k = 0;
   for (int i = 0; i < st->nname; i++) k += (size_t)snprintf(name + k, sizeof name - k, "%s`%s`", i ? "." : "", st->name[i]);
@@ -241,14 +252,16 @@ int em_run_sql_command(em_operation *op, const Spark__Connect__SqlCommand *cmd, 
         em_conf_init(&sess->conf);
       }
       pthread_mutex_unlock(&sess->mu);
-      rc = reply_rows(op, NULL, 0, NULL, 0, err);
+      rc = em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
       break;
     case EM_SQL_CREATE_VIEW:
       rc = create_view(op, &st, err);
       break;
     case EM_SQL_DROP_VIEW:
-    case EM_SQL_DROP_TABLE:
       rc = drop_view(op, &st, err);
+      break;
+    default:
+      rc = em_run_catalog_stmt(op, &st, err);
       break;
     }
   }

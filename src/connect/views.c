@@ -4,8 +4,8 @@
  * result: the serialized Relation of a DataFrame (createOrReplaceTempView)
  * or the query text of CREATE TEMPORARY VIEW, turned into spec and analyzed
  * again on every use. Names compare case-insensitively, as Spark's session
- * catalog does by default. Persistent tables are not here yet: any other
- * name is TABLE_OR_VIEW_NOT_FOUND.
+ * catalog does by default. Any other
+ * name is looked up in the persistent catalog (catalog_cmd.c).
  */
 #include "connect_int.h"
 
@@ -124,13 +124,19 @@ int em_session_lookup_table(void *user, em_spec *spec, char *const *parts, int n
   em_session *sess = user;
   char name[EM_ERROR_VAL_MAX];
   quoted_name(parts, nparts, name, sizeof name);
-  if (nparts > 2)
+  if (nparts > 2 && !(nparts == 3 && em_strcaseeq(parts[0], "spark_catalog")))
     return em_error_set(err, EM_ERR_REQUIRES_SINGLE_PART_NAMESPACE, "sessionCatalog", "spark_catalog", "identifier",
                         name, NULL);
   em_views *vs = nparts == 1 ? sess->views : em_strcaseeq(parts[0], "global_temp") ? sess->svc->global_views : NULL;
   em_view v;
-  if (!vs || !em_views_get(vs, parts[nparts - 1], &v))
+  if (!vs || !em_views_get(vs, parts[nparts - 1], &v)) {
+    /* Then the persistent catalog (catalog_cmd.c). */
+    if (!(nparts == 2 && em_strcaseeq(parts[0], "global_temp"))) {
+      int crc = em_catalog_lookup(sess, spec, parts, nparts, out, err);
+      if (crc <= 0) return crc;
+    }
     return em_error_set(err, EM_ERR_TABLE_OR_VIEW_NOT_FOUND, "relationName", name, "searchPath", SEARCH_PATH, NULL);
+  }
   int rc;
   em_spec_rel *r = NULL;
   if (v.is_sql) {

@@ -4,15 +4,15 @@
  * The input relation is resolved and run with every partition in
  * parallel, each task writing its own files through the format's writer
  * into the job's staging directory; the job then commits atomically
- * (io/write_job.c). saveAsTable and insertInto need the catalog and fail
- * with UNSUPPORTED_FEATURE.TABLE_OPERATION until it exists.
+ * (io/write_job.c). saveAsTable and insertInto go to the catalog
+ * (catalog_cmd.c), which writes through the same job.
  */
 #include "connect_int.h"
 
 #include <string.h>
 #include <strings.h>
 
-#include "../io/write.h"
+#include "write_plan.h"
 #include "spark/connect/commands.pb-c.h"
 
 static int part_open(void *user, int part, void **local, em_error *err) {
@@ -29,20 +29,34 @@ static int part_close(void *user, void *local, int commit, em_error *err) {
 
 static const em_part_consumer write_consumer = {part_open, part_batch, part_close};
 
-static int table_unsupported(const Spark__Connect__WriteOperation *w, em_error *err) {
-  char name[300];
-  snprintf(name, sizeof name, "`%s`", w->table && w->table->table_name ? w->table->table_name : "");
-  bool insert = w->table && w->table->save_method ==
-                                SPARK__CONNECT__WRITE_OPERATION__SAVE_TABLE__TABLE_SAVE_METHOD__TABLE_SAVE_METHOD_INSERT_INTO;
-  return em_error_set(err, EM_ERR_UNSUPPORTED_FEATURE_TABLE_OPERATION, "tableName", name, "operation",
-                      insert ? "insertInto (Ember has no catalog yet)" : "saveAsTable (Ember has no catalog yet)",
-                      NULL);
+int em_connect_write_plan(em_operation *op, em_plan *plan, const char *path, const em_format *fmt, em_write_mode mode,
+                          const em_options *opts, const char *const *partcols, int npartcols, em_error *err) {
+  em_session *sess = op->sess;
+  char *tz = em_session_conf_dup(sess, "spark.sql.session.timeZone");
+  em_write_job *job = NULL;
+  int rc = em_write_job_begin(path, fmt, mode, opts, plan->schema, partcols, npartcols, tz, &job, err);
+  if (!rc && job) {
+    em_memtracker mem;
+    em_memtracker_init(&mem, NULL, 0);
+    em_exec_ctx ctx = {
+        .cancel = &op->cancel,
+        .mem = &mem,
+        .eval = {.timezone = tz, .ansi = em_session_conf_bool(sess, "spark.sql.ansi.enabled", true)},
+        .batch_rows = 8192,
+        .threads = 0,
+    };
+    rc = em_exec_run_parts(plan, &ctx, &write_consumer, job, err);
+    if (rc) em_write_job_abort(job);
+    else rc = em_write_job_commit(job, err);
+  }
+  em_free(tz);
+  return rc;
 }
 
 int em_connect_write(em_operation *op, const Spark__Connect__WriteOperation *w, em_error *err);
 int em_connect_write(em_operation *op, const Spark__Connect__WriteOperation *w, em_error *err) {
   em_session *sess = op->sess;
-  if (w->save_type_case == SPARK__CONNECT__WRITE_OPERATION__SAVE_TYPE_TABLE) return table_unsupported(w, err);
+  if (w->save_type_case == SPARK__CONNECT__WRITE_OPERATION__SAVE_TYPE_TABLE) return em_catalog_write_table(op, w, err);
   if (w->save_type_case != SPARK__CONNECT__WRITE_OPERATION__SAVE_TYPE_PATH || !w->path || !*w->path)
     return em_error_set(err, EM_ERR_ILLEGAL_ARGUMENT, "message",
                         "Expected exactly one path to be specified, but got: ", NULL);
@@ -99,34 +113,15 @@ int em_connect_write(em_operation *op, const Spark__Connect__WriteOperation *w, 
   em_spec_init(&spec);
   em_spec_rel *rel = NULL;
   em_plan *plan = NULL;
-  char *tz = NULL;
   em_analyze_ctx actx;
   if (!rc) rc = em_proto_to_spec(sess, w->input, &spec, &rel, err);
   if (!rc) {
     em_session_analyze_ctx(sess, &actx);
     rc = em_analyze(rel, &actx, &plan, err);
   }
-  em_write_job *job = NULL;
-  if (!rc) {
-    tz = em_session_conf_dup(sess, "spark.sql.session.timeZone");
-    rc = em_write_job_begin(w->path, fmt, mode, &opts, plan->schema, (const char *const *)w->partitioning_columns,
-                            (int)w->n_partitioning_columns, tz, &job, err);
-  }
-  if (!rc && job) {
-    em_memtracker mem;
-    em_memtracker_init(&mem, NULL, 0);
-    em_exec_ctx ctx = {
-        .cancel = &op->cancel,
-        .mem = &mem,
-        .eval = {.timezone = tz, .ansi = actx.ansi},
-        .batch_rows = 8192,
-        .threads = 0,
-    };
-    rc = em_exec_run_parts(plan, &ctx, &write_consumer, job, err);
-    if (rc) em_write_job_abort(job);
-    else rc = em_write_job_commit(job, err);
-  }
-  em_free(tz);
+  if (!rc)
+    rc = em_connect_write_plan(op, plan, w->path, fmt, mode, &opts, (const char *const *)w->partitioning_columns,
+                               (int)w->n_partitioning_columns, err);
   em_free(dflt);
   em_free(opts.keys);
   em_free(opts.values);

@@ -69,6 +69,7 @@ int em_sql_parse_statement_(em_sqlp *p, em_sql_stmt *out) {
     while (em_sql_peek(p, 0)->kind != EM_TK_EOF) em_sql_next(p);
     return 0;
   }
+  if (em_sql_parse_ddl(p, out)) return 0;
   if (em_sql_is_kw(t, "CREATE")) {
     int save = p->pos;
     em_sql_next(p);

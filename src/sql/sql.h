@@ -39,6 +39,16 @@ typedef enum em_sql_stmt_kind {
   EM_SQL_CREATE_VIEW,  /* CREATE [OR REPLACE] [GLOBAL] TEMPORARY VIEW name [(cols)] AS query */
   EM_SQL_DROP_VIEW,    /* DROP VIEW [IF EXISTS] name */
   EM_SQL_DROP_TABLE,   /* DROP TABLE [IF EXISTS] name */
+  /* The persistent catalog (parse_ddl.c). */
+  EM_SQL_CREATE_DB,    /* CREATE DATABASE|SCHEMA [IF NOT EXISTS] name [COMMENT c] [LOCATION l] */
+  EM_SQL_DROP_DB,      /* DROP DATABASE|SCHEMA [IF EXISTS] name [RESTRICT|CASCADE] (cascade) */
+  EM_SQL_USE,          /* USE [DATABASE|SCHEMA|NAMESPACE] name */
+  EM_SQL_CREATE_TABLE, /* CREATE TABLE ... (columns, provider, partcols, location, options, comment, props, rel) */
+  EM_SQL_INSERT,       /* INSERT INTO|OVERWRITE [TABLE] name [PARTITION (k=v, ...)] query (overwrite) */
+  EM_SQL_SHOW_DBS,     /* SHOW DATABASES|SCHEMAS [LIKE pattern] */
+  EM_SQL_SHOW_TABLES,  /* SHOW TABLES [FROM|IN db] [LIKE pattern] */
+  EM_SQL_SHOW_VIEWS,   /* SHOW VIEWS [FROM|IN db] [LIKE pattern] */
+  EM_SQL_TRUNCATE,     /* TRUNCATE TABLE name */
 } em_sql_stmt_kind;
 
 typedef struct em_sql_stmt {
@@ -52,6 +62,19 @@ typedef struct em_sql_stmt {
   char **columns;      /* CREATE VIEW v(a, b) */
   int ncolumns;
   char *query_text;    /* CREATE VIEW: the text of the query after AS */
+  /* The persistent catalog's statements. */
+  char *columns_ddl;   /* CREATE TABLE t (a INT, ...): "a INT, ..." */
+  char *provider;      /* USING fmt */
+  char **partcols;     /* PARTITIONED BY (a, b) */
+  int npartcols;
+  char *location, *comment, *pattern;
+  char **opt_keys, **opt_vals; /* OPTIONS (k = v) */
+  int nopts;
+  char **prop_keys, **prop_vals; /* TBLPROPERTIES (k = v) */
+  int nprops;
+  char **part_keys, **part_vals; /* INSERT ... PARTITION (k = v) */
+  int nparts;
+  bool overwrite, cascade;
 } em_sql_stmt;
 
 /* Parses one statement (a trailing `;` allowed). Nodes are allocated in

@@ -108,5 +108,8 @@ em_spec_rel *em_sql_query(em_sqlp *p);
 bool em_sql_at_query_start(em_sqlp *p);
 /* Parses the multi-part name at the current token. */
 int em_sql_multipart(em_sqlp *p, char ***parts);
+/* The catalog statements (parse_ddl.c): true when the statement at the
+ * cursor is one of them, parsed into out. */
+bool em_sql_parse_ddl(em_sqlp *p, em_sql_stmt *out);
 
 #endif

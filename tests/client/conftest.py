@@ -90,7 +90,10 @@ def _start_ember() -> ServerUnderTest:
     # The oracle runs local[2]: the same default parallelism, so partition
     # counts (range, local relations) and spark_partition_id() agree on any
     # machine.
-    cmd = [bin_path, "serve", "--host", "127.0.0.1", "--port", str(port), "--conf", "spark.master=local[2]"]
+    # Catalog tables go to a warehouse of this run, not the repository.
+    warehouse = tempfile.mkdtemp(prefix="ember-test-warehouse-")
+    cmd = [bin_path, "serve", "--host", "127.0.0.1", "--port", str(port), "--conf", "spark.master=local[2]",
+           "--conf", f"spark.sql.warehouse.dir={warehouse}"]
     with os.fdopen(fd, "wb") as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
                                 env=env, cwd=ROOT, start_new_session=True)

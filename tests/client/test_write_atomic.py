@@ -99,15 +99,18 @@ def test_failing_task_leaves_nothing(spark, ember_only):
         shutil.rmtree(d, ignore_errors=True)
 
 
-def test_save_as_table_and_parquet_not_yet(spark, ember_only):
-    """Ember has no catalog yet and no Parquet writer on this branch: clear errors."""
-    from pyspark.errors import AnalysisException
-    with pytest.raises(AnalysisException) as e:
-        spark.range(1).write.saveAsTable("t")
-    assert e.value.getCondition() == "UNSUPPORTED_FEATURE.TABLE_OPERATION"
-    with pytest.raises(AnalysisException) as e:
-        spark.range(1).write.insertInto("t")
-    assert e.value.getCondition() == "UNSUPPORTED_FEATURE.TABLE_OPERATION"
+def test_save_as_table_parquet_and_insert_into_missing(spark, ember_only):
+    """saveAsTable in the default format (parquet) writes a catalog table that
+    reads back; insertInto a missing table is Spark's TABLE_OR_VIEW_NOT_FOUND."""
+    spark.sql("DROP TABLE IF EXISTS atomic_parquet_t")
+    try:
+        spark.range(3).write.saveAsTable("atomic_parquet_t")
+        assert sorted(r.id for r in spark.table("atomic_parquet_t").collect()) == [0, 1, 2]
+    finally:
+        spark.sql("DROP TABLE IF EXISTS atomic_parquet_t")
+    with pytest.raises(Exception) as e:
+        spark.range(1).write.insertInto("atomic_missing_t")
+    assert e.value.getCondition() == "TABLE_OR_VIEW_NOT_FOUND"
 
 
 def kill_during_write(mode, ember_only):
