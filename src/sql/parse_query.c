@@ -286,13 +286,229 @@ static em_spec_rel *from_clause(em_sqlp *p) {
   return r;
 }
 
-static em_spec_expr **expr_list(em_sqlp *p, int *n) {
+/* GROUP BY 2: the second select item; GROUP BY alias: its expression
+ * (spark.sql.groupByOrdinal / groupByAliases). */
+static em_spec_expr *group_ref(em_sqlp *p, em_spec_expr *g, em_spec_expr **items, int nitems, bool group_all) {
+  int ord = int_literal(g);
+  if (ord != -1 && !group_all) {
+    if (ord < 1 || ord > nitems) {
+      char idx[16], sz[16];
+      snprintf(idx, sizeof idx, "%d", ord);
+      snprintf(sz, sizeof sz, "%d", nitems);
+      em_error_set(p->err, EM_ERR_GROUP_BY_POS_OUT_OF_RANGE, "index", idx, "size", sz, NULL);
+      em_error_set_sql_context(p->err, g->origin_fragment);
+      em_error_append(p->err, "; line %d pos %d", g->sql_line, g->sql_pos);
+      em_sql_fail(p);
+    }
+    if (has_agg(items[ord - 1])) {
+      em_error_set(p->err, EM_ERR_GROUP_BY_POS_AGGREGATE, "index", g->origin_fragment, "aggExpr",
+                   items[ord - 1]->origin_fragment ? items[ord - 1]->origin_fragment : "", NULL);
+      em_sql_fail(p);
+    }
+    return unalias(items[ord - 1]);
+  }
+  if (g->kind == EM_SE_ATTR && g->u.attr.nparts == 1)
+    for (int k = 0; k < nitems; k++)
+      if (items[k]->kind == EM_SE_ALIAS && items[k]->u.alias.nnames == 1 &&
+          em_strcaseeq(items[k]->u.alias.names[0], g->u.attr.parts[0]) &&
+          !(items[k]->u.alias.child->kind == EM_SE_ATTR) && !has_agg(items[k]))
+        return items[k]->u.alias.child;
+  return g;
+}
+
+/* ---- GROUP BY analytics ---- */
+
+/* A list of grouping sets, each a list of expressions. */
+typedef struct gsets {
+  em_spec_expr ***sets;
+  int *sizes;
+  int n, cap;
+} gsets;
+
+static void gsets_add(em_sqlp *p, gsets *gs, em_spec_expr **set, int size) {
+  if (gs->n == gs->cap) {
+    int nc = gs->cap ? gs->cap * 2 : 8;
+    em_spec_expr ***ns = em_sql_alloc(p, (size_t)nc, sizeof *ns);
+    int *nz = em_sql_alloc(p, (size_t)nc, sizeof *nz);
+    if (gs->n) {
+      memcpy(ns, gs->sets, sizeof *ns * (size_t)gs->n);
+      memcpy(nz, gs->sizes, sizeof *nz * (size_t)gs->n);
+    }
+    gs->sets = ns;
+    gs->sizes = nz;
+    gs->cap = nc;
+  }
+  gs->sets[gs->n] = set;
+  gs->sizes[gs->n++] = size;
+}
+
+/* The concatenation of sets a and b. */
+static em_spec_expr **concat_sets(em_sqlp *p, em_spec_expr **a, int na, em_spec_expr **b, int nb) {
+  em_spec_expr **v = em_sql_alloc(p, (size_t)(na + nb) + 1, sizeof *v);
+  if (na) memcpy(v, a, sizeof *v * (size_t)na);
+  if (nb) memcpy(v + na, b, sizeof *v * (size_t)nb);
+  return v;
+}
+
+/* One element of ROLLUP / CUBE / GROUPING SETS: `(a, b)`, `()` or `a`. */
+static em_spec_expr **group_tuple(em_sqlp *p, int *n) {
+  *n = 0;
   em_spec_expr **v = NULL;
   int cap = 0;
-  *n = 0;
-  do em_sql_push(p, (void ***)&v, n, &cap, em_sql_expr(p));
-  while (em_sql_accept_op(p, ","));
+  if (em_sql_is_op(em_sql_peek(p, 0), "(") && !em_sql_at_query_start(p)) {
+    /* `(a, b)` or `()`; `(a + 1) * 2` is an expression: try the tuple
+     * and fall back to one expression when it is not followed by , or ). */
+    int save = p->pos;
+    em_sql_next(p);
+    if (em_sql_accept_op(p, ")")) return em_sql_alloc(p, 1, sizeof *v);
+    do em_sql_push(p, (void ***)&v, n, &cap, em_sql_expr(p));
+    while (em_sql_accept_op(p, ","));
+    em_sql_expect_op(p, ")");
+    if (em_sql_is_op(em_sql_peek(p, 0), ",") || em_sql_is_op(em_sql_peek(p, 0), ")")) return v;
+    p->pos = save;
+    v = NULL;
+    *n = cap = 0;
+  }
+  em_sql_push(p, (void ***)&v, n, &cap, em_sql_expr(p));
   return v;
+}
+
+/* ROLLUP(...) / CUBE(...) / GROUPING SETS(...) as its list of sets. */
+static void analytics_sets(em_sqlp *p, int kind, gsets *out) {
+  em_spec_expr ***el = NULL;
+  int *esz = NULL, nel = 0, cap = 0, nz = 0;
+  em_sql_expect_op(p, "(");
+  if (!em_sql_is_op(em_sql_peek(p, 0), ")")) do {
+      int n;
+      em_spec_expr **t = group_tuple(p, &n);
+      em_sql_push(p, (void ***)&el, &nel, &cap, t);
+      int *nzv = em_sql_alloc(p, (size_t)nz + 1, sizeof *nzv);
+      if (nz) memcpy(nzv, esz, sizeof *nzv * (size_t)nz);
+      nzv[nz++] = n;
+      esz = nzv;
+    } while (em_sql_accept_op(p, ","));
+  em_sql_expect_op(p, ")");
+  if (kind == 2) { /* GROUPING SETS: the elements themselves */
+    for (int i = 0; i < nel; i++) gsets_add(p, out, el[i], esz[i]);
+  } else if (kind == 0) { /* ROLLUP: the prefixes, longest first */
+    for (int k = nel; k >= 0; k--) {
+      em_spec_expr **v = NULL;
+      int nv = 0;
+      for (int i = 0; i < k; i++) {
+        v = concat_sets(p, v, nv, el[i], esz[i]);
+        nv += esz[i];
+      }
+      gsets_add(p, out, v ? v : em_sql_alloc(p, 1, sizeof *v), nv);
+    }
+  } else { /* CUBE: every subset, in Spark's order (the full set first) */
+    if (nel > 20) {
+      em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "CUBE over more than 20 elements", NULL);
+      em_sql_fail(p);
+    }
+    for (long m = (1L << nel) - 1; m >= 0; m--) {
+      em_spec_expr **v = NULL;
+      int nv = 0;
+      for (int i = 0; i < nel; i++)
+        if ((m >> (nel - 1 - i)) & 1) {
+          v = concat_sets(p, v, nv, el[i], esz[i]);
+          nv += esz[i];
+        }
+      gsets_add(p, out, v ? v : em_sql_alloc(p, 1, sizeof *v), nv);
+    }
+  }
+}
+
+static int analytics_kind(em_sqlp *p) {
+  if (em_sql_is_kw(em_sql_peek(p, 0), "ROLLUP") && em_sql_is_op(em_sql_peek(p, 1), "(")) return 0;
+  if (em_sql_is_kw(em_sql_peek(p, 0), "CUBE") && em_sql_is_op(em_sql_peek(p, 1), "(")) return 1;
+  if (em_sql_is_kw(em_sql_peek(p, 0), "GROUPING") && em_sql_is_kw(em_sql_peek(p, 1), "SETS")) return 2;
+  return -1;
+}
+
+/* The GROUP BY list: plain expressions give a plain GROUP BY; a single
+ * ROLLUP / CUBE of plain expressions (or `... WITH ROLLUP`) the DataFrame's
+ * rollup / cube; anything else (GROUPING SETS, tuples, several analytics
+ * mixed with expressions) becomes grouping sets: the cross product of each
+ * item's sets, grouping by the distinct expressions named (Spark's
+ * GroupingAnalytics). */
+static void group_by_items(em_sqlp *p, em_agg_group_type *gtype, em_spec_expr ***groups, int *ngroups,
+                           em_spec_expr ****sets_out, int **sizes_out, int *nsets_out) {
+  gsets acc = {0};
+  gsets_add(p, &acc, em_sql_alloc(p, 1, sizeof(em_spec_expr *)), 0);
+  em_spec_expr **flat = NULL;
+  int nflat = 0, capflat = 0, nanalytics = 0;
+  bool simple_analytics = true; /* one ROLLUP/CUBE of single expressions */
+  int single_kind = -1;
+  em_spec_expr **single = NULL;
+  int nsingle = 0;
+  do {
+    int kind = analytics_kind(p);
+    gsets item = {0};
+    if (kind >= 0) {
+      em_sql_next(p);
+      if (kind == 2) em_sql_next(p);
+      int from = p->pos;
+      analytics_sets(p, kind, &item);
+      nanalytics++;
+      single_kind = kind;
+      if (kind == 2) simple_analytics = false;
+      /* the distinct elements, in order */
+      int to = p->pos;
+      p->pos = from;
+      gsets elems = {0};
+      analytics_sets(p, 2, &elems);
+      p->pos = to;
+      single = NULL;
+      nsingle = 0;
+      for (int i = 0; i < elems.n; i++) {
+        if (elems.sizes[i] != 1) simple_analytics = false;
+        for (int k = 0; k < elems.sizes[i]; k++) {
+          em_sql_push(p, (void ***)&flat, &nflat, &capflat, elems.sets[i][k]);
+          int c = nsingle;
+          single = concat_sets(p, single, c, &elems.sets[i][k], 1);
+          nsingle++;
+        }
+      }
+    } else {
+      em_spec_expr *e = em_sql_expr(p);
+      em_sql_push(p, (void ***)&flat, &nflat, &capflat, e);
+      em_spec_expr **one = em_sql_alloc(p, 2, sizeof *one);
+      one[0] = e;
+      gsets_add(p, &item, one, 1);
+    }
+    /* acc = acc x item */
+    gsets nx = {0};
+    for (int a = 0; a < acc.n; a++)
+      for (int b = 0; b < item.n; b++)
+        gsets_add(p, &nx, concat_sets(p, acc.sets[a], acc.sizes[a], item.sets[b], item.sizes[b]),
+                  acc.sizes[a] + item.sizes[b]);
+    acc = nx;
+  } while (em_sql_accept_op(p, ","));
+  if (nanalytics == 0 && em_sql_is_kw(em_sql_peek(p, 0), "WITH") &&
+      (em_sql_is_kw(em_sql_peek(p, 1), "ROLLUP") || em_sql_is_kw(em_sql_peek(p, 1), "CUBE"))) {
+    em_sql_next(p);
+    *gtype = em_sql_is_kw(em_sql_next(p), "ROLLUP") ? EM_GROUP_ROLLUP : EM_GROUP_CUBE;
+    *groups = flat;
+    *ngroups = nflat;
+    return;
+  }
+  if (nanalytics == 0) {
+    *groups = flat;
+    *ngroups = nflat;
+    return;
+  }
+  if (nanalytics == 1 && simple_analytics && nflat == nsingle) {
+    *gtype = single_kind == 0 ? EM_GROUP_ROLLUP : EM_GROUP_CUBE;
+    *groups = single;
+    *ngroups = nsingle;
+    return;
+  }
+  *gtype = EM_GROUP_SETS;
+  *groups = flat;
+  *ngroups = nflat;
+  *sets_out = acc.sets;
+  *sizes_out = acc.sizes;
+  *nsets_out = acc.n;
 }
 
 static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
@@ -325,6 +541,8 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
   em_agg_group_type gtype = EM_GROUP_BY;
   em_spec_expr **groups = NULL;
   int ngroups = 0;
+  em_spec_expr ***gset_list = NULL;
+  int *gsizes = NULL, nsets = 0;
   if (em_sql_is_kw(em_sql_peek(p, 0), "GROUP") && em_sql_is_kw(em_sql_peek(p, 1), "BY")) {
     em_sql_next(p);
     em_sql_next(p);
@@ -332,22 +550,8 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
     if (em_sql_is_kw(em_sql_peek(p, 0), "ALL") && !em_sql_is_op(em_sql_peek(p, 1), "(")) {
       em_sql_next(p);
       group_all = true;
-    } else if ((em_sql_is_kw(em_sql_peek(p, 0), "ROLLUP") || em_sql_is_kw(em_sql_peek(p, 0), "CUBE")) &&
-               em_sql_is_op(em_sql_peek(p, 1), "(")) {
-      gtype = em_sql_is_kw(em_sql_next(p), "ROLLUP") ? EM_GROUP_ROLLUP : EM_GROUP_CUBE;
-      em_sql_next(p);
-      groups = expr_list(p, &ngroups);
-      em_sql_expect_op(p, ")");
-    } else if (em_sql_is_kw(em_sql_peek(p, 0), "GROUPING") && em_sql_is_kw(em_sql_peek(p, 1), "SETS")) {
-      em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "GROUPING SETS", NULL);
-      em_sql_fail(p);
     } else {
-      groups = expr_list(p, &ngroups);
-      if (em_sql_is_kw(em_sql_peek(p, 0), "WITH") &&
-          (em_sql_is_kw(em_sql_peek(p, 1), "ROLLUP") || em_sql_is_kw(em_sql_peek(p, 1), "CUBE"))) {
-        em_sql_next(p);
-        gtype = em_sql_is_kw(em_sql_next(p), "ROLLUP") ? EM_GROUP_ROLLUP : EM_GROUP_CUBE;
-      }
+      group_by_items(p, &gtype, &groups, &ngroups, &gset_list, &gsizes, &nsets);
     }
   }
   em_spec_expr *having = NULL;
@@ -374,36 +578,12 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
         if (!has_agg(items[i]) && items[i]->kind != EM_SE_STAR)
           em_sql_push(p, (void ***)&groups, &ngroups, &cap, unalias(items[i]));
     }
-    for (int i = 0; i < ngroups; i++) {
-      /* GROUP BY 2: the second select item; GROUP BY alias: its expression
-       * (spark.sql.groupByOrdinal / groupByAliases). */
-      int ord = int_literal(groups[i]);
-      if (ord != -1 && !group_all) {
-        if (ord < 1 || ord > nitems) {
-          char idx[16], sz[16];
-          snprintf(idx, sizeof idx, "%d", ord);
-          snprintf(sz, sizeof sz, "%d", nitems);
-          em_error_set(p->err, EM_ERR_GROUP_BY_POS_OUT_OF_RANGE, "index", idx, "size", sz, NULL);
-          em_error_set_sql_context(p->err, groups[i]->origin_fragment);
-          em_error_append(p->err, "; line %d pos %d", groups[i]->sql_line, groups[i]->sql_pos);
-          em_sql_fail(p);
-        }
-        if (has_agg(items[ord - 1])) {
-          em_error_set(p->err, EM_ERR_GROUP_BY_POS_AGGREGATE, "index", groups[i]->origin_fragment, "aggExpr",
-                       items[ord - 1]->origin_fragment ? items[ord - 1]->origin_fragment : "", NULL);
-          em_sql_fail(p);
-        }
-        groups[i] = unalias(items[ord - 1]);
-      } else if (groups[i]->kind == EM_SE_ATTR && groups[i]->u.attr.nparts == 1) {
-        for (int k = 0; k < nitems; k++)
-          if (items[k]->kind == EM_SE_ALIAS && items[k]->u.alias.nnames == 1 &&
-              em_strcaseeq(items[k]->u.alias.names[0], groups[i]->u.attr.parts[0]) &&
-              !(items[k]->u.alias.child->kind == EM_SE_ATTR) && !has_agg(items[k])) {
-            groups[i] = items[k]->u.alias.child;
-            break;
-          }
-      }
-    }
+    for (int i = 0; i < ngroups; i++) groups[i] = group_ref(p, groups[i], items, nitems, group_all);
+    for (int k = 0; k < nsets; k++)
+      for (int i = 0; i < gsizes[k]; i++) gset_list[k][i] = group_ref(p, gset_list[k][i], items, nitems, group_all);
+    top->u.aggregate.sets = gset_list;
+    top->u.aggregate.set_sizes = gsizes;
+    top->u.aggregate.nsets = nsets;
     top->u.aggregate.groups = groups;
     top->u.aggregate.ngroups = ngroups;
     top->u.aggregate.aggs = items;

@@ -34,8 +34,6 @@ NOT_YET = {
     "sql_parse_errors::case_interval_bad": SQL_PARSE,
     "sql_parse_errors::case_bad_cast_type": SQL_PARSE,
     "sql_parse_errors::case_second_line_error": SQL_PARSE,
-    "sql_select::case_group_by_alias": SQL_ENGINE,
-    "sql_select::case_group_by_expression": SQL_ENGINE,
     "sql_select::case_table_statement": SQL_ENGINE,
     "sql_subqueries::case_scalar_name": SQL_ENGINE,
     "sql_subqueries::case_scalar_too_many_rows": SQL_ANALYSIS,
