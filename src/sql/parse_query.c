@@ -511,7 +511,59 @@ static void group_by_items(em_sqlp *p, em_agg_group_type *gtype, em_spec_expr **
   *nsets_out = acc.n;
 }
 
+/* WINDOW w AS (...), w2 AS w: fills in the `OVER w` references made since
+ * winref_start (Spark's WindowsSubstitution). */
+static void window_clause(em_sqlp *p, int winref_start) {
+  char **names = NULL;
+  em_spec_expr **defs = NULL;
+  int ndefs = 0, capn = 0, capd = 0;
+  if (em_sql_is_kw(em_sql_peek(p, 0), "WINDOW") && em_sql_at_ident(p) &&
+      (em_sql_peek(p, 1)->kind == EM_TK_IDENT || em_sql_peek(p, 1)->kind == EM_TK_QIDENT) &&
+      em_sql_is_kw(em_sql_peek(p, 2), "AS")) {
+    em_sql_next(p);
+    do {
+      char *name = em_sql_ident(p);
+      em_sql_expect_kw(p, "AS");
+      em_spec_expr *d = NULL;
+      if (em_sql_accept_op(p, "(")) {
+        d = em_sql_expr_new(p, EM_SE_WINDOW);
+        em_sql_window_spec(p, d);
+        em_sql_expect_op(p, ")");
+      } else {
+        char *other = em_sql_ident(p);
+        for (int i = 0; i < ndefs && !d; i++)
+          if (em_strcaseeq(names[i], other)) d = defs[i];
+        if (!d) {
+          em_error_set(p->err, EM_ERR_MISSING_WINDOW_SPECIFICATION, "windowName", other, "docroot",
+                       "https://spark.apache.org/docs/latest", NULL);
+          em_sql_fail(p);
+        }
+      }
+      em_sql_push(p, (void ***)&names, &ndefs, &capn, name);
+      ndefs--;
+      em_sql_push(p, (void ***)&defs, &ndefs, &capd, d);
+    } while (em_sql_accept_op(p, ","));
+  }
+  for (int r = winref_start; r < p->nwinrefs; r++) {
+    em_spec_expr *w = p->winrefs[r].win, *d = NULL;
+    for (int i = ndefs - 1; i >= 0 && !d; i--)
+      if (em_strcaseeq(names[i], p->winrefs[r].name)) d = defs[i];
+    if (!d) {
+      em_error_set(p->err, EM_ERR_MISSING_WINDOW_SPECIFICATION, "windowName", p->winrefs[r].name, "docroot",
+                   "https://spark.apache.org/docs/latest", NULL);
+      em_sql_fail(p);
+    }
+    w->u.window.partition = d->u.window.partition;
+    w->u.window.npartition = d->u.window.npartition;
+    w->u.window.order = d->u.window.order;
+    w->u.window.norder = d->u.window.norder;
+    w->u.window.frame = d->u.window.frame;
+  }
+  p->nwinrefs = winref_start;
+}
+
 static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
+  int winref_start = p->nwinrefs;
   em_sql_expect_kw(p, "SELECT");
   hint *hints = NULL;
   int nhints = 0;
@@ -556,11 +608,7 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
   }
   em_spec_expr *having = NULL;
   if (em_sql_accept_kw(p, "HAVING")) having = em_sql_expr(p);
-  if (em_sql_is_kw(em_sql_peek(p, 0), "WINDOW") && em_sql_at_ident(p) && em_sql_peek(p, 1)->kind == EM_TK_IDENT &&
-      em_sql_is_kw(em_sql_peek(p, 2), "AS")) {
-    em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "the WINDOW clause", NULL);
-    em_sql_fail(p);
-  }
+  window_clause(p, winref_start);
   bool aggregate = grouped || having != NULL;
   for (int i = 0; !aggregate && i < nitems; i++) aggregate = has_agg(items[i]);
   em_spec_rel *top;

@@ -51,7 +51,15 @@ typedef struct em_sqlp {
   int nctes, capctes;
   int depth;
   struct lambda_scope *lambda; /* lambda variables in scope (parse_expr.c) */
+  /* `OVER w` references waiting for their SELECT's WINDOW clause. */
+  struct em_sql_winref *winrefs;
+  int nwinrefs, capwinrefs;
 } em_sqlp;
+
+typedef struct em_sql_winref {
+  em_spec_expr *win; /* the EM_SE_WINDOW whose specification is named */
+  char *name;
+} em_sql_winref;
 
 /* lexer.c: tokenizes the whole text into p->toks (ends with EOF). */
 void em_sql_lex(em_sqlp *p);
@@ -89,6 +97,8 @@ void em_sql_leave(em_sqlp *p);
 /* parse_expr.c */
 em_spec_expr *em_sql_expr(em_sqlp *p);
 em_spec_expr *em_sql_named_expr(em_sqlp *p);
+/* The inside of `OVER (...)` into the window expression w. */
+void em_sql_window_spec(em_sqlp *p, em_spec_expr *w);
 em_spec_expr *em_sql_func(em_sqlp *p, const char *name, em_spec_expr **args, int nargs);
 /* Sets the SQL origin of e to the tokens [from, p->pos). */
 void em_sql_set_origin(em_sqlp *p, em_spec_expr *e, int from);
