@@ -274,6 +274,60 @@ static void apply_join_hint(em_sqlp *p, em_spec_rel **slot, const hint *h, int d
 
 /* ---- select ---- */
 
+/* LATERAL VIEW [OUTER] gen(args) tbl [AS] c1, c2: the relation's columns
+ * then the generator's, as a projection `*, gen(args) AS (c1, c2)` that the
+ * analyzer turns into a Generate (OUTER: the generator's _outer form).
+ * The generated columns are not qualified by tbl. */
+static em_spec_rel *lateral_view(em_sqlp *p, em_spec_rel *r) {
+  em_sql_next(p); /* LATERAL */
+  em_sql_next(p); /* VIEW */
+  bool outer = em_sql_accept_kw(p, "OUTER");
+  char *name = em_sql_ident(p);
+  em_sql_expect_op(p, "(");
+  em_spec_expr **args = NULL;
+  int nargs = 0, cap = 0;
+  if (!em_sql_is_op(em_sql_peek(p, 0), ")")) do em_sql_push(p, (void ***)&args, &nargs, &cap, em_sql_expr(p));
+    while (em_sql_accept_op(p, ","));
+  em_sql_expect_op(p, ")");
+  if (outer && (em_strcaseeq(name, "explode") || em_strcaseeq(name, "posexplode") || em_strcaseeq(name, "inline"))) {
+    char *o = em_sql_alloc(p, strlen(name) + 7, 1);
+    snprintf(o, strlen(name) + 7, "%s_outer", name);
+    name = o;
+  }
+  em_spec_expr *g = em_sql_func(p, name, args, nargs);
+  (void)em_sql_ident(p); /* the table alias */
+  char **cols = NULL;
+  int ncols = 0, capc = 0;
+  bool as = em_sql_accept_kw(p, "AS");
+  if (as || (em_sql_at_ident(p) && !em_sql_is_kw(em_sql_peek(p, 0), "LATERAL") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "WHERE") && !em_sql_is_kw(em_sql_peek(p, 0), "GROUP") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "HAVING") && !em_sql_is_kw(em_sql_peek(p, 0), "ORDER") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "LIMIT") && !em_sql_is_kw(em_sql_peek(p, 0), "WINDOW") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "SORT") && !em_sql_is_kw(em_sql_peek(p, 0), "CLUSTER") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "DISTRIBUTE") && !em_sql_is_kw(em_sql_peek(p, 0), "UNION") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "EXCEPT") && !em_sql_is_kw(em_sql_peek(p, 0), "INTERSECT") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "MINUS") && !em_sql_is_kw(em_sql_peek(p, 0), "OFFSET") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "PIVOT") && !em_sql_is_kw(em_sql_peek(p, 0), "UNPIVOT") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "QUALIFY"))) {
+    do em_sql_push(p, (void ***)&cols, &ncols, &capc, em_sql_ident(p));
+    while (em_sql_accept_op(p, ","));
+  }
+  em_spec_expr *item = g;
+  if (ncols) {
+    item = em_sql_expr_new(p, EM_SE_ALIAS);
+    item->u.alias.child = g;
+    item->u.alias.names = cols;
+    item->u.alias.nnames = ncols;
+  }
+  em_spec_rel *pr = em_sql_rel_new(p, EM_SR_PROJECT);
+  pr->input = r;
+  pr->u.project.exprs = em_sql_alloc(p, 3, sizeof(em_spec_expr *));
+  pr->u.project.exprs[0] = em_sql_expr_new(p, EM_SE_STAR);
+  pr->u.project.exprs[1] = item;
+  pr->u.project.nexprs = 2;
+  return pr;
+}
+
 static em_spec_rel *from_clause(em_sqlp *p) {
   em_spec_rel *r = relation(p);
   while (em_sql_accept_op(p, ",")) {
@@ -283,6 +337,7 @@ static em_spec_rel *from_clause(em_sqlp *p) {
     j->u.join.type = EM_JOIN_INNER;
     r = j;
   }
+  while (em_sql_is_kw(em_sql_peek(p, 0), "LATERAL") && em_sql_is_kw(em_sql_peek(p, 1), "VIEW")) r = lateral_view(p, r);
   return r;
 }
 
@@ -780,6 +835,60 @@ static em_spec_rel *table_alias(em_sqlp *p, em_spec_rel *r, const char *dflt) {
   return a;
 }
 
+static int64_t const_int(em_sqlp *p, int at);
+
+/* TABLESAMPLE (n ROWS | x PERCENT | BUCKET a OUT OF b) after a table or a
+ * subquery: a Limit, or a Sample of that fraction without replacement
+ * (Spark's withSample; its seed is random). */
+static em_spec_rel *sample_clause(em_sqlp *p, em_spec_rel *r) {
+  if (!em_sql_is_kw(em_sql_peek(p, 0), "TABLESAMPLE") || !em_sql_is_op(em_sql_peek(p, 1), "(")) return r;
+  em_sql_next(p);
+  em_sql_next(p);
+  double frac;
+  if (em_sql_accept_kw(p, "BUCKET")) {
+    em_tok *a = em_sql_peek(p, 0);
+    if (a->kind != EM_TK_NUMBER) em_sql_syntax_error(p, p->pos, NULL);
+    em_sql_next(p);
+    em_sql_expect_kw(p, "OUT");
+    em_sql_expect_kw(p, "OF");
+    em_tok *b = em_sql_peek(p, 0);
+    if (b->kind != EM_TK_NUMBER) em_sql_syntax_error(p, p->pos, NULL);
+    em_sql_next(p);
+    double den = strtod(b->str, NULL);
+    frac = den != 0 ? strtod(a->str, NULL) / den : 2;
+  } else {
+    int at = p->pos;
+    em_tok *t = em_sql_peek(p, 0);
+    if (t->kind == EM_TK_NUMBER && em_sql_is_kw(em_sql_peek(p, 1), "PERCENT")) {
+      em_sql_next(p);
+      em_sql_next(p);
+      frac = strtod(t->str, NULL) / 100.0;
+    } else {
+      int64_t n = const_int(p, at);
+      em_sql_expect_kw(p, "ROWS");
+      em_sql_expect_op(p, ")");
+      em_spec_rel *l = em_sql_rel_new(p, EM_SR_LIMIT);
+      l->input = r;
+      l->u.limit.n = n;
+      return l;
+    }
+  }
+  em_sql_expect_op(p, ")");
+  if (frac < 0 || frac > 1) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "Sampling fraction (%.1f) must be on interval [0, 1]", frac);
+    em_error_set(p->err, EM_ERR_SAMPLE_FRACTION_RANGE, "msg", buf, NULL);
+    em_sql_fail(p);
+  }
+  em_spec_rel *sm = em_sql_rel_new(p, EM_SR_SAMPLE);
+  sm->input = r;
+  sm->u.sample.lower = 0;
+  sm->u.sample.upper = frac;
+  sm->u.sample.has_seed = true;
+  sm->u.sample.seed = (int64_t)(em_now_ns() & 0x7fffffff);
+  return sm;
+}
+
 static int64_t const_int(em_sqlp *p, int at) {
   em_spec_expr *e = em_sql_expr(p);
   bool neg = false;
@@ -877,7 +986,7 @@ static em_spec_rel *relation_primary(em_sqlp *p) {
       r->u.named_table.sql_fragment = em_sql_strndup(p, p->text + a->start, (size_t)(b->end - a->start));
       r->u.named_table.sql_line = a->line;
       r->u.named_table.sql_pos = a->col;
-      r = table_alias(p, r, NULL);
+      r = table_alias(p, sample_clause(p, r), NULL);
     }
   }
   if (em_sql_is_kw(em_sql_peek(p, 0), "TABLESAMPLE") || em_sql_is_kw(em_sql_peek(p, 0), "PIVOT") ||
