@@ -639,6 +639,7 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
   for (int i = 0; i < nhints; i++)
     if (join_hint(hints[i].name)) apply_join_hint(p, &src, &hints[i], 0);
   if (em_sql_accept_kw(p, "WHERE")) {
+    if (!src) src = em_sql_rel_new(p, EM_SR_PROJECT); /* SELECT ... WHERE without FROM: one row */
     em_spec_rel *f = em_sql_rel_new(p, EM_SR_FILTER);
     f->input = src;
     f->u.filter.cond = em_sql_expr(p);
@@ -814,8 +815,8 @@ static em_spec_rel *table_alias(em_sqlp *p, em_spec_rel *r, const char *dflt) {
     name = em_sql_next(p)->str;
   } else if (t->kind == EM_TK_IDENT && !strict_non_reserved(t)) {
     em_tok *nx = em_sql_peek(p, 1);
-    bool ends = nx->kind == EM_TK_EOF || em_sql_is_op(nx, ",") || em_sql_is_op(nx, ")") || em_sql_is_op(nx, ";") ||
-                em_sql_is_op(nx, "(");
+    /* A clause word followed by "(" starts the clause (WHERE (x) > 1). */
+    bool ends = nx->kind == EM_TK_EOF || em_sql_is_op(nx, ",") || em_sql_is_op(nx, ")") || em_sql_is_op(nx, ";");
     if (!em_sql_is_clause_kw(t) || ends) name = em_sql_next(p)->str;
   }
   if (name && em_sql_is_op(em_sql_peek(p, 0), "(")) {
@@ -989,8 +990,9 @@ static em_spec_rel *relation_primary(em_sqlp *p) {
       r = table_alias(p, sample_clause(p, r), NULL);
     }
   }
-  if (em_sql_is_kw(em_sql_peek(p, 0), "TABLESAMPLE") || em_sql_is_kw(em_sql_peek(p, 0), "PIVOT") ||
-      em_sql_is_kw(em_sql_peek(p, 0), "UNPIVOT")) {
+  /* TABLESAMPLE only follows a table name or a subquery (above). */
+  if (em_sql_is_kw(em_sql_peek(p, 0), "TABLESAMPLE")) em_sql_syntax_error(p, p->pos, "");
+  if (em_sql_is_kw(em_sql_peek(p, 0), "PIVOT") || em_sql_is_kw(em_sql_peek(p, 0), "UNPIVOT")) {
     em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", em_sql_peek(p, 0)->str, NULL);
     em_sql_fail(p);
   }
