@@ -640,10 +640,7 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
     if (join_hint(hints[i].name)) apply_join_hint(p, &src, &hints[i], 0);
   if (em_sql_accept_kw(p, "WHERE")) {
     if (!src) src = em_sql_rel_new(p, EM_SR_PROJECT); /* SELECT ... WHERE without FROM: one row */
-    em_spec_rel *f = em_sql_rel_new(p, EM_SR_FILTER);
-    f->input = src;
-    f->u.filter.cond = em_sql_expr(p);
-    src = f;
+    src = em_sql_decorrelate_where(p, src, em_sql_expr(p));
   }
   bool grouped = false, group_all = false;
   em_agg_group_type gtype = EM_GROUP_BY;
@@ -694,7 +691,7 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
     top->u.aggregate.naggs = nitems;
   } else {
     top = em_sql_rel_new(p, EM_SR_PROJECT);
-    top->input = src;
+    top->input = em_sql_decorrelate_items(p, src, items, nitems);
     top->u.project.exprs = items;
     top->u.project.nexprs = nitems;
   }

@@ -112,6 +112,14 @@ em_spec_expr *em_sql_lit_vec(em_sqlp *p, em_vec *v);
 em_spec_expr *em_sql_typed_literal(em_sqlp *p, const char *type, em_tok *t);
 em_spec_expr *em_sql_interval(em_sqlp *p);
 em_spec_expr *em_sql_lit_int(em_sqlp *p, int32_t v);
+em_spec_expr *em_sql_lit_long(em_sqlp *p, int64_t v);
+em_spec_expr *em_sql_lit_bool(em_sqlp *p, bool b);
+em_spec_expr *em_sql_lit_null(em_sqlp *p);
+
+/* decorrelate.c: correlated subqueries of a WHERE condition over input,
+ * or of a select list over its FROM, into joins (the new relation). */
+em_spec_rel *em_sql_decorrelate_where(em_sqlp *p, em_spec_rel *input, em_spec_expr *cond);
+em_spec_rel *em_sql_decorrelate_items(em_sqlp *p, em_spec_rel *input, em_spec_expr **items, int nitems);
 
 /* parse_query.c */
 em_spec_rel *em_sql_query(em_sqlp *p);
