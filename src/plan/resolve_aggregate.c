@@ -602,10 +602,12 @@ static em_lplan *resolve_agg_windows(em_az *az, const em_spec_rel *r, em_lplan *
     px[ng + i] = is_win[i] ? items[i] : column(az, pos[i], attrs[pos[i]].type, attrs[pos[i]].nullable);
     if (!px[ng + i]) goto done;
   }
-  res = em_az_project(az, r, wn, px, ng + na);
+  /* SQL (select_only): the select list alone. */
+  int skip = r->u.aggregate.select_only ? ng : 0;
+  res = em_az_project(az, r, wn, px + skip, ng + na - skip);
   for (int i = 0; res && i < na; i++) {
     if (!is_win[i]) continue;
-    em_attr *a = &res->out[ng + i];
+    em_attr *a = &res->out[ng - skip + i];
     a->name = inames[i];
     a->metadata = imetas[i];
     a->qualifier = NULL;

@@ -141,6 +141,17 @@ static em_spec_expr *lift_aggs(em_sqlp *p, select_info *si, em_spec_expr *e) {
   return e;
 }
 
+/* Replaces window expressions in e by hidden select items (QUALIFY). */
+static em_spec_expr *lift_windows(em_sqlp *p, select_info *si, em_spec_expr *e, int depth) {
+  if (!e || depth > 200) return e;
+  if (e->kind == EM_SE_WINDOW) return attr1(p, add_hidden(p, si, e, "qualify"));
+  if (e->kind == EM_SE_FUNC)
+    for (int i = 0; i < e->u.func.nargs; i++) e->u.func.args[i] = lift_windows(p, si, e->u.func.args[i], depth + 1);
+  else if (e->kind == EM_SE_CAST)
+    e->u.cast.child = lift_windows(p, si, e->u.cast.child, depth + 1);
+  return e;
+}
+
 /* The name a select item is known by in the output, when the parser can
  * tell: its alias, or the last part of a plain column reference. */
 static const char *item_name(const em_spec_expr *e) {
@@ -662,6 +673,11 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
   em_spec_expr *having = NULL;
   if (em_sql_accept_kw(p, "HAVING")) having = em_sql_expr(p);
   window_clause(p, winref_start);
+  em_spec_expr *qualify = NULL;
+  if (em_sql_accept_kw(p, "QUALIFY")) {
+    qualify = em_sql_expr(p);
+    window_clause(p, winref_start);
+  }
   bool aggregate = grouped || having != NULL;
   for (int i = 0; !aggregate && i < nitems; i++) aggregate = has_agg(items[i]);
   em_spec_rel *top;
@@ -700,6 +716,15 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
   em_spec_rel *r = top;
   if (having) {
     em_spec_expr *cond = lift_aggs(p, si, having);
+    em_spec_rel *f = em_sql_rel_new(p, EM_SR_FILTER);
+    f->input = r;
+    f->u.filter.cond = cond;
+    r = f;
+  }
+  if (qualify) {
+    /* QUALIFY: a filter over the select list, its window functions
+     * computed there as hidden items. */
+    em_spec_expr *cond = lift_windows(p, si, qualify, 0);
     em_spec_rel *f = em_sql_rel_new(p, EM_SR_FILTER);
     f->input = r;
     f->u.filter.cond = cond;
