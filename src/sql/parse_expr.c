@@ -29,6 +29,7 @@ void em_sql_set_origin(em_sqlp *p, em_spec_expr *e, int from) {
   e->origin_call_site = NULL;
   e->sql_line = a->line;
   e->sql_pos = a->col;
+  e->sql_summary = em_sql_context_summary(p, a->line, a->col, a->start, end - 1);
 }
 
 em_spec_expr *em_sql_func(em_sqlp *p, const char *name, em_spec_expr **args, int nargs) {

@@ -100,6 +100,11 @@ em_spec_expr *em_sql_named_expr(em_sqlp *p);
 /* The inside of `OVER (...)` into the window expression w. */
 void em_sql_window_spec(em_sqlp *p, em_spec_expr *w);
 em_spec_expr *em_sql_func(em_sqlp *p, const char *name, em_spec_expr **args, int nargs);
+/* Spark's SQLQueryContext summary of text[start..stop] (stop inclusive)
+ * starting at line / col (col from 0): "== SQL (line L, position P) ==",
+ * the lines around it (at most 32 characters either side, "..." beyond)
+ * and carets under the fragment (sql_context.c). */
+char *em_sql_context_summary(em_sqlp *p, int line, int col, int start, int stop);
 /* Sets the SQL origin of e to the tokens [from, p->pos). */
 void em_sql_set_origin(em_sqlp *p, em_spec_expr *e, int from);
 /* Parses a data type at the current token (text handed to the DDL parser). */
