@@ -865,6 +865,7 @@ static int64_t const_int(em_sqlp *p, int at);
  * (Spark's withSample; its seed is random). */
 static em_spec_rel *sample_clause(em_sqlp *p, em_spec_rel *r) {
   if (!em_sql_is_kw(em_sql_peek(p, 0), "TABLESAMPLE") || !em_sql_is_op(em_sql_peek(p, 1), "(")) return r;
+  int from = p->pos;
   em_sql_next(p);
   em_sql_next(p);
   double frac;
@@ -901,6 +902,18 @@ static em_spec_rel *sample_clause(em_sqlp *p, em_spec_rel *r) {
     char buf[64];
     snprintf(buf, sizeof buf, "Sampling fraction (%.1f) must be on interval [0, 1]", frac);
     em_error_set(p->err, EM_ERR_SAMPLE_FRACTION_RANGE, "msg", buf, NULL);
+    /* With the clause as its SQL context and Spark's excerpt. */
+    em_tok *a = &p->toks[from], *b = &p->toks[p->pos - 1];
+    em_error_set_sql_context(p->err, em_sql_strndup(p, p->text + a->start, (size_t)(b->end - a->start)));
+    const char *sum = em_sql_context_summary(p, a->line, a->col, a->start, b->end - 1);
+    if (sum) {
+      /* A ParseException's message: a line break first, then the excerpt. */
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_strbuf_printf(&sb, "\n%s\n%s", p->err->msg, sum);
+      snprintf(p->err->msg, sizeof p->err->msg, "%s", sb.data ? sb.data : "");
+      em_strbuf_free(&sb);
+    }
     em_sql_fail(p);
   }
   em_spec_rel *sm = em_sql_rel_new(p, EM_SR_SAMPLE);
@@ -968,7 +981,7 @@ static em_spec_rel *relation_primary(em_sqlp *p) {
       em_sql_next(p);
       r = em_sql_query(p);
       em_sql_expect_op(p, ")");
-      r = table_alias(p, r, NULL);
+      r = table_alias(p, sample_clause(p, r), NULL);
     } else {
       em_sql_next(p);
       r = relation(p);
