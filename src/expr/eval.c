@@ -119,7 +119,11 @@ int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec 
         rc = e->u.fn.kernel(e, args, in->nrows, ctx, out, err);
       /* Spark reports where the failing expression came from: the client's
        * call site, or (an implicit cast, say) an empty SQL context. */
-      if (rc && e->origin_fragment)
+      if (rc && e->origin_sql_summary && !err->has_context) {
+        /* From SQL text: a SQL context and Spark's excerpt after the message. */
+        em_error_set_sql_context(err, e->origin_fragment);
+        em_error_append(err, "\n%s", e->origin_sql_summary);
+      } else if (rc && e->origin_fragment)
         em_error_set_context(err, e->origin_fragment, e->origin_call_site);
       else if (rc && err->cls != EM_ERR_OPERATION_CANCELED && err->cls != EM_ERR_INTERNAL)
         em_error_set_sql_context(err, "");

@@ -38,6 +38,7 @@ struct em_expr {
   /* The client's call site (DataFrame query context) for runtime errors. */
   const char *origin_fragment;
   const char *origin_call_site;
+  const char *origin_sql_summary; /* from SQL text: the excerpt runtime errors append */
   em_type *type; /* result type (reference held by the plan) */
   bool nullable;
   int nargs;

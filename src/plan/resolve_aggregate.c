@@ -42,6 +42,18 @@ static bool lit_equal(const em_vec *a, const em_vec *b) {
   return false;
 }
 
+/* Resolver data (u.fn.data) is derived from the name, the arguments and
+ * the session's settings, so two resolutions of one deterministic call in
+ * one analysis are equal though their data pointers differ (SQL's
+ * `SELECT v + 1 ... GROUP BY v + 1`); nondeterministic calls never are. */
+static bool same_data(const em_expr *a) {
+  static const char *const nondet[] = {"spark_partition_id", "rand", "randn", "random", "uuid", "shuffle",
+                                       "monotonically_increasing_id", "input_file_name", "rand_str", NULL};
+  for (const char *const *n = nondet; *n; n++)
+    if (em_strcaseeq(a->u.fn.name, *n)) return false;
+  return true;
+}
+
 /* Structural equality of resolved expressions (grouping expressions are
  * matched in the aggregate expressions this way, as Spark's semanticEquals). */
 bool em_az_expr_equal(const em_expr *a, const em_expr *b) {
@@ -55,7 +67,7 @@ bool em_az_expr_equal(const em_expr *a, const em_expr *b) {
   case EM_EX_CALL:
   case EM_EX_AGG:
     if (strcmp(a->u.fn.name, b->u.fn.name) != 0 || a->u.fn.kernel != b->u.fn.kernel || a->u.fn.agg != b->u.fn.agg ||
-        a->u.fn.distinct != b->u.fn.distinct || a->u.fn.data != b->u.fn.data)
+        a->u.fn.distinct != b->u.fn.distinct || (a->u.fn.data != b->u.fn.data && !same_data(a)))
       return false;
     break;
   }
@@ -590,10 +602,12 @@ static em_lplan *resolve_agg_windows(em_az *az, const em_spec_rel *r, em_lplan *
     px[ng + i] = is_win[i] ? items[i] : column(az, pos[i], attrs[pos[i]].type, attrs[pos[i]].nullable);
     if (!px[ng + i]) goto done;
   }
-  res = em_az_project(az, r, wn, px, ng + na);
+  /* SQL (select_only): the select list alone. */
+  int skip = r->u.aggregate.select_only ? ng : 0;
+  res = em_az_project(az, r, wn, px + skip, ng + na - skip);
   for (int i = 0; res && i < na; i++) {
     if (!is_win[i]) continue;
-    em_attr *a = &res->out[ng + i];
+    em_attr *a = &res->out[ng - skip + i];
     a->name = inames[i];
     a->metadata = imetas[i];
     a->qualifier = NULL;

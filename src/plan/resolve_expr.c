@@ -504,6 +504,7 @@ static em_expr *finish_call(em_az *az, const em_func_def *def, em_func_call *cal
   if (origin) {
     x->origin_fragment = origin->origin_fragment;
     x->origin_call_site = origin->origin_call_site;
+    x->origin_sql_summary = origin->sql_summary;
   }
   if (name) *name = call->sql ? call->sql : (char *)def->name;
   return x;
@@ -658,6 +659,7 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
     x->u.cast.ansi = e->u.cast.mode == EM_CAST_ANSI || (e->u.cast.mode == EM_CAST_DEFAULT && az->ctx->ansi);
     x->origin_fragment = e->origin_fragment;
     x->origin_call_site = e->origin_call_site;
+    x->origin_sql_summary = e->sql_summary;
     /* Spark names a top-level cast of a column after the column
      * (ResolveAliases); other casts get their SQL text. */
     if ((e->u.cast.child->kind == EM_SE_ATTR && az->expr_depth <= 1) || em_type_is_nested(to)) {

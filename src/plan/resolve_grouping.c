@@ -298,5 +298,11 @@ em_lplan *em_az_resolve_grouping_sets(em_az *az, const em_spec_rel *r, em_lplan 
   n->u.agg.nkeys = nk;
   n->u.agg.aggs = b.aggs;
   n->u.agg.naggs = b.naggs;
+  if (r->u.aggregate.select_only) {
+    /* SQL: the select list alone is the output. */
+    n->out += ng;
+    n->u.agg.outputs += ng;
+    n->nout = na;
+  }
   return n;
 }

@@ -83,8 +83,19 @@ int em_az_win_begin(em_az *az, em_lplan *child) {
 }
 
 /* A frame bound's literal value: its number and SQL text. */
-static int bound_value(em_az *az, const em_spec_expr *se, long double *v, bool *integral, char **sql) {
+static int bound_value(em_az *az, const em_spec_expr *se, long double *v, bool *integral, char **sql,
+                       bool *preceding) {
   char *meta = NULL;
+  /* SQL's `n PRECEDING` is UnaryMinus(n): its value is -n and its text
+   * `n PRECEDING` (Spark's SpecifiedWindowFrame.boundarySql). */
+  *preceding = false;
+  if (se->kind == EM_SE_FUNC && se->u.func.nargs == 1 && em_strcaseeq(se->u.func.name, "negative") &&
+      se->u.func.args[0]->kind == EM_SE_LITERAL) {
+    if (bound_value(az, se->u.func.args[0], v, integral, sql, preceding)) return -1;
+    *v = -*v;
+    *preceding = true;
+    return 0;
+  }
   em_expr *x = em_az_resolve_expr(az, se, NULL, sql, &meta);
   if (!x) return -1;
   if (x->kind != EM_EX_LITERAL || em_vec_is_null(x->u.lit, 0) || !em_type_is_numeric(x->type))
@@ -112,10 +123,10 @@ static int bound_value(em_az *az, const em_spec_expr *se, long double *v, bool *
   return 0;
 }
 
-static void bound_text(em_strbuf *sb, em_frame_bound k, const char *val, bool lower) {
+static void bound_text(em_strbuf *sb, em_frame_bound k, const char *val, bool lower, bool preceding) {
   if (k == EM_FB_UNBOUNDED) em_strbuf_puts(sb, lower ? "UNBOUNDED PRECEDING" : "UNBOUNDED FOLLOWING");
   else if (k == EM_FB_CURRENT) em_strbuf_puts(sb, "CURRENT ROW");
-  else em_strbuf_printf(sb, "%s FOLLOWING", val);
+  else em_strbuf_printf(sb, "%s %s", val, preceding ? "PRECEDING" : "FOLLOWING");
 }
 
 /* Spark's text of a frame in the legacy 1035/1036 messages. */
@@ -216,6 +227,7 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
   const em_spec_window_frame *sf = &e->u.window.frame;
   em_win_frame *f = &it.w.frame;
   char *lo_sql = "", *hi_sql = "";
+  bool prec[2] = {false, false};
   if (sf->present) {
     f->rows = sf->is_rows;
     const em_spec_expr *bx[2] = {sf->lower, sf->upper};
@@ -227,7 +239,7 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
       if (*fk[b] != EM_FB_OFFSET) continue;
       long double v = 0;
       bool integral = true;
-      if (bound_value(az, bx[b], &v, &integral, bs[b])) goto fail;
+      if (bound_value(az, bx[b], &v, &integral, bs[b], &prec[b])) goto fail;
       if (b == 0) f->lo_val = v, f->lo_off = (int64_t)v;
       else f->hi_val = v, f->hi_off = (int64_t)v;
     }
@@ -271,15 +283,16 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
     }
     *f = req;
     lo_sql = rlo;
+    prec[0] = prec[1] = false;
     hi_sql = rhi;
   }
   /* The frame's own checks. */
   em_strbuf ftxt;
   em_strbuf_init(&ftxt);
   em_strbuf_puts(&ftxt, f->rows ? "ROWS BETWEEN " : "RANGE BETWEEN ");
-  bound_text(&ftxt, f->lo_kind, lo_sql, true);
+  bound_text(&ftxt, f->lo_kind, lo_sql, true, prec[0]);
   em_strbuf_puts(&ftxt, " AND ");
-  bound_text(&ftxt, f->hi_kind, hi_sql, false);
+  bound_text(&ftxt, f->hi_kind, hi_sql, false, prec[1]);
   char *frame_sql = em_arena_strdup(A, ftxt.data ? ftxt.data : "");
   em_strbuf_free(&ftxt);
   {

@@ -61,6 +61,9 @@ struct em_spec_expr {
   /* SQL text origin (with origin_fragment the expression's text): line
    * from 1 and column from 0 where it starts; 0 when not from SQL. */
   int sql_line, sql_pos;
+  /* SQL text origin: Spark's "== SQL (line, position) ==" excerpt for
+   * runtime errors (NULL when not from SQL). */
+  const char *sql_summary;
   union {
     struct { em_vec *value; } lit;
     struct {

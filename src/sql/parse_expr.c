@@ -29,6 +29,7 @@ void em_sql_set_origin(em_sqlp *p, em_spec_expr *e, int from) {
   e->origin_call_site = NULL;
   e->sql_line = a->line;
   e->sql_pos = a->col;
+  e->sql_summary = em_sql_context_summary(p, a->line, a->col, a->start, end - 1);
 }
 
 em_spec_expr *em_sql_func(em_sqlp *p, const char *name, em_spec_expr **args, int nargs) {
@@ -272,11 +273,35 @@ static em_spec_expr *func_call(em_sqlp *p, char *name) {
   if (em_sql_accept_kw(p, "OVER")) {
     em_spec_expr *w = em_sql_expr_new(p, EM_SE_WINDOW);
     w->u.window.func = f;
-    if (em_sql_at_ident(p) && !em_sql_is_op(em_sql_peek(p, 0), "(")) {
-      em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "named windows (WINDOW clause)", NULL);
-      em_sql_fail(p);
+    /* OVER w / OVER (w): a window of the SELECT's WINDOW clause. */
+    bool paren_name = em_sql_is_op(em_sql_peek(p, 0), "(") && em_sql_is_op(em_sql_peek(p, 2), ")") &&
+                      (em_sql_peek(p, 1)->kind == EM_TK_IDENT || em_sql_peek(p, 1)->kind == EM_TK_QIDENT);
+    if (paren_name || (em_sql_at_ident(p) && !em_sql_is_op(em_sql_peek(p, 0), "("))) {
+      if (paren_name) em_sql_next(p);
+      em_sql_winref ref = {w, em_sql_ident(p)};
+      if (paren_name) em_sql_expect_op(p, ")");
+      if (p->nwinrefs == p->capwinrefs) {
+        int nc = p->capwinrefs ? p->capwinrefs * 2 : 8;
+        em_sql_winref *nr = em_sql_alloc(p, (size_t)nc, sizeof *nr);
+        if (p->nwinrefs) memcpy(nr, p->winrefs, sizeof *nr * (size_t)p->nwinrefs);
+        p->winrefs = nr;
+        p->capwinrefs = nc;
+      }
+      p->winrefs[p->nwinrefs++] = ref;
+      return w;
     }
     em_sql_expect_op(p, "(");
+    em_sql_window_spec(p, w);
+    em_sql_expect_op(p, ")");
+    return w;
+  }
+  return f;
+}
+
+/* The inside of a window specification's parentheses (PARTITION BY, ORDER
+ * BY, frame) into the EM_SE_WINDOW w. */
+void em_sql_window_spec(em_sqlp *p, em_spec_expr *w) {
+  {
     if (em_sql_accept_kw(p, "PARTITION") || em_sql_accept_kw(p, "DISTRIBUTE")) {
       em_sql_expect_kw(p, "BY");
       int cp = 0;
@@ -326,10 +351,7 @@ static em_spec_expr *func_call(em_sqlp *p, char *name) {
       }
       if (!between) fr->upper_kind = 0;
     }
-    em_sql_expect_op(p, ")");
-    return w;
   }
-  return f;
 }
 
 static em_spec_expr *attr(em_sqlp *p, char **parts, int n) {

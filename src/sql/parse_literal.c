@@ -35,6 +35,25 @@ static em_spec_expr *fixed(em_sqlp *p, em_type *t, const void *x) {
 }
 
 em_spec_expr *em_sql_lit_int(em_sqlp *p, int32_t v) { return fixed(p, em_type_int(), &v); }
+em_spec_expr *em_sql_lit_long(em_sqlp *p, int64_t v) { return fixed(p, em_type_long(), &v); }
+
+em_spec_expr *em_sql_lit_bool(em_sqlp *p, bool b) {
+  em_vec *v = em_vec_new(em_type_boolean(), 1);
+  if (!v || em_vec_append_bool(v, b) || em_spec_own_vec(p->spec, v)) {
+    if (v) em_vec_unref(v);
+    em_sql_oom(p);
+  }
+  return em_sql_lit_vec(p, v);
+}
+
+em_spec_expr *em_sql_lit_null(em_sqlp *p) {
+  em_vec *v = em_vec_new_nulls(em_type_null(), 1);
+  if (!v || em_spec_own_vec(p->spec, v)) {
+    if (v) em_vec_unref(v);
+    em_sql_oom(p);
+  }
+  return em_sql_lit_vec(p, v);
+}
 
 em_spec_expr *em_sql_lit_string(em_sqlp *p, const char *s, size_t n) {
   em_vec *v = em_vec_new(em_type_string(), 1);

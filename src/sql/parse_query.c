@@ -141,6 +141,17 @@ static em_spec_expr *lift_aggs(em_sqlp *p, select_info *si, em_spec_expr *e) {
   return e;
 }
 
+/* Replaces window expressions in e by hidden select items (QUALIFY). */
+static em_spec_expr *lift_windows(em_sqlp *p, select_info *si, em_spec_expr *e, int depth) {
+  if (!e || depth > 200) return e;
+  if (e->kind == EM_SE_WINDOW) return attr1(p, add_hidden(p, si, e, "qualify"));
+  if (e->kind == EM_SE_FUNC)
+    for (int i = 0; i < e->u.func.nargs; i++) e->u.func.args[i] = lift_windows(p, si, e->u.func.args[i], depth + 1);
+  else if (e->kind == EM_SE_CAST)
+    e->u.cast.child = lift_windows(p, si, e->u.cast.child, depth + 1);
+  return e;
+}
+
 /* The name a select item is known by in the output, when the parser can
  * tell: its alias, or the last part of a plain column reference. */
 static const char *item_name(const em_spec_expr *e) {
@@ -274,6 +285,60 @@ static void apply_join_hint(em_sqlp *p, em_spec_rel **slot, const hint *h, int d
 
 /* ---- select ---- */
 
+/* LATERAL VIEW [OUTER] gen(args) tbl [AS] c1, c2: the relation's columns
+ * then the generator's, as a projection `*, gen(args) AS (c1, c2)` that the
+ * analyzer turns into a Generate (OUTER: the generator's _outer form).
+ * The generated columns are not qualified by tbl. */
+static em_spec_rel *lateral_view(em_sqlp *p, em_spec_rel *r) {
+  em_sql_next(p); /* LATERAL */
+  em_sql_next(p); /* VIEW */
+  bool outer = em_sql_accept_kw(p, "OUTER");
+  char *name = em_sql_ident(p);
+  em_sql_expect_op(p, "(");
+  em_spec_expr **args = NULL;
+  int nargs = 0, cap = 0;
+  if (!em_sql_is_op(em_sql_peek(p, 0), ")")) do em_sql_push(p, (void ***)&args, &nargs, &cap, em_sql_expr(p));
+    while (em_sql_accept_op(p, ","));
+  em_sql_expect_op(p, ")");
+  if (outer && (em_strcaseeq(name, "explode") || em_strcaseeq(name, "posexplode") || em_strcaseeq(name, "inline"))) {
+    char *o = em_sql_alloc(p, strlen(name) + 7, 1);
+    snprintf(o, strlen(name) + 7, "%s_outer", name);
+    name = o;
+  }
+  em_spec_expr *g = em_sql_func(p, name, args, nargs);
+  (void)em_sql_ident(p); /* the table alias */
+  char **cols = NULL;
+  int ncols = 0, capc = 0;
+  bool as = em_sql_accept_kw(p, "AS");
+  if (as || (em_sql_at_ident(p) && !em_sql_is_kw(em_sql_peek(p, 0), "LATERAL") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "WHERE") && !em_sql_is_kw(em_sql_peek(p, 0), "GROUP") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "HAVING") && !em_sql_is_kw(em_sql_peek(p, 0), "ORDER") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "LIMIT") && !em_sql_is_kw(em_sql_peek(p, 0), "WINDOW") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "SORT") && !em_sql_is_kw(em_sql_peek(p, 0), "CLUSTER") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "DISTRIBUTE") && !em_sql_is_kw(em_sql_peek(p, 0), "UNION") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "EXCEPT") && !em_sql_is_kw(em_sql_peek(p, 0), "INTERSECT") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "MINUS") && !em_sql_is_kw(em_sql_peek(p, 0), "OFFSET") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "PIVOT") && !em_sql_is_kw(em_sql_peek(p, 0), "UNPIVOT") &&
+             !em_sql_is_kw(em_sql_peek(p, 0), "QUALIFY"))) {
+    do em_sql_push(p, (void ***)&cols, &ncols, &capc, em_sql_ident(p));
+    while (em_sql_accept_op(p, ","));
+  }
+  em_spec_expr *item = g;
+  if (ncols) {
+    item = em_sql_expr_new(p, EM_SE_ALIAS);
+    item->u.alias.child = g;
+    item->u.alias.names = cols;
+    item->u.alias.nnames = ncols;
+  }
+  em_spec_rel *pr = em_sql_rel_new(p, EM_SR_PROJECT);
+  pr->input = r;
+  pr->u.project.exprs = em_sql_alloc(p, 3, sizeof(em_spec_expr *));
+  pr->u.project.exprs[0] = em_sql_expr_new(p, EM_SE_STAR);
+  pr->u.project.exprs[1] = item;
+  pr->u.project.nexprs = 2;
+  return pr;
+}
+
 static em_spec_rel *from_clause(em_sqlp *p) {
   em_spec_rel *r = relation(p);
   while (em_sql_accept_op(p, ",")) {
@@ -283,19 +348,288 @@ static em_spec_rel *from_clause(em_sqlp *p) {
     j->u.join.type = EM_JOIN_INNER;
     r = j;
   }
+  while (em_sql_is_kw(em_sql_peek(p, 0), "LATERAL") && em_sql_is_kw(em_sql_peek(p, 1), "VIEW")) r = lateral_view(p, r);
   return r;
 }
 
-static em_spec_expr **expr_list(em_sqlp *p, int *n) {
-  em_spec_expr **v = NULL;
-  int cap = 0;
-  *n = 0;
-  do em_sql_push(p, (void ***)&v, n, &cap, em_sql_expr(p));
-  while (em_sql_accept_op(p, ","));
+/* GROUP BY 2: the second select item; GROUP BY alias: its expression
+ * (spark.sql.groupByOrdinal / groupByAliases). */
+static em_spec_expr *group_ref(em_sqlp *p, em_spec_expr *g, em_spec_expr **items, int nitems, bool group_all) {
+  int ord = int_literal(g);
+  if (ord != -1 && !group_all) {
+    if (ord < 1 || ord > nitems) {
+      char idx[16], sz[16];
+      snprintf(idx, sizeof idx, "%d", ord);
+      snprintf(sz, sizeof sz, "%d", nitems);
+      em_error_set(p->err, EM_ERR_GROUP_BY_POS_OUT_OF_RANGE, "index", idx, "size", sz, NULL);
+      em_error_set_sql_context(p->err, g->origin_fragment);
+      em_error_append(p->err, "; line %d pos %d", g->sql_line, g->sql_pos);
+      em_sql_fail(p);
+    }
+    if (has_agg(items[ord - 1])) {
+      em_error_set(p->err, EM_ERR_GROUP_BY_POS_AGGREGATE, "index", g->origin_fragment, "aggExpr",
+                   items[ord - 1]->origin_fragment ? items[ord - 1]->origin_fragment : "", NULL);
+      em_sql_fail(p);
+    }
+    return unalias(items[ord - 1]);
+  }
+  if (g->kind == EM_SE_ATTR && g->u.attr.nparts == 1)
+    for (int k = 0; k < nitems; k++)
+      if (items[k]->kind == EM_SE_ALIAS && items[k]->u.alias.nnames == 1 &&
+          em_strcaseeq(items[k]->u.alias.names[0], g->u.attr.parts[0]) &&
+          !(items[k]->u.alias.child->kind == EM_SE_ATTR) && !has_agg(items[k]))
+        return items[k]->u.alias.child;
+  return g;
+}
+
+/* ---- GROUP BY analytics ---- */
+
+/* A list of grouping sets, each a list of expressions. */
+typedef struct gsets {
+  em_spec_expr ***sets;
+  int *sizes;
+  int n, cap;
+} gsets;
+
+static void gsets_add(em_sqlp *p, gsets *gs, em_spec_expr **set, int size) {
+  if (gs->n == gs->cap) {
+    int nc = gs->cap ? gs->cap * 2 : 8;
+    em_spec_expr ***ns = em_sql_alloc(p, (size_t)nc, sizeof *ns);
+    int *nz = em_sql_alloc(p, (size_t)nc, sizeof *nz);
+    if (gs->n) {
+      memcpy(ns, gs->sets, sizeof *ns * (size_t)gs->n);
+      memcpy(nz, gs->sizes, sizeof *nz * (size_t)gs->n);
+    }
+    gs->sets = ns;
+    gs->sizes = nz;
+    gs->cap = nc;
+  }
+  gs->sets[gs->n] = set;
+  gs->sizes[gs->n++] = size;
+}
+
+/* The concatenation of sets a and b. */
+static em_spec_expr **concat_sets(em_sqlp *p, em_spec_expr **a, int na, em_spec_expr **b, int nb) {
+  em_spec_expr **v = em_sql_alloc(p, (size_t)(na + nb) + 1, sizeof *v);
+  if (na) memcpy(v, a, sizeof *v * (size_t)na);
+  if (nb) memcpy(v + na, b, sizeof *v * (size_t)nb);
   return v;
 }
 
+/* One element of ROLLUP / CUBE / GROUPING SETS: `(a, b)`, `()` or `a`. */
+static em_spec_expr **group_tuple(em_sqlp *p, int *n) {
+  *n = 0;
+  em_spec_expr **v = NULL;
+  int cap = 0;
+  if (em_sql_is_op(em_sql_peek(p, 0), "(") && !em_sql_at_query_start(p)) {
+    /* `(a, b)` or `()`; `(a + 1) * 2` is an expression: try the tuple
+     * and fall back to one expression when it is not followed by , or ). */
+    int save = p->pos;
+    em_sql_next(p);
+    if (em_sql_accept_op(p, ")")) return em_sql_alloc(p, 1, sizeof *v);
+    do em_sql_push(p, (void ***)&v, n, &cap, em_sql_expr(p));
+    while (em_sql_accept_op(p, ","));
+    em_sql_expect_op(p, ")");
+    if (em_sql_is_op(em_sql_peek(p, 0), ",") || em_sql_is_op(em_sql_peek(p, 0), ")")) return v;
+    p->pos = save;
+    v = NULL;
+    *n = cap = 0;
+  }
+  em_sql_push(p, (void ***)&v, n, &cap, em_sql_expr(p));
+  return v;
+}
+
+/* ROLLUP(...) / CUBE(...) / GROUPING SETS(...) as its list of sets. */
+static void analytics_sets(em_sqlp *p, int kind, gsets *out) {
+  em_spec_expr ***el = NULL;
+  int *esz = NULL, nel = 0, cap = 0, nz = 0;
+  em_sql_expect_op(p, "(");
+  if (!em_sql_is_op(em_sql_peek(p, 0), ")")) do {
+      int n;
+      em_spec_expr **t = group_tuple(p, &n);
+      em_sql_push(p, (void ***)&el, &nel, &cap, t);
+      int *nzv = em_sql_alloc(p, (size_t)nz + 1, sizeof *nzv);
+      if (nz) memcpy(nzv, esz, sizeof *nzv * (size_t)nz);
+      nzv[nz++] = n;
+      esz = nzv;
+    } while (em_sql_accept_op(p, ","));
+  em_sql_expect_op(p, ")");
+  if (kind == 2) { /* GROUPING SETS: the elements themselves */
+    for (int i = 0; i < nel; i++) gsets_add(p, out, el[i], esz[i]);
+  } else if (kind == 0) { /* ROLLUP: the prefixes, longest first */
+    for (int k = nel; k >= 0; k--) {
+      em_spec_expr **v = NULL;
+      int nv = 0;
+      for (int i = 0; i < k; i++) {
+        v = concat_sets(p, v, nv, el[i], esz[i]);
+        nv += esz[i];
+      }
+      gsets_add(p, out, v ? v : em_sql_alloc(p, 1, sizeof *v), nv);
+    }
+  } else { /* CUBE: every subset, in Spark's order (the full set first) */
+    if (nel > 20) {
+      em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "CUBE over more than 20 elements", NULL);
+      em_sql_fail(p);
+    }
+    for (long m = (1L << nel) - 1; m >= 0; m--) {
+      em_spec_expr **v = NULL;
+      int nv = 0;
+      for (int i = 0; i < nel; i++)
+        if ((m >> (nel - 1 - i)) & 1) {
+          v = concat_sets(p, v, nv, el[i], esz[i]);
+          nv += esz[i];
+        }
+      gsets_add(p, out, v ? v : em_sql_alloc(p, 1, sizeof *v), nv);
+    }
+  }
+}
+
+static int analytics_kind(em_sqlp *p) {
+  if (em_sql_is_kw(em_sql_peek(p, 0), "ROLLUP") && em_sql_is_op(em_sql_peek(p, 1), "(")) return 0;
+  if (em_sql_is_kw(em_sql_peek(p, 0), "CUBE") && em_sql_is_op(em_sql_peek(p, 1), "(")) return 1;
+  if (em_sql_is_kw(em_sql_peek(p, 0), "GROUPING") && em_sql_is_kw(em_sql_peek(p, 1), "SETS")) return 2;
+  return -1;
+}
+
+/* The GROUP BY list: plain expressions give a plain GROUP BY; a single
+ * ROLLUP / CUBE of plain expressions (or `... WITH ROLLUP`) the DataFrame's
+ * rollup / cube; anything else (GROUPING SETS, tuples, several analytics
+ * mixed with expressions) becomes grouping sets: the cross product of each
+ * item's sets, grouping by the distinct expressions named (Spark's
+ * GroupingAnalytics). */
+static void group_by_items(em_sqlp *p, em_agg_group_type *gtype, em_spec_expr ***groups, int *ngroups,
+                           em_spec_expr ****sets_out, int **sizes_out, int *nsets_out) {
+  gsets acc = {0};
+  gsets_add(p, &acc, em_sql_alloc(p, 1, sizeof(em_spec_expr *)), 0);
+  em_spec_expr **flat = NULL;
+  int nflat = 0, capflat = 0, nanalytics = 0;
+  bool simple_analytics = true; /* one ROLLUP/CUBE of single expressions */
+  int single_kind = -1;
+  em_spec_expr **single = NULL;
+  int nsingle = 0;
+  do {
+    int kind = analytics_kind(p);
+    gsets item = {0};
+    if (kind >= 0) {
+      em_sql_next(p);
+      if (kind == 2) em_sql_next(p);
+      int from = p->pos;
+      analytics_sets(p, kind, &item);
+      nanalytics++;
+      single_kind = kind;
+      if (kind == 2) simple_analytics = false;
+      /* the distinct elements, in order */
+      int to = p->pos;
+      p->pos = from;
+      gsets elems = {0};
+      analytics_sets(p, 2, &elems);
+      p->pos = to;
+      single = NULL;
+      nsingle = 0;
+      for (int i = 0; i < elems.n; i++) {
+        if (elems.sizes[i] != 1) simple_analytics = false;
+        for (int k = 0; k < elems.sizes[i]; k++) {
+          em_sql_push(p, (void ***)&flat, &nflat, &capflat, elems.sets[i][k]);
+          int c = nsingle;
+          single = concat_sets(p, single, c, &elems.sets[i][k], 1);
+          nsingle++;
+        }
+      }
+    } else {
+      em_spec_expr *e = em_sql_expr(p);
+      em_sql_push(p, (void ***)&flat, &nflat, &capflat, e);
+      em_spec_expr **one = em_sql_alloc(p, 2, sizeof *one);
+      one[0] = e;
+      gsets_add(p, &item, one, 1);
+    }
+    /* acc = acc x item */
+    gsets nx = {0};
+    for (int a = 0; a < acc.n; a++)
+      for (int b = 0; b < item.n; b++)
+        gsets_add(p, &nx, concat_sets(p, acc.sets[a], acc.sizes[a], item.sets[b], item.sizes[b]),
+                  acc.sizes[a] + item.sizes[b]);
+    acc = nx;
+  } while (em_sql_accept_op(p, ","));
+  if (nanalytics == 0 && em_sql_is_kw(em_sql_peek(p, 0), "WITH") &&
+      (em_sql_is_kw(em_sql_peek(p, 1), "ROLLUP") || em_sql_is_kw(em_sql_peek(p, 1), "CUBE"))) {
+    em_sql_next(p);
+    *gtype = em_sql_is_kw(em_sql_next(p), "ROLLUP") ? EM_GROUP_ROLLUP : EM_GROUP_CUBE;
+    *groups = flat;
+    *ngroups = nflat;
+    return;
+  }
+  if (nanalytics == 0) {
+    *groups = flat;
+    *ngroups = nflat;
+    return;
+  }
+  if (nanalytics == 1 && simple_analytics && nflat == nsingle) {
+    *gtype = single_kind == 0 ? EM_GROUP_ROLLUP : EM_GROUP_CUBE;
+    *groups = single;
+    *ngroups = nsingle;
+    return;
+  }
+  *gtype = EM_GROUP_SETS;
+  *groups = flat;
+  *ngroups = nflat;
+  *sets_out = acc.sets;
+  *sizes_out = acc.sizes;
+  *nsets_out = acc.n;
+}
+
+/* WINDOW w AS (...), w2 AS w: fills in the `OVER w` references made since
+ * winref_start (Spark's WindowsSubstitution). */
+static void window_clause(em_sqlp *p, int winref_start) {
+  char **names = NULL;
+  em_spec_expr **defs = NULL;
+  int ndefs = 0, capn = 0, capd = 0;
+  if (em_sql_is_kw(em_sql_peek(p, 0), "WINDOW") && em_sql_at_ident(p) &&
+      (em_sql_peek(p, 1)->kind == EM_TK_IDENT || em_sql_peek(p, 1)->kind == EM_TK_QIDENT) &&
+      em_sql_is_kw(em_sql_peek(p, 2), "AS")) {
+    em_sql_next(p);
+    do {
+      char *name = em_sql_ident(p);
+      em_sql_expect_kw(p, "AS");
+      em_spec_expr *d = NULL;
+      if (em_sql_accept_op(p, "(")) {
+        d = em_sql_expr_new(p, EM_SE_WINDOW);
+        em_sql_window_spec(p, d);
+        em_sql_expect_op(p, ")");
+      } else {
+        char *other = em_sql_ident(p);
+        for (int i = 0; i < ndefs && !d; i++)
+          if (em_strcaseeq(names[i], other)) d = defs[i];
+        if (!d) {
+          em_error_set(p->err, EM_ERR_MISSING_WINDOW_SPECIFICATION, "windowName", other, "docroot",
+                       "https://spark.apache.org/docs/latest", NULL);
+          em_sql_fail(p);
+        }
+      }
+      em_sql_push(p, (void ***)&names, &ndefs, &capn, name);
+      ndefs--;
+      em_sql_push(p, (void ***)&defs, &ndefs, &capd, d);
+    } while (em_sql_accept_op(p, ","));
+  }
+  for (int r = winref_start; r < p->nwinrefs; r++) {
+    em_spec_expr *w = p->winrefs[r].win, *d = NULL;
+    for (int i = ndefs - 1; i >= 0 && !d; i--)
+      if (em_strcaseeq(names[i], p->winrefs[r].name)) d = defs[i];
+    if (!d) {
+      em_error_set(p->err, EM_ERR_MISSING_WINDOW_SPECIFICATION, "windowName", p->winrefs[r].name, "docroot",
+                   "https://spark.apache.org/docs/latest", NULL);
+      em_sql_fail(p);
+    }
+    w->u.window.partition = d->u.window.partition;
+    w->u.window.npartition = d->u.window.npartition;
+    w->u.window.order = d->u.window.order;
+    w->u.window.norder = d->u.window.norder;
+    w->u.window.frame = d->u.window.frame;
+  }
+  p->nwinrefs = winref_start;
+}
+
 static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
+  int winref_start = p->nwinrefs;
   em_sql_expect_kw(p, "SELECT");
   hint *hints = NULL;
   int nhints = 0;
@@ -316,15 +650,15 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
   for (int i = 0; i < nhints; i++)
     if (join_hint(hints[i].name)) apply_join_hint(p, &src, &hints[i], 0);
   if (em_sql_accept_kw(p, "WHERE")) {
-    em_spec_rel *f = em_sql_rel_new(p, EM_SR_FILTER);
-    f->input = src;
-    f->u.filter.cond = em_sql_expr(p);
-    src = f;
+    if (!src) src = em_sql_rel_new(p, EM_SR_PROJECT); /* SELECT ... WHERE without FROM: one row */
+    src = em_sql_decorrelate_where(p, src, em_sql_expr(p));
   }
   bool grouped = false, group_all = false;
   em_agg_group_type gtype = EM_GROUP_BY;
   em_spec_expr **groups = NULL;
   int ngroups = 0;
+  em_spec_expr ***gset_list = NULL;
+  int *gsizes = NULL, nsets = 0;
   if (em_sql_is_kw(em_sql_peek(p, 0), "GROUP") && em_sql_is_kw(em_sql_peek(p, 1), "BY")) {
     em_sql_next(p);
     em_sql_next(p);
@@ -332,30 +666,17 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
     if (em_sql_is_kw(em_sql_peek(p, 0), "ALL") && !em_sql_is_op(em_sql_peek(p, 1), "(")) {
       em_sql_next(p);
       group_all = true;
-    } else if ((em_sql_is_kw(em_sql_peek(p, 0), "ROLLUP") || em_sql_is_kw(em_sql_peek(p, 0), "CUBE")) &&
-               em_sql_is_op(em_sql_peek(p, 1), "(")) {
-      gtype = em_sql_is_kw(em_sql_next(p), "ROLLUP") ? EM_GROUP_ROLLUP : EM_GROUP_CUBE;
-      em_sql_next(p);
-      groups = expr_list(p, &ngroups);
-      em_sql_expect_op(p, ")");
-    } else if (em_sql_is_kw(em_sql_peek(p, 0), "GROUPING") && em_sql_is_kw(em_sql_peek(p, 1), "SETS")) {
-      em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "GROUPING SETS", NULL);
-      em_sql_fail(p);
     } else {
-      groups = expr_list(p, &ngroups);
-      if (em_sql_is_kw(em_sql_peek(p, 0), "WITH") &&
-          (em_sql_is_kw(em_sql_peek(p, 1), "ROLLUP") || em_sql_is_kw(em_sql_peek(p, 1), "CUBE"))) {
-        em_sql_next(p);
-        gtype = em_sql_is_kw(em_sql_next(p), "ROLLUP") ? EM_GROUP_ROLLUP : EM_GROUP_CUBE;
-      }
+      group_by_items(p, &gtype, &groups, &ngroups, &gset_list, &gsizes, &nsets);
     }
   }
   em_spec_expr *having = NULL;
   if (em_sql_accept_kw(p, "HAVING")) having = em_sql_expr(p);
-  if (em_sql_is_kw(em_sql_peek(p, 0), "WINDOW") && em_sql_at_ident(p) && em_sql_peek(p, 1)->kind == EM_TK_IDENT &&
-      em_sql_is_kw(em_sql_peek(p, 2), "AS")) {
-    em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "the WINDOW clause", NULL);
-    em_sql_fail(p);
+  window_clause(p, winref_start);
+  em_spec_expr *qualify = NULL;
+  if (em_sql_accept_kw(p, "QUALIFY")) {
+    qualify = em_sql_expr(p);
+    window_clause(p, winref_start);
   }
   bool aggregate = grouped || having != NULL;
   for (int i = 0; !aggregate && i < nitems; i++) aggregate = has_agg(items[i]);
@@ -374,43 +695,19 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
         if (!has_agg(items[i]) && items[i]->kind != EM_SE_STAR)
           em_sql_push(p, (void ***)&groups, &ngroups, &cap, unalias(items[i]));
     }
-    for (int i = 0; i < ngroups; i++) {
-      /* GROUP BY 2: the second select item; GROUP BY alias: its expression
-       * (spark.sql.groupByOrdinal / groupByAliases). */
-      int ord = int_literal(groups[i]);
-      if (ord != -1 && !group_all) {
-        if (ord < 1 || ord > nitems) {
-          char idx[16], sz[16];
-          snprintf(idx, sizeof idx, "%d", ord);
-          snprintf(sz, sizeof sz, "%d", nitems);
-          em_error_set(p->err, EM_ERR_GROUP_BY_POS_OUT_OF_RANGE, "index", idx, "size", sz, NULL);
-          em_error_set_sql_context(p->err, groups[i]->origin_fragment);
-          em_error_append(p->err, "; line %d pos %d", groups[i]->sql_line, groups[i]->sql_pos);
-          em_sql_fail(p);
-        }
-        if (has_agg(items[ord - 1])) {
-          em_error_set(p->err, EM_ERR_GROUP_BY_POS_AGGREGATE, "index", groups[i]->origin_fragment, "aggExpr",
-                       items[ord - 1]->origin_fragment ? items[ord - 1]->origin_fragment : "", NULL);
-          em_sql_fail(p);
-        }
-        groups[i] = unalias(items[ord - 1]);
-      } else if (groups[i]->kind == EM_SE_ATTR && groups[i]->u.attr.nparts == 1) {
-        for (int k = 0; k < nitems; k++)
-          if (items[k]->kind == EM_SE_ALIAS && items[k]->u.alias.nnames == 1 &&
-              em_strcaseeq(items[k]->u.alias.names[0], groups[i]->u.attr.parts[0]) &&
-              !(items[k]->u.alias.child->kind == EM_SE_ATTR) && !has_agg(items[k])) {
-            groups[i] = items[k]->u.alias.child;
-            break;
-          }
-      }
-    }
+    for (int i = 0; i < ngroups; i++) groups[i] = group_ref(p, groups[i], items, nitems, group_all);
+    for (int k = 0; k < nsets; k++)
+      for (int i = 0; i < gsizes[k]; i++) gset_list[k][i] = group_ref(p, gset_list[k][i], items, nitems, group_all);
+    top->u.aggregate.sets = gset_list;
+    top->u.aggregate.set_sizes = gsizes;
+    top->u.aggregate.nsets = nsets;
     top->u.aggregate.groups = groups;
     top->u.aggregate.ngroups = ngroups;
     top->u.aggregate.aggs = items;
     top->u.aggregate.naggs = nitems;
   } else {
     top = em_sql_rel_new(p, EM_SR_PROJECT);
-    top->input = src;
+    top->input = em_sql_decorrelate_items(p, src, items, nitems);
     top->u.project.exprs = items;
     top->u.project.nexprs = nitems;
   }
@@ -419,6 +716,15 @@ static em_spec_rel *select_spec(em_sqlp *p, select_info *si) {
   em_spec_rel *r = top;
   if (having) {
     em_spec_expr *cond = lift_aggs(p, si, having);
+    em_spec_rel *f = em_sql_rel_new(p, EM_SR_FILTER);
+    f->input = r;
+    f->u.filter.cond = cond;
+    r = f;
+  }
+  if (qualify) {
+    /* QUALIFY: a filter over the select list, its window functions
+     * computed there as hidden items. */
+    em_spec_expr *cond = lift_windows(p, si, qualify, 0);
     em_spec_rel *f = em_sql_rel_new(p, EM_SR_FILTER);
     f->input = r;
     f->u.filter.cond = cond;
@@ -531,8 +837,8 @@ static em_spec_rel *table_alias(em_sqlp *p, em_spec_rel *r, const char *dflt) {
     name = em_sql_next(p)->str;
   } else if (t->kind == EM_TK_IDENT && !strict_non_reserved(t)) {
     em_tok *nx = em_sql_peek(p, 1);
-    bool ends = nx->kind == EM_TK_EOF || em_sql_is_op(nx, ",") || em_sql_is_op(nx, ")") || em_sql_is_op(nx, ";") ||
-                em_sql_is_op(nx, "(");
+    /* A clause word followed by "(" starts the clause (WHERE (x) > 1). */
+    bool ends = nx->kind == EM_TK_EOF || em_sql_is_op(nx, ",") || em_sql_is_op(nx, ")") || em_sql_is_op(nx, ";");
     if (!em_sql_is_clause_kw(t) || ends) name = em_sql_next(p)->str;
   }
   if (name && em_sql_is_op(em_sql_peek(p, 0), "(")) {
@@ -550,6 +856,73 @@ static em_spec_rel *table_alias(em_sqlp *p, em_spec_rel *r, const char *dflt) {
   a->input = r;
   a->u.subquery_alias.alias = name;
   return a;
+}
+
+static int64_t const_int(em_sqlp *p, int at);
+
+/* TABLESAMPLE (n ROWS | x PERCENT | BUCKET a OUT OF b) after a table or a
+ * subquery: a Limit, or a Sample of that fraction without replacement
+ * (Spark's withSample; its seed is random). */
+static em_spec_rel *sample_clause(em_sqlp *p, em_spec_rel *r) {
+  if (!em_sql_is_kw(em_sql_peek(p, 0), "TABLESAMPLE") || !em_sql_is_op(em_sql_peek(p, 1), "(")) return r;
+  int from = p->pos;
+  em_sql_next(p);
+  em_sql_next(p);
+  double frac;
+  if (em_sql_accept_kw(p, "BUCKET")) {
+    em_tok *a = em_sql_peek(p, 0);
+    if (a->kind != EM_TK_NUMBER) em_sql_syntax_error(p, p->pos, NULL);
+    em_sql_next(p);
+    em_sql_expect_kw(p, "OUT");
+    em_sql_expect_kw(p, "OF");
+    em_tok *b = em_sql_peek(p, 0);
+    if (b->kind != EM_TK_NUMBER) em_sql_syntax_error(p, p->pos, NULL);
+    em_sql_next(p);
+    double den = strtod(b->str, NULL);
+    frac = den != 0 ? strtod(a->str, NULL) / den : 2;
+  } else {
+    int at = p->pos;
+    em_tok *t = em_sql_peek(p, 0);
+    if (t->kind == EM_TK_NUMBER && em_sql_is_kw(em_sql_peek(p, 1), "PERCENT")) {
+      em_sql_next(p);
+      em_sql_next(p);
+      frac = strtod(t->str, NULL) / 100.0;
+    } else {
+      int64_t n = const_int(p, at);
+      em_sql_expect_kw(p, "ROWS");
+      em_sql_expect_op(p, ")");
+      em_spec_rel *l = em_sql_rel_new(p, EM_SR_LIMIT);
+      l->input = r;
+      l->u.limit.n = n;
+      return l;
+    }
+  }
+  em_sql_expect_op(p, ")");
+  if (frac < 0 || frac > 1) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "Sampling fraction (%.1f) must be on interval [0, 1]", frac);
+    em_error_set(p->err, EM_ERR_SAMPLE_FRACTION_RANGE, "msg", buf, NULL);
+    /* With the clause as its SQL context and Spark's excerpt. */
+    em_tok *a = &p->toks[from], *b = &p->toks[p->pos - 1];
+    em_error_set_sql_context(p->err, em_sql_strndup(p, p->text + a->start, (size_t)(b->end - a->start)));
+    const char *sum = em_sql_context_summary(p, a->line, a->col, a->start, b->end - 1);
+    if (sum) {
+      /* A ParseException's message: a line break first, then the excerpt. */
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_strbuf_printf(&sb, "\n%s\n%s", p->err->msg, sum);
+      snprintf(p->err->msg, sizeof p->err->msg, "%s", sb.data ? sb.data : "");
+      em_strbuf_free(&sb);
+    }
+    em_sql_fail(p);
+  }
+  em_spec_rel *sm = em_sql_rel_new(p, EM_SR_SAMPLE);
+  sm->input = r;
+  sm->u.sample.lower = 0;
+  sm->u.sample.upper = frac;
+  sm->u.sample.has_seed = true;
+  sm->u.sample.seed = (int64_t)(em_now_ns() & 0x7fffffff);
+  return sm;
 }
 
 static int64_t const_int(em_sqlp *p, int at) {
@@ -608,7 +981,7 @@ static em_spec_rel *relation_primary(em_sqlp *p) {
       em_sql_next(p);
       r = em_sql_query(p);
       em_sql_expect_op(p, ")");
-      r = table_alias(p, r, NULL);
+      r = table_alias(p, sample_clause(p, r), NULL);
     } else {
       em_sql_next(p);
       r = relation(p);
@@ -649,11 +1022,12 @@ static em_spec_rel *relation_primary(em_sqlp *p) {
       r->u.named_table.sql_fragment = em_sql_strndup(p, p->text + a->start, (size_t)(b->end - a->start));
       r->u.named_table.sql_line = a->line;
       r->u.named_table.sql_pos = a->col;
-      r = table_alias(p, r, NULL);
+      r = table_alias(p, sample_clause(p, r), NULL);
     }
   }
-  if (em_sql_is_kw(em_sql_peek(p, 0), "TABLESAMPLE") || em_sql_is_kw(em_sql_peek(p, 0), "PIVOT") ||
-      em_sql_is_kw(em_sql_peek(p, 0), "UNPIVOT")) {
+  /* TABLESAMPLE only follows a table name or a subquery (above). */
+  if (em_sql_is_kw(em_sql_peek(p, 0), "TABLESAMPLE")) em_sql_syntax_error(p, p->pos, "");
+  if (em_sql_is_kw(em_sql_peek(p, 0), "PIVOT") || em_sql_is_kw(em_sql_peek(p, 0), "UNPIVOT")) {
     em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", em_sql_peek(p, 0)->str, NULL);
     em_sql_fail(p);
   }

@@ -51,7 +51,15 @@ typedef struct em_sqlp {
   int nctes, capctes;
   int depth;
   struct lambda_scope *lambda; /* lambda variables in scope (parse_expr.c) */
+  /* `OVER w` references waiting for their SELECT's WINDOW clause. */
+  struct em_sql_winref *winrefs;
+  int nwinrefs, capwinrefs;
 } em_sqlp;
+
+typedef struct em_sql_winref {
+  em_spec_expr *win; /* the EM_SE_WINDOW whose specification is named */
+  char *name;
+} em_sql_winref;
 
 /* lexer.c: tokenizes the whole text into p->toks (ends with EOF). */
 void em_sql_lex(em_sqlp *p);
@@ -89,7 +97,14 @@ void em_sql_leave(em_sqlp *p);
 /* parse_expr.c */
 em_spec_expr *em_sql_expr(em_sqlp *p);
 em_spec_expr *em_sql_named_expr(em_sqlp *p);
+/* The inside of `OVER (...)` into the window expression w. */
+void em_sql_window_spec(em_sqlp *p, em_spec_expr *w);
 em_spec_expr *em_sql_func(em_sqlp *p, const char *name, em_spec_expr **args, int nargs);
+/* Spark's SQLQueryContext summary of text[start..stop] (stop inclusive)
+ * starting at line / col (col from 0): "== SQL (line L, position P) ==",
+ * the lines around it (at most 32 characters either side, "..." beyond)
+ * and carets under the fragment (sql_context.c). */
+char *em_sql_context_summary(em_sqlp *p, int line, int col, int start, int stop);
 /* Sets the SQL origin of e to the tokens [from, p->pos). */
 void em_sql_set_origin(em_sqlp *p, em_spec_expr *e, int from);
 /* Parses a data type at the current token (text handed to the DDL parser). */
@@ -102,6 +117,14 @@ em_spec_expr *em_sql_lit_vec(em_sqlp *p, em_vec *v);
 em_spec_expr *em_sql_typed_literal(em_sqlp *p, const char *type, em_tok *t);
 em_spec_expr *em_sql_interval(em_sqlp *p);
 em_spec_expr *em_sql_lit_int(em_sqlp *p, int32_t v);
+em_spec_expr *em_sql_lit_long(em_sqlp *p, int64_t v);
+em_spec_expr *em_sql_lit_bool(em_sqlp *p, bool b);
+em_spec_expr *em_sql_lit_null(em_sqlp *p);
+
+/* decorrelate.c: correlated subqueries of a WHERE condition over input,
+ * or of a select list over its FROM, into joins (the new relation). */
+em_spec_rel *em_sql_decorrelate_where(em_sqlp *p, em_spec_rel *input, em_spec_expr *cond);
+em_spec_rel *em_sql_decorrelate_items(em_sqlp *p, em_spec_rel *input, em_spec_expr **items, int nitems);
 
 /* parse_query.c */
 em_spec_rel *em_sql_query(em_sqlp *p);

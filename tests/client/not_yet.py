@@ -6,7 +6,7 @@ the suite (XPASS), so its line here must be removed in the same change. Against
 real Spark (EMBER_TEST_REMOTE pointing at the oracle) every case runs normally.
 """
 
-SQL = "needs SQL follow-ups: interval literal names, SQL contexts of runtime errors (issue 7)"
+SQL = "needs SQL follow-ups: session time zone in SQL timestamp literals, plan text after expression-string analysis errors (issue 7)"
 SQL_PARSE = "SQL parse errors: ANTLR's exact offending token or hint for this form (issue 7)"
 SQL_ENGINE = "SQL over engine gaps: functions, casts or naming not in Ember yet (issues 3 and 7)"
 SQL_ANALYSIS = "SQL analysis follow-ups: error classes/contexts Spark raises for this form (issue 7)"
@@ -34,8 +34,6 @@ NOT_YET = {
     "sql_parse_errors::case_interval_bad": SQL_PARSE,
     "sql_parse_errors::case_bad_cast_type": SQL_PARSE,
     "sql_parse_errors::case_second_line_error": SQL_PARSE,
-    "sql_select::case_group_by_alias": SQL_ENGINE,
-    "sql_select::case_group_by_expression": SQL_ENGINE,
     "sql_select::case_table_statement": SQL_ENGINE,
     "sql_subqueries::case_scalar_name": SQL_ENGINE,
     "sql_subqueries::case_scalar_too_many_rows": SQL_ANALYSIS,
@@ -43,8 +41,6 @@ NOT_YET = {
     "sql_views::case_drop_view_missing": SQL_ANALYSIS,
     "sql_views::case_set_show_key": SQL_ANALYSIS,
     "config::case_session_time_zone_effect": SQL,
-    "errors::case_divide_by_zero": SQL,
-    "errors::case_cast_invalid_input": SQL,
     "errors::case_unresolved_function": SQL,
     "generators::case_explode_in_filter": "UNSUPPORTED_GENERATOR.OUTSIDE_SELECT at analysis with Spark's plan text (issue 3)",
     "read_json::case_schema_conversions": "JSON PERMISSIVE partial results: fields parsed before a bad one are kept by Spark, nulled by Ember (issue 6)",
