@@ -63,7 +63,10 @@ int em_sql_multipart(em_sqlp *p, char ***parts) {
 
 /* ---- helpers over spec expressions ---- */
 
+/* Aggregate functions, and grouping() / grouping_id(), which HAVING and
+ * ORDER BY must also compute in the aggregate. */
 static bool is_agg_name(const char *name) {
+  if (em_strcaseeq(name, "grouping") || em_strcaseeq(name, "grouping_id")) return true;
   const em_func_def *d = em_func_lookup(name);
   return d && d->kind == EM_FN_AGGREGATE;
 }
