@@ -131,11 +131,13 @@ void em_session_cache_hooks(em_session *sess, em_analyze_ctx *ctx) {
 static int analyze_fp(em_session *sess, const Spark__Connect__Relation *rel, bool use_cache, uint8_t fp[16],
                       em_plan **plan_out, em_error *err) {
   if (!rel) return em_error_internal(err, "missing relation");
-  em_spec spec;
-  em_spec_init(&spec);
+  /* A plan that is kept (a lineage) keeps its spec: names point into it. */
+  em_spec *spec = em_malloc(sizeof *spec);
+  if (!spec) return em_error_internal(err, "out of memory");
+  em_spec_init(spec);
   em_spec_rel *sr = NULL;
   em_plan *plan = NULL;
-  int rc = em_proto_to_spec(sess, rel, &spec, &sr, err);
+  int rc = em_proto_to_spec(sess, rel, spec, &sr, err);
   if (!rc) {
     em_analyze_ctx ctx;
     em_session_analyze_ctx(sess, &ctx);
@@ -143,9 +145,13 @@ static int analyze_fp(em_session *sess, const Spark__Connect__Relation *rel, boo
     ctx.want_fingerprint = true;
     rc = em_analyze(sr, &ctx, &plan, err);
   }
-  em_spec_release(&spec);
-  if (rc) return -1;
+  if (rc) {
+    em_spec_release(spec);
+    em_free(spec);
+    return -1;
+  }
   memcpy(fp, plan->fingerprint, 16);
+  plan->spec = spec;
   if (plan_out) *plan_out = plan;
   else em_plan_free(plan);
   return 0;

@@ -11,6 +11,10 @@ void em_plan_free(em_plan *p) {
   for (int i = 0; i < p->nheld; i++) p->release(p->held[i]);
   em_free(p->held);
   em_type_unref(p->schema);
+  if (p->spec) {
+    em_spec_release(p->spec);
+    em_free(p->spec);
+  }
   em_free(p->vecs);
   em_free(p->batches);
   em_free(p->types);

@@ -306,6 +306,10 @@ struct em_plan {
   int nheld, capheld;
   void (*release)(em_cache_entry *e);
   uint8_t fingerprint[16]; /* see em_analyze_ctx.want_fingerprint */
+  /* The spec the plan was resolved from, when the plan outlives the
+   * request (a cached relation's lineage): names point into it. Owned
+   * (em_malloc'd), released by em_plan_free. */
+  em_spec *spec;
   bool has_fingerprint;
 };
 
