@@ -86,7 +86,7 @@ static int reserve(creader *c, int64_t entries, int64_t values) {
     d->cap_entries = n;
     /* grow() above used the same doubling, so both arrays hold n. */
   }
-  if (nv > d->cap_values) {
+  if (nv + (c->width ? 0 : 1) > d->cap_values) { /* byte arrays: offsets hold nv + 1 */
     int64_t cap = d->cap_values;
     if (c->width) {
       int64_t cc = cap;
