@@ -348,7 +348,12 @@ static bool parse_timestamp(const char *s, int32_t n, int64_t *out) {
     if (i < n && (s[i] == 'Z' || s[i] == 'z') && i + 1 == n) i++;
     if (i != n || hh > 23 || mi > 59 || ss > 59) return false;
   }
-  *out = ((days * 24 + hh) * 60 + mi) * 60000000LL + ss * 1000000LL + frac;
+  // Years far outside the microsecond range (Spark accepts up to six year
+  // digits) do not fit: Spark's exact arithmetic rejects them as invalid.
+  int64_t minutes = (days * 24 + hh) * 60 + mi, us;
+  if (__builtin_mul_overflow(minutes, 60000000LL, &us) || __builtin_add_overflow(us, ss * 1000000LL + frac, &us))
+    return false;
+  *out = us;
   return true;
 }
 
