@@ -57,6 +57,7 @@ static em_spec_rel *rows_rel(rows *r, em_spec *spec, em_error *err) {
     return em_error_internal(err, "out of memory"), NULL;
   }
   em_batch *b = em_batch_new(em_type_ref(r->schema), r->ncols, r->cols, r->n);
+  em_free(r->cols); /* the batch holds the vectors */
   r->cols = NULL;
   if (!b || em_spec_own_batch(spec, b) || em_spec_own_type(spec, r->schema)) {
     rows_free(r);

@@ -121,7 +121,7 @@ static int walk(lister *l, const char *dir, int depth) {
     }
     n++;
   }
-  qsort(names, (size_t)n, sizeof *names, cmp_str);
+  if (n) qsort(names, (size_t)n, sizeof *names, cmp_str);
   for (int i = 0; i < n && !rc; i++) {
     size_t len = strlen(dir) + strlen(names[i]) + 2;
     char *p = em_malloc(len);
