@@ -67,6 +67,10 @@ typedef struct em_batch {
 /* A new empty vector of `type` (takes a new reference to it) with room for
  * `cap` rows; children are created recursively. NULL on OOM. */
 em_vec *em_vec_new(em_type *type, int64_t cap);
+/* A fixed-width vector of n rows (len = n, no nulls) whose values the
+ * caller overwrites completely: not zero-filled. NULL on OOM or for a type
+ * that is not fixed width. */
+em_vec *em_vec_new_uninit(em_type *type, int64_t n);
 /* A vector of n nulls. */
 em_vec *em_vec_new_nulls(em_type *type, int64_t n);
 em_vec *em_vec_ref(em_vec *v);
@@ -111,6 +115,9 @@ int em_vec_append_range(em_vec *dst, const em_vec *src, int64_t start, int64_t n
 
 /* A new vector of src's rows idx[0..n) in that order (idx < src->len). */
 em_vec *em_vec_take(const em_vec *src, const uint32_t *idx, int64_t n);
+/* A new vector whose row i is row idx[i] of srcs[sel[i]] (sel NULL: of
+ * srcs[0]). All nsrcs sources have the same type. */
+em_vec *em_vec_take_multi(em_vec *const *srcs, int nsrcs, const uint32_t *sel, const uint32_t *idx, int64_t n);
 
 /* ---- batches ---- */
 

@@ -169,6 +169,19 @@ oom:
   return NULL;
 }
 
+em_vec *em_vec_new_uninit(em_type *type, int64_t n) {
+  int w = em_type_fixed_width(type);
+  if (w <= 0 || n < 0 || n > ((int64_t)1 << 40)) return NULL;
+  em_vec *v = em_arrow_vec_shell(type, 0);
+  if (!v) return NULL;
+  if (!(v->values = em_arrow_buf_new_uninit((size_t)n * (size_t)w))) {
+    em_vec_unref(v);
+    return NULL;
+  }
+  v->len = n;
+  return v;
+}
+
 em_vec *em_vec_new_nulls(em_type *type, int64_t n) {
   /* Built in bulk (outer joins pad whole batches with it): zeroed values
    * and offsets, an all-clear bitmap, struct children of nulls. */

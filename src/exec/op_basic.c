@@ -28,36 +28,19 @@ static em_op_status project_execute(const em_op *op, void *local, em_batch *in, 
 
 const em_op_vt em_op_project_vt = {.name = "Project", .execute = project_execute};
 
-/* Builds a batch of the rows whose bit is set in keep: the kept row
- * indexes are gathered once, then every column is taken with them (one
- * tight loop per column whatever the selectivity). */
-static em_batch *select_rows(const em_batch *in, const uint8_t *keep, int64_t nkeep) {
-  uint32_t *idx = em_malloc(sizeof *idx * (size_t)(nkeep ? nkeep : 1));
+/* Builds a batch of the rows idx[0..nkeep): every column is taken with
+ * the same index list (one tight loop per column whatever the
+ * selectivity). */
+static em_batch *select_rows(const em_batch *in, const uint32_t *idx, int64_t nkeep) {
   em_vec **cols = em_calloc((size_t)(in->ncols ? in->ncols : 1), sizeof *cols);
-  if (!idx || !cols) {
-    em_free(idx);
-    em_free(cols);
-    return NULL;
-  }
-  int64_t k = 0;
-  size_t nbytes = (size_t)(in->nrows + 7) / 8;
-  for (size_t b = 0; b < nbytes; b++) {
-    uint8_t m = keep[b];
-    while (m) {
-      int bit = __builtin_ctz(m);
-      idx[k++] = (uint32_t)(b * 8 + (size_t)bit);
-      m &= (uint8_t)(m - 1);
-    }
-  }
+  if (!cols) return NULL;
   for (int c = 0; c < in->ncols; c++) {
     if (!(cols[c] = em_vec_take(in->cols[c], idx, nkeep))) {
       for (int j = 0; j < c; j++) em_vec_unref(cols[j]);
       em_free(cols);
-      em_free(idx);
       return NULL;
     }
   }
-  em_free(idx);
   em_batch *b = em_batch_new(em_type_ref(in->schema), in->ncols, cols, nkeep);
   em_free(cols);
   return b;
@@ -69,22 +52,32 @@ static em_op_status filter_execute(const em_op *op, void *local, em_batch *in, e
   em_vec *cond = NULL;
   if (em_expr_eval(op->u.filter.cond, in, &ctx->eval, &cond, err)) return EM_OP_ERROR;
   int64_t n = in->nrows;
-  size_t nbytes = (size_t)(n + 7) / 8;
-  uint8_t *keep = em_calloc(nbytes ? nbytes : 1, 1);
-  if (!keep) {
+  uint32_t *idx = em_malloc(sizeof *idx * (size_t)(n ? n : 1));
+  if (!idx) {
     em_vec_unref(cond);
     return em_error_internal(err, "out of memory in filter"), EM_OP_ERROR;
   }
+  /* The rows whose condition is true (set and valid), 64 at a time. */
   const uint8_t *vals = cond->values ? cond->values->data : NULL;
+  const uint8_t *valid = cond->validity ? cond->validity->data : NULL;
   int64_t nkeep = 0;
   if (vals) {
-    for (size_t i = 0; i < nbytes; i++) {
-      uint8_t m = vals[i];
-      if (cond->validity) m &= cond->validity->data[i];
-      keep[i] = m;
+    for (int64_t w = 0; w * 64 < n; w++) {
+      int64_t base = w * 64, m = n - base < 64 ? n - base : 64;
+      size_t nb = (size_t)(m + 7) / 8;
+      uint64_t bits = 0, ok = ~(uint64_t)0;
+      memcpy(&bits, vals + w * 8, nb);
+      if (valid) {
+        ok = 0;
+        memcpy(&ok, valid + w * 8, nb);
+      }
+      bits &= ok;
+      if (m < 64) bits &= ((uint64_t)1 << m) - 1;
+      while (bits) {
+        idx[nkeep++] = (uint32_t)(base + __builtin_ctzll(bits));
+        bits &= bits - 1;
+      }
     }
-    if (n % 8) keep[nbytes - 1] &= (uint8_t)((1u << (n % 8)) - 1);
-    for (size_t i = 0; i < nbytes; i++) nkeep += __builtin_popcount(keep[i]);
   }
   em_vec_unref(cond);
   if (nkeep == n) {
@@ -92,13 +85,13 @@ static em_op_status filter_execute(const em_op *op, void *local, em_batch *in, e
   } else if (nkeep == 0) {
     *out = NULL;
   } else {
-    *out = select_rows(in, keep, nkeep);
+    *out = select_rows(in, idx, nkeep);
     if (!*out) {
-      em_free(keep);
+      em_free(idx);
       return em_error_internal(err, "out of memory in filter"), EM_OP_ERROR;
     }
   }
-  em_free(keep);
+  em_free(idx);
   return EM_OP_NEED_MORE_INPUT;
 }
 

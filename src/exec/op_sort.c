@@ -130,20 +130,17 @@ static int cmp_rows(const sort_cfg *cfg, em_vec *const *ka, int64_t i, em_vec *c
   return 0;
 }
 
-/* Stable merge sort of perm[0..n) by the run's keys (bottom-up). */
-static int sort_perm(const sort_cfg *cfg, sort_run *r, em_exec_ctx *ctx, em_error *err) {
-  int64_t n = r->n;
-  uint32_t *a = r->perm, *tmp = em_malloc(sizeof *tmp * (size_t)(n ? n : 1));
-  if (!tmp) return em_error_internal(err, "out of memory sorting");
-  for (int64_t i = 0; i < n; i++) a[i] = (uint32_t)i;
-  /* Insertion sort of small blocks, then merges. */
+/* Stable merge sort of a[0..n) (row indexes, in place) by the run's keys:
+ * insertion sort of small blocks, then bottom-up merges through tmp. */
+static int msort(const sort_cfg *cfg, em_vec *const *keys, uint32_t *a, uint32_t *tmp, int64_t n,
+                 em_exec_ctx *ctx, em_error *err) {
   const int64_t B = 32;
   for (int64_t s = 0; s < n; s += B) {
     int64_t e = s + B < n ? s + B : n;
     for (int64_t i = s + 1; i < e; i++) {
       uint32_t x = a[i];
       int64_t j = i - 1;
-      while (j >= s && cmp_rows(cfg, r->keys, a[j], r->keys, x) > 0) {
+      while (j >= s && cmp_rows(cfg, keys, a[j], keys, x) > 0) {
         a[j + 1] = a[j];
         j--;
       }
@@ -152,14 +149,11 @@ static int sort_perm(const sort_cfg *cfg, sort_run *r, em_exec_ctx *ctx, em_erro
   }
   uint32_t *src = a, *dst = tmp;
   for (int64_t w = B; w < n; w *= 2) {
-    if (em_exec_cancelled(ctx)) {
-      em_free(tmp);
-      return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
-    }
+    if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
     for (int64_t lo = 0; lo < n; lo += 2 * w) {
       int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
       int64_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi) dst[k++] = cmp_rows(cfg, r->keys, src[j], r->keys, src[i]) < 0 ? src[j++] : src[i++];
+      while (i < mid && j < hi) dst[k++] = cmp_rows(cfg, keys, src[j], keys, src[i]) < 0 ? src[j++] : src[i++];
       while (i < mid) dst[k++] = src[i++];
       while (j < hi) dst[k++] = src[j++];
     }
@@ -168,8 +162,77 @@ static int sort_perm(const sort_cfg *cfg, sort_run *r, em_exec_ctx *ctx, em_erro
     dst = t;
   }
   if (src != a) memcpy(a, src, sizeof *a * (size_t)n);
-  em_free(tmp);
   return 0;
+}
+
+/* Where the rows whose first key is not null start in a run's order. */
+static int64_t nonnull_start(const sort_cfg *cfg, const sort_run *r) { return cfg->nulls_first[0] ? r->nnull : 0; }
+
+/* The sort by normalized keys: rows whose first key is null form a block
+ * (first or last), the others are radix sorted by (prefix, row) -- stable,
+ * since the radix sort is -- and only groups of equal prefixes that the
+ * prefix does not decide (strings, more keys) are sorted again by the full
+ * comparison. Leaves the sorted prefixes in r->pfx for the merge. */
+static int sort_perm_pfx(const sort_cfg *cfg, sort_run *r, uint32_t *tmp, em_exec_ctx *ctx, em_error *err) {
+  int64_t n = r->n;
+  const em_vec *k0 = r->keys[0];
+  uint32_t *perm = r->perm;
+  int64_t nnull = k0->validity ? k0->null_count : 0, nn = n - nnull;
+  r->nnull = nnull;
+  int64_t nb0 = nonnull_start(cfg, r), z0 = cfg->nulls_first[0] ? 0 : nn;
+  /* Non-null rows (in order) to tmp, null rows to their block. */
+  if (nnull) {
+    const uint8_t *bits = k0->validity->data;
+    int64_t a = 0, b = z0;
+    for (int64_t i = 0; i < n; i++) {
+      if (em_bit_get(bits, i))
+        tmp[a++] = (uint32_t)i;
+      else
+        perm[b++] = (uint32_t)i;
+    }
+  } else {
+    for (int64_t i = 0; i < n; i++) tmp[i] = (uint32_t)i;
+  }
+  uint64_t *pk = em_malloc(sizeof *pk * (size_t)(nn ? nn : 1));
+  if (!pk) return em_error_internal(err, "out of memory sorting");
+  em_sort_key_encode(k0, tmp, nn, cfg->ascending[0], pk);
+  if (em_exec_cancelled(ctx)) {
+    em_free(pk);
+    return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
+  }
+  if (em_sort_by_prefix(pk, tmp, nn)) {
+    em_free(pk);
+    return em_error_internal(err, "out of memory sorting");
+  }
+  memcpy(perm + nb0, tmp, sizeof *perm * (size_t)nn);
+  r->pfx = pk;
+  int rc = 0;
+  if (!cfg->pfx_exact || cfg->nkeys > 1) {
+    for (int64_t i = 0; !rc && i < nn;) {
+      int64_t j = i + 1;
+      while (j < nn && pk[j] == pk[i]) j++;
+      if (j - i > 1) rc = msort(cfg, r->keys, perm + nb0 + i, tmp, j - i, ctx, err);
+      i = j;
+    }
+  }
+  if (!rc && cfg->nkeys > 1 && nnull > 1) rc = msort(cfg, r->keys, perm + z0, tmp, nnull, ctx, err);
+  return rc;
+}
+
+/* Sorts the run's permutation (stable: ties keep input order). */
+static int sort_perm(const sort_cfg *cfg, sort_run *r, em_exec_ctx *ctx, em_error *err) {
+  int64_t n = r->n;
+  uint32_t *tmp = em_malloc(sizeof *tmp * (size_t)(n ? n : 1));
+  if (!tmp) return em_error_internal(err, "out of memory sorting");
+  int rc;
+  if (cfg->pfx) {
+    rc = sort_perm_pfx(cfg, r, tmp, ctx, err);
+  } else {
+    for (int64_t i = 0; i < n; i++) r->perm[i] = (uint32_t)i;
+    rc = msort(cfg, r->keys, r->perm, tmp, n, ctx, err);
+  }
+  em_free(tmp);
+  return rc;
 }
 
 /* TopN: the first k rows of the run in order, found with a bounded
@@ -387,6 +450,7 @@ void em_sort_run_free(const em_sort_cfg *cfg, em_sort_run *r) {
   if (r->rows) em_batch_unref(r->rows);
   free_keys(r->keys, cfg->nkeys);
   em_free(r->perm);
+  em_free(r->pfx);
   memset(r, 0, sizeof *r);
 }
 
@@ -402,6 +466,22 @@ static int sort_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_
   pthread_mutex_unlock(&s->mu);
   st->charged = 0;
   return em_sort_build_run(s, st, &ss->runs[part], ctx, err);
+}
+
+/* Compares sorted position pa of run a with pb of run b: by the first
+ * key's null block and prefix where both runs have them, then in full. */
+static int run_cmp(const sort_cfg *cfg, const sort_run *a, int64_t pa, const sort_run *b, int64_t pb) {
+  if (a->pfx && b->pfx) {
+    int64_t sa = nonnull_start(cfg, a), sb = nonnull_start(cfg, b);
+    bool na = pa < sa || pa >= sa + (a->n - a->nnull), nb = pb < sb || pb >= sb + (b->n - b->nnull);
+    if (na != nb) return (na ? -1 : 1) * (cfg->nulls_first[0] ? 1 : -1);
+    if (!na) {
+      uint64_t x = a->pfx[pa - sa], y = b->pfx[pb - sb];
+      if (x != y) return x < y ? -1 : 1;
+      if (cfg->pfx_exact && cfg->nkeys == 1) return 0;
+    }
+  }
+  return cmp_rows(cfg, a->keys, a->perm[pa], b->keys, b->perm[pb]);
 }
 
 static int sort_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
@@ -439,8 +519,7 @@ static int sort_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
         best = i;
         continue;
       }
-      sort_run *b = &ss->runs[best];
-      if (cmp_rows(cfg, r->keys, r->perm[pos[i]], b->keys, b->perm[pos[best]]) < 0) best = i;
+      if (run_cmp(cfg, r, pos[i], &ss->runs[best], pos[best]) < 0) best = i;
     }
     ss->mrun[o] = (uint32_t)best;
     ss->mrow[o] = ss->runs[best].perm[pos[best]++];
@@ -449,40 +528,40 @@ static int sort_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   return 0;
 }
 
-/* Gathers rows (run[i], row[i]) i < n into a batch: runs are taken in
- * segments so each column is gathered with em_vec_take. */
-static em_batch *gather(em_sink *s, sort_state *ss, const uint32_t *runs, const uint32_t *rows, int64_t n,
+/* Gathers rows (runs[i], rows[i]) i < n into a batch (runs NULL: all from
+ * run `run0`), one multi-source take per column. */
+static em_batch *gather(em_sink *s, sort_state *ss, int run0, const uint32_t *runs, const uint32_t *rows, int64_t n,
                         em_error *err) {
   int ncols = s->in_schema->u.st.nfields;
   em_vec **cols = em_calloc((size_t)ncols + 1, sizeof *cols);
-  if (!cols) return em_error_internal(err, "out of memory"), NULL;
-  for (int c = 0; c < ncols; c++) {
-    em_vec *out = NULL;
-    int64_t i = 0;
-    while (i < n) {
-      int64_t j = i;
-      uint32_t run = runs ? runs[i] : 0;
-      while (j < n && (!runs || runs[j] == run)) j++;
-      em_vec *part = em_vec_take(ss->runs[run].rows->cols[c], rows + i, j - i);
-      if (!part) goto oom;
-      if (!out) {
-        out = part;
-      } else {
-        int rc = em_vec_append_range(out, part, 0, part->len);
-        em_vec_unref(part);
-        if (rc) goto oom;
-      }
-      i = j;
-    }
-    if (!out && !(out = em_vec_new(s->in_schema->u.st.fields[c].type, 0))) goto oom;
-    cols[c] = out;
-    continue;
-  oom:
-    if (out) em_vec_unref(out);
-    for (int k = 0; k < c; k++) em_vec_unref(cols[k]);
+  em_vec **srcs = em_calloc((size_t)ss->nruns + 1, sizeof *srcs);
+  if (!cols || !srcs) {
     em_free(cols);
-    return em_error_internal(err, "out of memory gathering sorted rows"), NULL;
+    em_free(srcs);
+    return em_error_internal(err, "out of memory"), NULL;
   }
+  for (int c = 0; c < ncols; c++) {
+    int ns = 0;
+    if (runs) {
+      for (int r = 0; r < ss->nruns; r++)
+        srcs[ns++] = ss->runs[r].rows ? ss->runs[r].rows->cols[c] : NULL;
+    } else {
+      srcs[ns++] = ss->runs[run0].rows->cols[c];
+    }
+    /* Runs without rows are never picked; any column stands in for them. */
+    em_vec *any = NULL;
+    for (int r = 0; r < ns; r++)
+      if (srcs[r]) any = srcs[r];
+    for (int r = 0; r < ns; r++)
+      if (!srcs[r]) srcs[r] = any;
+    if (!(cols[c] = em_vec_take_multi(srcs, ns, runs, rows, n))) {
+      for (int k = 0; k < c; k++) em_vec_unref(cols[k]);
+      em_free(cols);
+      em_free(srcs);
+      return em_error_internal(err, "out of memory gathering sorted rows"), NULL;
+    }
+  }
+  em_free(srcs);
   em_batch *b = em_batch_new(em_type_ref(s->in_schema), ncols, cols, n);
   em_free(cols);
   if (!b) em_error_internal(err, "out of memory gathering sorted rows");
@@ -500,15 +579,9 @@ static int sort_next(em_sink *s, void *local, int part, em_batch **out, em_exec_
   if (st->pos >= n) return 0;
   int64_t m = n - st->pos < ctx->batch_rows ? n - st->pos : ctx->batch_rows;
   if (cfg->global)
-    *out = gather(s, ss, ss->mrun + st->pos, ss->mrow + st->pos, m, err);
-  else {
-    /* A single run: gather with run index part. */
-    uint32_t *runs = em_malloc(sizeof *runs * (size_t)m);
-    if (!runs) return em_error_internal(err, "out of memory");
-    for (int64_t i = 0; i < m; i++) runs[i] = (uint32_t)part;
-    *out = gather(s, ss, runs, ss->runs[part].perm + st->pos, m, err);
-    em_free(runs);
-  }
+    *out = gather(s, ss, 0, ss->mrun + st->pos, ss->mrow + st->pos, m, err);
+  else
+    *out = gather(s, ss, part, NULL, ss->runs[part].perm + st->pos, m, err);
   if (!*out) return -1;
   st->pos += m;
   return 0;
@@ -555,6 +628,7 @@ em_sink *em_sink_sort_new(em_arena *a, const em_lplan *n, em_type *in_schema, in
   cfg->nkeys = n->u.sort.nkeys;
   cfg->global = n->u.sort.global;
   cfg->limit = n->u.sort.global ? limit : 0;
+  cfg->pfx = cfg->nkeys > 0 && em_sort_key_supported(cfg->keys[0]->type, &cfg->pfx_exact);
   return em_sink_new(a, &em_sink_sort_vt, cfg, in_schema, in_schema);
 }
 

@@ -14,6 +14,10 @@ typedef struct em_sort_cfg {
   int nkeys;
   bool global;
   int64_t limit; /* > 0: only the first `limit` rows are wanted (TopN) */
+  /* The first key has a normalized 64-bit prefix (sort_key.c); exact when
+   * equal prefixes mean equal values. */
+  bool pfx;
+  bool pfx_exact;
 } em_sort_cfg;
 
 /* A sorted run: the rows of one partition, concatenated, plus the order. */
@@ -22,6 +26,11 @@ typedef struct em_sort_run {
   em_vec **keys;  /* evaluated keys, nkeys */
   uint32_t *perm; /* sorted order of rows */
   int64_t n;
+  /* With cfg->pfx (and no limit): the first key's prefix of every sorted
+   * position outside the block of rows whose first key is null, which
+   * holds nnull rows, first or last as the key's null order says. */
+  uint64_t *pfx;
+  int64_t nnull;
 } em_sort_run;
 
 /* What one task collects before its partition ends. */
@@ -66,6 +75,27 @@ int em_sort_cmp(const em_sort_cfg *cfg, em_vec *const *ka, int64_t i, em_vec *co
 int em_sort_build_run(em_sink *s, em_sort_local *st, em_sort_run *r, em_exec_ctx *ctx, em_error *err);
 void em_sort_run_free(const em_sort_cfg *cfg, em_sort_run *r);
 void em_sort_local_free_batches(const em_sort_cfg *cfg, em_sort_local *st);
+
+/* ---- sort_key.c: normalized keys ---- */
+
+/* A row's prefix and index, the unit the radix sort moves. */
+typedef struct em_sort_item {
+  uint64_t key;
+  uint32_t idx;
+} em_sort_item;
+
+/* Whether values of t have a normalized prefix; *exact says whether equal
+ * prefixes mean equal values. */
+bool em_sort_key_supported(const em_type *t, bool *exact);
+/* out[i] = prefix of row rows[i] of v (non-null rows only; unsigned order
+ * of prefixes = Spark's order, reversed when !asc). */
+void em_sort_key_encode(const em_vec *v, const uint32_t *rows, int64_t n, bool asc, uint64_t *out);
+/* Stable sort of a[0..n) by key (tmp has room for n items). Returns a or
+ * tmp, whichever holds the result. */
+em_sort_item *em_sort_radix(em_sort_item *a, em_sort_item *tmp, int64_t n);
+/* Sorts the pairs (keys[i], idx[i]) stably by key, in place (a narrow key
+ * range is packed with the index into one word). -1 on OOM. */
+int em_sort_by_prefix(uint64_t *keys, uint32_t *idx, int64_t n);
 
 /* ---- spill_sort.c ---- */
 

@@ -38,7 +38,7 @@ static int range_next(const em_source *src, void *local, int part, em_batch **ou
   if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
   int64_t rows = ctx->batch_rows;
   if ((__int128)rows > st->stop - st->next) rows = (int64_t)(st->stop - st->next);
-  em_vec *v = em_vec_new(em_type_long(), rows);
+  em_vec *v = em_vec_new_uninit(em_type_long(), rows);
   if (!v) return em_error_internal(err, "out of memory in range");
   int64_t *vals = em_vec_values(v);
   /* Two's-complement wrap like Spark's long arithmetic. */

@@ -49,7 +49,39 @@ em_vec *em_vec_repeat(const em_vec *lit, int64_t n) {
   return v;
 }
 
+/* A literal, or casts of one: the same value on every row. */
+static bool is_constant(const em_expr *x) {
+  while (x->kind == EM_EX_CAST) x = x->args[0];
+  return x->kind == EM_EX_LITERAL;
+}
+
+/* Evaluates a constant expression once, as a one-row vector. */
+static int eval_constant(const em_expr *x, em_eval_ctx *ctx, em_vec **out, em_error *err) {
+  if (x->kind == EM_EX_LITERAL) {
+    *out = em_vec_ref(x->u.lit);
+    return 0;
+  }
+  em_vec *a;
+  if (eval_constant(x->args[0], ctx, &a, err)) return -1;
+  int rc = em_cast_vec(a, x->type, x->u.cast.ansi, ctx, out, err);
+  em_vec_unref(a);
+  if (rc && x->origin_fragment)
+    em_error_set_context(err, x->origin_fragment, x->origin_call_site);
+  else if (rc && err->cls != EM_ERR_OPERATION_CANCELED && err->cls != EM_ERR_INTERNAL)
+    em_error_set_sql_context(err, "");
+  return rc;
+}
+
 int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec **out, em_error *err) {
+  /* A cast of a literal is computed once per batch, not once per row.
+   * Only for batches with rows: a cast that fails fails on any row. */
+  if (e->kind == EM_EX_CAST && in->nrows > 1 && is_constant(e)) {
+    em_vec *one;
+    if (eval_constant(e, ctx, &one, err)) return -1;
+    *out = em_vec_repeat(one, in->nrows);
+    em_vec_unref(one);
+    return *out ? 0 : em_error_internal(err, "out of memory evaluating a constant");
+  }
   switch (e->kind) {
   case EM_EX_COLUMN:
     if (e->u.column < 0 || e->u.column >= in->ncols) return em_error_internal(err, "column index out of range");
@@ -71,8 +103,11 @@ int em_expr_eval(const em_expr *e, const em_batch *in, em_eval_ctx *ctx, em_vec 
     em_vec **args = e->nargs <= 8 ? argv : em_calloc((size_t)e->nargs, sizeof *args);
     if (!args) return em_error_internal(err, "out of memory");
     int rc = 0, done = 0;
+    bool scalars = e->kind == EM_EX_CALL && in->nrows > 0 && em_fn_kernel_takes_scalars(e->u.fn.kernel);
     for (; done < e->nargs; done++) {
-      if (em_expr_eval(e->args[done], in, ctx, &args[done], err)) {
+      const em_expr *x = e->args[done];
+      if (scalars && is_constant(x) ? eval_constant(x, ctx, &args[done], err)
+                                    : em_expr_eval(x, in, ctx, &args[done], err)) {
         rc = -1;
         break;
       }

@@ -42,6 +42,29 @@ bool em_dec_mul(__int128 a, __int128 b, int from_scale, int to_scale, __int128 *
  * b must not be 0. False when the result does not fit 128 bits. */
 bool em_dec_div(__int128 a, int sa, __int128 b, int sb, int scale, __int128 *out);
 
+/* ---- division by a fixed divisor (divmagic.c) ---- */
+
+typedef struct em_divmagic {
+  int64_t d;   /* the divisor */
+  int64_t mul; /* magic multiplier (0 when |d| <= 1) */
+  int shift;
+} em_divmagic;
+
+/* Prepares division by d (any value; d = 0, 1, -1 are left to the caller). */
+void em_divmagic_init(em_divmagic *m, int64_t d);
+/* x / d truncated toward zero, for |d| >= 2. */
+static inline int64_t em_divmagic_div(const em_divmagic *m, int64_t x) {
+  int64_t q = (int64_t)(((__int128)m->mul * x) >> 64);
+  if (m->d > 0 && m->mul < 0) q += x;
+  if (m->d < 0 && m->mul > 0) q -= x;
+  q >>= m->shift;
+  return q + (int64_t)((uint64_t)q >> 63);
+}
+/* x % d (sign of x, as C and Java), for |d| >= 2. */
+static inline int64_t em_divmagic_mod(const em_divmagic *m, int64_t x) {
+  return (int64_t)((uint64_t)x - (uint64_t)em_divmagic_div(m, x) * (uint64_t)m->d);
+}
+
 /* ---- casts (cast_string.c) ---- */
 
 int em_cast_to_string(const em_vec *v, em_type *to, bool ansi, em_vec **out, em_error *err);
@@ -65,6 +88,9 @@ em_fn_info *em_fn_info_new(em_func_call *call, int op);
  * allocated (zeroed) and whose validity is the AND of the given vectors'
  * validity (NULL vectors are skipped; no bitmap when all are valid). */
 em_vec *em_fn_result(em_type *type, int64_t n, em_vec *const *srcs, int nsrcs);
+/* The same, for a fixed-width type whose every value the caller writes:
+ * the values are not zero-filled. */
+em_vec *em_fn_result_uninit(em_type *type, int64_t n, em_vec *const *srcs, int nsrcs);
 /* Recounts null_count from the bitmap; drops an all-set bitmap. */
 void em_fn_finish(em_vec *v, int64_t n);
 /* Marks row i null (creating the bitmap). -1 on OOM. */
@@ -83,6 +109,20 @@ int em_fn_eval_rows(const em_expr *x, em_eval_ctx *ctx, const uint8_t *sel, em_v
 /* True for kernels that evaluate their own arguments (eval.c passes no
  * argument vectors to them and sets ctx->batch). */
 bool em_fn_kernel_is_lazy(em_kernel_fn k);
+
+/* Constant operands. eval.c hands kernels that accept them a constant
+ * argument (a literal, or casts of one) as a vector of ONE row instead of
+ * n copies; an argument with len != n is such a scalar. The kernels that
+ * accept scalars (arithmetic, comparisons): */
+int em_fn_arith_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                       em_error *err);
+int em_fn_cmp_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                     em_error *err);
+bool em_fn_kernel_takes_scalars(em_kernel_fn k);
+/* Copies args to out, expanding every scalar to n rows (for the paths of a
+ * kernel that want full vectors). New references in out[0..nargs); -1 on
+ * OOM (nothing held). */
+int em_fn_expand_scalars(em_vec *const *args, int nargs, int64_t n, em_vec **out);
 
 /* Joins argument SQL texts: "f(a, b)" when sep is ", " etc. Arena string. */
 char *em_fn_sql_call(em_func_call *call, const char *fname);

@@ -279,8 +279,99 @@ static int dec_binop(const em_fn_info *fi, const em_vec *a, const em_vec *b, em_
 
 /* ---- kernels ---- */
 
-static int arith_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
-                        em_error *err) {
+/* A column with a constant right operand (`x % 3`, `x + 1`, `d * 0.5`)
+ * for the common types and operators: the constant stays in a register,
+ * a remainder by it is a multiply (divmagic.c). Returns 1 when the case is
+ * not covered (or needs the row-by-row checks: a zero divisor, an ANSI
+ * overflow to report); the caller then expands the constant and takes the
+ * general path, which produces the same values and the same errors. */
+static int arith_scalar(const em_expr *e, em_vec *const *args, int64_t n, em_vec **out) {
+  const em_fn_info *fi = e->u.fn.data;
+  if (e->nargs != 2 || args[0]->len != n || args[1]->len == n) return 1;
+  em_vec *a = args[0];
+  const em_vec *b = args[1];
+  em_type_id t = a->type->id;
+  if (b->type->id != t || e->type->id != t || em_vec_is_null(b, 0)) return 1;
+  if (t != EM_T_INT && t != EM_T_LONG && t != EM_T_DOUBLE) return 1;
+  int op = fi->op;
+  /* Every row's value is written below (NULL rows too). */
+  em_vec *r = em_fn_result_uninit(e->type, n, &a, 1);
+  if (!r) return -1;
+  bool ovf = false, done = true;
+  if (t == EM_T_DOUBLE) {
+    const double *x = em_vec_values(a), y = ((const double *)em_vec_values(b))[0];
+    double *o = em_vec_values(r);
+    switch (op) {
+    case OP_ADD: for (int64_t i = 0; i < n; i++) o[i] = x[i] + y; break;
+    case OP_SUB: for (int64_t i = 0; i < n; i++) o[i] = x[i] - y; break;
+    case OP_MUL: for (int64_t i = 0; i < n; i++) o[i] = x[i] * y; break;
+    case OP_DIV:
+      if (y == 0) done = false;
+      else for (int64_t i = 0; i < n; i++) o[i] = x[i] / y;
+      break;
+    default: done = false;
+    }
+  } else {
+#define SCALAR_INT(CT)                                                                   \
+  do {                                                                                   \
+    const CT *x = em_vec_values(a), y = ((const CT *)em_vec_values(b))[0];               \
+    CT *o = em_vec_values(r);                                                            \
+    switch (op) {                                                                        \
+    case OP_ADD: for (int64_t i = 0; i < n; i++) ovf |= __builtin_add_overflow(x[i], y, &o[i]); break; \
+    case OP_SUB: for (int64_t i = 0; i < n; i++) ovf |= __builtin_sub_overflow(x[i], y, &o[i]); break; \
+    case OP_MUL: for (int64_t i = 0; i < n; i++) ovf |= __builtin_mul_overflow(x[i], y, &o[i]); break; \
+    case OP_MOD:                                                                         \
+    case OP_PMOD:                                                                        \
+      if (y == 0 || (op == OP_PMOD && y < 0)) {                                          \
+        done = false;                                                                    \
+      } else if (y == 1 || y == -1) {                                                    \
+        memset(o, 0, sizeof *o * (size_t)n);                                             \
+      } else {                                                                           \
+        em_divmagic m;                                                                   \
+        em_divmagic_init(&m, y);                                                         \
+        for (int64_t i = 0; i < n; i++) o[i] = (CT)em_divmagic_mod(&m, x[i]);             \
+        if (op == OP_PMOD)                                                               \
+          for (int64_t i = 0; i < n; i++) o[i] = o[i] < 0 ? (CT)(o[i] + y) : o[i];        \
+      }                                                                                  \
+      break;                                                                             \
+    default: done = false;                                                               \
+    }                                                                                    \
+  } while (0)
+    if (t == EM_T_INT)
+      SCALAR_INT(int32_t);
+    else
+      SCALAR_INT(int64_t);
+#undef SCALAR_INT
+  }
+  if (!done || (ovf && fi->ansi)) {
+    em_vec_unref(r);
+    return 1;
+  }
+  em_fn_finish(r, n);
+  *out = r;
+  return 0;
+}
+
+static int arith_vectors(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                         em_error *err);
+
+int em_fn_arith_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                       em_error *err) {
+  bool scalar = false;
+  for (int k = 0; k < e->nargs; k++) scalar |= args[k]->len != n;
+  if (!scalar) return arith_vectors(e, args, n, ctx, out, err);
+  int rc = arith_scalar(e, args, n, out);
+  if (rc < 0) return em_error_internal(err, "out of memory");
+  if (rc == 0) return 0;
+  em_vec *full[2];
+  if (e->nargs > 2 || em_fn_expand_scalars(args, e->nargs, n, full)) return em_error_internal(err, "out of memory");
+  rc = arith_vectors(e, full, n, ctx, out, err);
+  for (int k = 0; k < e->nargs; k++) em_vec_unref(full[k]);
+  return rc;
+}
+
+static int arith_vectors(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                         em_error *err) {
   (void)ctx;
   const em_fn_info *fi = e->u.fn.data;
   bool unary = e->nargs == 1;
@@ -335,7 +426,7 @@ static int idiv_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval
                        em_error *err) {
   (void)ctx;
   const em_fn_info *fi = e->u.fn.data;
-  if (args[0]->type->id == EM_T_DECIMAL) return arith_kernel(e, args, n, ctx, out, err);
+  if (args[0]->type->id == EM_T_DECIMAL) return arith_vectors(e, args, n, ctx, out, err);
   em_vec *r = em_fn_result(e->type, n, args, 2);
   if (!r) return em_error_internal(err, "out of memory");
   if (args[0]->type->id != EM_T_NULL && args[1]->type->id != EM_T_NULL) {
@@ -468,11 +559,11 @@ static int resolve_binary(em_func_call *call, int op, em_error *err) {
   em_type *result;
   if (l->id == EM_T_DECIMAL && r->id == EM_T_DECIMAL) {
     result = decimal_result(op, l, r);
-    call->kernel = op == OP_IDIV ? idiv_kernel : arith_kernel;
+    call->kernel = op == OP_IDIV ? idiv_kernel : em_fn_arith_kernel;
   } else if (op == OP_DIV) {
     if (em_coerce_arg(call, 0, em_type_double(), err) || em_coerce_arg(call, 1, em_type_double(), err)) return -1;
     result = em_type_double();
-    call->kernel = arith_kernel;
+    call->kernel = em_fn_arith_kernel;
   } else if (op == OP_IDIV) {
     if (em_coerce_arg(call, 0, em_type_long(), err) || em_coerce_arg(call, 1, em_type_long(), err)) return -1;
     result = em_type_long();
@@ -481,7 +572,7 @@ static int resolve_binary(em_func_call *call, int op, em_error *err) {
     result = em_coerce_tightest(l, r, call->ansi);
     if (!result) return em_fn_type_error_diff(call, sql, err);
     if (em_coerce_arg(call, 0, result, err) || em_coerce_arg(call, 1, result, err)) return -1;
-    call->kernel = arith_kernel;
+    call->kernel = em_fn_arith_kernel;
   }
   call->type = result;
   bool can_null = op == OP_DIV || op == OP_MOD || op == OP_PMOD || op == OP_IDIV ||
@@ -507,7 +598,7 @@ static int resolve_unary(em_func_call *call, int op, em_error *err) {
   }
   call->type = call->args[0]->type;
   call->nullable = call->args[0]->nullable;
-  call->kernel = arith_kernel;
+  call->kernel = em_fn_arith_kernel;
   if (!(call->data = em_fn_info_new(call, op))) return em_error_internal(err, "out of memory");
   return 0;
 }

@@ -51,20 +51,26 @@ static const char *cmp_symbol[] = {"=", "<", "<=", ">", ">=", "<=>", "IN"};
 
 #include <math.h>
 
-/* out[i] = sign(a[i] - b[i]) for all rows (garbage where either is null). */
-static int compare3(const em_vec *a, const em_vec *b, int64_t n, int8_t *out, em_error *err) {
+/* out[i] = sign(a[i] - b[i]) for all rows (garbage where either is null);
+ * with bs, b is a scalar: row 0 of b for every i. */
+static int compare3(const em_vec *a, const em_vec *b, bool bs, int64_t n, int8_t *out, em_error *err) {
   switch (a->type->id) {
-#define CASE(ID, CT, F)                                           \
-  case ID: {                                                      \
-    const CT *x = em_vec_values(a), *y = em_vec_values(b);        \
-    for (int64_t i = 0; i < n; i++) out[i] = (int8_t)F(x[i], y[i]); \
-    return 0;                                                     \
+#define CASE(ID, CT, F)                                                 \
+  case ID: {                                                            \
+    const CT *x = em_vec_values(a), *y = em_vec_values(b);              \
+    if (bs) {                                                           \
+      const CT y0 = y[0];                                               \
+      for (int64_t i = 0; i < n; i++) out[i] = (int8_t)F(x[i], y0);     \
+    } else {                                                            \
+      for (int64_t i = 0; i < n; i++) out[i] = (int8_t)F(x[i], y[i]);   \
+    }                                                                   \
+    return 0;                                                           \
   }
     FIXED_TYPES(CASE)
 #undef CASE
   case EM_T_BOOLEAN: {
     const uint8_t *x = em_vec_values(a), *y = em_vec_values(b);
-    for (int64_t i = 0; i < n; i++) out[i] = (int8_t)CMP3(em_bit_get(x, i), em_bit_get(y, i));
+    for (int64_t i = 0; i < n; i++) out[i] = (int8_t)CMP3(em_bit_get(x, i), em_bit_get(y, bs ? 0 : i));
     return 0;
   }
   case EM_T_STRING:
@@ -73,7 +79,7 @@ static int compare3(const em_vec *a, const em_vec *b, int64_t n, int8_t *out, em
   case EM_T_BINARY:
     for (int64_t i = 0; i < n; i++) {
       int32_t la, lb;
-      const char *sa = em_vec_str(a, i, &la), *sb = em_vec_str(b, i, &lb);
+      const char *sa = em_vec_str(a, i, &la), *sb = em_vec_str(b, bs ? 0 : i, &lb);
       int c = memcmp(sa, sb, (size_t)(la < lb ? la : lb));
       out[i] = (int8_t)(c ? (c < 0 ? -1 : 1) : CMP3(la, lb));
     }
@@ -93,42 +99,94 @@ static int compare3(const em_vec *a, const em_vec *b, int64_t n, int8_t *out, em
   }
 }
 
-static bool holds(int op, int c) {
+/* Sets bit i of bits (zeroed) where COND(c[i]) holds, a byte at a time. */
+#define PACK_BITS(COND)                                                                 \
+  do {                                                                                  \
+    int64_t whole = n / 8;                                                              \
+    for (int64_t b8 = 0; b8 < whole; b8++) {                                            \
+      const int8_t *cc = c + b8 * 8;                                                    \
+      unsigned m = 0;                                                                   \
+      for (int k = 0; k < 8; k++) m |= (unsigned)(COND(cc[k])) << k;                    \
+      bits[b8] = (uint8_t)m;                                                            \
+    }                                                                                   \
+    for (int64_t i = whole * 8; i < n; i++)                                             \
+      if (COND(c[i])) em_bit_set(bits, i);                                              \
+  } while (0)
+#define IS_LT(x) ((x) < 0)
+#define IS_LE(x) ((x) <= 0)
+#define IS_GT(x) ((x) > 0)
+#define IS_GE(x) ((x) >= 0)
+#define IS_EQ(x) ((x) == 0)
+
+/* The operator with its operands swapped (a < b is b > a). */
+static int mirror(int op) {
   switch (op) {
-  case CMP_LT: return c < 0;
-  case CMP_LE: return c <= 0;
-  case CMP_GT: return c > 0;
-  case CMP_GE: return c >= 0;
-  default: return c == 0;
+  case CMP_LT: return CMP_GT;
+  case CMP_LE: return CMP_GE;
+  case CMP_GT: return CMP_LT;
+  case CMP_GE: return CMP_LE;
+  default: return op;
   }
 }
 
-static int cmp_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
-                      em_error *err) {
+int em_fn_cmp_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                     em_error *err) {
   (void)ctx;
   const em_fn_info *fi = e->u.fn.data;
+  int op = fi->op;
+  em_vec *a = args[0], *b = args[1], *full[2] = {NULL, NULL};
+  bool bs = false;
+  if (a->len != n || b->len != n) {
+    /* One constant operand, not NULL: compared in place (on the right).
+     * Anything else is expanded to full vectors first. */
+    em_vec *k = a->len != n ? a : b;
+    if (a->len != n && b->len != n) k = NULL;
+    if (k && op != CMP_EQNS && k->type->id != EM_T_NULL && !em_vec_is_null(k, 0)) {
+      if (k == a) {
+        a = b;
+        b = k;
+        op = mirror(op);
+      }
+      bs = true;
+    } else {
+      if (em_fn_expand_scalars(args, 2, n, full)) return em_error_internal(err, "out of memory");
+      a = full[0];
+      b = full[1];
+    }
+  }
   int8_t *c = em_malloc((size_t)(n ? n : 1));
-  if (!c) return em_error_internal(err, "out of memory");
-  em_vec *r = fi->op == CMP_EQNS ? em_fn_result(e->type, n, NULL, 0) : em_fn_result(e->type, n, args, 2);
-  if (!r || compare3(args[0], args[1], n, c, err)) {
-    em_free(c);
-    if (r) em_vec_unref(r);
-    return r ? -1 : em_error_internal(err, "out of memory");
+  em_vec *ab[2] = {a, b};
+  em_vec *r = !c ? NULL
+              : op == CMP_EQNS ? em_fn_result(e->type, n, NULL, 0)
+                               : em_fn_result(e->type, n, ab, bs ? 1 : 2);
+  int rc = 0;
+  if (!r || compare3(a, b, bs, n, c, err)) {
+    rc = r ? -1 : em_error_internal(err, "out of memory");
+    goto done;
   }
   uint8_t *bits = em_vec_values(r);
-  if (fi->op == CMP_EQNS) {
+  switch (op) {
+  case CMP_EQNS:
     for (int64_t i = 0; i < n; i++) {
-      bool na = em_vec_is_null(args[0], i), nb = em_vec_is_null(args[1], i);
+      bool na = em_vec_is_null(a, i), nb = em_vec_is_null(b, i);
       if ((na && nb) || (!na && !nb && c[i] == 0)) em_bit_set(bits, i);
     }
-  } else {
-    for (int64_t i = 0; i < n; i++)
-      if (holds(fi->op, c[i])) em_bit_set(bits, i);
+    break;
+  case CMP_LT: PACK_BITS(IS_LT); break;
+  case CMP_LE: PACK_BITS(IS_LE); break;
+  case CMP_GT: PACK_BITS(IS_GT); break;
+  case CMP_GE: PACK_BITS(IS_GE); break;
+  default: PACK_BITS(IS_EQ); break;
   }
-  em_free(c);
   em_fn_finish(r, n);
   *out = r;
-  return 0;
+  r = NULL;
+done:
+  em_free(c);
+  if (r) em_vec_unref(r);
+  if (full[0]) em_vec_unref(full[0]);
+  if (full[1]) em_vec_unref(full[1]);
+  return rc;
 }
 
 /* value IN (list): true on a match; else NULL when the value or any list
@@ -144,7 +202,7 @@ static int in_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_c
   if (!r || !c || !seen_null) goto oom;
   uint8_t *bits = em_vec_values(r);
   for (int k = 1; k < e->nargs; k++) {
-    if (compare3(args[0], args[k], n, c, err)) goto fail;
+    if (compare3(args[0], args[k], false, n, c, err)) goto fail;
     for (int64_t i = 0; i < n; i++) {
       if (em_vec_is_null(args[k], i))
         seen_null[i] = 1;
@@ -347,7 +405,7 @@ static int resolve_cmp(em_func_call *call, int op, em_error *err) {
     return em_fn_type_error_binary_wrong(call, call->sql, "\"ATOMIC\"", call->args[0]->type, err);
   call->type = em_type_boolean();
   call->nullable = op == CMP_EQNS ? false : call->args[0]->nullable || call->args[1]->nullable;
-  call->kernel = cmp_kernel;
+  call->kernel = em_fn_cmp_kernel;
   if (!(call->data = em_fn_info_new(call, op))) return em_error_internal(err, "out of memory");
   return 0;
 }

@@ -16,19 +16,34 @@ em_fn_info *em_fn_info_new(em_func_call *call, int op) {
   return fi;
 }
 
+static em_vec *fn_result(em_type *type, int64_t n, em_vec *const *srcs, int nsrcs, bool zero);
+
 em_vec *em_fn_result(em_type *type, int64_t n, em_vec *const *srcs, int nsrcs) {
-  em_vec *r = em_vec_new(type, n);
-  if (!r) return NULL;
+  return fn_result(type, n, srcs, nsrcs, true);
+}
+
+em_vec *em_fn_result_uninit(em_type *type, int64_t n, em_vec *const *srcs, int nsrcs) {
+  return fn_result(type, n, srcs, nsrcs, false);
+}
+
+static em_vec *fn_result(em_type *type, int64_t n, em_vec *const *srcs, int nsrcs, bool zero) {
   size_t bytes = (size_t)(n + 7) / 8;
   int w = em_type_fixed_width(type);
-  if (type->id == EM_T_BOOLEAN || w > 0) {
-    size_t vb = w > 0 ? (size_t)n * (size_t)w : bytes;
-    if (em_buf_reserve(r->values, vb ? vb : 1)) {
-      em_vec_unref(r);
-      return NULL;
+  em_vec *r;
+  if (w > 0 && !zero) {
+    /* Fixed width, every value written by the caller: no zero fill. */
+    if (!(r = em_vec_new_uninit(type, n))) return NULL;
+  } else {
+    if (!(r = em_vec_new(type, n))) return NULL;
+    if (type->id == EM_T_BOOLEAN || w > 0) {
+      size_t vb = w > 0 ? (size_t)n * (size_t)w : bytes;
+      if (em_buf_reserve(r->values, vb ? vb : 1)) {
+        em_vec_unref(r);
+        return NULL;
+      }
+      memset(r->values->data, 0, vb);
+      r->values->len = vb;
     }
-    memset(r->values->data, 0, vb);
-    r->values->len = vb;
   }
   bool any = false;
   for (int k = 0; k < nsrcs; k++)
@@ -65,9 +80,13 @@ void em_fn_finish(em_vec *v, int64_t n) {
   }
   int64_t nulls = 0;
   const uint8_t *bits = v->validity->data;
-  int64_t full = n / 8;
-  for (int64_t b = 0; b < full; b++) nulls += 8 - __builtin_popcount(bits[b]);
-  for (int64_t i = full * 8; i < n; i++) nulls += !em_bit_get(bits, i);
+  int64_t words = n / 64;
+  for (int64_t w = 0; w < words; w++) {
+    uint64_t x;
+    memcpy(&x, bits + w * 8, 8);
+    nulls += 64 - __builtin_popcountll(x);
+  }
+  for (int64_t i = words * 64; i < n; i++) nulls += !em_bit_get(bits, i);
   v->null_count = nulls;
   if (nulls == 0) {
     em_buf_unref(v->validity);
@@ -225,4 +244,17 @@ int em_fn_select(em_type *type, int64_t n, em_vec *const *srcs, const int16_t *p
 oom:
   em_vec_unref(r);
   return em_error_internal(err, "out of memory");
+}
+
+bool em_fn_kernel_takes_scalars(em_kernel_fn k) { return k == em_fn_arith_kernel || k == em_fn_cmp_kernel; }
+
+int em_fn_expand_scalars(em_vec *const *args, int nargs, int64_t n, em_vec **out) {
+  for (int i = 0; i < nargs; i++) {
+    out[i] = args[i]->len == n ? em_vec_ref(args[i]) : em_vec_repeat(args[i], n);
+    if (!out[i]) {
+      for (int j = 0; j < i; j++) em_vec_unref(out[j]);
+      return -1;
+    }
+  }
+  return 0;
 }

@@ -1,0 +1,215 @@
+/*
+ * Fast paths of the expression kernels:
+ *  - division by a fixed divisor through a magic multiplier (divmagic.c)
+ *    equals C's / and % for edge and random values;
+ *  - arithmetic and comparisons with a constant operand (eval.c hands the
+ *    kernel a one-row vector) give exactly what the same call over a
+ *    column holding the constant on every row gives: values, NULLs, and
+ *    errors (ANSI overflow, division by zero), for both operand sides.
+ * The calls are resolved by the functions' own resolvers.
+ */
+#include "runner.h"
+
+#include <math.h>
+
+#include "expr/expr_int.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+TEST(divmagic_matches_division) {
+  int64_t ds[64];
+  int nd = 0;
+  int64_t fixed[] = {2, 3, -3, 5, 7, -7, 10, 16, -16, 1000003, 1000000007, INT64_MAX, INT64_MIN, -INT64_MAX,
+                     ((int64_t)1 << 62), -((int64_t)1 << 62), 641, 6700417};
+  for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) ds[nd++] = fixed[i];
+  while (nd < 64) {
+    int64_t d = (int64_t)rnd() >> (rnd() % 63);
+    if (d > 1 || d < -1) ds[nd++] = d;
+  }
+  for (int k = 0; k < nd; k++) {
+    em_divmagic m;
+    em_divmagic_init(&m, ds[k]);
+    for (int i = 0; i < 20000; i++) {
+      int64_t x;
+      switch (i % 6) {
+      case 0: x = (int64_t)rnd(); break;
+      case 1: x = (int64_t)rnd() >> (rnd() % 64); break;
+      case 2: x = ds[k] * (int64_t)(rnd() % 1000) + (int64_t)(rnd() % 3) - 1; break;
+      case 3: x = INT64_MIN + (int64_t)(rnd() % 4); break;
+      case 4: x = INT64_MAX - (int64_t)(rnd() % 4); break;
+      default: x = (int64_t)(rnd() % 201) - 100; break;
+      }
+      if (em_divmagic_div(&m, x) != x / ds[k] || em_divmagic_mod(&m, x) != x % ds[k]) {
+        fprintf(stderr, "%lld / %lld\n", (long long)x, (long long)ds[k]);
+        CHECK(0);
+      }
+    }
+  }
+}
+
+/* ---- a constant operand against the same value on every row ---- */
+
+static em_arena A;
+
+static em_expr *column(int i, em_type *t) {
+  em_expr *e = em_arena_calloc(&A, sizeof *e);
+  e->kind = EM_EX_COLUMN;
+  e->u.column = i;
+  e->type = t;
+  e->nullable = true;
+  return e;
+}
+
+static em_expr *literal(em_vec *v) {
+  em_expr *e = em_arena_calloc(&A, sizeof *e);
+  e->kind = EM_EX_LITERAL;
+  e->u.lit = v;
+  e->type = v->type;
+  e->nullable = em_vec_is_null(v, 0);
+  return e;
+}
+
+/* Resolves name(l, r) with the registry's resolver. */
+static em_expr *call2(const char *name, em_expr *l, em_expr *r, bool ansi) {
+  em_func_call c = {0};
+  em_expr *args[2] = {l, r};
+  char *sql[2] = {"a", "b"};
+  c.name = name;
+  c.args = args;
+  c.nargs = 2;
+  c.arg_sql = sql;
+  c.ansi = ansi;
+  c.arena = &A;
+  em_error err = {0};
+  const em_func_def *f = em_func_lookup(name);
+  CHECK(f && f->resolve(&c, &err) == 0);
+  em_expr *e = em_arena_calloc(&A, sizeof *e);
+  e->kind = EM_EX_CALL;
+  e->type = c.type;
+  e->nullable = c.nullable;
+  e->nargs = 2;
+  e->args = em_arena_calloc(&A, 2 * sizeof *e->args);
+  e->args[0] = c.args[0];
+  e->args[1] = c.args[1];
+  e->u.fn.name = name;
+  e->u.fn.kernel = c.kernel;
+  e->u.fn.data = c.data;
+  return e;
+}
+
+static em_vec *random_col(em_type *t, int64_t n, int ty) {
+  em_vec *v = em_vec_new(t, n);
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t r = rnd();
+    if (r % 11 == 0) {
+      CHECK(em_vec_append_null(v) == 0);
+    } else if (ty == 0) {
+      int32_t x = (r & 1) ? (int32_t)(r >> 32) : (int32_t)(r % 41) - 20;
+      CHECK(em_vec_append_fixed(v, &x) == 0);
+    } else if (ty == 1) {
+      int64_t x = (r & 1) ? (int64_t)r : (int64_t)(r % 41) - 20;
+      CHECK(em_vec_append_fixed(v, &x) == 0);
+    } else {
+      double x = (r & 1) ? (double)(int64_t)r / 7.0 : (double)((int64_t)(r % 41) - 20);
+      if (r % 13 == 0) x = NAN;
+      if (r % 17 == 0) x = -0.0;
+      CHECK(em_vec_append_fixed(v, &x) == 0);
+    }
+  }
+  return v;
+}
+
+static em_vec *one(em_type *t, int ty, int64_t x, double d, bool null) {
+  em_vec *v = em_vec_new(t, 1);
+  if (null) {
+    CHECK(em_vec_append_null(v) == 0);
+  } else if (ty == 0) {
+    int32_t y = (int32_t)x;
+    CHECK(em_vec_append_fixed(v, &y) == 0);
+  } else if (ty == 1) {
+    CHECK(em_vec_append_fixed(v, &x) == 0);
+  } else {
+    CHECK(em_vec_append_fixed(v, &d) == 0);
+  }
+  return v;
+}
+
+/* Bitwise equal vectors (values compared on valid rows only). */
+static void check_same(const em_vec *a, const em_vec *b) {
+  CHECK_EQ_INT(a->len, b->len);
+  CHECK_EQ_INT(a->null_count, b->null_count);
+  CHECK(a->type->id == b->type->id);
+  int w = em_type_fixed_width(a->type);
+  for (int64_t i = 0; i < a->len; i++) {
+    CHECK(em_vec_is_null(a, i) == em_vec_is_null(b, i));
+    if (em_vec_is_null(a, i)) continue;
+    if (a->type->id == EM_T_BOOLEAN)
+      CHECK(em_bit_get(em_vec_values(a), i) == em_bit_get(em_vec_values(b), i));
+    else
+      CHECK(memcmp((const uint8_t *)em_vec_values(a) + i * w, (const uint8_t *)em_vec_values(b) + i * w,
+                   (size_t)w) == 0);
+  }
+}
+
+TEST(constant_operand_equals_column) {
+  em_arena_init(&A, 1 << 16);
+  const char *ops[] = {"+", "-", "*", "/", "%", "pmod", "==", "<", "<=", ">", ">=", "<=>"};
+  em_type *types[] = {em_type_int(), em_type_long(), em_type_double()};
+  int64_t consts[] = {3, -3, 1, -1, 0, 7, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, 1000003};
+  const int64_t n = 300;
+  em_eval_ctx ctx = {.timezone = "UTC"};
+  int checked = 0, errors = 0;
+  for (int ty = 0; ty < 3; ty++) {
+    em_vec *x = random_col(types[ty], n, ty);
+    for (size_t ci = 0; ci <= sizeof consts / sizeof *consts; ci++) {
+      bool null = ci == sizeof consts / sizeof *consts;
+      int64_t k = null ? 0 : consts[ci];
+      double kd = (double)k / (k % 2 ? 2.0 : 1.0);
+      em_vec *lit = one(types[ty], ty, k, kd, null);
+      em_vec *rep = em_vec_repeat(lit, n);
+      em_vec *cols[2] = {em_vec_ref(x), rep};
+      em_type *schema = em_type_struct_new(2);
+      CHECK(em_type_struct_set(schema, 0, "x", em_type_ref(types[ty]), true, NULL) == 0);
+      CHECK(em_type_struct_set(schema, 1, "k", em_type_ref(types[ty]), true, NULL) == 0);
+      em_batch *b = em_batch_new(schema, 2, cols, n);
+      for (size_t o = 0; o < sizeof ops / sizeof *ops; o++)
+        for (int ansi = 0; ansi < 2; ansi++)
+          for (int side = 0; side < 2; side++) {
+            em_expr *xc = column(0, types[ty]), *kc = column(1, types[ty]), *kl = literal(lit);
+            em_expr *fast = side ? call2(ops[o], kl, xc, ansi) : call2(ops[o], xc, kl, ansi);
+            em_expr *slow = side ? call2(ops[o], kc, xc, ansi) : call2(ops[o], xc, kc, ansi);
+            em_vec *vf = NULL, *vs = NULL;
+            em_error ef = {0}, es = {0};
+            int rf = em_expr_eval(fast, b, &ctx, &vf, &ef), rs = em_expr_eval(slow, b, &ctx, &vs, &es);
+            CHECK_EQ_INT(rf, rs);
+            if (rf) {
+              CHECK_EQ_INT(ef.cls, es.cls);
+              errors++;
+            } else {
+              check_same(vf, vs);
+              em_vec_unref(vf);
+              em_vec_unref(vs);
+            }
+            checked++;
+          }
+      em_batch_unref(b);
+      em_vec_unref(lit);
+    }
+    em_vec_unref(x);
+  }
+  CHECK(checked > 1000);
+  CHECK(errors > 0); /* overflow and division by zero were reached */
+  em_arena_destroy(&A);
+}
+
+TEST_LIST{
+    TEST_ENTRY(divmagic_matches_division),
+    TEST_ENTRY(constant_operand_equals_column),
+    TEST_END,
+};
