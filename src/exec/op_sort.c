@@ -165,6 +165,50 @@ static int msort(const sort_cfg *cfg, em_vec *const *keys, uint32_t *a, uint32_t
   return 0;
 }
 
+/* Orders a[0..n), rows whose keys before key k are all equal (in input
+ * order), by keys k.. : the rows whose key k is null form a block, the
+ * others are radix sorted by key k's prefix, and each group of equal
+ * prefixes is ordered by the next key the same way (or by the full
+ * comparison when the prefix does not decide). Small groups and keys
+ * without a prefix go to the merge sort. tmp has room for n. */
+static int refine(const sort_cfg *cfg, em_vec *const *keys, uint32_t *a, int64_t n, int k, uint32_t *tmp,
+                  em_exec_ctx *ctx, em_error *err) {
+  if (k >= cfg->nkeys || n <= 1) return 0;
+  bool exact;
+  if (n < 64 || !em_sort_key_supported(keys[k]->type, &exact)) return msort(cfg, keys, a, tmp, n, ctx, err);
+  if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
+  const em_vec *v = keys[k];
+  int64_t nn = 0, nnull = 0;
+  if (v->validity && v->null_count) {
+    const uint8_t *bits = v->validity->data;
+    for (int64_t i = 0; i < n; i++)
+      if (em_bit_get(bits, a[i])) tmp[nn++] = a[i];
+    for (int64_t i = 0; i < n; i++)
+      if (!em_bit_get(bits, a[i])) tmp[nn + nnull++] = a[i];
+  } else {
+    memcpy(tmp, a, sizeof *a * (size_t)n);
+    nn = n;
+  }
+  int64_t nb0 = cfg->nulls_first[k] ? nnull : 0, z0 = cfg->nulls_first[k] ? 0 : nn;
+  memcpy(a + nb0, tmp, sizeof *a * (size_t)nn);
+  memcpy(a + z0, tmp + nn, sizeof *a * (size_t)nnull);
+  uint64_t *pk = em_malloc(sizeof *pk * (size_t)(nn ? nn : 1));
+  if (!pk) return em_error_internal(err, "out of memory sorting");
+  uint32_t *b = a + nb0;
+  em_sort_key_encode(v, b, nn, cfg->ascending[k], pk);
+  int rc = em_sort_by_prefix(pk, b, nn) ? em_error_internal(err, "out of memory sorting") : 0;
+  for (int64_t i = 0; !rc && i < nn;) {
+    int64_t j = i + 1;
+    while (j < nn && pk[j] == pk[i]) j++;
+    if (j - i > 1)
+      rc = exact ? refine(cfg, keys, b + i, j - i, k + 1, tmp, ctx, err) : msort(cfg, keys, b + i, tmp, j - i, ctx, err);
+    i = j;
+  }
+  em_free(pk);
+  if (!rc) rc = refine(cfg, keys, a + z0, nnull, k + 1, tmp, ctx, err);
+  return rc;
+}
+
 /* Where the rows whose first key is not null start in a run's order. */
 static int64_t nonnull_start(const sort_cfg *cfg, const sort_run *r) { return cfg->nulls_first[0] ? r->nnull : 0; }
 
@@ -211,11 +255,13 @@ static int sort_perm_pfx(const sort_cfg *cfg, sort_run *r, uint32_t *tmp, em_exe
     for (int64_t i = 0; !rc && i < nn;) {
       int64_t j = i + 1;
       while (j < nn && pk[j] == pk[i]) j++;
-      if (j - i > 1) rc = msort(cfg, r->keys, perm + nb0 + i, tmp, j - i, ctx, err);
+      if (j - i > 1)
+        rc = cfg->pfx_exact ? refine(cfg, r->keys, perm + nb0 + i, j - i, 1, tmp, ctx, err)
+                            : msort(cfg, r->keys, perm + nb0 + i, tmp, j - i, ctx, err);
       i = j;
     }
   }
-  if (!rc && cfg->nkeys > 1 && nnull > 1) rc = msort(cfg, r->keys, perm + z0, tmp, nnull, ctx, err);
+  if (!rc) rc = refine(cfg, r->keys, perm + z0, nnull, 1, tmp, ctx, err);
   return rc;
 }
 

@@ -94,7 +94,12 @@ static int zero_divisor(int op, em_error *err) {
           break;                                                                                        \
         }                                                                                               \
         o[i] = y == -1 ? 0 : (CT)(x % y);                                                               \
-        if (fi->op == OP_PMOD && o[i] < 0) o[i] = y == -1 ? 0 : (CT)((o[i] + y) % y);                  \
+        if (fi->op == OP_PMOD && o[i] < 0) {                                                          \
+          /* (a % n) + n wraps as Java's int (byte/short/int) or long. */                              \
+          uint64_t sum_ = (uint64_t)(int64_t)o[i] + (uint64_t)(int64_t)y;                               \
+          int64_t t_ = sizeof(CT) < 8 ? (int64_t)(int32_t)sum_ : (int64_t)sum_;                         \
+          o[i] = y == -1 ? 0 : (CT)(t_ % y);                                                            \
+        }                                                                                               \
         break;                                                                                          \
       default: break;                                                                                   \
       }                                                                                                 \

@@ -40,7 +40,7 @@ TEST(divmagic_matches_division) {
       switch (i % 6) {
       case 0: x = (int64_t)rnd(); break;
       case 1: x = (int64_t)rnd() >> (rnd() % 64); break;
-      case 2: x = ds[k] * (int64_t)(rnd() % 1000) + (int64_t)(rnd() % 3) - 1; break;
+      case 2: x = (int64_t)((uint64_t)ds[k] * (rnd() % 1000) + rnd() % 3 - 1); break; /* wraps */
       case 3: x = INT64_MIN + (int64_t)(rnd() % 4); break;
       case 4: x = INT64_MAX - (int64_t)(rnd() % 4); break;
       default: x = (int64_t)(rnd() % 201) - 100; break;

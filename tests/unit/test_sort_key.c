@@ -49,6 +49,7 @@ static const double special[] = {0.0, -0.0, 1.5, -1.5, INFINITY, -INFINITY, NAN,
 static em_vec *random_vec(int ty, int64_t n, bool nulls) {
   em_type *t = type_of(ty);
   em_vec *v = em_vec_new(t, n);
+  em_type_unref(t); /* the vector holds its own reference */
   for (int64_t i = 0; i < n; i++) {
     if (nulls && rnd() % 8 == 0) {
       CHECK(em_vec_append_null(v) == 0);
@@ -320,6 +321,16 @@ TEST(sort_two_keys) {
     }
 }
 
+TEST(sort_three_keys) {
+  /* Large groups at every level, so each key is radix sorted in turn. */
+  int ty[3] = {TY_BOOL, TY_BYTE, TY_STRING};
+  for (int o = 0; o < 8; o++) {
+    bool asc[3] = {o & 1, (o >> 1) & 1, (o >> 2) & 1}, nf[3] = {(o >> 1) & 1, o & 1, !(o & 1)};
+    check_sort(3, ty, asc, nf, 6000, 2, true, 0);
+    check_sort(3, ty, asc, nf, 6000, 3, false, 0);
+  }
+}
+
 TEST(sort_under_limit) {
   int ty[2] = {TY_LONG, TY_STRING};
   bool asc[2] = {false, true}, nf[2] = {false, true};
@@ -333,6 +344,7 @@ TEST_LIST{
     TEST_ENTRY(sort_by_prefix_narrow_and_wide),
     TEST_ENTRY(sort_one_key_every_type_and_order),
     TEST_ENTRY(sort_two_keys),
+    TEST_ENTRY(sort_three_keys),
     TEST_ENTRY(sort_under_limit),
     TEST_END,
 };
