@@ -83,8 +83,10 @@ static int store_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ct
 static int store_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_error *err) {
   (void)ctx;
   part_batches *pb = local;
-  store_state *st = s->state;
+  /* The state is read under the lock: two first combines racing would
+   * otherwise both create one, and the partitions of the first be lost. */
   pthread_mutex_lock(&s->mu);
+  store_state *st = s->state;
   if (!st) {
     st = s->state = em_calloc(1, sizeof *st);
     if (st && !(st->parts = em_calloc((size_t)(s->in_parts ? s->in_parts : 1), sizeof *st->parts))) {

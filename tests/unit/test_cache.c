@@ -310,10 +310,32 @@ TEST(cache_fault_injection) {
   teardown();
 }
 
+/* The first query over a persisted relation computes and stores every
+ * partition at once: the partitions' tasks finishing together must not lose
+ * one (the store's shared state was once created twice by racing tasks). */
+TEST(first_computation_keeps_every_partition) {
+  setup();
+  int64_t want, rows;
+  em_error err;
+  CHECK(run(base(6000, 7, "x"), &want, &rows, &err) == 0);
+  for (int k = 0; k < 3000; k++) {
+    em_cache_store *s = em_cache_store_new();
+    persist(s, base(6000, 7, "x"), true, false);
+    int64_t got, r2;
+    CHECK(run(base(6000, 7, "x"), &got, &r2, &err) == 0);
+    CHECK_EQ_INT(r2, 6000);
+    CHECK_EQ_INT(got, want);
+    unpersist();
+    em_cache_store_release(s);
+  }
+  teardown();
+}
+
 TEST_LIST{
     TEST_ENTRY(fingerprints_match_equal_plans),
     TEST_ENTRY(cache_computed_once_then_scanned),
     TEST_ENTRY(evicted_to_disk_or_recomputed),
     TEST_ENTRY(cache_fault_injection),
+    TEST_ENTRY(first_computation_keeps_every_partition),
     TEST_END,
 };
