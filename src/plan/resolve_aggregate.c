@@ -97,6 +97,34 @@ static em_expr *column(em_az *az, int idx, em_type *type, bool nullable) {
   return x;
 }
 
+/* Resolves grouping expression `se` over child into *a (its output
+ * attribute: a column keeps its id and qualifier) and returns it; an
+ * aggregate inside a grouping expression is GROUP_BY_AGGREGATE, Spark
+ * naming the offending expression in sqlExpr. */
+static em_expr *resolve_group_key(em_az *az, const em_spec_expr *se, const em_lplan *child, em_attr *a) {
+  char *name = NULL, *meta = NULL;
+  em_expr *x = em_az_resolve_expr(az, se, child, &name, &meta);
+  if (!x) return NULL;
+  const em_expr *ag = find_agg(x);
+  if (ag) {
+    em_error_set(az->err, EM_ERR_GROUP_BY_AGGREGATE, "sqlExpr", name ? name : ag->u.fn.name, NULL);
+    return NULL;
+  }
+  a->name = name;
+  a->type = x->type;
+  a->nullable = x->nullable;
+  a->metadata = meta;
+  if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
+    const em_attr *src = &child->out[x->u.column];
+    a->id = src->id;
+    a->qualifier = src->qualifier;
+    if (!a->metadata) a->metadata = src->metadata;
+  } else {
+    a->id = em_az_next_id(az);
+  }
+  return x;
+}
+
 static int add_agg(agg_build *b, em_expr *call) {
   if (b->naggs == b->capaggs) {
     int nc = b->capaggs ? b->capaggs * 2 : 8;
@@ -211,31 +239,9 @@ em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *chi
   b.keys = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(ng + 1));
   if (!b.keys) return oom(az), NULL;
   for (int i = 0; i < ng; i++) {
-    const em_spec_expr *se = r->u.aggregate.groups[i];
-    char *name = NULL, *meta = NULL;
-    em_expr *x = em_az_resolve_expr(az, se, child, &name, &meta);
+    em_expr *x = resolve_group_key(az, r->u.aggregate.groups[i], child, &n->out[i]);
     if (!x) return NULL;
-    const em_expr *ag = find_agg(x);
-    if (ag) {
-      /* Spark names the offending call in sqlExpr. */
-      char *sql = name;
-      em_error_set(az->err, EM_ERR_GROUP_BY_AGGREGATE, "sqlExpr", sql ? sql : ag->u.fn.name, NULL);
-      return NULL;
-    }
     b.keys[i] = x;
-    em_attr *a = &n->out[i];
-    a->name = name;
-    a->type = x->type;
-    a->nullable = x->nullable;
-    a->metadata = meta;
-    if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
-      const em_attr *src = &child->out[x->u.column];
-      a->id = src->id;
-      a->qualifier = src->qualifier;
-      if (!a->metadata) a->metadata = src->metadata;
-    } else {
-      a->id = em_az_next_id(az);
-    }
     n->u.agg.outputs[i] = column(az, i, x->type, x->nullable);
     if (!n->u.agg.outputs[i]) return NULL;
   }
@@ -494,29 +500,9 @@ static em_lplan *resolve_agg_windows(em_az *az, const em_spec_rel *r, em_lplan *
   int *pos = em_arena_calloc(A, sizeof(int) * (size_t)(na + 1));
   if (!b.keys || !attrs || !outs || !is_win || !pos) return oom(az), NULL;
   for (int i = 0; i < ng; i++) {
-    const em_spec_expr *se = r->u.aggregate.groups[i];
-    char *name = NULL, *meta = NULL;
-    em_expr *x = em_az_resolve_expr(az, se, child, &name, &meta);
+    em_expr *x = resolve_group_key(az, r->u.aggregate.groups[i], child, &attrs[i]);
     if (!x) return NULL;
-    const em_expr *ag = find_agg(x);
-    if (ag) {
-      em_error_set(az->err, EM_ERR_GROUP_BY_AGGREGATE, "sqlExpr", name ? name : ag->u.fn.name, NULL);
-      return NULL;
-    }
     b.keys[i] = x;
-    em_attr *a = &attrs[i];
-    a->name = name;
-    a->type = x->type;
-    a->nullable = x->nullable;
-    a->metadata = meta;
-    if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
-      const em_attr *src = &child->out[x->u.column];
-      a->id = src->id;
-      a->qualifier = src->qualifier;
-      if (!a->metadata) a->metadata = src->metadata;
-    } else {
-      a->id = em_az_next_id(az);
-    }
     if (!(outs[i] = column(az, i, x->type, x->nullable))) return NULL;
   }
   /* The items without windows are outputs of the aggregate. */
@@ -691,29 +677,9 @@ static em_lplan *resolve_agg_generator(em_az *az, const em_spec_rel *r, em_lplan
   if (!b.keys || !orig || !items || !gargs) return oom(az), NULL;
   int o = 0;
   for (int i = 0; i < ng; i++, o++) {
-    const em_spec_expr *se = r->u.aggregate.groups[i];
-    char *name = NULL, *meta = NULL;
-    em_expr *x = em_az_resolve_expr(az, se, child, &name, &meta);
+    em_expr *x = resolve_group_key(az, r->u.aggregate.groups[i], child, &orig[o]);
     if (!x) return NULL;
-    const em_expr *ag = find_agg(x);
-    if (ag) {
-      em_error_set(az->err, EM_ERR_GROUP_BY_AGGREGATE, "sqlExpr", name ? name : ag->u.fn.name, NULL);
-      return NULL;
-    }
     b.keys[i] = x;
-    em_attr *a = &orig[o];
-    a->name = name;
-    a->type = x->type;
-    a->nullable = x->nullable;
-    a->metadata = meta;
-    if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
-      const em_attr *src = &child->out[x->u.column];
-      a->id = src->id;
-      a->qualifier = src->qualifier;
-      if (!a->metadata) a->metadata = src->metadata;
-    } else {
-      a->id = em_az_next_id(az);
-    }
     if (!(n->u.agg.outputs[o] = column(az, i, x->type, x->nullable))) return NULL;
   }
   for (int i = 0; i < na; i++) {

@@ -9,45 +9,25 @@ not installed."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "clients"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "clients"))
 
+import clientsteps  # noqa: E402
 import goclient  # noqa: E402
 
-EXPECTED = os.path.join(HERE, "expected", "go_client.json")
 # Steps that need work still open on Ember (strict: they must fail until then).
 NOT_YET: dict = {}
 
 
-def _expected():
-    with open(EXPECTED) as f:
-        return {r["step"]: r for r in json.load(f)}
-
-
 @pytest.fixture(scope="module")
 def go_results(server_url):
-    if not goclient.available():
-        pytest.skip("Go is not installed: the Go client test needs the go command")
-    try:
-        goclient.build()
-    except subprocess.CalledProcessError as e:
-        pytest.fail(f"building the Go client failed:\n{e.stderr[-3000:]}")
-    return {r["step"]: r for r in goclient.run(server_url)}
+    return clientsteps.results(goclient, server_url, "Go is not installed: the Go client test needs the go command")
 
 
-@pytest.mark.parametrize("step", list(_expected()))
+@pytest.mark.parametrize("step", list(clientsteps.expected("go_client")))
 def test_go_client_step(go_results, step, server):
-    want = _expected()[step]
-    got = go_results.get(step)
-    if step in NOT_YET and not server.is_spark:
-        if got == want:
-            pytest.fail(f"step {step} passes now: remove it from NOT_YET")
-        pytest.xfail(NOT_YET[step])
-    assert got == want
+    clientsteps.check_step("go_client", go_results, step, NOT_YET, server)

@@ -15,8 +15,8 @@
 #include "exec/exec_int.h"
 #include "plan/plan.h"
 #include "spec/spec.h"
+#include "spec_build.h"
 
-static em_spec S;
 static _Atomic int64_t ids = 1;
 static _Atomic bool cancel_flag;
 static char dir[256];
@@ -45,51 +45,6 @@ static void actx_init(em_analyze_ctx *a, bool fingerprint) {
 
 /* ---- spec builders ---- */
 
-static em_spec_rel *range_rel(int64_t end, int parts) {
-  em_spec_rel *r = em_spec_rel_new(&S, EM_SR_RANGE);
-  r->u.range.end = end;
-  r->u.range.step = 1;
-  r->u.range.num_partitions = parts;
-  return r;
-}
-
-static em_spec_expr *col(const char *name) {
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_ATTR);
-  e->u.attr.parts = em_spec_array(&S, 1, sizeof(char *));
-  e->u.attr.parts[0] = em_spec_strdup(&S, name);
-  e->u.attr.nparts = 1;
-  e->u.attr.plan_id = -1;
-  return e;
-}
-
-static em_spec_expr *lit_long(int64_t x) {
-  em_vec *v = em_vec_new(em_type_long(), 1);
-  em_vec_append_fixed(v, &x);
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_LITERAL);
-  e->u.lit.value = v;
-  em_spec_own_vec(&S, v);
-  return e;
-}
-
-static em_spec_expr *fn2(const char *name, em_spec_expr *a, em_spec_expr *b) {
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_FUNC);
-  e->u.func.name = em_spec_strdup(&S, name);
-  e->u.func.args = em_spec_array(&S, 2, sizeof(em_spec_expr *));
-  e->u.func.args[0] = a;
-  e->u.func.args[1] = b;
-  e->u.func.nargs = 2;
-  return e;
-}
-
-static em_spec_expr *alias(em_spec_expr *child, const char *name) {
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_ALIAS);
-  e->u.alias.child = child;
-  e->u.alias.names = em_spec_array(&S, 1, sizeof(char *));
-  e->u.alias.names[0] = em_spec_strdup(&S, name);
-  e->u.alias.nnames = 1;
-  return e;
-}
-
 static em_spec_rel *project2(em_spec_rel *in, em_spec_expr *a, em_spec_expr *b) {
   em_spec_rel *r = em_spec_rel_new(&S, EM_SR_PROJECT);
   r->input = in;
@@ -109,7 +64,7 @@ static em_spec_rel *filter_rel(em_spec_rel *in, em_spec_expr *cond) {
 
 /* range(n, 4 partitions) select id, id * k AS name */
 static em_spec_rel *base(int64_t n, int64_t k, const char *name) {
-  return project2(range_rel(n, 4), col("id"), alias(fn2("*", col("id"), lit_long(k)), name));
+  return project2(range_rel(0, n, 4), col("id"), alias(fn("*", 2, col("id"), lit_long(k)), name));
 }
 
 /* ---- running ---- */
@@ -206,7 +161,7 @@ TEST(fingerprints_match_equal_plans) {
   fingerprint_of(base(100, 3, "other_name"), b); /* names do not count */
   fingerprint_of(base(100, 4, "x"), c);          /* another constant */
   fingerprint_of(base(101, 3, "x"), d);          /* another range */
-  fingerprint_of(filter_rel(base(100, 3, "x"), fn2(">", col("x"), lit_long(5))), e);
+  fingerprint_of(filter_rel(base(100, 3, "x"), fn(">", 2, col("x"), lit_long(5))), e);
   CHECK(memcmp(a, b, 16) == 0);
   CHECK(memcmp(a, c, 16) != 0);
   CHECK(memcmp(a, d, 16) != 0);
@@ -237,7 +192,7 @@ TEST(cache_computed_once_then_scanned) {
     CHECK_EQ_INT(got, want);
   }
   /* A query over the cached plan reads it too. */
-  CHECK(run(filter_rel(base(20000, 3, "x"), fn2(">", col("x"), lit_long(30))), &got, &r2, &err) == 0);
+  CHECK(run(filter_rel(base(20000, 3, "x"), fn(">", 2, col("x"), lit_long(30))), &got, &r2, &err) == 0);
   CHECK_EQ_INT(r2, 20000 - 11);
   em_cache_store_stats(s, &st);
   CHECK_EQ_INT(st.parts_computed, 4);

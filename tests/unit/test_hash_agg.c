@@ -16,58 +16,15 @@
 #include "exec/exec_int.h"
 #include "plan/plan.h"
 #include "spec/spec.h"
+#include "spec_build.h"
 
 /* ---- spec builders ---- */
 
-static em_spec S;
-
-static em_spec_rel *range_rel(int64_t start, int64_t end, int parts) {
-  em_spec_rel *r = em_spec_rel_new(&S, EM_SR_RANGE);
-  r->u.range.start = start;
-  r->u.range.end = end;
-  r->u.range.step = 1;
-  r->u.range.num_partitions = parts;
-  return r;
-}
-
-static em_spec_expr *col(const char *name) {
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_ATTR);
-  e->u.attr.parts = em_spec_array(&S, 1, sizeof(char *));
-  e->u.attr.parts[0] = em_spec_strdup(&S, name);
-  e->u.attr.nparts = 1;
-  e->u.attr.plan_id = -1;
-  return e;
-}
-
-static em_spec_expr *lit_vec(em_vec *v) {
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_LITERAL);
-  e->u.lit.value = v;
-  em_spec_own_vec(&S, v);
-  return e;
-}
-
-static em_spec_expr *lit_long(int64_t x) {
-  em_vec *v = em_vec_new(em_type_long(), 1);
-  em_vec_append_fixed(v, &x);
-  return lit_vec(v);
-}
 
 static em_spec_expr *lit_bool(bool b) {
   em_vec *v = em_vec_new(em_type_boolean(), 1);
   em_vec_append_bool(v, b);
   return lit_vec(v);
-}
-
-static em_spec_expr *fn(const char *name, int nargs, ...) {
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_FUNC);
-  e->u.func.name = em_spec_strdup(&S, name);
-  e->u.func.args = em_spec_array(&S, (size_t)(nargs ? nargs : 1), sizeof(em_spec_expr *));
-  e->u.func.nargs = nargs;
-  va_list ap;
-  va_start(ap, nargs);
-  for (int i = 0; i < nargs; i++) e->u.func.args[i] = va_arg(ap, em_spec_expr *);
-  va_end(ap);
-  return e;
 }
 
 static em_spec_expr *distinct(em_spec_expr *f) {

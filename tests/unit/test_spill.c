@@ -20,61 +20,13 @@
 #include "expr/rowkey.h"
 #include "plan/plan.h"
 #include "spec/spec.h"
+#include "spec_build.h"
 
-static em_spec S;
 static _Atomic int64_t ids = 1;
 static _Atomic bool cancel_flag;
 static char spill_dir[256];
 
 /* ---- spec builders ---- */
-
-static em_spec_rel *range_rel(int64_t start, int64_t end, int parts) {
-  em_spec_rel *r = em_spec_rel_new(&S, EM_SR_RANGE);
-  r->u.range.start = start;
-  r->u.range.end = end;
-  r->u.range.step = 1;
-  r->u.range.num_partitions = parts;
-  return r;
-}
-
-static em_spec_expr *col(const char *name) {
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_ATTR);
-  e->u.attr.parts = em_spec_array(&S, 1, sizeof(char *));
-  e->u.attr.parts[0] = em_spec_strdup(&S, name);
-  e->u.attr.nparts = 1;
-  e->u.attr.plan_id = -1;
-  return e;
-}
-
-static em_spec_expr *lit_long(int64_t x) {
-  em_vec *v = em_vec_new(em_type_long(), 1);
-  em_vec_append_fixed(v, &x);
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_LITERAL);
-  e->u.lit.value = v;
-  em_spec_own_vec(&S, v);
-  return e;
-}
-
-static em_spec_expr *fn(const char *name, int nargs, ...) {
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_FUNC);
-  e->u.func.name = em_spec_strdup(&S, name);
-  e->u.func.args = em_spec_array(&S, (size_t)(nargs ? nargs : 1), sizeof(em_spec_expr *));
-  e->u.func.nargs = nargs;
-  va_list ap;
-  va_start(ap, nargs);
-  for (int i = 0; i < nargs; i++) e->u.func.args[i] = va_arg(ap, em_spec_expr *);
-  va_end(ap);
-  return e;
-}
-
-static em_spec_expr *alias(em_spec_expr *child, const char *name) {
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_ALIAS);
-  e->u.alias.child = child;
-  e->u.alias.names = em_spec_array(&S, 1, sizeof(char *));
-  e->u.alias.names[0] = em_spec_strdup(&S, name);
-  e->u.alias.nnames = 1;
-  return e;
-}
 
 static em_spec_expr *cast_to(em_spec_expr *child, em_type *t) {
   em_spec_expr *e = em_spec_expr_new(&S, EM_SE_CAST);
