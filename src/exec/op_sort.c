@@ -26,6 +26,8 @@
  */
 #include "sort_int.h"
 
+#include "expr/fn_nested.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -38,82 +40,6 @@ typedef em_sort_out_local sort_out_local;
 
 /* ---- comparison ---- */
 
-static int cmp_double(double a, double b) {
-  if (a == b) return 0; /* also -0.0 == 0.0 */
-  if (isnan(a)) return isnan(b) ? 0 : 1;
-  if (isnan(b)) return -1;
-  return a < b ? -1 : 1;
-}
-
-static int cmp_bytes(const char *a, int32_t na, const char *b, int32_t nb) {
-  int32_t m = na < nb ? na : nb;
-  int c = m ? memcmp(a, b, (size_t)m) : 0;
-  if (c) return c < 0 ? -1 : 1;
-  return na == nb ? 0 : (na < nb ? -1 : 1);
-}
-
-static int cmp_value(const em_vec *va, int64_t i, const em_vec *vb, int64_t j);
-
-/* Compares two non-null values of the same type (nested types compare
- * element-wise, shorter first, as Spark's ordering of arrays and structs). */
-static int cmp_nonnull(const em_vec *va, int64_t i, const em_vec *vb, int64_t j) {
-  const void *a = em_vec_values(va), *b = em_vec_values(vb);
-  switch (va->type->id) {
-  case EM_T_BOOLEAN: return (int)em_bit_get(a, i) - (int)em_bit_get(b, j);
-#define CMP_INT(ID, T)                                           \
-  case ID: {                                                     \
-    T x = ((const T *)a)[i], y = ((const T *)b)[j];              \
-    return x < y ? -1 : x > y;                                   \
-  }
-    CMP_INT(EM_T_BYTE, int8_t)
-    CMP_INT(EM_T_SHORT, int16_t)
-    CMP_INT(EM_T_INT, int32_t)
-    CMP_INT(EM_T_DATE, int32_t)
-    CMP_INT(EM_T_YM_INTERVAL, int32_t)
-    CMP_INT(EM_T_LONG, int64_t)
-    CMP_INT(EM_T_TIMESTAMP, int64_t)
-    CMP_INT(EM_T_TIMESTAMP_NTZ, int64_t)
-    CMP_INT(EM_T_DT_INTERVAL, int64_t)
-    CMP_INT(EM_T_TIME, int64_t)
-    CMP_INT(EM_T_DECIMAL, __int128)
-#undef CMP_INT
-  case EM_T_FLOAT: return cmp_double(((const float *)a)[i], ((const float *)b)[j]);
-  case EM_T_DOUBLE: return cmp_double(((const double *)a)[i], ((const double *)b)[j]);
-  case EM_T_STRING:
-  case EM_T_CHAR:
-  case EM_T_VARCHAR:
-  case EM_T_BINARY: {
-    int32_t na, nb;
-    const char *x = em_vec_str(va, i, &na), *y = em_vec_str(vb, j, &nb);
-    return cmp_bytes(x, na, y, nb);
-  }
-  case EM_T_ARRAY: {
-    const int32_t *oa = em_vec_offsets(va), *ob = em_vec_offsets(vb);
-    int32_t la = oa[i + 1] - oa[i], lb = ob[j + 1] - ob[j];
-    for (int32_t k = 0; k < la && k < lb; k++) {
-      int c = cmp_value(va->children[0], oa[i] + k, vb->children[0], ob[j] + k);
-      if (c) return c;
-    }
-    return la == lb ? 0 : (la < lb ? -1 : 1);
-  }
-  case EM_T_STRUCT:
-    for (int k = 0; k < va->nchildren; k++) {
-      int c = cmp_value(va->children[k], i, vb->children[k], j);
-      if (c) return c;
-    }
-    return 0;
-  default:
-    return 0;
-  }
-}
-
-/* Nulls first within nested values (Spark's default for element order). */
-static int cmp_value(const em_vec *va, int64_t i, const em_vec *vb, int64_t j) {
-  bool na = em_vec_is_null(va, i), nb = em_vec_is_null(vb, j);
-  if (na || nb) return na == nb ? 0 : (na ? -1 : 1);
-  return cmp_nonnull(va, i, vb, j);
-}
-
 static int cmp_rows(const sort_cfg *cfg, em_vec *const *ka, int64_t i, em_vec *const *kb, int64_t j) {
   for (int k = 0; k < cfg->nkeys; k++) {
     bool na = em_vec_is_null(ka[k], i), nb = em_vec_is_null(kb[k], j);
@@ -124,7 +50,7 @@ static int cmp_rows(const sort_cfg *cfg, em_vec *const *ka, int64_t i, em_vec *c
       if (!cfg->nulls_first[k]) c = -c;
       return c;
     }
-    c = cmp_nonnull(ka[k], i, kb[k], j);
+    c = em_nested_cmp_nonnull(ka[k], i, kb[k], j);
     if (c) return cfg->ascending[k] ? c : -c;
   }
   return 0;

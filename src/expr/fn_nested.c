@@ -138,7 +138,7 @@ static int cmp_double(double a, double b) {
   return a < b ? -1 : 1;
 }
 
-static int cmp_nonnull(const em_vec *va, int64_t i, const em_vec *vb, int64_t j) {
+int em_nested_cmp_nonnull(const em_vec *va, int64_t i, const em_vec *vb, int64_t j) {
   const void *a = em_vec_values(va), *b = em_vec_values(vb);
   switch (va->type->id) {
   case EM_T_BOOLEAN: return (int)em_bit_get(a, i) - (int)em_bit_get(b, j);
@@ -195,7 +195,7 @@ static int cmp_nonnull(const em_vec *va, int64_t i, const em_vec *vb, int64_t j)
 int em_nested_cmp(const em_vec *va, int64_t i, const em_vec *vb, int64_t j) {
   bool na = em_vec_is_null(va, i), nb = em_vec_is_null(vb, j);
   if (na || nb) return na == nb ? 0 : (na ? -1 : 1);
-  return cmp_nonnull(va, i, vb, j);
+  return em_nested_cmp_nonnull(va, i, vb, j);
 }
 
 bool em_nested_orderable(const em_type *t) {

@@ -42,6 +42,8 @@ void em_i64s_free(em_i64s *a);
  * values; NaN above all doubles, -0.0 = 0.0; strings by bytes; arrays and
  * structs element by element). */
 int em_nested_cmp(const em_vec *va, int64_t i, const em_vec *vb, int64_t j);
+/* The same for two non-null values (the sort's comparator of a key). */
+int em_nested_cmp_nonnull(const em_vec *va, int64_t i, const em_vec *vb, int64_t j);
 /* Equality as Spark's ordering equivalence; NULL never equals. */
 static inline bool em_nested_eq(const em_vec *va, int64_t i, const em_vec *vb, int64_t j) {
   if (em_vec_is_null(va, i) || em_vec_is_null(vb, j)) return false;
