@@ -36,7 +36,7 @@ $(BUILD_FUZZ)/build.ninja:
 	  -DEMBER_SANITIZE=ON >/dev/null
 
 build-fuzz: setup $(BUILD_FUZZ)/build.ninja
-	@ninja -C $(BUILD_FUZZ) -j $(JOBS) | grep -v '^\[' || true
+	@ninja -C $(BUILD_FUZZ) -j $(JOBS) fuzzers | grep -v '^\[' || true
 
 run: build
 	$(BUILD)/ember serve --host $(HOST) --port $(PORT)
