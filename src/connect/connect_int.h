@@ -224,6 +224,25 @@ int em_connect_register_function(em_session *sess, const Spark__Connect__CommonI
                                  em_error *err);
 /* The session's registry (created when `create`; NULL when none/OOM). */
 em_udf_registry *em_session_udfs(em_session *sess, bool create);
+/* Binds name to `wasm:<artifact>#<export>` of an artifact of the session
+ * (registerJavaFunction, CREATE FUNCTION). ret: borrowed, or NULL. */
+int em_connect_register_wasm(em_session *sess, const char *name, const char *cls, em_type *ret, bool deterministic,
+                             bool aggregate, em_error *err);
+struct em_sql_stmt;
+struct em_catalog;
+/* Functions and catalog introspection of spark.sql (function_cmd.c,
+ * describe_cmd.c): run by em_run_catalog_stmt for their kinds. */
+int em_run_function_stmt(em_operation *op, const struct em_sql_stmt *st, em_error *err);
+int em_run_describe_stmt(em_operation *op, struct em_catalog *cat, const struct em_sql_stmt *st, em_error *err);
+/* CREATE VIEW without TEMPORARY: a view of the persistent catalog. */
+int em_create_persistent_view(em_operation *op, const struct em_sql_stmt *st, em_error *err);
+/* DROP VIEW of a catalog view: 1 dropped, 0 none, -1 error. */
+int em_drop_persistent_view(em_session *sess, char *const *parts, int n, em_error *err);
+/* spark.catalog calls about functions, columns, tables and databases
+ * (catalog_meta.c); NULL with err set, or when c is not one of them
+ * (*handled false). */
+em_spec_rel *em_connect_catalog_meta(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, bool *handled,
+                                     em_error *err);
 /* ember.wasm.memoryLimit / ember.wasm.timeout of the session. */
 void em_session_wasm_limits(em_session *sess, em_wasm_limits *lim);
 

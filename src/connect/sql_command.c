@@ -190,7 +190,9 @@ static int drop_view(em_operation *op, const em_sql_stmt *st, em_error *err) {
                  : (st->nname == 2 && em_strcaseeq(st->name[0], "global_temp")) ? sess->svc->global_views
                                                                                : NULL;
   if (vs && em_views_drop(vs, st->name[st->nname - 1])) return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
-  if (st->if_exists) return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
+  int prc = em_drop_persistent_view(sess, st->name, st->nname, err);
+  if (prc < 0) return -1;
+  if (prc > 0 || st->if_exists) return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
   char name[EM_ERROR_VAL_MAX];
   size_t k = 0;
   for (int i = 0; i < st->nname; i++) k += (size_t)snprintf(name + k, sizeof name - k, "%s`%s`", i ? "." : "", st->name[i]);
@@ -255,7 +257,7 @@ int em_run_sql_command(em_operation *op, const Spark__Connect__SqlCommand *cmd, 
       rc = em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
       break;
     case EM_SQL_CREATE_VIEW:
-      rc = create_view(op, &st, err);
+      rc = st.temporary ? create_view(op, &st, err) : em_create_persistent_view(op, &st, err);
       break;
     case EM_SQL_DROP_VIEW:
       rc = drop_view(op, &st, err);
