@@ -360,7 +360,7 @@ static em_spec_rel *get_database(em_catalog *cat, const char *name, em_spec *spe
   }
   put_str(&r, 0, d.name);
   put_str(&r, 1, "spark_catalog");
-  put_str(&r, 2, d.comment);
+  put_str(&r, 2, d.comment ? d.comment : "");
   char uri[4200];
   snprintf(uri, sizeof uri, "file:%s", d.location);
   put_str(&r, 3, uri);

@@ -344,6 +344,9 @@ int em_sql_reply_rows(em_operation *op, const char *const *cols, int ncols, char
 /* The same with column types: 's' string, 'b' boolean (not null). */
 int em_sql_reply_typed(em_operation *op, const char *const *cols, const char *types, int ncols, char *const *vals,
                        int nrows, em_error *err);
+/* The same with each column's metadata JSON (mds[i] NULL: none). */
+int em_sql_reply_typed_md(em_operation *op, const char *const *cols, const char *types, const char *const *mds,
+                          int ncols, char *const *vals, int nrows, em_error *err);
 /* The protocol's Catalog relation, answered as local rows (catalog_rel.c). */
 em_spec_rel *em_connect_catalog_rel(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, em_error *err);
 /* A catalog table or view as a relation (lookup_table); 0 found, 1 not found, -1 error. */

@@ -45,7 +45,15 @@ static void rs_free(rowset *r) {
 }
 
 static int rs_reply(em_operation *op, rowset *r, const char *const *cols, const char *types, em_error *err) {
-  int rc = em_sql_reply_typed(op, cols, types, r->ncols, r->v, r->n, err);
+  int rc = em_sql_reply_typed_md(op, cols, types, NULL, r->ncols, r->v, r->n, err);
+  rs_free(r);
+  return rc;
+}
+
+/* The same with the column comments Spark's command outputs carry. */
+static int rs_reply_md(em_operation *op, rowset *r, const char *const *cols, const char *types,
+                       const char *const *mds, em_error *err) {
+  int rc = em_sql_reply_typed_md(op, cols, types, mds, r->ncols, r->v, r->n, err);
   rs_free(r);
   return rc;
 }
@@ -210,6 +218,7 @@ static char *kv_bracket(const em_cat_kv *kv) {
 /* The metastore's keys of a view that are not user properties. */
 #define VIEW_COLUMNS_KEY "view.columns"
 #define VIEW_OUTPUT_KEY "view.query.out"
+#define VIEW_NS_KEY "view.current.db"
 
 static int describe_table(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em_error *err) {
   em_session *sess = op->sess;
@@ -243,11 +252,13 @@ static int describe_table(em_operation *op, em_catalog *cat, const em_sql_stmt *
     em_type_unref(schema);
     target_free(&x);
     static const char *const icols[] = {"info_name", "info_value"};
+    static const char *const imds[] = {"{\"comment\":\"name of the column info\"}",
+                                       "{\"comment\":\"value of the column info\"}"};
     if (rc) {
       rs_free(&r);
       return -1;
     }
-    return rs_reply(op, &r, icols, "SS", err);
+    return rs_reply_md(op, &r, icols, "SS", imds, err);
   }
   for (int i = 0; !rc && i < schema->u.st.nfields; i++) {
     const em_field *f = &schema->u.st.fields[i];
@@ -280,7 +291,8 @@ static int describe_table(em_operation *op, em_catalog *cat, const em_sql_stmt *
          rs_add(&r, "Type", t->type, "");
     if (!rc && view) {
       char ns[600];
-      snprintf(ns, sizeof ns, "spark_catalog.%s", t->db);
+      const char *vdb = em_cat_kv_get(&t->options, VIEW_NS_KEY);
+      snprintf(ns, sizeof ns, "spark_catalog.%s", vdb ? vdb : t->db);
       const char *out = em_cat_kv_get(&t->options, VIEW_OUTPUT_KEY);
       rc = rs_add(&r, "View Text", t->view_text, "") || rs_add(&r, "View Original Text", t->view_text, "") ||
            rs_add(&r, "View Schema Mode", "COMPENSATION", "") || rs_add(&r, "View Catalog and Namespace", ns, "") ||
@@ -313,7 +325,9 @@ static int describe_table(em_operation *op, em_catalog *cat, const em_sql_stmt *
     return em_error_internal(err, "out of memory");
   }
   static const char *const cols[] = {"col_name", "data_type", "comment"};
-  return rs_reply(op, &r, cols, "SSs", err);
+  static const char *const mds[] = {"{\"comment\":\"name of the column\"}", "{\"comment\":\"data type of the column\"}",
+                                    "{\"comment\":\"comment of the column\"}"};
+  return rs_reply_md(op, &r, cols, "SSs", mds, err);
 }
 
 /* 'text' with quotes and backslashes escaped as Spark prints them. */
@@ -442,7 +456,9 @@ static int show_columns(em_operation *op, em_catalog *cat, const em_sql_stmt *st
   return rs_reply(op, &r, cols, "S", err);
 }
 
-static bool internal_key(const char *k) { return !strcmp(k, VIEW_COLUMNS_KEY) || !strcmp(k, VIEW_OUTPUT_KEY); }
+static bool internal_key(const char *k) {
+  return !strcmp(k, VIEW_COLUMNS_KEY) || !strcmp(k, VIEW_OUTPUT_KEY) || !strcmp(k, VIEW_NS_KEY);
+}
 
 static int show_tblproperties(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em_error *err) {
   target x;
@@ -615,7 +631,7 @@ static int set_props(em_operation *op, em_catalog *cat, const em_sql_stmt *st, b
   return rc ? -1 : em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
 }
 
-int em_run_describe_stmt(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em_error *err) {
+static int run(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em_error *err) {
   switch (st->kind) {
   case EM_SQL_DESCRIBE_TABLE: return describe_table(op, cat, st, err);
   case EM_SQL_SHOW_CREATE_TABLE: return show_create_table(op, cat, st, err);
@@ -627,6 +643,16 @@ int em_run_describe_stmt(em_operation *op, em_catalog *cat, const em_sql_stmt *s
   case EM_SQL_ALTER_UNSET_PROPS: return set_props(op, cat, st, true, err);
   default: return em_error_internal(err, "not a catalog statement");
   }
+}
+
+int em_run_describe_stmt(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em_error *err) {
+  int rc = run(op, cat, st, err);
+  /* Spark points at the unresolved name in the statement. */
+  if (rc && st->name_text &&
+      (err->cls == EM_ERR_TABLE_OR_VIEW_NOT_FOUND || err->cls == EM_ERR_EXPECT_PERMANENT_VIEW_NOT_TEMP ||
+       err->cls == EM_ERR_EXPECT_TABLE_NOT_VIEW_NO_ALTERNATIVE))
+    em_error_set_sql_context(err, st->name_text);
+  return rc;
 }
 
 /* ---- persistent views ---- */
@@ -687,10 +713,13 @@ int em_create_persistent_view(em_operation *op, const em_sql_stmt *st, em_error 
     }
     em_strbuf_putc(&out, ']');
     char *outs = em_strbuf_take(&out);
-    if (!rc && (!schema || !outs || em_cat_kv_put(&t.options, VIEW_OUTPUT_KEY, outs) ||
+    char *cur = em_session_current_db(sess);
+    if (!rc && (!schema || !outs || !cur || em_cat_kv_put(&t.options, VIEW_OUTPUT_KEY, outs) ||
+                em_cat_kv_put(&t.options, VIEW_NS_KEY, cur) ||
                 (st->ncolumns && em_cat_kv_put(&t.options, VIEW_COLUMNS_KEY, "1"))))
       rc = em_error_internal(err, "out of memory");
     em_free(outs);
+    em_free(cur);
   }
   em_plan_free(plan);
   if (!rc) {

@@ -126,7 +126,9 @@ static int describe_function(em_operation *op, const em_sql_stmt *st, em_error *
   } else {
     char q[EM_ERROR_VAL_MAX];
     quoted(q, sizeof q, st->name, st->nname);
-    return em_error_set(err, EM_ERR_UNRESOLVED_ROUTINE, "routineName", q, "searchPath", SEARCH_PATH, NULL);
+    em_error_set(err, EM_ERR_UNRESOLVED_ROUTINE, "routineName", q, "searchPath", SEARCH_PATH, NULL);
+    if (st->name_text) em_error_set_sql_context(err, st->name_text);
+    return -1;
   }
   snprintf(l3, sizeof l3, "Usage: N/A.");
   char *vals[] = {l1, l2, l3};

@@ -127,7 +127,12 @@ static bool create_function(em_sqlp *p, em_sql_stmt *out) {
   return true;
 }
 
-static void table_name(em_sqlp *p, em_sql_stmt *out) { out->nname = em_sql_multipart(p, &out->name); }
+static void table_name(em_sqlp *p, em_sql_stmt *out) {
+  int start = em_sql_peek(p, 0)->start;
+  out->nname = em_sql_multipart(p, &out->name);
+  int end = em_sql_peek(p, -1)->end;
+  out->name_text = em_sql_strndup(p, p->text + start, (size_t)(end > start ? end - start : 0));
+}
 
 static bool alter(em_sqlp *p, em_sql_stmt *out) {
   em_tok *t1 = em_sql_peek(p, 1);

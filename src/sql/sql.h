@@ -89,6 +89,7 @@ typedef struct em_sql_stmt {
   char **part_keys, **part_vals; /* INSERT ... PARTITION (k = v) */
   int nparts;
   bool overwrite, cascade;
+  char *name_text;     /* parse_meta.c: the name as written (error query contexts) */
 } em_sql_stmt;
 
 /* Parses one statement (a trailing `;` allowed). Nodes are allocated in
