@@ -119,6 +119,29 @@ static void put_function(rows *r, em_session *sess, const char *name) {
   r->n++;
 }
 
+/* The persistent functions of the current database (if the catalog is open). */
+static int persistent(em_session *sess, em_cat_function **fs, int *n, em_error *err) {
+  *fs = NULL;
+  *n = 0;
+  if (!sess->svc->catalog) return 0;
+  em_catalog *cat = em_connect_catalog(sess, err);
+  char *db = em_session_current_db(sess);
+  int rc = cat && db ? em_catalog_list_functions(cat, db, false, fs, n, err) : -1;
+  em_free(db);
+  return rc;
+}
+
+static void put_persistent(rows *r, const em_cat_function *f) {
+  put_str(r, 0, f->name);
+  put_str(r, 1, "spark_catalog");
+  const char *ns[] = {f->db};
+  put_list(r, 2, ns, 1);
+  put_str(r, 3, "N/A.");
+  put_str(r, 4, f->class_name);
+  em_vec_append_bool(r->cols[5], false);
+  r->n++;
+}
+
 static em_spec_rel *list_functions(em_session *sess, const char *pattern, em_spec *spec, em_error *err) {
   char **names;
   int n;
@@ -151,6 +174,17 @@ static em_spec_rel *list_functions(em_session *sess, const char *pattern, em_spe
   }
   if (!us) rc = em_error_internal(err, "out of memory");
   em_free(us);
+  em_cat_function *fs;
+  int nf;
+  if (!rc && !persistent(sess, &fs, &nf, err)) {
+    for (int k = 0; k < nf; k++) {
+      if (like(pattern, fs[k].name) && !em_udf_is_own(reg, fs[k].name)) put_persistent(&r, &fs[k]);
+      em_cat_function_free(&fs[k]);
+    }
+    em_free(fs);
+  } else if (!rc) {
+    rc = -1;
+  }
   for (int k = 0; k < n; k++) em_free(names[k]);
   em_free(names);
   if (rc) {
@@ -177,10 +211,24 @@ static em_spec_rel *get_function(em_session *sess, const char *name, em_spec *sp
     rows_free(&r);
     return NULL;
   }
-  char *low = em_strdup(name);
-  for (char *c = low; c && *c; c++) *c = (char)tolower((unsigned char)*c);
-  put_function(&r, sess, low ? low : name);
-  em_free(low);
+  em_cat_function *fs;
+  int nf, found = -1;
+  if (em_func_lookup(name) || em_udf_is_own(em_session_udfs(sess, false), name) || persistent(sess, &fs, &nf, err)) {
+    char *low = em_strdup(name);
+    for (char *c = low; c && *c; c++) *c = (char)tolower((unsigned char)*c);
+    put_function(&r, sess, low ? low : name);
+    em_free(low);
+    return rows_rel(&r, spec, err);
+  }
+  for (int k = 0; k < nf; k++) {
+    if (found < 0 && em_strcaseeq(fs[k].name, name)) {
+      found = k;
+      put_persistent(&r, &fs[k]);
+    }
+  }
+  for (int k = 0; k < nf; k++) em_cat_function_free(&fs[k]);
+  em_free(fs);
+  if (found < 0) put_function(&r, sess, name);
   return rows_rel(&r, spec, err);
 }
 
@@ -384,6 +432,12 @@ static em_spec_rel *one_bool(em_spec *spec, bool b, em_error *err) {
 em_spec_rel *em_connect_catalog_meta(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, bool *handled,
                                      em_error *err) {
   *handled = true;
+  switch (c->cat_type_case) {
+  case SPARK__CONNECT__CATALOG__CAT_TYPE_LIST_FUNCTIONS:
+  case SPARK__CONNECT__CATALOG__CAT_TYPE_FUNCTION_EXISTS:
+  case SPARK__CONNECT__CATALOG__CAT_TYPE_GET_FUNCTION: em_session_sync_functions(sess); break;
+  default: break;
+  }
   switch (c->cat_type_case) {
   case SPARK__CONNECT__CATALOG__CAT_TYPE_LIST_FUNCTIONS:
     return list_functions(sess, c->list_functions->_pattern_case ? c->list_functions->pattern : NULL, spec, err);

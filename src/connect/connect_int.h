@@ -85,6 +85,11 @@ typedef struct em_session {
   em_udf_registry *udfs; /* WebAssembly UDFs (udf_register.c), created on first registration */
   em_views *views; /* temp views (views.c) */
   char *current_db; /* USE db (catalog_cmd.c); NULL: default */
+  /* Persistent functions of the current database, loaded from the catalog
+   * (persistent_fn.c): the fallback of udfs. pfn_gen/pfn_db: what was loaded. */
+  em_udf_registry *pudfs;
+  uint64_t pfn_gen;
+  char *pfn_db;
 } em_session;
 
 /* Cached data of a session (cache_registry.c): persisted DataFrames keyed
@@ -234,6 +239,10 @@ struct em_catalog;
  * describe_cmd.c): run by em_run_catalog_stmt for their kinds. */
 int em_run_function_stmt(em_operation *op, const struct em_sql_stmt *st, em_error *err);
 int em_run_describe_stmt(em_operation *op, struct em_catalog *cat, const struct em_sql_stmt *st, em_error *err);
+/* Loads the catalog's persistent functions of the current database into
+ * the session when they changed (persistent_fn.c); cheap otherwise. Errors
+ * of single functions leave them unresolvable (as Spark's lazy loading). */
+void em_session_sync_functions(em_session *sess);
 /* CREATE VIEW without TEMPORARY: a view of the persistent catalog. */
 int em_create_persistent_view(em_operation *op, const struct em_sql_stmt *st, em_error *err);
 /* DROP VIEW of a catalog view: 1 dropped, 0 none, -1 error. */

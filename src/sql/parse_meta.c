@@ -8,6 +8,7 @@
  */
 #include "sql_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static char *string_lit(em_sqlp *p) {
@@ -87,6 +88,25 @@ static char *columns_text(em_sqlp *p) {
   return s;
 }
 
+/* A ParseException over the whole statement (Spark's checks after the
+ * grammar): the statement as SQL context, with the caret excerpt. */
+static _Noreturn void statement_error(em_sqlp *p) {
+  em_tok *a = &p->toks[0];
+  int last = p->ntoks - 2;
+  while (last > 0 && em_sql_is_op(&p->toks[last], ";")) last--;
+  em_tok *b = &p->toks[last > 0 ? last : 0];
+  em_error_set_sql_context(p->err, em_sql_strndup(p, p->text + a->start, (size_t)(b->end - a->start)));
+  const char *sum = em_sql_context_summary(p, a->line, a->col, a->start, b->end - 1);
+  if (sum) {
+    em_strbuf sb;
+    em_strbuf_init(&sb);
+    em_strbuf_printf(&sb, "\n%s\n%s", p->err->msg, sum);
+    snprintf(p->err->msg, sizeof p->err->msg, "%s", sb.data ? sb.data : "");
+    em_strbuf_free(&sb);
+  }
+  em_sql_fail(p);
+}
+
 static bool create_function(em_sqlp *p, em_sql_stmt *out) {
   int save = p->pos;
   em_sql_next(p); /* CREATE */
@@ -123,6 +143,25 @@ static bool create_function(em_sqlp *p, em_sql_stmt *out) {
       em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "CREATE FUNCTION with several resources", NULL);
       em_sql_fail(p);
     }
+  }
+  if (out->temporary && out->if_not_exists) {
+    em_error_set(p->err, EM_ERR_INVALID_SQL_SYNTAX_CREATE_TEMP_FUNC_WITH_IF_NOT_EXISTS, NULL);
+    statement_error(p);
+  }
+  if (out->replace && out->if_not_exists) {
+    em_error_set(p->err, EM_ERR_INVALID_SQL_SYNTAX_CREATE_ROUTINE_WITH_IF_NOT_EXISTS_AND_REPLACE, NULL);
+    statement_error(p);
+  }
+  if (out->temporary && out->nname > 1) {
+    char q[EM_ERROR_VAL_MAX], fn[EM_ERROR_VAL_MAX];
+    size_t k = 0;
+    q[0] = '\0';
+    for (int i = 0; i + 1 < out->nname && k < sizeof q; i++)
+      k += (size_t)snprintf(q + k, sizeof q - k, "%s`%s`", i ? "." : "", out->name[i]);
+    snprintf(fn, sizeof fn, "`%s`", out->name[out->nname - 1]);
+    em_error_set(p->err, EM_ERR_INVALID_TEMP_OBJ_QUALIFIER, "objectType", "FUNCTION", "objectName", fn, "qualifier", q,
+                 NULL);
+    statement_error(p);
   }
   return true;
 }

@@ -27,6 +27,7 @@ struct em_udf_registry {
   int nfns, capfns;
   mod_binding *mods;
   int nmods, capmods;
+  em_udf_registry *fallback; /* looked up after this one's own names (not owned) */
 };
 
 em_udf_registry *em_udf_registry_new(void) {
@@ -326,11 +327,28 @@ const em_wasm_fn *em_udf_lookup(em_udf_registry *r, const char *name) {
   pthread_mutex_lock(&r->mu);
   for (int i = r->nfns - 1; i >= 0 && !f; i--)
     if (!r->fns[i]->dropped && em_strcaseeq(r->fns[i]->name, name)) f = r->fns[i];
+  em_udf_registry *fb = r->fallback;
   pthread_mutex_unlock(&r->mu);
-  return f;
+  return f ? f : em_udf_lookup(fb, name);
+}
+
+void em_udf_registry_set_fallback(em_udf_registry *r, em_udf_registry *fallback) {
+  pthread_mutex_lock(&r->mu);
+  r->fallback = fallback != r ? fallback : NULL;
+  pthread_mutex_unlock(&r->mu);
+}
+
+bool em_udf_is_own(em_udf_registry *r, const char *name) {
+  if (!r) return false;
+  bool found = false;
+  pthread_mutex_lock(&r->mu);
+  for (int i = 0; i < r->nfns && !found; i++) found = !r->fns[i]->dropped && em_strcaseeq(r->fns[i]->name, name);
+  pthread_mutex_unlock(&r->mu);
+  return found;
 }
 
 bool em_udf_unregister(em_udf_registry *r, const char *name) {
+  /* Only this registry's own bindings (never its fallback's). */
   if (!r) return false;
   bool found = false;
   pthread_mutex_lock(&r->mu);

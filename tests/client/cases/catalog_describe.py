@@ -294,6 +294,21 @@ def case_create_temporary_function_unknown_class(spark):
                  message=False)
 
 
+def case_create_temp_function_if_not_exists(spark):
+    return error(lambda: spark.sql("CREATE TEMPORARY FUNCTION IF NOT EXISTS cat_desc_f AS 'com.example.F'"),
+                 full=True)
+
+
+def case_create_or_replace_function_if_not_exists(spark):
+    return error(lambda: spark.sql("CREATE OR REPLACE FUNCTION IF NOT EXISTS cat_desc_f AS 'com.example.F'"),
+                 full=True)
+
+
+def case_create_temp_function_qualified(spark):
+    return error(lambda: spark.sql("CREATE TEMPORARY FUNCTION cat_desc_db.cat_desc_f AS 'com.example.F'"),
+                 full=True)
+
+
 # ---- cleanup ----
 
 def case_drop_view(spark):
