@@ -708,7 +708,7 @@ int em_create_persistent_view(em_operation *op, const em_sql_stmt *st, em_error 
     for (int i = 0; schema && i < nf; i++) {
       const em_field *f = &qs->u.st.fields[i];
       em_strbuf_printf(&out, "%s`%s`", i ? ", " : "", f->name);
-      em_type_struct_set(schema, i, st->ncolumns ? st->columns[i] : f->name, em_type_ref(f->type), true,
+      em_type_struct_set(schema, i, st->ncolumns ? st->columns[i] : f->name, em_type_ref(f->type), f->nullable,
                          st->ncolumns ? NULL : f->metadata);
     }
     em_strbuf_putc(&out, ']');

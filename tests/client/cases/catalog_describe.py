@@ -42,6 +42,25 @@ def case_describe_extended(spark):
     return _described(spark, "DESCRIBE TABLE EXTENDED cat_desc_db.t1")
 
 
+def case_describe_extended_options(spark):
+    return _described(spark, "DESCRIBE TABLE EXTENDED cat_desc_db.t2")
+
+
+def case_show_create_table_options(spark):
+    return result(spark.sql("SHOW CREATE TABLE cat_desc_db.t2"))
+
+
+def case_external_table(spark):
+    import tempfile
+    d = tempfile.mkdtemp(prefix="cat_desc_ext_")
+    spark.sql(f"CREATE TABLE cat_desc_db.ext (a INT) USING json LOCATION '{d}'")
+    text = spark.sql("SHOW CREATE TABLE cat_desc_db.ext").collect()[0][0].replace(d, "<dir>")
+    rows = [list(r) for r in spark.sql("DESCRIBE EXTENDED cat_desc_db.ext").collect() if r[0] != "Created Time"]
+    rows = [[c.replace(d, "<dir>") if isinstance(c, str) else c for c in r] for r in rows]
+    spark.sql("DROP TABLE cat_desc_db.ext")
+    return {"create": text, "describe": rows}
+
+
 def case_describe_column(spark):
     return result(spark.sql("DESCRIBE cat_desc_db.t1 name"))
 
@@ -169,6 +188,29 @@ def case_create_or_replace_view_columns(spark):
 
 def case_view_in_show_tables(spark):
     return result(spark.sql("SHOW TABLES IN cat_desc_db"))
+
+
+def case_view_tblproperties(spark):
+    return result(spark.sql("SHOW TBLPROPERTIES cat_desc_db.v1"))
+
+
+def case_view_show_columns(spark):
+    return result(spark.sql("SHOW COLUMNS IN cat_desc_db.v2"))
+
+
+def case_catalog_list_columns_view(spark):
+    return [list(c) for c in spark.catalog.listColumns("cat_desc_db.v2")]
+
+
+def case_alter_view_rename(spark):
+    spark.sql("ALTER VIEW cat_desc_db.v2 RENAME TO cat_desc_db.v3")
+    out = result(spark.sql("SELECT * FROM cat_desc_db.v3"))
+    spark.sql("ALTER VIEW cat_desc_db.v3 RENAME TO cat_desc_db.v2")
+    return out
+
+
+def case_rename_to_existing(spark):
+    return error(lambda: spark.sql("ALTER TABLE cat_desc_db.t2 RENAME TO cat_desc_db.t1r"), message=False)
 
 
 def case_view_add_columns(spark):
