@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <pwd.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- rows of string cells ---- */
 
@@ -236,15 +239,40 @@ static int describe_table(em_operation *op, em_catalog *cat, const em_sql_stmt *
     /* DESCRIBE t col */
     int i = 0, nf = schema->u.st.nfields;
     while (i < nf && !em_strcaseeq(schema->u.st.fields[i].name, st->key)) i++;
-    if (i == nf) {
+    size_t head = strcspn(st->key, ".");
+    int b = 0;
+    while (st->cascade && b < nf && !(strlen(schema->u.st.fields[b].name) == head &&
+                                      !strncasecmp(schema->u.st.fields[b].name, st->key, head)))
+      b++;
+    if (st->cascade && b < nf && schema->u.st.fields[b].type->id != EM_T_STRUCT) {
+      /* Spark resolves a.b as a field of a: not a struct. */
+      char base[EM_ERROR_VAL_MAX];
+      snprintf(base, sizeof base, "\"%s\"", schema->u.st.fields[b].name);
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_strbuf_putc(&sb, '"');
+      em_type_sql(schema->u.st.fields[b].type, &sb);
+      em_strbuf_putc(&sb, '"');
+      rc = em_error_set(err, EM_ERR_INVALID_EXTRACT_BASE_FIELD_TYPE, "base", base, "other", sb.data ? sb.data : "",
+                        NULL);
+      em_strbuf_free(&sb);
+      if (st->query_text) em_error_set_sql_context(err, st->query_text);
+    } else if (st->cascade && b < nf) {
+      rc = em_error_set(err, EM_ERR_DESC_NESTED_COLUMN, "command", "DESC TABLE COLUMN", "column", st->key, NULL);
+    } else if (i == nf) {
       char q[EM_ERROR_VAL_MAX];
       snprintf(q, sizeof q, "`%s`", st->key);
-      rc = em_error_set(err, EM_ERR_UNRESOLVED_COLUMN_WITHOUT_SUGGESTION, "objectName", q, NULL);
+      rc = em_error_set(err, EM_ERR_COLUMN_NOT_FOUND, "colName", q, "caseSensitiveConfig",
+                        "\"spark.sql.caseSensitive\"", NULL);
     } else {
       const em_field *f = &schema->u.st.fields[i];
       char *ty = type_string(f->type), *cm = field_comment(f->metadata);
       rc = rs_add(&r, "col_name", f->name, NULL) || rs_add(&r, "data_type", ty, NULL) ||
            rs_add(&r, "comment", cm ? cm : "NULL", NULL);
+      /* EXTENDED: the column's statistics, which Ember does not collect. */
+      static const char *const stats[] = {"min", "max", "num_nulls", "distinct_count", "avg_col_len", "max_col_len",
+                                          "histogram"};
+      for (size_t k = 0; !rc && st->verbose && k < EM_ARRAY_LEN(stats); k++) rc = rs_add(&r, stats[k], "NULL", NULL);
       em_free(ty);
       em_free(cm);
       if (rc) rc = em_error_internal(err, "out of memory");
@@ -631,8 +659,46 @@ static int set_props(em_operation *op, em_catalog *cat, const em_sql_stmt *st, b
   return rc ? -1 : em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
 }
 
+static int describe_db(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em_error *err) {
+  const char *name = st->name[st->nname - 1];
+  em_cat_db d;
+  int found = em_catalog_get_db(cat, name, &d, err);
+  if (found < 0) return -1;
+  if (!found) {
+    char q[EM_ERROR_VAL_MAX];
+    snprintf(q, sizeof q, "`spark_catalog`.`%s`", name);
+    return em_error_set(err, EM_ERR_SCHEMA_NOT_FOUND, "schemaName", q, NULL);
+  }
+  char loc[4200];
+  snprintf(loc, sizeof loc, "file:%s", d.location ? d.location : "");
+  struct passwd *pw = getpwuid(getuid());
+  rowset r = {.ncols = 2};
+  int rc = rs_add(&r, "Catalog Name", "spark_catalog", NULL) || rs_add(&r, "Namespace Name", d.name, NULL) ||
+           rs_add(&r, "Comment", d.comment ? d.comment : "", NULL) || rs_add(&r, "Location", loc, NULL) ||
+           rs_add(&r, "Owner", pw && pw->pw_name ? pw->pw_name : "", NULL);
+  if (!rc && st->verbose) {
+    em_strbuf sb;
+    em_strbuf_init(&sb);
+    for (int i = 0; i < d.props.n; i++)
+      em_strbuf_printf(&sb, "%s(%s,%s)%s", i ? ", " : "(", d.props.keys[i], d.props.vals[i],
+                       i + 1 == d.props.n ? ")" : "");
+    rc = rs_add(&r, "Properties", sb.data ? sb.data : "", NULL);
+    em_strbuf_free(&sb);
+  }
+  em_cat_db_free(&d);
+  if (rc) {
+    rs_free(&r);
+    return em_error_internal(err, "out of memory");
+  }
+  static const char *const cols[] = {"info_name", "info_value"};
+  static const char *const mds[] = {"{\"comment\":\"name of the namespace info\"}",
+                                    "{\"comment\":\"value of the namespace info\"}"};
+  return rs_reply_md(op, &r, cols, "Ss", mds, err);
+}
+
 static int run(em_operation *op, em_catalog *cat, const em_sql_stmt *st, em_error *err) {
   switch (st->kind) {
+  case EM_SQL_DESCRIBE_DB: return describe_db(op, cat, st, err);
   case EM_SQL_DESCRIBE_TABLE: return describe_table(op, cat, st, err);
   case EM_SQL_SHOW_CREATE_TABLE: return show_create_table(op, cat, st, err);
   case EM_SQL_SHOW_COLUMNS: return show_columns(op, cat, st, err);

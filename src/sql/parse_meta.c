@@ -237,8 +237,16 @@ static bool describe(em_sqlp *p, em_sql_stmt *out) {
     }
     return true;
   }
-  if (em_sql_is_kw(em_sql_peek(p, 0), "DATABASE") || em_sql_is_kw(em_sql_peek(p, 0), "SCHEMA") ||
-      em_sql_is_kw(em_sql_peek(p, 0), "NAMESPACE") || em_sql_is_kw(em_sql_peek(p, 0), "QUERY") ||
+  if (em_sql_accept_kw(p, "DATABASE") || em_sql_accept_kw(p, "SCHEMA") || em_sql_accept_kw(p, "NAMESPACE")) {
+    out->kind = EM_SQL_DESCRIBE_DB;
+    if (em_sql_is_kw(em_sql_peek(p, 0), "EXTENDED") && em_sql_peek(p, 1)->kind != EM_TK_EOF) {
+      em_sql_next(p);
+      out->verbose = true;
+    }
+    table_name(p, out);
+    return true;
+  }
+  if (em_sql_is_kw(em_sql_peek(p, 0), "QUERY") ||
       em_sql_is_kw(em_sql_peek(p, 0), "CATALOG") || em_sql_is_kw(em_sql_peek(p, 0), "PROCEDURE")) {
     p->pos = save;
     return false;
@@ -262,11 +270,19 @@ static bool describe(em_sqlp *p, em_sql_stmt *out) {
   if (em_sql_peek(p, 0)->kind != EM_TK_EOF && !em_sql_is_op(em_sql_peek(p, 0), ";")) {
     char **col;
     int n = em_sql_multipart(p, &col);
-    if (n != 1) {
-      em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "DESCRIBE TABLE of a nested column", NULL);
-      em_sql_fail(p);
+    size_t len = 0;
+    for (int i = 0; i < n; i++) len += strlen(col[i]) + 1;
+    out->key = em_sql_alloc(p, len + 1, 1);
+    out->key[0] = '\0';
+    for (int i = 0; i < n; i++) {
+      if (i) strcat(out->key, ".");
+      strcat(out->key, col[i]);
     }
-    out->key = col[0];
+    /* A nested column (a.b) is refused when the statement runs, with the
+     * statement as the error's context. */
+    out->cascade = n > 1;
+    int end = em_sql_peek(p, -1)->end;
+    out->query_text = em_sql_strndup(p, p->text + p->toks[0].start, (size_t)(end - p->toks[0].start));
   }
   return true;
 }

@@ -55,7 +55,8 @@ typedef enum em_sql_stmt_kind {
   EM_SQL_DROP_FUNCTION,   /* DROP [TEMPORARY] FUNCTION [IF EXISTS] name */
   EM_SQL_SHOW_FUNCTIONS,  /* SHOW [USER|SYSTEM|ALL] FUNCTIONS [[FROM|IN] db] [[LIKE] pattern] (key: the scope) */
   EM_SQL_DESCRIBE_FUNCTION, /* DESCRIBE FUNCTION [EXTENDED] name (verbose) */
-  EM_SQL_DESCRIBE_TABLE,  /* DESCRIBE [TABLE] [EXTENDED|FORMATTED] name [col] (verbose; key: the column) */
+  EM_SQL_DESCRIBE_TABLE,  /* DESCRIBE [TABLE] [EXTENDED|FORMATTED] name [col] (verbose; key: the column,
+                           * dotted when nested) */
   EM_SQL_SHOW_CREATE_TABLE, /* SHOW CREATE TABLE name [AS SERDE] */
   EM_SQL_SHOW_COLUMNS,    /* SHOW COLUMNS FROM|IN name [FROM|IN db] (value: the db) */
   EM_SQL_SHOW_TBLPROPERTIES, /* SHOW TBLPROPERTIES name [(key)] (key) */
@@ -63,6 +64,7 @@ typedef enum em_sql_stmt_kind {
   EM_SQL_ALTER_ADD_COLUMNS, /* ALTER TABLE name ADD COLUMN[S] [(]cols[)] (columns_ddl) */
   EM_SQL_ALTER_SET_PROPS, /* ALTER TABLE|VIEW name SET TBLPROPERTIES (k = v, ...) */
   EM_SQL_ALTER_UNSET_PROPS, /* ALTER TABLE|VIEW name UNSET TBLPROPERTIES [IF EXISTS] (k, ...) (prop_keys) */
+  EM_SQL_DESCRIBE_DB,     /* DESCRIBE DATABASE|SCHEMA|NAMESPACE [EXTENDED] name (verbose) */
 } em_sql_stmt_kind;
 
 typedef struct em_sql_stmt {

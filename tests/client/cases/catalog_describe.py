@@ -22,7 +22,7 @@ def _described(spark, q):
 
 
 def case_setup(spark):
-    spark.sql("CREATE DATABASE IF NOT EXISTS cat_desc_db")
+    spark.sql("CREATE DATABASE IF NOT EXISTS cat_desc_db COMMENT 'describe tests'")
     spark.sql("CREATE TABLE cat_desc_db.t1 (name STRING COMMENT 'the name', age INT, p INT) USING json "
               "PARTITIONED BY (p) COMMENT 'tbl comment' TBLPROPERTIES ('k1'='v1', 'k2'='v2')")
     spark.sql("CREATE TABLE cat_desc_db.t2 (a INT, b STRING) USING csv OPTIONS (header 'true')")
@@ -67,6 +67,28 @@ def case_describe_column(spark):
 
 def case_describe_column_no_comment(spark):
     return result(spark.sql("DESCRIBE cat_desc_db.t1 age"))
+
+
+def case_describe_column_extended(spark):
+    return result(spark.sql("DESCRIBE EXTENDED cat_desc_db.t1 name"))
+
+
+def case_describe_column_missing(spark):
+    return error(lambda: spark.sql("DESCRIBE cat_desc_db.t1 nope"), message=False)
+
+
+def case_describe_column_nested(spark):
+    return error(lambda: spark.sql("DESCRIBE cat_desc_db.t1 name.x"), message=False)
+
+
+def case_describe_database(spark):
+    df = spark.sql("DESCRIBE DATABASE EXTENDED cat_desc_db")
+    return {"schema": schema_json(df),
+            "rows": [list(r) for r in df.collect() if r[0] not in ("Location", "Owner")]}
+
+
+def case_describe_database_missing(spark):
+    return error(lambda: spark.sql("DESCRIBE DATABASE cat_desc_nope"), message=False)
 
 
 def case_describe_temp_view(spark):
