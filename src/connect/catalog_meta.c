@@ -14,7 +14,6 @@
 #include "../wasm/wasm.h"
 
 #include <ctype.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,20 +88,6 @@ static em_spec_rel *rows_rel(rows *r, em_spec *spec, em_error *err) {
   return rel;
 }
 
-static bool like(const char *pattern, const char *name) {
-  if (!pattern) return true;
-  char buf[512];
-  snprintf(buf, sizeof buf, "%s", pattern);
-  char *save = NULL;
-  for (char *alt = strtok_r(buf, "|", &save); alt; alt = strtok_r(NULL, "|", &save)) {
-    while (*alt == ' ') alt++;
-    size_t l = strlen(alt);
-    while (l && alt[l - 1] == ' ') alt[--l] = '\0';
-    if (!fnmatch(alt, name, FNM_CASEFOLD)) return true;
-  }
-  return false;
-}
-
 /* ---- functions ---- */
 
 static const char *const FN_COLS[] = {"name", "catalog", "namespace", "description", "className", "isTemporary"};
@@ -170,7 +155,7 @@ static em_spec_rel *list_functions(em_session *sess, const char *pattern, em_spe
     } else {
       next = us[u++];
     }
-    if (like(pattern, next)) put_function(&r, sess, next);
+    if (em_connect_show_like(pattern, next)) put_function(&r, sess, next);
   }
   if (!us) rc = em_error_internal(err, "out of memory");
   em_free(us);
@@ -178,7 +163,7 @@ static em_spec_rel *list_functions(em_session *sess, const char *pattern, em_spe
   int nf;
   if (!rc && !persistent(sess, &fs, &nf, err)) {
     for (int k = 0; k < nf; k++) {
-      if (like(pattern, fs[k].name) && !em_udf_is_own(reg, fs[k].name)) put_persistent(&r, &fs[k]);
+      if (em_connect_show_like(pattern, fs[k].name) && !em_udf_is_own(reg, fs[k].name)) put_persistent(&r, &fs[k]);
       em_cat_function_free(&fs[k]);
     }
     em_free(fs);
@@ -312,23 +297,6 @@ static em_spec_rel *get_table(em_session *sess, em_catalog *cat, const char *tab
   return rows_rel(&r, spec, err);
 }
 
-/* The "comment" of a field's metadata JSON (a simple scan), or NULL. */
-static char *comment_of(const char *md) {
-  const char *p = md ? strstr(md, "\"comment\"") : NULL;
-  if (!p) return NULL;
-  p += 9;
-  while (*p == ' ' || *p == ':') p++;
-  if (*p++ != '"') return NULL;
-  em_strbuf sb;
-  em_strbuf_init(&sb);
-  for (; *p && *p != '"'; p++) {
-    if (*p == '\\' && p[1]) p++;
-    em_strbuf_putc(&sb, *p);
-  }
-  char *s = em_strbuf_take(&sb);
-  return s ? s : em_strdup("");
-}
-
 static em_spec_rel *list_columns(em_session *sess, em_catalog *cat, const char *table, const char *dbname,
                                  em_spec *spec, em_error *err) {
   static const char *const names[] = {"name", "description", "dataType", "nullable", "isPartition", "isBucket",
@@ -362,7 +330,7 @@ static em_spec_rel *list_columns(em_session *sess, em_catalog *cat, const char *
   for (int i = 0; !rc && i < schema->u.st.nfields; i++) {
     const em_field *f = &schema->u.st.fields[i];
     put_str(&r, 0, f->name);
-    char *cm = comment_of(f->metadata);
+    char *cm = em_connect_field_comment(f->metadata);
     put_str(&r, 1, cm);
     em_free(cm);
     em_strbuf sb;

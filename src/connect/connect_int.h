@@ -243,6 +243,11 @@ int em_run_describe_stmt(em_operation *op, struct em_catalog *cat, const struct 
  * the session when they changed (persistent_fn.c); cheap otherwise. Errors
  * of single functions leave them unresolvable (as Spark's lazy loading). */
 void em_session_sync_functions(em_session *sess);
+/* Spark's SHOW ... LIKE / listFunctions pattern: '*' any characters, '|'
+ * alternatives, case-insensitive; a NULL pattern matches everything. */
+bool em_connect_show_like(const char *pattern, const char *name);
+/* The "comment" of a field's metadata JSON (em_malloc'd), or NULL. */
+char *em_connect_field_comment(const char *md);
 /* CREATE VIEW without TEMPORARY: a view of the persistent catalog. */
 int em_create_persistent_view(em_operation *op, const struct em_sql_stmt *st, em_error *err);
 /* DROP VIEW of a catalog view: 1 dropped, 0 none, -1 error. */

@@ -148,8 +148,7 @@ static em_type *target_schema(em_session *sess, const target *x, char *const *pa
   return analyzed_schema(sess, parts, n, err);
 }
 
-/* The "comment" of a field's metadata JSON, em_malloc'd, or NULL. */
-static char *field_comment(const char *md) {
+char *em_connect_field_comment(const char *md) {
   const char *p = md ? strstr(md, "\"comment\"") : NULL;
   if (!p) return NULL;
   p += 9;
@@ -266,7 +265,7 @@ static int describe_table(em_operation *op, em_catalog *cat, const em_sql_stmt *
                         "\"spark.sql.caseSensitive\"", NULL);
     } else {
       const em_field *f = &schema->u.st.fields[i];
-      char *ty = type_string(f->type), *cm = field_comment(f->metadata);
+      char *ty = type_string(f->type), *cm = em_connect_field_comment(f->metadata);
       rc = rs_add(&r, "col_name", f->name, NULL) || rs_add(&r, "data_type", ty, NULL) ||
            rs_add(&r, "comment", cm ? cm : "NULL", NULL);
       /* EXTENDED: the column's statistics, which Ember does not collect. */
@@ -290,7 +289,7 @@ static int describe_table(em_operation *op, em_catalog *cat, const em_sql_stmt *
   }
   for (int i = 0; !rc && i < schema->u.st.nfields; i++) {
     const em_field *f = &schema->u.st.fields[i];
-    char *ty = type_string(f->type), *cm = field_comment(f->metadata);
+    char *ty = type_string(f->type), *cm = em_connect_field_comment(f->metadata);
     rc = rs_add(&r, f->name, ty, cm);
     em_free(ty);
     em_free(cm);
@@ -300,7 +299,7 @@ static int describe_table(em_operation *op, em_catalog *cat, const em_sql_stmt *
     for (int i = 0; !rc && i < schema->u.st.nfields; i++) {
       const em_field *f = &schema->u.st.fields[i];
       if (!is_partcol(t, f->name)) continue;
-      char *ty = type_string(f->type), *cm = field_comment(f->metadata);
+      char *ty = type_string(f->type), *cm = em_connect_field_comment(f->metadata);
       rc = rs_add(&r, f->name, ty, cm);
       em_free(ty);
       em_free(cm);
@@ -404,7 +403,7 @@ static int show_create_table(em_operation *op, em_catalog *cat, const em_sql_stm
     em_strbuf_printf(&sb, "CREATE VIEW %s.%s (\n", t->db, t->name);
     for (int i = 0; i < nf; i++) {
       const em_field *f = &schema->u.st.fields[i];
-      char *cm = field_comment(f->metadata);
+      char *cm = em_connect_field_comment(f->metadata);
       em_strbuf_printf(&sb, "  %s", f->name);
       if (cm) {
         em_strbuf_puts(&sb, " COMMENT ");
@@ -418,7 +417,7 @@ static int show_create_table(em_operation *op, em_catalog *cat, const em_sql_stm
     em_strbuf_printf(&sb, "CREATE TABLE spark_catalog.%s.%s (\n", t->db, t->name);
     for (int i = 0; i < nf; i++) {
       const em_field *f = &schema->u.st.fields[i];
-      char *cm = field_comment(f->metadata);
+      char *cm = em_connect_field_comment(f->metadata);
       em_strbuf_printf(&sb, "  %s ", f->name);
       em_type_sql(f->type, &sb);
       if (f->type->id == EM_T_STRING) em_strbuf_puts(&sb, " COLLATE UTF8_BINARY");

@@ -25,8 +25,7 @@
 
 #define SEARCH_PATH "[`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`]"
 
-/* Spark's SHOW ... LIKE: '*' any characters, '|' alternatives, case-insensitive. */
-static bool like(const char *pattern, const char *name) {
+bool em_connect_show_like(const char *pattern, const char *name) {
   if (!pattern) return true;
   char buf[512];
   snprintf(buf, sizeof buf, "%s", pattern);
@@ -129,7 +128,7 @@ static int show_functions(em_operation *op, const em_sql_stmt *st, em_error *err
   all = more;
   for (int i = 0; i < nf; i++) {
     /* LIKE matches the function's own name. */
-    if (!like(st->pattern, fs[i].name)) continue;
+    if (!em_connect_show_like(st->pattern, fs[i].name)) continue;
     char q[1200];
     snprintf(q, sizeof q, "spark_catalog.%s.%s", fs[i].db, fs[i].name);
     all[n++] = em_strdup(q);
@@ -139,7 +138,7 @@ static int show_functions(em_operation *op, const em_sql_stmt *st, em_error *err
   qsort(all, (size_t)n, sizeof *all, cmp_str);
   int k = 0;
   for (int i = 0; i < n; i++) {
-    bool keep = all[i] && (!strncmp(all[i], "spark_catalog.", 14) || like(st->pattern, all[i])) &&
+    bool keep = all[i] && (!strncmp(all[i], "spark_catalog.", 14) || em_connect_show_like(st->pattern, all[i])) &&
                 !(k && !strcmp(all[k - 1], all[i]));
     if (keep) all[k++] = all[i];
     else em_free(all[i]);
