@@ -7,8 +7,8 @@
  * schema; every DDL is one transaction. Databases (`default` always
  * exists), tables (managed ones live in `<warehouse>/<table>` for
  * `default` and `<warehouse>/<db>.db/<table>` otherwise, as Spark; external
- * ones at their LOCATION), persistent views (their SQL text), and a
- * placeholder table for function metadata. Names compare
+ * ones at their LOCATION), persistent views (their SQL text), and
+ * persistent WASM functions (their module's bytes). Names compare
  * case-insensitively and are stored lower-cased, as Spark's session
  * catalog does. One connection guarded by a mutex: thread-safe for every
  * session of the server.
@@ -74,6 +74,30 @@ int em_catalog_rename_table(em_catalog *cat, const char *db, const char *from, c
                             em_error *err);
 /* The tables and views of db, sorted by name. */
 int em_catalog_list_tables(em_catalog *cat, const char *db, em_cat_table **out, int *n, em_error *err);
+
+/* A persistent function (CREATE FUNCTION without TEMPORARY): a WASM
+ * export, with the module's bytes copied into the metastore. */
+typedef struct em_cat_function {
+  char *db, *name;
+  char *class_name; /* AS '...': the export (or a full `wasm:file#export`) */
+  char *resource;   /* USING FILE '...', or NULL */
+  uint8_t *module;  /* the module's bytes (em_catalog_list_functions with_module) */
+  size_t module_len;
+  int64_t created_ms;
+} em_cat_function;
+
+/* ROUTINE_ALREADY_EXISTS when it exists and !replace; SCHEMA_NOT_FOUND. */
+int em_catalog_create_function(em_catalog *cat, const em_cat_function *f, bool replace, em_error *err);
+/* 1 dropped, 0 not found, -1 error. */
+int em_catalog_drop_function(em_catalog *cat, const char *db, const char *name, em_error *err);
+/* The functions of db sorted by name (modules too when with_module);
+ * em_cat_function_free each and em_free the array. */
+int em_catalog_list_functions(em_catalog *cat, const char *db, bool with_module, em_cat_function **out, int *n,
+                              em_error *err);
+void em_cat_function_free(em_cat_function *f);
+/* Changes whenever a function is created or dropped (through this catalog
+ * object); never 0. Sessions compare it to know when to reload. */
+uint64_t em_catalog_function_gen(em_catalog *cat);
 
 void em_cat_table_free(em_cat_table *t);
 void em_cat_db_free(em_cat_db *d);

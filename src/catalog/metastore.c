@@ -23,6 +23,7 @@ struct em_catalog {
   pthread_mutex_t mu;
   sqlite3 *db;
   char *warehouse;
+  _Atomic uint64_t fn_gen; /* bumped by every function change */
 };
 
 static int db_error(em_catalog *cat, em_error *err) {
@@ -55,6 +56,10 @@ static const char *const ddl[] = {
      " created_ms INTEGER, PRIMARY KEY(db, name))"),
     ("CREATE TABLE IF NOT EXISTS functions(db TEXT NOT NULL, name TEXT NOT NULL, class_name TEXT,"
      " PRIMARY KEY(db, name))"),
+    /* Persistent WASM functions: the module's bytes live here, so a function
+     * survives the session that uploaded its artifact and restarts. */
+    ("CREATE TABLE IF NOT EXISTS wasm_functions(db TEXT NOT NULL, name TEXT NOT NULL, class_name TEXT NOT NULL,"
+     " resource TEXT, module BLOB, created_ms INTEGER, PRIMARY KEY(db, name))"),
 };
 
 int em_catalog_open(const char *warehouse, em_catalog **out, em_error *err) {
@@ -109,6 +114,7 @@ int em_catalog_open(const char *warehouse, em_catalog **out, em_error *err) {
     em_catalog_close(cat);
     return -1;
   }
+  cat->fn_gen = 1;
   *out = cat;
   return 0;
 }
@@ -575,5 +581,126 @@ int em_catalog_list_tables(em_catalog *cat, const char *db, em_cat_table **out, 
   sqlite3_finalize(s);
   pthread_mutex_unlock(&cat->mu);
   em_free(d);
+  return rc;
+}
+
+/* ---- persistent functions ---- */
+
+uint64_t em_catalog_function_gen(em_catalog *cat) { return cat->fn_gen; }
+
+void em_cat_function_free(em_cat_function *f) {
+  em_free(f->db);
+  em_free(f->name);
+  em_free(f->class_name);
+  em_free(f->resource);
+  em_free(f->module);
+  memset(f, 0, sizeof *f);
+}
+
+int em_catalog_create_function(em_catalog *cat, const em_cat_function *f, bool replace, em_error *err) {
+  if (!em_catalog_db_exists(cat, f->db)) {
+    char q[EM_ERROR_VAL_MAX];
+    snprintf(q, sizeof q, "`spark_catalog`.`%s`", f->db);
+    return em_error_set(err, EM_ERR_SCHEMA_NOT_FOUND, "schemaName", q, NULL);
+  }
+  char *d = lower_dup(f->db), *n = lower_dup(f->name);
+  int rc = begin(cat, err);
+  if (!rc) {
+    sqlite3_stmt *s = NULL;
+    const char *sql = replace ? "INSERT OR REPLACE INTO wasm_functions VALUES(?, ?, ?, ?, ?, ?)"
+                              : "INSERT OR IGNORE INTO wasm_functions VALUES(?, ?, ?, ?, ?, ?)";
+    if (sqlite3_prepare_v2(cat->db, sql, -1, &s, NULL) != SQLITE_OK) {
+      rc = db_error(cat, err);
+    } else {
+      bind_text(s, 1, d);
+      bind_text(s, 2, n);
+      bind_text(s, 3, f->class_name);
+      bind_text(s, 4, f->resource);
+      if (f->module) sqlite3_bind_blob64(s, 5, f->module, f->module_len, SQLITE_TRANSIENT);
+      else sqlite3_bind_null(s, 5);
+      sqlite3_bind_int64(s, 6, f->created_ms);
+      if (sqlite3_step(s) != SQLITE_DONE) rc = db_error(cat, err);
+      else if (sqlite3_changes(cat->db) == 0) {
+        char q[EM_ERROR_VAL_MAX];
+        snprintf(q, sizeof q, "`%s`.`%s`", d, n);
+        rc = em_error_set(err, EM_ERR_ROUTINE_ALREADY_EXISTS, "newRoutineType", "routine", "routineName", q,
+                          "existingRoutineType", "routine", NULL);
+      }
+    }
+    sqlite3_finalize(s);
+    rc = end(cat, rc, err);
+    if (rc >= 0) cat->fn_gen++;
+  }
+  em_free(d);
+  em_free(n);
+  return rc < 0 ? -1 : 0;
+}
+
+int em_catalog_drop_function(em_catalog *cat, const char *db, const char *name, em_error *err) {
+  char *d = lower_dup(db), *n = lower_dup(name);
+  int rc = begin(cat, err);
+  if (!rc) {
+    const char *args[] = {d, n};
+    rc = exec_change(cat, "DELETE FROM wasm_functions WHERE db=? AND name=?", args, 2, err);
+    rc = end(cat, rc, err);
+    if (rc > 0) cat->fn_gen++;
+  }
+  em_free(d);
+  em_free(n);
+  return rc < 0 ? -1 : rc > 0;
+}
+
+int em_catalog_list_functions(em_catalog *cat, const char *db, bool with_module, em_cat_function **out, int *n,
+                              em_error *err) {
+  *out = NULL;
+  *n = 0;
+  char *d = lower_dup(db);
+  pthread_mutex_lock(&cat->mu);
+  sqlite3_stmt *s = NULL;
+  int rc = 0, cap = 0;
+  if (sqlite3_prepare_v2(cat->db, "SELECT * FROM wasm_functions WHERE db=? ORDER BY name", -1, &s, NULL) != SQLITE_OK) {
+    rc = db_error(cat, err);
+  } else {
+    bind_text(s, 1, d);
+    int st;
+    while (!rc && (st = sqlite3_step(s)) == SQLITE_ROW) {
+      if (*n == cap) {
+        int nc = cap ? cap * 2 : 8;
+        em_cat_function *nf = em_realloc(*out, sizeof *nf * (size_t)nc);
+        if (!nf) {
+          rc = em_error_internal(err, "out of memory");
+          break;
+        }
+        *out = nf;
+        cap = nc;
+      }
+      em_cat_function *f = &(*out)[*n];
+      memset(f, 0, sizeof *f);
+      f->db = col_dup(s, 0);
+      f->name = col_dup(s, 1);
+      f->class_name = col_dup(s, 2);
+      f->resource = col_dup(s, 3);
+      if (with_module && sqlite3_column_type(s, 4) == SQLITE_BLOB) {
+        int len = sqlite3_column_bytes(s, 4);
+        f->module = em_malloc((size_t)len + 1);
+        if (f->module) {
+          memcpy(f->module, sqlite3_column_blob(s, 4), (size_t)len);
+          f->module_len = (size_t)len;
+        }
+      }
+      f->created_ms = sqlite3_column_int64(s, 5);
+      (*n)++;
+    }
+    if (!rc && st != SQLITE_DONE) rc = db_error(cat, err);
+  }
+  sqlite3_finalize(s);
+  pthread_mutex_unlock(&cat->mu);
+  em_free(d);
+  if (rc) {
+    for (int i = 0; i < *n; i++) em_cat_function_free(&(*out)[i]);
+    em_free(*out);
+    *out = NULL;
+    *n = 0;
+  }
   return rc;
 }

@@ -83,6 +83,21 @@ int em_catalog_lookup(em_session *sess, em_spec *spec, char *const *parts, int n
     o.timezone = tz ? em_spec_strdup(spec, tz) : NULL;
     em_free(tz);
     rc = em_sql_parse_query(spec, t.view_text, &o, out, err);
+    /* CREATE VIEW v(a, b): the stored schema names the columns. */
+    if (!rc && em_cat_kv_get(&t.options, "view.columns") && t.schema) {
+      em_type *vs = em_type_parse_json(t.schema, strlen(t.schema), err);
+      em_spec_rel *td = vs ? em_spec_rel_new(spec, EM_SR_TO_DF) : NULL;
+      char **names = vs ? em_spec_array(spec, (size_t)vs->u.st.nfields + 1, sizeof(char *)) : NULL;
+      if (!td || !names) rc = vs ? em_error_internal(err, "out of memory") : -1;
+      for (int i = 0; !rc && i < vs->u.st.nfields; i++) names[i] = em_spec_strdup(spec, vs->u.st.fields[i].name);
+      if (!rc) {
+        td->input = *out;
+        td->u.to_df.names = names;
+        td->u.to_df.nnames = vs->u.st.nfields;
+        *out = td;
+      }
+      if (vs) em_type_unref(vs);
+    }
     em_cat_table_free(&t);
     return rc;
   }
@@ -521,7 +536,11 @@ int em_run_catalog_stmt(em_operation *op, const em_sql_stmt *st, em_error *err) 
   case EM_SQL_SHOW_VIEWS: return show_tables(op, cat, st, true, err);
   case EM_SQL_TRUNCATE: return truncate_table(op, cat, st, err);
   case EM_SQL_DROP_TABLE: return drop_table(op, cat, st, err);
-  default: return em_error_internal(err, "not a catalog statement");
+  case EM_SQL_CREATE_FUNCTION:
+  case EM_SQL_DROP_FUNCTION:
+  case EM_SQL_SHOW_FUNCTIONS:
+  case EM_SQL_DESCRIBE_FUNCTION: return em_run_function_stmt(op, st, err);
+  default: return em_run_describe_stmt(op, cat, st, err);
   }
 }
 

@@ -203,6 +203,9 @@ static em_spec_rel *unsupported(const char *what, em_error *err) {
 
 em_spec_rel *em_connect_catalog_rel(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, em_error *err);
 em_spec_rel *em_connect_catalog_rel(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, em_error *err) {
+  bool handled;
+  em_spec_rel *meta = em_connect_catalog_meta(sess, c, spec, &handled, err);
+  if (handled) return meta;
   em_catalog *cat = em_connect_catalog(sess, err);
   if (!cat) return NULL;
   switch (c->cat_type_case) {

@@ -85,6 +85,11 @@ typedef struct em_session {
   em_udf_registry *udfs; /* WebAssembly UDFs (udf_register.c), created on first registration */
   em_views *views; /* temp views (views.c) */
   char *current_db; /* USE db (catalog_cmd.c); NULL: default */
+  /* Persistent functions of the current database, loaded from the catalog
+   * (persistent_fn.c): the fallback of udfs. pfn_gen/pfn_db: what was loaded. */
+  em_udf_registry *pudfs;
+  uint64_t pfn_gen;
+  char *pfn_db;
 } em_session;
 
 /* Cached data of a session (cache_registry.c): persisted DataFrames keyed
@@ -224,6 +229,34 @@ int em_connect_register_function(em_session *sess, const Spark__Connect__CommonI
                                  em_error *err);
 /* The session's registry (created when `create`; NULL when none/OOM). */
 em_udf_registry *em_session_udfs(em_session *sess, bool create);
+/* Binds name to `wasm:<artifact>#<export>` of an artifact of the session
+ * (registerJavaFunction, CREATE FUNCTION). ret: borrowed, or NULL. */
+int em_connect_register_wasm(em_session *sess, const char *name, const char *cls, em_type *ret, bool deterministic,
+                             bool aggregate, em_error *err);
+struct em_sql_stmt;
+struct em_catalog;
+/* Functions and catalog introspection of spark.sql (function_cmd.c,
+ * describe_cmd.c): run by em_run_catalog_stmt for their kinds. */
+int em_run_function_stmt(em_operation *op, const struct em_sql_stmt *st, em_error *err);
+int em_run_describe_stmt(em_operation *op, struct em_catalog *cat, const struct em_sql_stmt *st, em_error *err);
+/* Loads the catalog's persistent functions of the current database into
+ * the session when they changed (persistent_fn.c); cheap otherwise. Errors
+ * of single functions leave them unresolvable (as Spark's lazy loading). */
+void em_session_sync_functions(em_session *sess);
+/* Spark's SHOW ... LIKE / listFunctions pattern: '*' any characters, '|'
+ * alternatives, case-insensitive; a NULL pattern matches everything. */
+bool em_connect_show_like(const char *pattern, const char *name);
+/* The "comment" of a field's metadata JSON (em_malloc'd), or NULL. */
+char *em_connect_field_comment(const char *md);
+/* CREATE VIEW without TEMPORARY: a view of the persistent catalog. */
+int em_create_persistent_view(em_operation *op, const struct em_sql_stmt *st, em_error *err);
+/* DROP VIEW of a catalog view: 1 dropped, 0 none, -1 error. */
+int em_drop_persistent_view(em_session *sess, char *const *parts, int n, em_error *err);
+/* spark.catalog calls about functions, columns, tables and databases
+ * (catalog_meta.c); NULL with err set, or when c is not one of them
+ * (*handled false). */
+em_spec_rel *em_connect_catalog_meta(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, bool *handled,
+                                     em_error *err);
 /* ember.wasm.memoryLimit / ember.wasm.timeout of the session. */
 void em_session_wasm_limits(em_session *sess, em_wasm_limits *lim);
 
@@ -325,6 +358,9 @@ int em_sql_reply_rows(em_operation *op, const char *const *cols, int ncols, char
 /* The same with column types: 's' string, 'b' boolean (not null). */
 int em_sql_reply_typed(em_operation *op, const char *const *cols, const char *types, int ncols, char *const *vals,
                        int nrows, em_error *err);
+/* The same with each column's metadata JSON (mds[i] NULL: none). */
+int em_sql_reply_typed_md(em_operation *op, const char *const *cols, const char *types, const char *const *mds,
+                          int ncols, char *const *vals, int nrows, em_error *err);
 /* The protocol's Catalog relation, answered as local rows (catalog_rel.c). */
 em_spec_rel *em_connect_catalog_rel(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, em_error *err);
 /* A catalog table or view as a relation (lookup_table); 0 found, 1 not found, -1 error. */

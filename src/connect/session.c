@@ -69,6 +69,8 @@ static void session_free(em_session *sess) {
   }
   em_free(sess->artifacts);
   em_udf_registry_free(sess->udfs);
+  em_udf_registry_free(sess->pudfs);
+  em_free(sess->pfn_db);
   em_free(sess->errors);
   em_free(sess->released_ops);
   em_free(sess->ops);
@@ -375,6 +377,7 @@ void em_session_analyze_ctx(em_session *sess, em_analyze_ctx *ctx) {
   em_free(dedup);
   ctx->no_adaptive_coalesce = !em_session_conf_bool(sess, "spark.sql.adaptive.enabled", true) ||
                               !em_session_conf_bool(sess, "spark.sql.adaptive.coalescePartitions.enabled", true);
+  em_session_sync_functions(sess);
   ctx->udfs = em_session_udfs(sess, false);
   em_session_wasm_limits(sess, &ctx->wasm);
   em_session_subplan_ctx(sess, ctx);

@@ -27,11 +27,16 @@ int em_sql_reply_rows(em_operation *op, const char *const *cols, int ncols, char
 /* types: 's' string, 'S' string not null, 'b' boolean (not null). */
 int em_sql_reply_typed(em_operation *op, const char *const *cols, const char *types, int ncols, char *const *vals,
                        int nrows, em_error *err) {
+  return em_sql_reply_typed_md(op, cols, types, NULL, ncols, vals, nrows, err);
+}
+
+int em_sql_reply_typed_md(em_operation *op, const char *const *cols, const char *types, const char *const *mds,
+                          int ncols, char *const *vals, int nrows, em_error *err) {
   em_type *st = em_type_struct_new(ncols);
   if (!st) return em_error_internal(err, "out of memory");
   for (int i = 0; i < ncols; i++)
     em_type_struct_set(st, i, cols[i], types && types[i] == 'b' ? em_type_boolean() : em_type_string(),
-                       !types || types[i] == 's', NULL);
+                       !types || types[i] == 's', mds ? mds[i] : NULL);
   em_vec **vs = em_calloc((size_t)ncols + 1, sizeof *vs);
   int rc = vs ? 0 : -1;
   for (int c = 0; !rc && c < ncols; c++) {
@@ -190,7 +195,16 @@ static int drop_view(em_operation *op, const em_sql_stmt *st, em_error *err) {
                  : (st->nname == 2 && em_strcaseeq(st->name[0], "global_temp")) ? sess->svc->global_views
                                                                                : NULL;
   if (vs && em_views_drop(vs, st->name[st->nname - 1])) return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
-  if (st->if_exists) return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
+  int prc = em_drop_persistent_view(sess, st->name, st->nname, err);
+  if (prc < 0) return -1;
+  if (prc > 0 || st->if_exists) return em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
+  if (st->nname == 2 && !em_strcaseeq(st->name[0], "global_temp")) {
+    /* A qualified name is looked up in its database only. */
+    char q[EM_ERROR_VAL_MAX], path[EM_ERROR_VAL_MAX];
+    snprintf(q, sizeof q, "`spark_catalog`.`%s`.`%s`", st->name[0], st->name[1]);
+    snprintf(path, sizeof path, "[`spark_catalog`.`%s`]", st->name[0]);
+    return em_error_set(err, EM_ERR_TABLE_OR_VIEW_NOT_FOUND, "relationName", q, "searchPath", path, NULL);
+  }
   char name[EM_ERROR_VAL_MAX];
   size_t k = 0;
   for (int i = 0; i < st->nname; i++) k += (size_t)snprintf(name + k, sizeof name - k, "%s`%s`", i ? "." : "", st->name[i]);
@@ -255,7 +269,7 @@ int em_run_sql_command(em_operation *op, const Spark__Connect__SqlCommand *cmd, 
       rc = em_sql_reply_rows(op, NULL, 0, NULL, 0, err);
       break;
     case EM_SQL_CREATE_VIEW:
-      rc = create_view(op, &st, err);
+      rc = st.temporary ? create_view(op, &st, err) : em_create_persistent_view(op, &st, err);
       break;
     case EM_SQL_DROP_VIEW:
       rc = drop_view(op, &st, err);

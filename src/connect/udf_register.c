@@ -93,8 +93,8 @@ em_udf_registry *em_session_udfs(em_session *sess, bool create) {
   return r;
 }
 
-static int register_wasm(em_session *sess, const char *name, const char *cls, const Spark__Connect__JavaUDF *j,
-                         bool deterministic, em_error *err) {
+int em_connect_register_wasm(em_session *sess, const char *name, const char *cls, em_type *ret, bool deterministic,
+                             bool aggregate, em_error *err) {
   /* wasm:<artifact>#<export> */
   const char *spec = cls + 5;
   const char *hash = strrchr(spec, '#');
@@ -114,19 +114,22 @@ static int register_wasm(em_session *sess, const char *name, const char *cls, co
            em_error_append(err, " No artifact `%s` in this session: upload it first with "
                                 "spark.addArtifact(path, file=True).", artifact),
            -1;
+  em_udf_registry *r = em_session_udfs(sess, true);
+  int rc = r ? em_udf_register_wasm_ex(r, name, cls, bytes->data, bytes->len, hash + 1, ret, deterministic, aggregate,
+                                       err)
+             : em_error_internal(err, "out of memory");
+  em_buf_unref(bytes);
+  return rc;
+}
+
+static int register_wasm(em_session *sess, const char *name, const char *cls, const Spark__Connect__JavaUDF *j,
+                         bool deterministic, em_error *err) {
   em_type *ret = NULL;
   if (j->_output_type_case == SPARK__CONNECT__JAVA_UDF___OUTPUT_TYPE_OUTPUT_TYPE && j->output_type) {
-    if (!(ret = em_type_from_proto(j->output_type, err))) {
-      em_buf_unref(bytes);
-      return -1;
-    }
+    if (!(ret = em_type_from_proto(j->output_type, err))) return -1;
   }
-  em_udf_registry *r = em_session_udfs(sess, true);
-  int rc = r ? em_udf_register_wasm_ex(r, name, cls, bytes->data, bytes->len, hash + 1, ret, deterministic,
-                                              j->aggregate, err)
-             : em_error_internal(err, "out of memory");
+  int rc = em_connect_register_wasm(sess, name, cls, ret, deterministic, j->aggregate, err);
   if (ret) em_type_unref(ret);
-  em_buf_unref(bytes);
   return rc;
 }
 

@@ -66,7 +66,15 @@ em_spec_expr *em_sql_lit_string(em_sqlp *p, const char *s, size_t n) {
 
 static _Noreturn void invalid_number(em_sqlp *p, em_tok *t, const char *type) {
   (void)type;
-  em_sql_syntax_error(p, (int)(t - p->toks), "");
+  /* t may be a copy (a signed literal built by the caller): find the token
+   * of the text by its offset. */
+  int at = p->pos > 0 ? p->pos - 1 : 0;
+  for (int i = 0; i < p->ntoks; i++)
+    if (p->toks[i].start == t->start) {
+      at = i;
+      break;
+    }
+  em_sql_syntax_error(p, at, "");
 }
 
 /* Digits of s (with an optional '.', and exponent) as an unscaled 128-bit

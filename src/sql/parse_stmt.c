@@ -1,6 +1,7 @@
 /*
  * SQL statements: queries, SET / RESET, CREATE [OR REPLACE] [GLOBAL]
- * TEMPORARY VIEW ... AS query, DROP VIEW / DROP TABLE. Statements Ember does
+ * [TEMPORARY] VIEW ... AS query (persistent without TEMPORARY), DROP VIEW /
+ * DROP TABLE. Statements Ember does
  * not run yet are refused with UNSUPPORTED_FEATURE naming them (they are
  * valid Spark SQL, so not a ParseException).
  */
@@ -70,6 +71,7 @@ int em_sql_parse_statement_(em_sqlp *p, em_sql_stmt *out) {
     return 0;
   }
   if (em_sql_parse_ddl(p, out)) return 0;
+  if (em_sql_parse_meta(p, out)) return 0;
   if (em_sql_is_kw(t, "CREATE")) {
     int save = p->pos;
     em_sql_next(p);
@@ -83,7 +85,6 @@ int em_sql_parse_statement_(em_sqlp *p, em_sql_stmt *out) {
       p->pos = save;
       unsupported(p, "CREATE statements other than CREATE TEMPORARY VIEW");
     }
-    if (!out->temporary) unsupported(p, "persistent views (CREATE VIEW without TEMPORARY)");
     if (em_sql_accept_kw(p, "IF")) {
       em_sql_expect_kw(p, "NOT");
       em_sql_expect_kw(p, "EXISTS");
@@ -107,7 +108,7 @@ int em_sql_parse_statement_(em_sqlp *p, em_sql_stmt *out) {
         if (em_sql_peek(p, 0)->kind != EM_TK_STRING) em_sql_syntax_error(p, p->pos, "");
         em_sql_next(p);
       } else if (em_sql_is_kw(em_sql_peek(p, 0), "TBLPROPERTIES")) {
-        unsupported(p, "TBLPROPERTIES on temporary views");
+        unsupported(p, "TBLPROPERTIES on views");
       } else {
         break;
       }

@@ -36,7 +36,7 @@ typedef enum em_sql_stmt_kind {
   EM_SQL_QUERY,        /* rel */
   EM_SQL_SET,          /* SET key=value (key, value), SET key (key), SET (neither), SET -v (verbose) */
   EM_SQL_RESET,        /* RESET [key] */
-  EM_SQL_CREATE_VIEW,  /* CREATE [OR REPLACE] [GLOBAL] TEMPORARY VIEW name [(cols)] AS query */
+  EM_SQL_CREATE_VIEW,  /* CREATE [OR REPLACE] [GLOBAL] [TEMPORARY] VIEW name [(cols)] AS query (temporary) */
   EM_SQL_DROP_VIEW,    /* DROP VIEW [IF EXISTS] name */
   EM_SQL_DROP_TABLE,   /* DROP TABLE [IF EXISTS] name */
   /* The persistent catalog (parse_ddl.c). */
@@ -49,6 +49,22 @@ typedef enum em_sql_stmt_kind {
   EM_SQL_SHOW_TABLES,  /* SHOW TABLES [FROM|IN db] [LIKE pattern] */
   EM_SQL_SHOW_VIEWS,   /* SHOW VIEWS [FROM|IN db] [LIKE pattern] */
   EM_SQL_TRUNCATE,     /* TRUNCATE TABLE name */
+  /* Functions and catalog introspection (parse_meta.c). */
+  EM_SQL_CREATE_FUNCTION, /* CREATE [OR REPLACE] [TEMPORARY] FUNCTION [IF NOT EXISTS] name AS 'cls'
+                           * [USING FILE|JAR|ARCHIVE 'uri'] (value: cls; location: uri; provider: the kind) */
+  EM_SQL_DROP_FUNCTION,   /* DROP [TEMPORARY] FUNCTION [IF EXISTS] name */
+  EM_SQL_SHOW_FUNCTIONS,  /* SHOW [USER|SYSTEM|ALL] FUNCTIONS [[FROM|IN] db] [[LIKE] pattern] (key: the scope) */
+  EM_SQL_DESCRIBE_FUNCTION, /* DESCRIBE FUNCTION [EXTENDED] name (verbose) */
+  EM_SQL_DESCRIBE_TABLE,  /* DESCRIBE [TABLE] [EXTENDED|FORMATTED] name [col] (verbose; key: the column,
+                           * dotted when nested) */
+  EM_SQL_SHOW_CREATE_TABLE, /* SHOW CREATE TABLE name [AS SERDE] */
+  EM_SQL_SHOW_COLUMNS,    /* SHOW COLUMNS FROM|IN name [FROM|IN db] (value: the db) */
+  EM_SQL_SHOW_TBLPROPERTIES, /* SHOW TBLPROPERTIES name [(key)] (key) */
+  EM_SQL_ALTER_RENAME,    /* ALTER TABLE|VIEW name RENAME TO new (columns: the new name's parts) */
+  EM_SQL_ALTER_ADD_COLUMNS, /* ALTER TABLE name ADD COLUMN[S] [(]cols[)] (columns_ddl) */
+  EM_SQL_ALTER_SET_PROPS, /* ALTER TABLE|VIEW name SET TBLPROPERTIES (k = v, ...) */
+  EM_SQL_ALTER_UNSET_PROPS, /* ALTER TABLE|VIEW name UNSET TBLPROPERTIES [IF EXISTS] (k, ...) (prop_keys) */
+  EM_SQL_DESCRIBE_DB,     /* DESCRIBE DATABASE|SCHEMA|NAMESPACE [EXTENDED] name (verbose) */
 } em_sql_stmt_kind;
 
 typedef struct em_sql_stmt {
@@ -75,6 +91,7 @@ typedef struct em_sql_stmt {
   char **part_keys, **part_vals; /* INSERT ... PARTITION (k = v) */
   int nparts;
   bool overwrite, cascade;
+  char *name_text;     /* parse_meta.c: the name as written (error query contexts) */
 } em_sql_stmt;
 
 /* Parses one statement (a trailing `;` allowed). Nodes are allocated in

@@ -134,5 +134,7 @@ int em_sql_multipart(em_sqlp *p, char ***parts);
 /* The catalog statements (parse_ddl.c): true when the statement at the
  * cursor is one of them, parsed into out. */
 bool em_sql_parse_ddl(em_sqlp *p, em_sql_stmt *out);
+/* parse_meta.c: functions, DESCRIBE, SHOW COLUMNS/CREATE TABLE/TBLPROPERTIES, ALTER. */
+bool em_sql_parse_meta(em_sqlp *p, em_sql_stmt *out);
 
 #endif

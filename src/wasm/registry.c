@@ -27,6 +27,7 @@ struct em_udf_registry {
   int nfns, capfns;
   mod_binding *mods;
   int nmods, capmods;
+  em_udf_registry *fallback; /* looked up after this one's own names (not owned) */
 };
 
 em_udf_registry *em_udf_registry_new(void) {
@@ -311,6 +312,7 @@ int em_udf_registry_copy(em_udf_registry *dst, em_udf_registry *src, em_error *e
   if (!snap) return em_error_internal(err, "out of memory");
   int rc = 0;
   for (int i = 0; i < n && !rc; i++) {
+    if (snap[i]->dropped) continue;
     em_wasm_fn *f = fn_clone(snap[i], err);
     if (!f) rc = -1;
     else if ((rc = registry_add(dst, f, err))) fn_free(f);
@@ -324,9 +326,47 @@ const em_wasm_fn *em_udf_lookup(em_udf_registry *r, const char *name) {
   const em_wasm_fn *f = NULL;
   pthread_mutex_lock(&r->mu);
   for (int i = r->nfns - 1; i >= 0 && !f; i--)
-    if (em_strcaseeq(r->fns[i]->name, name)) f = r->fns[i];
+    if (!r->fns[i]->dropped && em_strcaseeq(r->fns[i]->name, name)) f = r->fns[i];
+  em_udf_registry *fb = r->fallback;
   pthread_mutex_unlock(&r->mu);
-  return f;
+  return f ? f : em_udf_lookup(fb, name);
+}
+
+void em_udf_registry_set_fallback(em_udf_registry *r, em_udf_registry *fallback) {
+  pthread_mutex_lock(&r->mu);
+  r->fallback = fallback != r ? fallback : NULL;
+  pthread_mutex_unlock(&r->mu);
+}
+
+bool em_udf_is_own(em_udf_registry *r, const char *name) {
+  if (!r) return false;
+  bool found = false;
+  pthread_mutex_lock(&r->mu);
+  for (int i = 0; i < r->nfns && !found; i++) found = !r->fns[i]->dropped && em_strcaseeq(r->fns[i]->name, name);
+  pthread_mutex_unlock(&r->mu);
+  return found;
+}
+
+bool em_udf_unregister(em_udf_registry *r, const char *name) {
+  /* Only this registry's own bindings (never its fallback's). */
+  if (!r) return false;
+  bool found = false;
+  pthread_mutex_lock(&r->mu);
+  for (int i = 0; i < r->nfns; i++)
+    if (!r->fns[i]->dropped && em_strcaseeq(r->fns[i]->name, name)) {
+      r->fns[i]->dropped = true;
+      found = true;
+    }
+  pthread_mutex_unlock(&r->mu);
+  return found;
+}
+
+bool em_udf_binding(em_udf_registry *r, const char *name, const char **label, const char **export_name) {
+  const em_wasm_fn *f = em_udf_lookup(r, name);
+  if (!f) return false;
+  *label = f->label;
+  *export_name = f->export_name;
+  return true;
 }
 
 const char *em_udf_name_at(em_udf_registry *r, int i) {
@@ -335,6 +375,7 @@ const char *em_udf_name_at(em_udf_registry *r, int i) {
   pthread_mutex_lock(&r->mu);
   int k = 0;
   for (int j = 0; j < r->nfns && !res; j++) {
+    if (r->fns[j]->dropped) continue;
     bool later = false;
     for (int l = j + 1; l < r->nfns && !later; l++) later = strcmp(r->fns[l]->name, r->fns[j]->name) == 0;
     if (later) continue;

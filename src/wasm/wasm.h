@@ -71,6 +71,21 @@ int em_udf_register_wasm_ex(em_udf_registry *r, const char *name, const char *la
  * registry lives (replaced bindings are kept until then). Thread-safe. */
 const em_wasm_fn *em_udf_lookup(em_udf_registry *r, const char *name);
 
+/* Names r does not bind itself are looked up in `fallback` (borrowed; it
+ * must outlive r): a session's temporary functions shadow its persistent
+ * ones. Lookups only: name_at, unregister and copy see r's own names. */
+void em_udf_registry_set_fallback(em_udf_registry *r, em_udf_registry *fallback);
+/* True when r itself (not its fallback) binds name. */
+bool em_udf_is_own(em_udf_registry *r, const char *name);
+
+/* Unbinds `name` (DROP TEMPORARY FUNCTION): true when it was bound. The
+ * function itself stays allocated for plans that still call it. Thread-safe. */
+bool em_udf_unregister(em_udf_registry *r, const char *name);
+
+/* The artifact label and export a name is bound to (DESCRIBE FUNCTION),
+ * or false. The strings are valid while the registry lives. */
+bool em_udf_binding(em_udf_registry *r, const char *name, const char **label, const char **export_name);
+
 /* Registered names in registration order (for SHOW FUNCTIONS): i from 0
  * until NULL. The string is valid while the registry lives. */
 const char *em_udf_name_at(em_udf_registry *r, int i);

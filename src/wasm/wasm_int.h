@@ -95,6 +95,9 @@ struct em_wasm_fn {
   em_agg_def *agg;
   /* Table functions: struct<parent int, outputs...>, the kernel's result. */
   em_type *table_out;
+  /* Dropped (DROP TEMPORARY FUNCTION): lookups skip it; kept until the
+   * registry is freed, since plans may still point at it. */
+  bool dropped;
 };
 
 /* A new process-unique binding id. */

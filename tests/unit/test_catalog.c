@@ -119,4 +119,47 @@ TEST(tables_persist) {
   cleanup();
 }
 
-TEST_LIST{TEST_ENTRY(databases), TEST_ENTRY(tables_persist), TEST_END};
+TEST(functions_persist) {
+  em_catalog *cat = open_cat();
+  em_error err;
+  uint64_t g0 = em_catalog_function_gen(cat);
+  CHECK(g0 != 0);
+  static const uint8_t mod[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 0xff};
+  em_cat_function f = {.db = "Default", .name = "Norm", .class_name = "norm", .resource = "udfs.wasm",
+                       .module = (uint8_t *)mod, .module_len = sizeof mod, .created_ms = 5};
+  CHECK(em_catalog_create_function(cat, &f, false, &err) == 0);
+  CHECK(em_catalog_function_gen(cat) != g0);
+  CHECK(em_catalog_create_function(cat, &f, false, &err) == -1);
+  CHECK(err.cls == EM_ERR_ROUTINE_ALREADY_EXISTS);
+  f.class_name = "bmi";
+  CHECK(em_catalog_create_function(cat, &f, true, &err) == 0);
+  em_cat_function g = {.db = "nodb", .name = "x", .class_name = "x"};
+  CHECK(em_catalog_create_function(cat, &g, false, &err) == -1);
+  CHECK(err.cls == EM_ERR_SCHEMA_NOT_FOUND);
+  em_catalog_close(cat);
+  /* Reopened: the function and its module's bytes are there. */
+  cat = open_cat();
+  em_cat_function *fs;
+  int n;
+  CHECK(em_catalog_list_functions(cat, "DEFAULT", true, &fs, &n, &err) == 0);
+  CHECK_EQ_INT(n, 1);
+  CHECK_EQ_STR(fs[0].name, "norm");
+  CHECK_EQ_STR(fs[0].class_name, "bmi");
+  CHECK_EQ_STR(fs[0].resource, "udfs.wasm");
+  CHECK(fs[0].module_len == sizeof mod && memcmp(fs[0].module, mod, sizeof mod) == 0);
+  em_cat_function_free(&fs[0]);
+  em_free(fs);
+  CHECK(em_catalog_list_functions(cat, "default", false, &fs, &n, &err) == 0);
+  CHECK(n == 1 && fs[0].module == NULL);
+  em_cat_function_free(&fs[0]);
+  em_free(fs);
+  CHECK(em_catalog_drop_function(cat, "default", "NORM", &err) == 1);
+  CHECK(em_catalog_drop_function(cat, "default", "norm", &err) == 0);
+  CHECK(em_catalog_list_functions(cat, "default", false, &fs, &n, &err) == 0);
+  CHECK_EQ_INT(n, 0);
+  em_free(fs);
+  em_catalog_close(cat);
+  cleanup();
+}
+
+TEST_LIST{TEST_ENTRY(databases), TEST_ENTRY(tables_persist), TEST_ENTRY(functions_persist), TEST_END};

@@ -1,0 +1,1 @@
+DESC TABLE EXTENDED spark_catalog.db.t col
