@@ -4,7 +4,10 @@ INT96 / micros / millis, the legacy layout, each codec, partition discovery
 of key=value directories (typed values, the default partition as null),
 column pruning, filters, options and the errors of a bad read."""
 
+import json
 import os
+import shutil
+import tempfile
 
 from pyspark.sql import functions as F
 
@@ -135,3 +138,34 @@ def case_path_not_found(spark):
 
 def case_unknown_format(spark):
     return error(lambda: spark.read.format("nosuchformat").load(p("all_types")).collect())
+
+
+def redact(obj):
+    """The repository's data directory as <DATA>."""
+    return json.loads(json.dumps(obj).replace(DATA, "<DATA>"))
+
+
+def case_input_file_name(spark):
+    df = spark.read.parquet(p("multi"))
+    agg = df.groupBy(F.input_file_name().alias("f"), F.input_file_block_start().alias("start"),
+                     F.input_file_block_length().alias("len")).agg(F.count("*").alias("n"), F.min("id"))
+    return redact(result(agg.orderBy("f")))
+
+
+def case_input_file_name_partitioned(spark):
+    df = spark.read.parquet(p("partitioned"))
+    return redact(result(df.select("id", F.input_file_name().alias("f")).orderBy("id")))
+
+
+def case_metadata_column(spark):
+    d = tempfile.mkdtemp(prefix="ember_read_parquet_")
+    src = os.path.join(p("all_types"), sorted(f for f in os.listdir(p("all_types")) if f.endswith(".parquet"))[0])
+    dst = os.path.join(d, "one.parquet")
+    shutil.copyfile(src, dst)
+    os.utime(dst, (1700000000.25, 1700000000.25))
+    df = spark.read.parquet(dst)
+    out = df.select("id", "_metadata.file_name", "_metadata.file_size", "_metadata.file_block_start",
+                    "_metadata.file_block_length", "_metadata.file_modification_time",
+                    F.col("_metadata.file_path").endswith("/one.parquet").alias("path_ok")).orderBy("id")
+    return {"rows": result(out), "fields": spark.read.parquet(dst).select("_metadata").schema["_metadata"]
+            .dataType.fieldNames()}
