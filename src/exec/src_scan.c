@@ -35,7 +35,6 @@ typedef struct scan_local {
   /* The current file's names for em_input_file. */
   em_strbuf uri, meta_uri;
   const em_split *named; /* the split uri/meta_uri name */
-  int64_t file_rows; /* rows of the current split emitted so far */
 } scan_local;
 
 /* Points the task's input file at split s (NULL: none). */
@@ -43,7 +42,7 @@ static int set_input_file(scan_local *st, const em_split *s, em_exec_ctx *ctx) {
   em_input_file *f = ctx->eval.input_file;
   if (!f) return 0;
   if (!s) {
-    *f = (em_input_file){.row_base = -1, .start = -1, .length = -1};
+    *f = (em_input_file){.start = -1, .length = -1};
     return 0;
   }
   if (st->named == s && f->uri == st->uri.data) return 0;
@@ -60,8 +59,18 @@ static int set_input_file(scan_local *st, const em_split *s, em_exec_ctx *ctx) {
   f->length = s->length >= 0 ? s->length : s->file->size - s->start;
   f->size = s->file->size;
   f->mtime_ms = s->file->mtime_ms;
-  f->row_base = -1;
   return 0;
+}
+
+/* The file row index of each row of a batch (Parquet's
+ * _metadata.row_index): the reader's index of its first row onwards. */
+static em_vec *row_index_col(const em_scan_plan *sp, scan_local *st, int64_t rows) {
+  int64_t base = sp->format->row_index ? sp->format->row_index(st->rd) : -1;
+  em_vec *v = em_vec_new_uninit(em_type_long(), rows);
+  if (!v) return NULL;
+  int64_t *x = em_vec_values(v);
+  for (int64_t k = 0; k < rows; k++) x[k] = base < 0 ? -1 : base + k;
+  return v;
 }
 
 /* Spark's FileScanRDD reports a record-level failure of a format as
@@ -140,7 +149,6 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
           .batch_rows = ctx->batch_rows > 0 ? ctx->batch_rows : 4096,
       };
       st->file = (int)(s->file - sp->files);
-      st->file_rows = 0;
       if (sp->format->open(&req, &st->rd, err)) {
         wrap_read_error(err, s);
         return -1;
@@ -166,7 +174,6 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
       em_batch_unref(b);
       return em_error_internal(err, "out of memory in a scan");
     }
-    st->file_rows += rows;
     int nout = src->schema->u.st.nfields;
     em_vec **cols = em_calloc((size_t)(nout ? nout : 1), sizeof *cols);
     uint32_t *idx = NULL;
@@ -175,6 +182,8 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
       em_type *t = src->schema->u.st.fields[i].type;
       if (c->pos[i] >= 0) {
         cols[i] = em_vec_ref(b->cols[c->pos[i]]);
+      } else if (sp->row_index && i == sp->ndata + sp->npart) {
+        cols[i] = row_index_col(sp, st, rows);
       } else if (i >= sp->ndata && c->need[i]) {
         if (!idx) {
           if (!(idx = em_malloc(sizeof *idx * (size_t)rows))) goto oom;

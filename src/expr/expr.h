@@ -68,7 +68,6 @@ typedef struct em_input_file {
   const char *meta_uri; /* "file:..." as _metadata.file_path shows it */
   const char *name;     /* the last path component */
   int64_t start, length, size, mtime_ms;
-  int64_t row_base;     /* row index in the file of the batch's first row; -1 unknown */
 } em_input_file;
 
 /* Per-query evaluation settings and scratch. */

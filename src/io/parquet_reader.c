@@ -174,6 +174,7 @@ struct em_format_reader {
   int cur_rg; /* loaded row group or -1 */
   em_pq_leafdata *leaves;
   int64_t row, rows;
+  int64_t batch_row; /* file row index of the last batch's first row */
 };
 
 static bool widenable(const em_type *from, const em_type *to) {
@@ -528,6 +529,8 @@ static int pq_next(em_format_reader *r, em_batch **out, em_error *err) {
       if (!w) goto oom;
     }
   }
+  r->batch_row = r->row;
+  for (int g = 0; g < r->cur_rg; g++) r->batch_row += r->f.meta->rowgroups[g].num_rows;
   r->row += n;
   *out = em_batch_new(em_type_ref(r->out_schema), r->ncols, cols, n);
   em_free(cols);
@@ -541,6 +544,8 @@ fail:
   return -1;
 }
 
+static int64_t pq_row_index(const em_format_reader *r) { return r->batch_row; }
+
 const em_format em_format_parquet = {
     .name = "parquet",
     .infer_schema = pq_infer,
@@ -548,6 +553,7 @@ const em_format em_format_parquet = {
     .open = pq_open,
     .next = pq_next,
     .close = pq_close,
+    .row_index = pq_row_index,
     .extension = em_pq_write_extension,
     .write_open = em_pq_write_open,
     .write_batch = em_pq_write_batch,

@@ -169,3 +169,15 @@ def case_metadata_column(spark):
                     F.col("_metadata.file_path").endswith("/one.parquet").alias("path_ok")).orderBy("id")
     return {"rows": result(out), "fields": spark.read.parquet(dst).select("_metadata").schema["_metadata"]
             .dataType.fieldNames()}
+
+
+def case_metadata_row_index(spark):
+    # rowgroups.parquet holds 4 row groups of 100 rows: row_index counts across
+    # them, also when a filter lets the reader skip some.
+    df = spark.read.parquet(p("rowgroups.parquet"))
+    whole = df.select("id", "_metadata.row_index")
+    part = df.filter(F.col("id") >= 250).select("id", "_metadata.row_index")
+    return {"count": whole.count(),
+            "sample": collect(whole.filter(F.col("row_index") % 37 == 0).orderBy("row_index")),
+            "agg": collect(whole.groupBy().agg(F.max("row_index"), F.sum("row_index"))),
+            "filtered": collect(part.filter(F.col("row_index") % 23 == 0).orderBy("row_index"))}
