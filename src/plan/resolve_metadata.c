@@ -82,7 +82,18 @@ em_expr *em_az_resolve_file_metadata(em_az *az, const em_spec_expr *e, const em_
   if (e->u.attr.nparts == 2) {
     for (int i = 0; i < nfields && field < 0; i++)
       if (em_az_name_eq(az, e->u.attr.parts[1], fields[i])) field = i;
-    if (field < 0) return NULL;
+    if (field < 0) {
+      /* Spark extracts the field from the struct: FIELD_NOT_FOUND. */
+      em_strbuf fs;
+      em_strbuf_init(&fs);
+      for (int i = 0; i < nfields; i++) em_strbuf_printf(&fs, "%s`%s`", i ? ", " : "", fields[i]);
+      em_error_set(az->err, EM_ERR_FIELD_NOT_FOUND, "fieldName",
+                   em_arena_printf(&az->plan->arena, "`%s`", e->u.attr.parts[1]), "fields", fs.data ? fs.data : "",
+                   NULL);
+      em_strbuf_free(&fs);
+      *failed = true;
+      return NULL;
+    }
   }
   em_expr *ri = NULL;
   if (parquet && (field < 0 || field == 6)) {

@@ -156,3 +156,42 @@ def case_metadata_struct(spark):
 def case_metadata_not_in_star(spark):
     df = spark.read.schema("i int, s string").csv(files_dir())
     return {"columns": df.columns, "star": df.select("*").columns}
+
+
+def case_metadata_sql_view(spark):
+    # A temporary view does not pass the metadata column on (Spark's View node).
+    spark.read.schema("i int, s string").csv(files_dir()).createOrReplaceTempView("mdv")
+    try:
+        return error(lambda: spark.sql("SELECT i, _metadata.file_name FROM mdv").collect(), message=False)
+    finally:
+        spark.catalog.dropTempView("mdv")
+
+
+def case_metadata_after_filter(spark):
+    df = spark.read.schema("i int, s string").csv(files_dir()).filter("i >= 2")
+    return redact(result(df.select("i", F.col("_metadata.file_name").alias("n"), "_metadata.file_block_length")
+                         .orderBy("i")))
+
+
+def case_metadata_unknown_field(spark):
+    df = spark.read.schema("i int, s string").csv(files_dir())
+    return redact(error(lambda: df.select("_metadata.nope").collect(), message=False))
+
+
+def case_input_file_name_union(spark):
+    a = spark.read.schema("i int, s string").csv(os.path.join(files_dir(), "f1.csv"))
+    b = spark.read.schema("i int, s string").csv(os.path.join(files_dir(), "f2.csv"))
+    return redact(result(a.union(b).select("i", F.input_file_name().alias("f")).orderBy("i")))
+
+
+def case_input_file_name_split(spark):
+    # A file cut into several splits: each row names its own block.
+    p = put("big.csv", "".join(f"{i},{'x' * 40}\n" for i in range(400)))
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "4096")
+    try:
+        df = spark.read.schema("i int, s string").csv(p)
+        return redact(result(df.groupBy(F.input_file_block_start().alias("start"),
+                                        F.input_file_block_length().alias("len"))
+                             .agg(F.count("*").alias("n"), F.min("i"), F.max("i")).orderBy("start")))
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")

@@ -94,3 +94,16 @@ def case_failfast_error(spark):
 def case_failfast_syntax_error(spark):
     p = put("ffs.json", '{"a":1}\n{"a":\n')
     return redact(error(lambda: spark.read.schema("a int").option("mode", "FAILFAST").json(p).collect()))
+
+
+def case_partial_map_of_structs(spark):
+    p = put("pm.json", '{"m":{"x":{"u":1,"v":"bad"},"y":{"u":2,"v":3}}}\n{"m":{"x":{"u":"bad"}},"n":[[1,"a"],[2]]}\n')
+    return result(spark.read.schema("m map<string,struct<u:int,v:int>>, n array<array<int>>, "
+                                    "_corrupt_record string").json(p))
+
+
+def case_input_file_name_json(spark):
+    p = put("ifn.json", '{"a":1}\n{"a":2}\n')
+    from pyspark.sql import functions as F
+    df = spark.read.schema("a int").json(p)
+    return redact(result(df.select("a", F.input_file_name(), "_metadata.file_name").orderBy("a")))
