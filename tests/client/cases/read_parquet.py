@@ -181,3 +181,13 @@ def case_metadata_row_index(spark):
             "sample": collect(whole.filter(F.col("row_index") % 37 == 0).orderBy("row_index")),
             "agg": collect(whole.groupBy().agg(F.max("row_index"), F.sum("row_index"))),
             "filtered": collect(part.filter(F.col("row_index") % 23 == 0).orderBy("row_index"))}
+
+
+def case_dictionary_filter_values(spark):
+    # Row groups skipped by their dictionaries (tests/unit/test_parquet_dict_filter.c)
+    # leave the same answers.
+    df = spark.read.parquet(p("dict_rowgroups.parquet"))
+    return {"c20": collect(df.filter(F.col("c") == 20).groupBy().agg(F.count("*"), F.sum("id"))),
+            "c15": collect(df.filter(F.col("c") == 15).groupBy().agg(F.count("*"))),
+            "sb": collect(df.filter(F.col("s") == "b").groupBy().agg(F.count("*"), F.min("id"), F.max("id"))),
+            "null": collect(df.filter(F.col("c").isNull()).groupBy().agg(F.count("*")))}
