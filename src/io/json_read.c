@@ -455,17 +455,34 @@ static int json_open(const em_read_request *req, em_format_reader **out, em_erro
  * FAILFAST). */
 enum { CV_OK, CV_PARTIAL, CV_FAIL };
 
+static int check(em_format_reader *r, const em_jnode *x, const em_type *t);
+
+/* The value field `name` of object x ends with, as Spark's convertObject
+ * leaves it: each occurrence converts in turn, one that does not convert
+ * keeps the value before it (NULL: none). *st: CV_OK when every occurrence
+ * converts, else CV_PARTIAL. */
+static const em_jnode *field_of(em_format_reader *r, const em_jnode *x, const char *name, const em_type *t,
+                                int *st) {
+  const em_jnode *v = NULL;
+  *st = CV_OK;
+  for (int32_t i = 0; i < x->n; i++) {
+    if (strcmp(x->keys[i], name) != 0) continue;
+    int s = check(r, x->items[i], t);
+    if (s != CV_OK) *st = CV_PARTIAL;
+    if (s != CV_FAIL) v = x->items[i];
+  }
+  return v;
+}
+
 static int check(em_format_reader *r, const em_jnode *x, const em_type *t) {
   if (x->kind == EM_J_NULL) return CV_OK;
-  int worst = CV_OK;
+  int worst = CV_OK, st;
   switch (t->id) {
   case EM_T_STRUCT:
     if (x->kind != EM_J_OBJECT) return CV_FAIL;
     for (int f = 0; f < t->u.st.nfields; f++) {
-      const em_jnode *fv = NULL;
-      for (int32_t i = 0; i < x->n; i++)
-        if (strcmp(x->keys[i], t->u.st.fields[f].name) == 0) fv = x->items[i];
-      if (fv && check(r, fv, t->u.st.fields[f].type) != CV_OK) worst = CV_PARTIAL;
+      field_of(r, x, t->u.st.fields[f].name, t->u.st.fields[f].type, &st);
+      if (st != CV_OK) worst = CV_PARTIAL;
     }
     return worst;
   case EM_T_ARRAY:
@@ -494,12 +511,10 @@ static bool put(em_format_reader *r, const em_jnode *x, const em_type *t, em_vec
   switch (t->id) {
   case EM_T_STRUCT:
     for (int f = 0; f < t->u.st.nfields; f++) {
-      const em_jnode *fv = NULL;
-      for (int32_t i = 0; i < x->n; i++)
-        if (strcmp(x->keys[i], t->u.st.fields[f].name) == 0) fv = x->items[i];
+      int st;
       const em_type *ft = t->u.st.fields[f].type;
-      bool ok = fv && check(r, fv, ft) != CV_FAIL ? put(r, fv, ft, v->children[f])
-                                                  : em_vec_append_null(v->children[f]) == 0;
+      const em_jnode *fv = field_of(r, x, t->u.st.fields[f].name, ft, &st);
+      bool ok = fv ? put(r, fv, ft, v->children[f]) : em_vec_append_null(v->children[f]) == 0;
       if (!ok) return false;
     }
     return em_vec_append_struct_end(v, true) == 0;
@@ -533,11 +548,9 @@ static int match_row(em_format_reader *r, const em_jnode *x, const em_jnode **va
     vals[k] = NULL;
     if (r->field[k] < 0) continue;
     const em_field *f = &r->data_schema->u.st.fields[r->field[k]];
-    for (int32_t i = 0; i < x->n; i++)
-      if (strcmp(x->keys[i], f->name) == 0) vals[k] = x->items[i];
-    int s = vals[k] ? check(r, vals[k], f->type) : CV_OK;
+    int s;
+    vals[k] = field_of(r, x, f->name, f->type, &s);
     if (s != CV_OK) worst = CV_PARTIAL;
-    if (s == CV_FAIL) vals[k] = NULL;
   }
   return worst;
 }

@@ -107,3 +107,8 @@ def case_input_file_name_json(spark):
     from pyspark.sql import functions as F
     df = spark.read.schema("a int").json(p)
     return redact(result(df.select("a", F.input_file_name(), "_metadata.file_name").orderBy("a")))
+
+
+def case_partial_duplicate_keys(spark):
+    p = put("dup.json", '{"a":"x","a":1,"b":1}\n{"a":2,"a":"y","b":2}\n{"s":{"u":"z","u":3},"b":3}\n{"b":4,"b":5}\n')
+    return result(spark.read.schema("a int, s struct<u:int>, b int, _corrupt_record string").json(p))
