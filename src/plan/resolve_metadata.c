@@ -42,6 +42,7 @@ static int row_index_column(em_az *az, em_lplan *scope) {
     chain[n++] = x;
     x = x->child;
   }
+  if (x->kind != EM_LP_SCAN) return -1;
   em_scan_plan *sp = x->u.scan;
   int col = sp->ndata + sp->npart;
   if (!sp->row_index) {

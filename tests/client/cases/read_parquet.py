@@ -191,3 +191,13 @@ def case_dictionary_filter_values(spark):
             "c15": collect(df.filter(F.col("c") == 15).groupBy().agg(F.count("*"))),
             "sb": collect(df.filter(F.col("s") == "b").groupBy().agg(F.count("*"), F.min("id"), F.max("id"))),
             "null": collect(df.filter(F.col("c").isNull()).groupBy().agg(F.count("*")))}
+
+
+def case_metadata_in_filters(spark):
+    df = spark.read.parquet(p("rowgroups.parquet"))
+    d2 = df.filter(F.col("_metadata.row_index") > 395)
+    d3 = df.filter(F.col("_metadata.file_name") == "rowgroups.parquet").select("id").filter("id > 397")
+    return {"hidden": d2.columns, "by_row_index": collect(d2.orderBy("id")),
+            "by_name": collect(d3.orderBy("id")),
+            "selected": collect(df.select("*", "_metadata.row_index").filter("row_index > 397").orderBy("id")),
+            "expr": collect(df.selectExpr("_metadata.row_index + 1 AS r").filter("r > 399"))}
