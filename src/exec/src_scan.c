@@ -51,10 +51,11 @@ static int set_input_file(scan_local *st, const em_split *s, em_exec_ctx *ctx) {
   em_strbuf_reset(&st->meta_uri);
   if (em_io_file_uri(s->file->path, true, &st->uri) || em_io_file_uri(s->file->path, false, &st->meta_uri))
     return -1;
-  const char *slash = strrchr(s->file->path, '/');
+  /* _metadata.file_name is the URI's last segment (quoted as the URI). */
+  const char *slash = strrchr(st->meta_uri.data, '/');
   f->uri = st->uri.data;
   f->meta_uri = st->meta_uri.data;
-  f->name = slash ? slash + 1 : s->file->path;
+  f->name = slash ? slash + 1 : st->meta_uri.data;
   f->start = s->start;
   f->length = s->length >= 0 ? s->length : s->file->size - s->start;
   f->size = s->file->size;

@@ -66,7 +66,7 @@ struct em_expr {
 typedef struct em_input_file {
   const char *uri;      /* "file://..." (NULL: no file) */
   const char *meta_uri; /* "file:..." as _metadata.file_path shows it */
-  const char *name;     /* the last path component */
+  const char *name;     /* the last segment of the URI */
   int64_t start, length, size, mtime_ms;
 } em_input_file;
 

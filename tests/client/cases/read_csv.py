@@ -195,3 +195,12 @@ def case_input_file_name_split(spark):
                              .agg(F.count("*").alias("n"), F.min("i"), F.max("i")).orderBy("start")))
     finally:
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
+
+
+def case_input_file_name_quoting(spark):
+    d = os.path.join(DIR, "odd dir")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "a b%c#d é.csv"), "w", encoding="utf-8") as f:
+        f.write("1\n")
+    df = spark.read.schema("i int").csv(d)
+    return redact(result(df.select(F.input_file_name(), "_metadata.file_path", "_metadata.file_name")))
