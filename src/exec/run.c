@@ -167,6 +167,8 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
   /* spark_partition_id() reads the task's partition. */
   ctx.eval.partition = part;
   ctx.eval.states = em_eval_states_new(); /* NULL: stateful expressions restart per batch */
+  em_input_file input_file = {0}; /* input_file_name() of the task's scans */
+  ctx.eval.input_file = &input_file;
   /* locals[0..nops) are the operators', locals[nops] the sink's. */
   void **locals = em_calloc((size_t)p->nops + 1, sizeof *locals);
   if (!locals) rc = em_error_internal(&err, "out of memory starting a task");

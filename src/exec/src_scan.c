@@ -4,6 +4,12 @@
  * only the data columns the plan uses, and adds the partition columns as
  * constants of each file. Columns nobody reads are filled with nulls (the
  * operators above never look at them). Partitions run as parallel tasks.
+ *
+ * Like Spark's FileScanRDD, the scan tells the task which file its rows
+ * come from (em_eval_ctx.input_file, for input_file_name() and _metadata)
+ * and clears that at its end, and an error of a format while reading a
+ * record (FAILFAST's MALFORMED_RECORD_IN_PARSING) becomes
+ * FAILED_READ_FILE.NO_HINT naming the file, as Spark wraps it.
  */
 #include "exec_int.h"
 
@@ -26,7 +32,59 @@ typedef struct scan_local {
    * nulls_rows rows (vectors are immutable once made). */
   em_vec **nulls;
   int64_t nulls_rows;
+  /* The current file's names for em_input_file. */
+  em_strbuf uri, meta_uri;
+  const em_split *named; /* the split uri/meta_uri name */
 } scan_local;
+
+/* Points the task's input file at split s (NULL: none). */
+static int set_input_file(scan_local *st, const em_split *s, em_exec_ctx *ctx) {
+  em_input_file *f = ctx->eval.input_file;
+  if (!f) return 0;
+  if (!s) {
+    *f = (em_input_file){.start = -1, .length = -1};
+    return 0;
+  }
+  if (st->named == s && f->uri == st->uri.data) return 0;
+  st->named = s;
+  em_strbuf_reset(&st->uri);
+  em_strbuf_reset(&st->meta_uri);
+  if (em_io_file_uri(s->file->path, true, &st->uri) || em_io_file_uri(s->file->path, false, &st->meta_uri))
+    return -1;
+  /* _metadata.file_name is the URI's last segment (quoted as the URI). */
+  const char *slash = strrchr(st->meta_uri.data, '/');
+  f->uri = st->uri.data;
+  f->meta_uri = st->meta_uri.data;
+  f->name = slash ? slash + 1 : st->meta_uri.data;
+  f->start = s->start;
+  f->length = s->length >= 0 ? s->length : s->file->size - s->start;
+  f->size = s->file->size;
+  f->mtime_ms = s->file->mtime_ms;
+  return 0;
+}
+
+/* The file row index of each row of a batch (Parquet's
+ * _metadata.row_index): the reader's index of its first row onwards. */
+static em_vec *row_index_col(const em_scan_plan *sp, scan_local *st, int64_t rows) {
+  int64_t base = sp->format->row_index ? sp->format->row_index(st->rd) : -1;
+  em_vec *v = em_vec_new_uninit(em_type_long(), rows);
+  if (!v) return NULL;
+  int64_t *x = em_vec_values(v);
+  for (int64_t k = 0; k < rows; k++) x[k] = base < 0 ? -1 : base + k;
+  return v;
+}
+
+/* Spark's FileScanRDD reports a record-level failure of a format as
+ * FAILED_READ_FILE.NO_HINT with the file's URI (the format's error is the
+ * cause, which Ember does not carry). */
+static void wrap_read_error(em_error *err, const em_split *s) {
+  if (!err || err->cls != EM_ERR_MALFORMED_RECORD_IN_PARSING_WITHOUT_SUGGESTION) return;
+  em_strbuf uri;
+  em_strbuf_init(&uri);
+  em_io_file_uri(s->file->path, true, &uri);
+  em_error_set(err, EM_ERR_FAILED_READ_FILE_NO_HINT, "path", uri.data ? uri.data : s->file->path, NULL);
+  em_strbuf_free(&uri);
+}
 
 /* The all-null column i of `rows` rows: a new reference. */
 static em_vec *null_col(scan_local *st, int nout, int i, em_type *t, int64_t rows) {
@@ -78,7 +136,7 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
   for (;;) {
     if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
     if (!st->rd) {
-      if (st->split >= st->end) return 0;
+      if (st->split >= st->end) return set_input_file(st, NULL, ctx);
       const em_split *s = &sp->splits[st->split];
       em_read_request req = {
           .split = s,
@@ -92,10 +150,16 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
           .batch_rows = ctx->batch_rows > 0 ? ctx->batch_rows : 4096,
       };
       st->file = (int)(s->file - sp->files);
-      if (sp->format->open(&req, &st->rd, err)) return -1;
+      if (sp->format->open(&req, &st->rd, err)) {
+        wrap_read_error(err, s);
+        return -1;
+      }
     }
     em_batch *b = NULL;
-    if (sp->format->next(st->rd, &b, err)) return -1;
+    if (sp->format->next(st->rd, &b, err)) {
+      wrap_read_error(err, &sp->splits[st->split]);
+      return -1;
+    }
     if (!b) {
       sp->format->close(st->rd);
       st->rd = NULL;
@@ -107,6 +171,10 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
       em_batch_unref(b);
       continue;
     }
+    if (set_input_file(st, &sp->splits[st->split], ctx)) {
+      em_batch_unref(b);
+      return em_error_internal(err, "out of memory in a scan");
+    }
     int nout = src->schema->u.st.nfields;
     em_vec **cols = em_calloc((size_t)(nout ? nout : 1), sizeof *cols);
     uint32_t *idx = NULL;
@@ -115,6 +183,8 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
       em_type *t = src->schema->u.st.fields[i].type;
       if (c->pos[i] >= 0) {
         cols[i] = em_vec_ref(b->cols[c->pos[i]]);
+      } else if (sp->row_index && i == sp->ndata + sp->npart) {
+        cols[i] = row_index_col(sp, st, rows);
       } else if (i >= sp->ndata && c->need[i]) {
         if (!idx) {
           if (!(idx = em_malloc(sizeof *idx * (size_t)rows))) goto oom;
@@ -152,6 +222,8 @@ static void scan_close(const em_source *src, void *local) {
     em_free(st->nulls);
     st->nulls = NULL;
   }
+  em_strbuf_free(&st->uri);
+  em_strbuf_free(&st->meta_uri);
 }
 
 const em_source_vt em_src_scan_vt = {

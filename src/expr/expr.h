@@ -59,6 +59,17 @@ struct em_expr {
   } u;
 };
 
+/* The file a task's scan is producing rows of (Spark's
+ * InputFileBlockHolder): set by the file scan for each batch it emits,
+ * cleared when the scan ends, read by input_file_name() and the _metadata
+ * column. Shared by the copies of a task's context. */
+typedef struct em_input_file {
+  const char *uri;      /* "file://..." (NULL: no file) */
+  const char *meta_uri; /* "file:..." as _metadata.file_path shows it */
+  const char *name;     /* the last segment of the URI */
+  int64_t start, length, size, mtime_ms;
+} em_input_file;
+
 /* Per-query evaluation settings and scratch. */
 struct em_eval_ctx {
   const char *timezone; /* session time zone */
@@ -80,6 +91,8 @@ struct em_eval_ctx {
    * runs on across the batches of a partition), created and freed by the
    * task; NULL outside tasks. Copies of the context share it. */
   em_eval_states *states;
+  /* The task's current input file (NULL outside tasks). */
+  em_input_file *input_file;
 };
 
 /* The state of stateful expression `key` in ctx's task and partition:

@@ -386,8 +386,13 @@ bool em_dtfmt_parse_ts(const em_dtfmt *f, const char *s, size_t n, const em_tz *
   if (f->lenient) return em_spark_parse_ts(s, n, tz, us);
   fields x;
   if (!parse_fields(f, s, n, &x)) return false;
-  int64_t local = em_io_days_from_civil(x.year, x.month, x.day) * 86400000000LL +
-                  ((int64_t)x.hour * 3600 + x.minute * 60 + x.second) * 1000000 + x.nanos / 1000;
+  /* Years beyond what microseconds since 1970 can hold do not parse. */
+  int64_t local, day_us;
+  if (__builtin_mul_overflow(em_io_days_from_civil(x.year, x.month, x.day), 86400000000LL, &day_us) ||
+      __builtin_add_overflow(day_us, ((int64_t)x.hour * 3600 + x.minute * 60 + x.second) * 1000000 + x.nanos / 1000,
+                             &local) ||
+      local > INT64_MAX / 2 || local < INT64_MIN / 2)
+    return false;
   *us = x.has_offset ? local - (int64_t)x.offset * 1000000 : local_to_utc(local, tz);
   return true;
 }

@@ -83,6 +83,9 @@ typedef struct em_format {
    * *out = NULL at the end of the split. */
   int (*next)(em_format_reader *r, em_batch **out, em_error *err);
   void (*close)(em_format_reader *r);
+  /* Optional: the row index in the file of the first row of the batch
+   * next() returned last (Parquet's _metadata.row_index); -1 unknown. */
+  int64_t (*row_index)(const em_format_reader *r);
 
   /* Writing: one output file per task. `schema` excludes partition
    * columns. The file name's extension (".snappy.parquet", ".csv") comes

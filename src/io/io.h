@@ -63,4 +63,8 @@ int em_io_plan_splits(const em_file *files, int nfiles, const em_format *fmt, co
                       const em_split_opts *so, em_arena *a, em_split **splits, int *nsplits, int **part_start,
                       int *nparts, em_error *err);
 
+/* Appends path as a URI, as Spark names files: "file://" + path with
+ * java.net.URI's quoting (authority), or "file:" + path. -1 on OOM. */
+int em_io_file_uri(const char *path, bool authority, em_strbuf *sb);
+
 #endif

@@ -15,8 +15,9 @@
  * each); multiLine reads a whole file as one such value. Fields convert by
  * the schema's types (a string column takes any value, non-strings as
  * their JSON text); a value that does not convert makes the record
- * malformed: PERMISSIVE keeps the row with that field null and the line in
- * the corrupt-record column, DROPMALFORMED drops it, FAILFAST fails.
+ * malformed: PERMISSIVE keeps what converts (partial results, below) and
+ * the line in the corrupt-record column, DROPMALFORMED drops it, FAILFAST
+ * fails.
  */
 #include "json_int.h"
 
@@ -322,7 +323,8 @@ struct em_format_reader {
 
 static bool str_eq(const char *s, int32_t n, const char *lit) { return (size_t)n == strlen(lit) && !memcmp(s, lit, (size_t)n); }
 
-/* Converts x to type t, appending to v (v NULL: only checks). */
+/* Converts x to the non-nested type t, appending to v (v NULL: only
+ * checks). Nested types: check() and put() below. */
 static bool conv(em_format_reader *r, const em_jnode *x, const em_type *t, em_vec *v) {
   if (x->kind == EM_J_NULL) return v ? em_vec_append_null(v) == 0 : true;
   int64_t i64;
@@ -394,38 +396,6 @@ static bool conv(em_format_reader *r, const em_jnode *x, const em_type *t, em_ve
     } else return false;
     return v ? em_vec_append_fixed(v, &i64) == 0 : true;
   }
-  case EM_T_ARRAY:
-    if (x->kind != EM_J_ARRAY) return false;
-    for (int32_t i = 0; i < x->n; i++)
-      if (!conv(r, x->items[i], t->u.array.elem, v ? v->children[0] : NULL)) return false;
-    return v ? em_vec_append_list_end(v) == 0 : true;
-  case EM_T_MAP: {
-    if (x->kind != EM_J_OBJECT || !em_type_is_string_like(t->u.map.key)) return false;
-    em_vec *ent = v ? v->children[0] : NULL;
-    for (int32_t i = 0; i < x->n; i++) {
-      if (!conv(r, x->items[i], t->u.map.value, NULL)) return false;
-      if (ent) {
-        if (em_vec_append_bytes(ent->children[0], x->keys[i], (size_t)x->key_lens[i]) ||
-            !conv(r, x->items[i], t->u.map.value, ent->children[1]) || em_vec_append_struct_end(ent, true))
-          return false;
-      }
-    }
-    return v ? em_vec_append_list_end(v) == 0 : true;
-  }
-  case EM_T_STRUCT: {
-    if (x->kind != EM_J_OBJECT) return false;
-    for (int f = 0; f < t->u.st.nfields; f++) {
-      const em_jnode *fv = NULL;
-      for (int32_t i = 0; i < x->n; i++)
-        if (strcmp(x->keys[i], t->u.st.fields[f].name) == 0) fv = x->items[i];
-      if (fv && !conv(r, fv, t->u.st.fields[f].type, NULL)) return false;
-      if (v) {
-        bool ok = fv ? conv(r, fv, t->u.st.fields[f].type, v->children[f]) : em_vec_append_null(v->children[f]) == 0;
-        if (!ok) return false;
-      }
-    }
-    return v ? em_vec_append_struct_end(v, true) == 0 : true;
-  }
   default: return false;
   }
 }
@@ -474,31 +444,165 @@ static int json_open(const em_read_request *req, em_format_reader **out, em_erro
   return 0;
 }
 
-/* Appends one row for object x (NULL: a malformed record) of raw text. */
-static int add_row(em_format_reader *r, const em_jnode *x, const char *raw, size_t rn, em_vec **cols, int64_t *rows,
-                   em_error *err) {
-  bool bad = x == NULL || x->kind != EM_J_OBJECT;
-  for (int k = 0; k < r->ncols; k++) {
-    r->vals[k] = NULL;
-    if (bad || r->field[k] < 0) continue;
-    const em_field *f = &r->data_schema->u.st.fields[r->field[k]];
-    for (int32_t i = 0; i < x->n; i++)
-      if (strcmp(x->keys[i], f->name) == 0) r->vals[k] = x->items[i];
-    if (r->vals[k] && !conv(r, r->vals[k], f->type, NULL)) {
-      r->vals[k] = NULL;
-      bad = true;
-    }
+/* ---- partial results ----
+ * Spark's JacksonParser (spark.sql.json.enablePartialResults, on by
+ * default) keeps what converts of a malformed record: a top-level field or
+ * a struct field that does not convert is null and the others keep their
+ * values; a struct with such a field is kept partially; an array is
+ * kept when only partial structs spoil it, and is null when an element
+ * does not convert at all; a map is null when a value does not convert.
+ * The record still counts as malformed (corrupt-record column, DROPMALFORMED,
+ * FAILFAST). */
+enum { CV_OK, CV_PARTIAL, CV_FAIL };
+
+static int check(em_format_reader *r, const em_jnode *x, const em_type *t);
+
+/* The value field `name` of object x ends with, as Spark's convertObject
+ * leaves it: each occurrence converts in turn, one that does not convert
+ * keeps the value before it (NULL: none). *st: CV_OK when every occurrence
+ * converts, else CV_PARTIAL. */
+static const em_jnode *field_of(em_format_reader *r, const em_jnode *x, const char *name, const em_type *t,
+                                int *st) {
+  const em_jnode *v = NULL;
+  *st = CV_OK;
+  for (int32_t i = 0; i < x->n; i++) {
+    if (strcmp(x->keys[i], name) != 0) continue;
+    int s = check(r, x->items[i], t);
+    if (s != CV_OK) *st = CV_PARTIAL;
+    if (s != CV_FAIL) v = x->items[i];
   }
-  if (bad && r->o.mode == 1) return 0;
-  if (bad && r->o.mode == 2) return em_malformed_error(err, raw, rn);
+  return v;
+}
+
+static int check(em_format_reader *r, const em_jnode *x, const em_type *t) {
+  if (x->kind == EM_J_NULL) return CV_OK;
+  int worst = CV_OK, st;
+  switch (t->id) {
+  case EM_T_STRUCT:
+    if (x->kind != EM_J_OBJECT) return CV_FAIL;
+    for (int f = 0; f < t->u.st.nfields; f++) {
+      field_of(r, x, t->u.st.fields[f].name, t->u.st.fields[f].type, &st);
+      if (st != CV_OK) worst = CV_PARTIAL;
+    }
+    return worst;
+  case EM_T_ARRAY:
+    if (x->kind != EM_J_ARRAY) return CV_FAIL;
+    for (int32_t i = 0; i < x->n; i++) {
+      int s = check(r, x->items[i], t->u.array.elem);
+      if (s == CV_FAIL) return CV_FAIL;
+      if (s == CV_PARTIAL) worst = CV_PARTIAL;
+    }
+    return worst;
+  case EM_T_MAP:
+    if (x->kind != EM_J_OBJECT || !em_type_is_string_like(t->u.map.key)) return CV_FAIL;
+    for (int32_t i = 0; i < x->n; i++) {
+      int s = check(r, x->items[i], t->u.map.value);
+      if (s == CV_FAIL) return CV_FAIL;
+      if (s == CV_PARTIAL) worst = CV_PARTIAL;
+    }
+    return worst;
+  default: return conv(r, x, t, NULL) ? CV_OK : CV_FAIL;
+  }
+}
+
+/* Appends x as type t, keeping partial values (check(x) != CV_FAIL). */
+static bool put(em_format_reader *r, const em_jnode *x, const em_type *t, em_vec *v) {
+  if (x->kind == EM_J_NULL) return em_vec_append_null(v) == 0;
+  switch (t->id) {
+  case EM_T_STRUCT:
+    for (int f = 0; f < t->u.st.nfields; f++) {
+      int st;
+      const em_type *ft = t->u.st.fields[f].type;
+      const em_jnode *fv = field_of(r, x, t->u.st.fields[f].name, ft, &st);
+      bool ok = fv ? put(r, fv, ft, v->children[f]) : em_vec_append_null(v->children[f]) == 0;
+      if (!ok) return false;
+    }
+    return em_vec_append_struct_end(v, true) == 0;
+  case EM_T_ARRAY:
+    for (int32_t i = 0; i < x->n; i++)
+      if (!put(r, x->items[i], t->u.array.elem, v->children[0])) return false;
+    return em_vec_append_list_end(v) == 0;
+  case EM_T_MAP: {
+    em_vec *ent = v->children[0];
+    for (int32_t i = 0; i < x->n; i++)
+      if (em_vec_append_bytes(ent->children[0], x->keys[i], (size_t)x->key_lens[i]) ||
+          !put(r, x->items[i], t->u.map.value, ent->children[1]) || em_vec_append_struct_end(ent, true))
+        return false;
+    return em_vec_append_list_end(v) == 0;
+  }
+  default: return conv(r, x, t, v);
+  }
+}
+
+/* Matches the requested columns to the fields of object x (NULL: the
+ * record is not an object): r->vals[k] the value to put (NULL: null).
+ * Returns CV_OK, CV_PARTIAL (some values dropped or partial) or CV_FAIL
+ * (not an object: nothing kept). */
+static int match_row(em_format_reader *r, const em_jnode *x, const em_jnode **vals) {
+  if (!x || x->kind != EM_J_OBJECT) {
+    for (int k = 0; k < r->ncols; k++) vals[k] = NULL;
+    return CV_FAIL;
+  }
+  int worst = CV_OK;
+  for (int k = 0; k < r->ncols; k++) {
+    vals[k] = NULL;
+    if (r->field[k] < 0) continue;
+    const em_field *f = &r->data_schema->u.st.fields[r->field[k]];
+    int s;
+    vals[k] = field_of(r, x, f->name, f->type, &s);
+    if (s != CV_OK) worst = CV_PARTIAL;
+  }
+  return worst;
+}
+
+/* Appends one row of the values matched by match_row; `bad` puts the raw
+ * record text into the corrupt-record column. */
+static int put_row(em_format_reader *r, const em_jnode **vals, bool bad, const char *raw, size_t rn, em_vec **cols,
+                   int64_t *rows, em_error *err) {
   for (int k = 0; k < r->ncols; k++) {
     bool ok;
     if (r->field[k] < 0) ok = bad ? em_vec_append_bytes(cols[k], raw, rn) == 0 : em_vec_append_null(cols[k]) == 0;
-    else if (r->vals[k]) ok = conv(r, r->vals[k], r->data_schema->u.st.fields[r->field[k]].type, cols[k]);
+    else if (vals[k]) ok = put(r, vals[k], r->data_schema->u.st.fields[r->field[k]].type, cols[k]);
     else ok = em_vec_append_null(cols[k]) == 0;
     if (!ok) return em_error_internal(err, "out of memory");
   }
   (*rows)++;
+  return 0;
+}
+
+/* Appends the rows of one record x (NULL: not valid JSON): an object is a
+ * row, an array of objects a row per element. A record with a bad part
+ * marks every row it makes as corrupt (Spark's PartialResultArrayException);
+ * an array element that is not an object spoils the whole record. */
+static int add_record(em_format_reader *r, const em_jnode *x, const char *raw, size_t rn, em_vec **cols,
+                      int64_t *rows, em_error *err) {
+  const em_jnode *one = x;
+  int32_t n = 1;
+  if (x && x->kind == EM_J_ARRAY) {
+    n = x->n;
+    for (int32_t i = 0; i < n; i++)
+      if (x->items[i]->kind != EM_J_OBJECT) {
+        one = NULL;
+        n = 1;
+        break;
+      }
+  }
+  bool array = one && one->kind == EM_J_ARRAY;
+  int worst = CV_OK;
+  for (int32_t i = 0; i < n && worst != CV_FAIL; i++) {
+    int s = match_row(r, array ? one->items[i] : one, r->vals);
+    if (s > worst) worst = s;
+  }
+  if (worst != CV_OK && r->o.mode == 1) return 0;
+  if (worst != CV_OK && r->o.mode == 2) return em_malformed_error(err, raw, rn);
+  if (worst == CV_FAIL) {
+    match_row(r, NULL, r->vals);
+    return put_row(r, r->vals, true, raw, rn, cols, rows, err);
+  }
+  for (int32_t i = 0; i < n; i++) {
+    match_row(r, array ? one->items[i] : one, r->vals);
+    if (put_row(r, r->vals, worst != CV_OK, raw, rn, cols, rows, err)) return -1;
+  }
   return 0;
 }
 
@@ -533,12 +637,7 @@ static int json_next(em_format_reader *r, em_batch **out, em_error *err) {
     bool empty;
     em_jnode *x = em_json_parse(&r->o.j, p, n, &r->arena, &empty);
     if (empty) continue;
-    if (x && x->kind == EM_J_ARRAY) {
-      for (int32_t i = 0; !rc && i < x->n; i++)
-        rc = add_row(r, x->items[i]->kind == EM_J_OBJECT ? x->items[i] : NULL, p, n, cols, &rows, err);
-    } else {
-      rc = add_row(r, x, p, n, cols, &rows, err);
-    }
+    rc = add_record(r, x, p, n, cols, &rows, err);
   }
   if (!rc && rows > 0) {
     *out = em_batch_new(em_type_ref(r->out_schema), r->ncols, cols, rows);

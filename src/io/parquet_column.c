@@ -176,6 +176,14 @@ static int decode_dict_page(creader *c, const uint8_t *p, size_t len, int64_t n,
 static int decode_values(creader *c, const uint8_t *p, size_t len, int64_t n, int encoding) {
   em_pq_leafdata *d = c->out;
   if (n == 0) return 0;
+  /* Sizes from the file bound what is allocated: PLAIN fixed values
+   * (not booleans, which are bits) must be in the page, and wide fixed
+   * values (FIXED_LEN_BYTE_ARRAY beyond a decimal's 16 bytes) that a
+   * dictionary repeats stay under 1 GiB. */
+  if (c->width && c->ptype != EM_PQ_BOOLEAN && encoding == 0 && (uint64_t)n * (uint64_t)c->width > len)
+    return corrupt(c, "PLAIN values truncated");
+  if (c->width > 16 && (uint64_t)(d->nvalues + n) * (uint64_t)c->width > ((uint64_t)1 << 30))
+    return corrupt(c, "column chunk values over 1 GiB");
   if (reserve(c, 0, n)) return -1;
   switch (encoding) {
   case 0: /* PLAIN */
@@ -472,6 +480,10 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
    * once (bounded, as the counts come from the file) instead of doubling. */
   if (leaf->rep == 0 && ch->num_values == g->num_rows) {
     int64_t pre = ch->num_values < ((int64_t)1 << 20) ? ch->num_values : ((int64_t)1 << 20);
+    /* ... and at most 64 MiB of values at once (FIXED_LEN_BYTE_ARRAY widths
+     * come from the file too); more grows as pages deliver it. */
+    int64_t w = c.width > 8 ? c.width : 8;
+    if (pre > ((int64_t)64 << 20) / w) pre = ((int64_t)64 << 20) / w;
     if (reserve(&c, pre, pre)) {
       em_pq_leafdata_free(out);
       return -1;

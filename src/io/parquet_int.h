@@ -88,6 +88,11 @@ typedef struct em_pq_chunk {
   bool encrypted;
   bool external; /* file_path set: data in another file */
   em_pq_stats stats;
+  /* Every data page is dictionary-encoded (parquet-mr's rule: from the
+   * page encoding stats when present, else from the encodings list with
+   * PLAIN_DICTIONARY and only level encodings besides), so the dictionary
+   * holds every value of the chunk (parquet_dict_filter.c). */
+  bool dict_only;
 } em_pq_chunk;
 
 typedef struct em_pq_rowgroup {
@@ -262,6 +267,18 @@ int em_pq_write_open(const char *path, const em_type *schema, const em_options *
                      void **writer, em_error *err);
 int em_pq_write_batch(void *writer, const em_batch *b, em_error *err);
 int em_pq_write_close(void *writer, int commit, em_error *err);
+
+/* ---- row group pruning (parquet_reader.c, parquet_dict_filter.c) ---- */
+
+/* Compares a plain-encoded value of leaf's physical type (a statistic or a
+ * dictionary entry) with the literal: -1, 0, 1, or 2 when not comparable. */
+int em_pq_cmp_value(const em_pq_node *leaf, const uint8_t *s, size_t n, const em_vec *lit);
+/* True when the chunk of `leaf` in row group rg is dictionary-only and its
+ * dictionary does not hold lit (so `leaf = lit` matches no row). Reads the
+ * dictionary page; any problem (unreadable, unknown layout) answers false
+ * and leaves the error to the read of the chunk. */
+bool em_pq_dict_excludes(int fd, int64_t file_size, const em_pq_meta *m, int rg, const em_pq_node *leaf,
+                         const em_vec *lit);
 
 /* A malformed-file error naming the file (FAILED_READ_FILE-like). */
 int em_pq_corrupt(em_error *err, const char *path, const char *what);

@@ -63,12 +63,64 @@ static void read_stats(em_tc *t, em_pq_stats *s) {
   }
 }
 
+enum { ENC_PLAIN_DICTIONARY = 2, ENC_RLE = 3, ENC_BIT_PACKED = 4, ENC_RLE_DICTIONARY = 8 };
+
+/* ColumnMetaData.encodings: a bit per encoding seen. */
+static uint32_t read_encodings(em_tc *t) {
+  int et;
+  int64_t n = em_pq_tc_list(t, &et);
+  uint32_t bits = 0;
+  for (int64_t i = 0; i < n && !t->failed; i++) {
+    int64_t e = tc_int(t, et);
+    bits |= e >= 0 && e < 31 ? 1u << e : 1u << 31;
+  }
+  return bits;
+}
+
+/* ColumnMetaData.encoding_stats: whether some data page (v1 or v2) with
+ * values uses an encoding other than the dictionary ones. */
+static bool read_encoding_stats(em_tc *t) {
+  int et;
+  int64_t n = em_pq_tc_list(t, &et);
+  if (n > 0 && et != EM_TC_STRUCT) {
+    t->failed = true;
+    return true;
+  }
+  bool other = false;
+  for (int64_t i = 0; i < n && !t->failed; i++) {
+    int64_t page_type = -1, enc = -1, count = 1;
+    em_pq_tc_struct_begin(t);
+    int16_t fid;
+    int ty;
+    while (em_pq_tc_field(t, &fid, &ty)) {
+      if (fid == 1) page_type = tc_int(t, ty);
+      else if (fid == 2) enc = tc_int(t, ty);
+      else if (fid == 3) count = tc_int(t, ty);
+      else em_pq_tc_skip(t, ty);
+    }
+    em_pq_tc_struct_end(t);
+    bool data = page_type == EM_PQ_PAGE_DATA || page_type == EM_PQ_PAGE_DATA_V2;
+    if (data && count > 0 && enc != ENC_PLAIN_DICTIONARY && enc != ENC_RLE_DICTIONARY) other = true;
+  }
+  return other;
+}
+
 static void read_column_meta(em_tc *t, em_pq_chunk *c) {
   em_pq_tc_struct_begin(t);
   int16_t fid;
   int ty;
+  uint32_t encodings = 0;
+  int stats_say = -1; /* from encoding_stats: 1 dictionary only, 0 not, -1 absent */
   while (em_pq_tc_field(t, &fid, &ty)) {
     switch (fid) {
+    case 2:
+      if (ty == EM_TC_LIST) encodings = read_encodings(t);
+      else em_pq_tc_skip(t, ty);
+      break;
+    case 13:
+      if (ty == EM_TC_LIST) stats_say = read_encoding_stats(t) ? 0 : 1;
+      else em_pq_tc_skip(t, ty);
+      break;
     case 1: c->type = (int)tc_int(t, ty); break;
     case 4: c->codec = (int)tc_int(t, ty); break;
     case 5: c->num_values = tc_int(t, ty); break;
@@ -83,6 +135,14 @@ static void read_column_meta(em_tc *t, em_pq_chunk *c) {
     }
   }
   em_pq_tc_struct_end(t);
+  /* parquet-mr's DictionaryFilter.hasNonDictionaryEncodedPages: without
+   * page stats only the 1.0 PLAIN_DICTIONARY marks a dictionary, and then
+   * nothing but level encodings may be listed besides it (RLE_DICTIONARY
+   * files list PLAIN for their dictionary page, so fallback pages cannot be
+   * told apart). */
+  uint32_t rest = encodings & ~((1u << ENC_PLAIN_DICTIONARY) | (1u << ENC_RLE) | (1u << ENC_BIT_PACKED));
+  if (stats_say >= 0) c->dict_only = stats_say == 1;
+  else c->dict_only = (encodings >> ENC_PLAIN_DICTIONARY & 1) && rest == 0;
 }
 
 static void read_chunk(em_tc *t, em_pq_chunk *c) {

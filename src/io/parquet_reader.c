@@ -174,6 +174,7 @@ struct em_format_reader {
   int cur_rg; /* loaded row group or -1 */
   em_pq_leafdata *leaves;
   int64_t row, rows;
+  int64_t batch_row; /* file row index of the last batch's first row */
 };
 
 static bool widenable(const em_type *from, const em_type *to) {
@@ -225,7 +226,7 @@ static bool lit_int(const em_vec *v, int64_t *out) {
 }
 
 /* -1, 0, 1: a op b compared; 2 when not comparable. */
-static int cmp_stat(const em_pq_node *leaf, const uint8_t *s, size_t n, const em_vec *lit) {
+int em_pq_cmp_value(const em_pq_node *leaf, const uint8_t *s, size_t n, const em_vec *lit) {
   const em_pq_selem *e = leaf->elem;
   if (em_vec_is_null(lit, 0)) return 2;
   switch (e->type) {
@@ -308,8 +309,8 @@ static bool rg_skippable(const em_pq_rowgroup *g, const em_pq_node *leaf, const 
   if (all_null && g->num_rows > 0) return true;
   if (!st->min || !st->max || !f->value) return false;
   if (st->deprecated && leaf->elem->type == EM_PQ_BYTE_ARRAY) return false;
-  int cmin = cmp_stat(leaf, st->min, st->min_len, f->value);
-  int cmax = cmp_stat(leaf, st->max, st->max_len, f->value);
+  int cmin = em_pq_cmp_value(leaf, st->min, st->min_len, f->value);
+  int cmax = em_pq_cmp_value(leaf, st->max, st->max_len, f->value);
   if (cmin == 2 || cmax == 2) return false;
   switch (f->op) {
   case EM_PUSH_EQ: return cmin > 0 || cmax < 0;
@@ -431,6 +432,11 @@ static int pq_open(const em_read_request *req, em_format_reader **out, em_error 
         if (n->kind == EM_PQN_LEAF && n->rep == 0 && em_strcaseeq(n->name, name) &&
             em_type_equal(n->type, ds->u.st.fields[pf->column].type, true)) {
           skip = rg_skippable(rg, n, pf);
+          /* Dictionary filtering (parquet-mr's DictionaryFilter, on in
+           * Spark by default): an equality whose literal is not in a
+           * dictionary-only chunk. */
+          if (!skip && pf->op == EM_PUSH_EQ && pf->value && rg->cols[n->leaf].dict_only)
+            skip = em_pq_dict_excludes(r->f.fd, r->f.size, m, g, n, pf->value);
           break;
         }
       }
@@ -528,6 +534,8 @@ static int pq_next(em_format_reader *r, em_batch **out, em_error *err) {
       if (!w) goto oom;
     }
   }
+  r->batch_row = r->row;
+  for (int g = 0; g < r->cur_rg; g++) r->batch_row += r->f.meta->rowgroups[g].num_rows;
   r->row += n;
   *out = em_batch_new(em_type_ref(r->out_schema), r->ncols, cols, n);
   em_free(cols);
@@ -541,6 +549,8 @@ fail:
   return -1;
 }
 
+static int64_t pq_row_index(const em_format_reader *r) { return r->batch_row; }
+
 const em_format em_format_parquet = {
     .name = "parquet",
     .infer_schema = pq_infer,
@@ -548,6 +558,7 @@ const em_format em_format_parquet = {
     .open = pq_open,
     .next = pq_next,
     .close = pq_close,
+    .row_index = pq_row_index,
     .extension = em_pq_write_extension,
     .write_open = em_pq_write_open,
     .write_batch = em_pq_write_batch,

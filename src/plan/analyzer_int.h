@@ -97,6 +97,10 @@ em_expr *em_az_resolve_nested_call(em_az *az, const em_spec_expr *e, const em_lp
  * no column matches the first part(s). */
 em_expr *em_az_resolve_field_path(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
                                   bool *failed);
+/* `_metadata` / `_metadata.<field>` over a file scan (resolve_metadata.c):
+ * NULL when the name is not one (*failed false) or on error (*failed). */
+em_expr *em_az_resolve_file_metadata(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
+                                     char **metadata, bool *failed);
 
 /* `s.*` (or `a.b.*`) over a struct column or field: its fields as
  * getField calls with their names; 0 when the target is not a struct

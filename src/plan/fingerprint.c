@@ -153,6 +153,7 @@ static void put_node(em_strbuf *sb, const em_lplan *n) {
     }
     put_i64(sb, sp->ndata);
     put_i64(sb, sp->npart);
+    put_i64(sb, sp->row_index);
     put_i64(sb, sp->nsplits);
     for (int i = 0; i < sp->nsplits; i++) {
       put_i64(sb, sp->splits[i].start);

@@ -30,7 +30,8 @@ bool em_az_deterministic(const em_expr *x) { return deterministic(x); }
 static bool deterministic(const em_expr *x) {
   if (x->kind == EM_EX_CALL || x->kind == EM_EX_AGG) {
     static const char *const nondet[] = {"spark_partition_id", "rand", "randn", "random", "uuid", "shuffle",
-                                         "monotonically_increasing_id", "input_file_name", NULL};
+                                         "monotonically_increasing_id", "input_file_name", "input_file_block_start",
+                                         "input_file_block_length", NULL};
     for (const char *const *n = nondet; *n; n++)
       if (x->u.fn.name && em_strcaseeq(x->u.fn.name, *n)) return false;
   }

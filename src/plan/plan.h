@@ -90,6 +90,9 @@ typedef struct em_scan_plan {
   bool *needed;                /* per output column (column pruning); NULL = all */
   em_pushed_filter *filters;   /* over data_schema columns */
   int nfilters;
+  /* Parquet's _metadata.row_index is wanted: output column ndata + npart
+   * (hidden) holds each row's index in its file (resolve_metadata.c). */
+  bool row_index;
 } em_scan_plan;
 
 typedef struct em_lplan em_lplan;

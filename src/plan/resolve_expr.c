@@ -430,7 +430,8 @@ int em_az_count_hidden(const em_lplan *scope) {
   return scope ? hidden_walk(scope, -1, &found, NULL, 0, 0) : 0;
 }
 
-static em_expr *resolve_attr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name) {
+static em_expr *resolve_attr(em_az *az, const em_spec_expr *e, const em_lplan *scope, char **name,
+                             char **metadata) {
   if (!scope) {
     unresolved_error(az, e, NULL);
     return NULL;
@@ -449,6 +450,11 @@ static em_expr *resolve_attr(em_az *az, const em_spec_expr *e, const em_lplan *s
     bool failed = false;
     em_expr *fx = em_az_resolve_field_path(az, e, scope, name, &failed);
     if (fx || failed) return fx;
+  }
+  if (idx < 0 && e->u.attr.plan_id < 0) {
+    bool failed = false;
+    em_expr *mx = em_az_resolve_file_metadata(az, e, scope, name, metadata, &failed);
+    if (mx || failed) return mx;
   }
   if (idx < 0) {
     unresolved_error(az, e, scope);
@@ -607,7 +613,7 @@ static em_expr *resolve_expr(em_az *az, const em_spec_expr *e, const em_lplan *s
   *metadata = NULL;
   switch (e->kind) {
   case EM_SE_ATTR:
-    return resolve_attr(az, e, scope, name);
+    return resolve_attr(az, e, scope, name, metadata);
   case EM_SE_LITERAL: {
     em_expr *x = new_expr(az, EM_EX_LITERAL);
     if (!x) return NULL;

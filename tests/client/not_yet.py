@@ -43,7 +43,6 @@ NOT_YET = {
     "config::case_session_time_zone_effect": SQL,
     "errors::case_unresolved_function": SQL,
     "generators::case_explode_in_filter": "UNSUPPORTED_GENERATOR.OUTSIDE_SELECT at analysis with Spark's plan text (issue 3)",
-    "read_json::case_schema_conversions": "JSON PERMISSIVE partial results: fields parsed before a bad one are kept by Spark, nulled by Ember (issue 6)",
     # Spark's message parameters name columns by its internal expression ids
     # (year#935), which depend on every plan the oracle analyzed before.
     "grouping_sets::case_error_grouping_not_a_key": "expression ids in the message (Spark-internal)",

@@ -4,7 +4,8 @@
  * Arbitrary bytes, written to an in-memory file, must read as batches or
  * fail with an error: never a crash, an out-of-bounds access, a leak or
  * an unbounded allocation. Every column is read, in small batches, with a
- * filter on the first column so the statistics code runs too.
+ * filter on the first column (a bigint or string; an equality for odd
+ * sizes) so the statistics and dictionary filtering code runs too.
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,10 +37,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     em_vec *lit = NULL;
     em_pushed_filter pf;
     int nf = 0;
+    em_pushed_op op = size & 1 ? EM_PUSH_EQ : EM_PUSH_GT;
     if (n > 0 && schema->u.st.fields[0].type->id == EM_T_LONG && (lit = em_vec_new(em_type_long(), 1))) {
       int64_t v = (int64_t)size;
       em_vec_append_fixed(lit, &v);
-      pf = (em_pushed_filter){.column = 0, .op = EM_PUSH_GT, .value = lit};
+      pf = (em_pushed_filter){.column = 0, .op = op, .value = lit};
+      nf = 1;
+    } else if (n > 0 && schema->u.st.fields[0].type->id == EM_T_STRING && (lit = em_vec_new(em_type_string(), 1))) {
+      em_vec_append_bytes(lit, "b", 1);
+      pf = (em_pushed_filter){.column = 0, .op = op, .value = lit};
       nf = 1;
     }
     em_read_request req = {.split = &sp, .data_schema = schema, .columns = cols, .ncolumns = n,

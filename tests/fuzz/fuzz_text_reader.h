@@ -4,7 +4,9 @@
  * the including file's option sets OPTS) are written to a file, the schema
  * is inferred, and the file is read with that schema, whole and in two
  * splits. Any input must give rows or an error, never a crash, a leak or
- * an out-of-bounds access. The including file defines FMT and OPTS.
+ * an out-of-bounds access. The including file defines FMT and OPTS, and
+ * may define FIXED_SCHEMA (a function returning a new STRUCT type) to read
+ * the file with that schema as well (values that do not convert).
  */
 #ifndef EM_FUZZ_TEXT_READER_H
 #define EM_FUZZ_TEXT_READER_H
@@ -61,6 +63,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     em_type_unref(schema);
   }
+#ifdef FIXED_SCHEMA
+  em_type *fixed = FIXED_SCHEMA();
+  if (fixed) {
+    read_split(f, &file, fixed, &o, 0, file.size);
+    em_type_unref(fixed);
+  }
+#endif
   unlink(path);
   return 0;
 }

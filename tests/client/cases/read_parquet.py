@@ -4,7 +4,10 @@ INT96 / micros / millis, the legacy layout, each codec, partition discovery
 of key=value directories (typed values, the default partition as null),
 column pruning, filters, options and the errors of a bad read."""
 
+import json
 import os
+import shutil
+import tempfile
 
 from pyspark.sql import functions as F
 
@@ -135,3 +138,66 @@ def case_path_not_found(spark):
 
 def case_unknown_format(spark):
     return error(lambda: spark.read.format("nosuchformat").load(p("all_types")).collect())
+
+
+def redact(obj):
+    """The repository's data directory as <DATA>."""
+    return json.loads(json.dumps(obj).replace(DATA, "<DATA>"))
+
+
+def case_input_file_name(spark):
+    df = spark.read.parquet(p("multi"))
+    agg = df.groupBy(F.input_file_name().alias("f"), F.input_file_block_start().alias("start"),
+                     F.input_file_block_length().alias("len")).agg(F.count("*").alias("n"), F.min("id"))
+    return redact(result(agg.orderBy("f")))
+
+
+def case_input_file_name_partitioned(spark):
+    df = spark.read.parquet(p("partitioned"))
+    return redact(result(df.select("id", F.input_file_name().alias("f")).orderBy("id")))
+
+
+def case_metadata_column(spark):
+    d = tempfile.mkdtemp(prefix="ember_read_parquet_")
+    src = os.path.join(p("all_types"), sorted(f for f in os.listdir(p("all_types")) if f.endswith(".parquet"))[0])
+    dst = os.path.join(d, "one.parquet")
+    shutil.copyfile(src, dst)
+    os.utime(dst, (1700000000.25, 1700000000.25))
+    df = spark.read.parquet(dst)
+    out = df.select("id", "_metadata.file_name", "_metadata.file_size", "_metadata.file_block_start",
+                    "_metadata.file_block_length", "_metadata.file_modification_time",
+                    F.col("_metadata.file_path").endswith("/one.parquet").alias("path_ok")).orderBy("id")
+    return {"rows": result(out), "fields": spark.read.parquet(dst).select("_metadata").schema["_metadata"]
+            .dataType.fieldNames()}
+
+
+def case_metadata_row_index(spark):
+    # rowgroups.parquet holds 4 row groups of 100 rows: row_index counts across
+    # them, also when a filter lets the reader skip some.
+    df = spark.read.parquet(p("rowgroups.parquet"))
+    whole = df.select("id", "_metadata.row_index")
+    part = df.filter(F.col("id") >= 250).select("id", "_metadata.row_index")
+    return {"count": whole.count(),
+            "sample": collect(whole.filter(F.col("row_index") % 37 == 0).orderBy("row_index")),
+            "agg": collect(whole.groupBy().agg(F.max("row_index"), F.sum("row_index"))),
+            "filtered": collect(part.filter(F.col("row_index") % 23 == 0).orderBy("row_index"))}
+
+
+def case_dictionary_filter_values(spark):
+    # Row groups skipped by their dictionaries (tests/unit/test_parquet_dict_filter.c)
+    # leave the same answers.
+    df = spark.read.parquet(p("dict_rowgroups.parquet"))
+    return {"c20": collect(df.filter(F.col("c") == 20).groupBy().agg(F.count("*"), F.sum("id"))),
+            "c15": collect(df.filter(F.col("c") == 15).groupBy().agg(F.count("*"))),
+            "sb": collect(df.filter(F.col("s") == "b").groupBy().agg(F.count("*"), F.min("id"), F.max("id"))),
+            "null": collect(df.filter(F.col("c").isNull()).groupBy().agg(F.count("*")))}
+
+
+def case_metadata_in_filters(spark):
+    df = spark.read.parquet(p("rowgroups.parquet"))
+    d2 = df.filter(F.col("_metadata.row_index") > 395)
+    d3 = df.filter(F.col("_metadata.file_name") == "rowgroups.parquet").select("id").filter("id > 397")
+    return {"hidden": d2.columns, "by_row_index": collect(d2.orderBy("id")),
+            "by_name": collect(d3.orderBy("id")),
+            "selected": collect(df.select("*", "_metadata.row_index").filter("row_index > 397").orderBy("id")),
+            "expr": collect(df.selectExpr("_metadata.row_index + 1 AS r").filter("r > 399"))}
