@@ -361,24 +361,8 @@ static bool lit_double(const em_vec *v, int64_t i, double *out) {
   return true;
 }
 
-int em_fn_percentile_approx(em_func_call *call, em_error *err);
-int em_fn_percentile_approx(em_func_call *call, em_error *err) {
-  if (em_agg_check_nargs(call, 2, 3, err)) return -1;
-  em_expr *a = call->args[0];
-  switch (a->type->id) {
-  case EM_T_BYTE: case EM_T_SHORT: case EM_T_INT: case EM_T_LONG: case EM_T_FLOAT: case EM_T_DOUBLE:
-  case EM_T_DATE: case EM_T_TIMESTAMP: case EM_T_TIMESTAMP_NTZ:
-    break;
-  default:
-    return em_agg_type_error(call, 0, "(\"NUMERIC\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\" or \"INTERVAL\")",
-                             err);
-  }
-  pct_cfg *cfg = em_arena_calloc(call->arena, sizeof *cfg);
-  if (!cfg) return em_error_internal(err, "out of memory");
-  cfg->in = a->type;
-  const em_expr *pe = call->args[1];
-  if (pe->kind != EM_EX_LITERAL) return em_agg_type_error(call, 1, "\"DOUBLE\"", err);
-  const em_vec *pv = pe->u.lit;
+/* The percentage argument's value: one DOUBLE or an array of them. */
+static int pct_percentages(em_func_call *call, pct_cfg *cfg, const em_vec *pv, em_error *err) {
   if (pv->type->id == EM_T_ARRAY) {
     const em_vec *el = pv->children[0];
     const int32_t *off = em_vec_offsets(pv);
@@ -394,6 +378,31 @@ int em_fn_percentile_approx(em_func_call *call, em_error *err) {
     if (!cfg->ps) return em_error_internal(err, "out of memory");
     if (!lit_double(pv, 0, &cfg->ps[0])) return em_agg_type_error(call, 1, "\"DOUBLE\"", err);
   }
+  return 0;
+}
+
+int em_fn_percentile_approx(em_func_call *call, em_error *err);
+int em_fn_percentile_approx(em_func_call *call, em_error *err) {
+  if (em_agg_check_nargs(call, 2, 3, err)) return -1;
+  em_expr *a = call->args[0];
+  switch (a->type->id) {
+  case EM_T_BYTE: case EM_T_SHORT: case EM_T_INT: case EM_T_LONG: case EM_T_FLOAT: case EM_T_DOUBLE:
+  case EM_T_DATE: case EM_T_TIMESTAMP: case EM_T_TIMESTAMP_NTZ:
+    break;
+  default:
+    return em_agg_type_error(call, 0, "(\"NUMERIC\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\" or \"INTERVAL\")",
+                             err);
+  }
+  pct_cfg *cfg = em_arena_calloc(call->arena, sizeof *cfg);
+  if (!cfg) return em_error_internal(err, "out of memory");
+  cfg->in = a->type;
+  em_vec *pv = NULL;
+  int k = em_agg_const_eval(call, 1, &pv, err);
+  if (k < 0) return -1;
+  if (k == 0) return em_agg_type_error(call, 1, "\"DOUBLE\"", err);
+  int rc = pct_percentages(call, cfg, pv, err);
+  em_vec_unref(pv);
+  if (rc) return -1;
   double acc = 10000;
   if (call->nargs == 3) {
     const em_expr *ae = call->args[2];

@@ -56,10 +56,6 @@ NOT_YET = {
     "stats::case_freq_items": "needs StatFreqItems (issue 3, statistics)",
     "stats::case_sample_by": "needs StatSampleBy (rand per partition, issue 3, statistics)",
     "stats::case_sample_by_strings": "needs StatSampleBy (rand per partition, issue 3, statistics)",
-    "stats::case_percentile_approx": "needs the array() function for a list of percentages (issue 3, function library)",
-    "stats::case_percentile": "needs percentile and median (issue 3, statistics)",
-    "stats::case_median_grouped": "needs median (issue 3, statistics)",
-    "stats::case_mode": "needs mode (issue 3, statistics)",
     # ---- end of the statistics block ----
     "generators::case_explode_in_filter": "Spark's plan text in UNSUPPORTED_GENERATOR.OUTSIDE_SELECT carries expression ids (a#1845) (issue 3)",
 }
