@@ -49,13 +49,6 @@ NOT_YET = {
     "grouping_sets::case_error_grouping_not_a_key": "expression ids in the message (Spark-internal)",
     "grouping_sets::case_error_grouping_id_mismatch": "expression ids in the message (Spark-internal)",
     # ---- statistics and observe cases not done yet (issue 3) ----
-    "observe::case_observe_collect": "CollectMetrics (observe) not implemented yet (issue 3)",
-    "observe::case_observe_filtered": "CollectMetrics (observe) not implemented yet (issue 3)",
-    "observe::case_observe_named_string": "CollectMetrics (observe) not implemented yet (issue 3)",
-    "observe::case_observe_error_not_aggregate": "CollectMetrics (observe) not implemented yet (issue 3)",
-    "stats::case_freq_items": "needs StatFreqItems (issue 3, statistics)",
-    "stats::case_sample_by": "needs StatSampleBy (rand per partition, issue 3, statistics)",
-    "stats::case_sample_by_strings": "needs StatSampleBy (rand per partition, issue 3, statistics)",
     # ---- end of the statistics block ----
     "generators::case_explode_in_filter": "Spark's plan text in UNSUPPORTED_GENERATOR.OUTSIDE_SELECT carries expression ids (a#1845) (issue 3)",
 }
