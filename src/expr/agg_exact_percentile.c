@@ -16,6 +16,7 @@
  * past its last compacted size, so memory follows the distinct values.
  */
 #include "agg_fn.h"
+#include "format.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -263,9 +264,13 @@ static int read_percentages(em_func_call *call, xp_cfg *cfg, em_error *err) {
     }
     double p = em_agg_num_as_double(el, start + i);
     if (!(p >= 0.0 && p <= 1.0)) {
-      char val[64];
-      snprintf(val, sizeof val, "%.17g", p);
-      rc = out_of_range(call, val, err);
+      /* Spark prints the value as a DOUBLE literal: 1.5D. */
+      em_strbuf sb;
+      em_strbuf_init(&sb);
+      em_format_double(p, &sb);
+      em_strbuf_putc(&sb, 'D');
+      rc = sb.oom ? em_error_internal(err, "out of memory") : out_of_range(call, sb.data, err);
+      em_strbuf_free(&sb);
     }
     cfg->ps[i] = p;
   }
@@ -299,7 +304,8 @@ int em_fn_percentile(em_func_call *call, em_error *err) {
   if (call->nargs == 3) {
     const em_type *ft = call->args[2]->type;
     if (!em_type_is_integral(ft) && ft->id != EM_T_NULL) return em_agg_type_error(call, 2, "\"INTEGRAL\"", err);
-    cfg->freq_sql = call->arg_sql[2];
+    /* Spark names a column frequency by its bound reference at run time. */
+    cfg->freq_sql = call->args[2]->kind == EM_EX_LITERAL ? call->arg_sql[2] : "boundreference()";
     if (em_agg_name(call, call->name, 3, err)) return -1;
   } else {
     /* Spark names the call with its default frequency. */

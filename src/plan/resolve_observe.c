@@ -62,6 +62,9 @@ em_lplan *em_az_resolve_observe(em_az *az, const em_spec_rel *r, em_lplan *child
       return NULL;
     }
     em_error_set(az->err, (em_errclass)cls, "expr", full, NULL);
+    /* Spark points at the metric for the aggregate checks, not for a bare column. */
+    if (cls != EM_ERR_INVALID_OBSERVED_METRICS_NON_AGGREGATE_FUNC_ARG_IS_ATTRIBUTE && se->origin_fragment)
+      em_error_set_context(az->err, se->origin_fragment, se->origin_call_site);
     return NULL;
   }
   return child;

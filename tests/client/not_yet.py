@@ -48,7 +48,5 @@ NOT_YET = {
     # (year#935), which depend on every plan the oracle analyzed before.
     "grouping_sets::case_error_grouping_not_a_key": "expression ids in the message (Spark-internal)",
     "grouping_sets::case_error_grouping_id_mismatch": "expression ids in the message (Spark-internal)",
-    # ---- statistics and observe cases not done yet (issue 3) ----
-    # ---- end of the statistics block ----
     "generators::case_explode_in_filter": "Spark's plan text in UNSUPPORTED_GENERATOR.OUTSIDE_SELECT carries expression ids (a#1845) (issue 3)",
 }

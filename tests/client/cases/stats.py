@@ -194,3 +194,86 @@ def case_covariance_functions(spark):
 def case_covariance_people(spark):
     return result(people(spark).agg(F.covar_pop("age", "score"), F.covar_samp("age", "height"),
                                     F.corr("age", "score")))
+
+
+# ---- exact percentiles and mode: grouped, NULLs, frequencies, errors ----
+
+def case_percentile_grouped_nulls(spark):
+    df = people(spark).groupBy("ok").agg(
+        F.percentile("age", 0.5), F.percentile("height", [0.25, 0.75]), F.median("score"),
+        F.mode("name"), F.mode("age"))
+    return sorted_result(df)
+
+
+def case_percentile_frequency(spark):
+    df = spark.createDataFrame(
+        [(1, 3), (2, 1), (3, None), (4, 0), (None, 5), (10, 2)], "v int, f int")
+    return result(df.agg(F.percentile("v", 0.5, F.col("f")), F.percentile("v", [0.0, 1.0], 2),
+                         F.percentile(F.col("v").cast("decimal(10,2)"), 0.3)))
+
+
+def case_percentile_empty(spark):
+    df = people(spark).filter(F.col("age") > 100)
+    return result(df.agg(F.percentile("age", 0.5), F.median("height"), F.mode("name"),
+                         F.percentile("score", [0.5])))
+
+
+def case_percentile_error_range(spark):
+    return error(lambda: nums(spark).agg(F.percentile("x", 1.5)).collect())
+
+
+def case_percentile_error_negative_frequency(spark):
+    df = spark.createDataFrame([(1, 1), (2, -1)], "v int, f int")
+    return error(lambda: df.agg(F.percentile("v", 0.5, F.col("f"))).collect())
+
+
+def case_mode_deterministic(spark):
+    df = spark.createDataFrame([("b", 1), ("a", 2), ("b", 2), ("a", 1), (None, 3), (None, 3), (None, 3)],
+                               "s string, i int")
+    return result(df.agg(F.mode("s", True), F.mode("i", True), F.mode("s")))
+
+
+def case_mode_grouped(spark):
+    df = spark.range(0, 40).select((F.col("id") % 4).alias("g"),
+                                   F.when(F.col("id") % 5 == 0, None).otherwise(F.col("id") % 3).alias("v"))
+    return sorted_result(df.groupBy("g").agg(F.mode("v", True), F.median("v")))
+
+
+def case_percentile_sql(spark):
+    return result(spark.sql(
+        "SELECT percentile(id, 0.25), median(id), mode(id % 3), percentile(id, array(0.5, 0.9), 2) "
+        "FROM range(10)"))
+
+
+# ---- freqItems and sampleBy: NULLs, several columns, missing strata ----
+
+def case_freq_items_nulls(spark):
+    df = spark.createDataFrame([(1, None, 1.5), (None, "x", 1.5), (None, "x", 2.5), (None, None, 1.5),
+                                (2, "y", None)], "i int, s string, d double")
+    out = df.stat.freqItems(["i", "s", "d"])
+    rs = out.collect()
+    return {"columns": list(out.columns), "schema": schema_json(out),
+            "values": [sorted(repr(x) for x in rs[0][c]) for c in out.columns]}
+
+
+def case_freq_items_range(spark):
+    df = spark.range(0, 1000).select((F.col("id") % 10).alias("a"), (F.col("id") % 3 == 0).alias("b"))
+    out = df.stat.freqItems(["a", "b"], 0.3)
+    rs = out.collect()
+    return {"columns": list(out.columns), "schema": schema_json(out),
+            "values": [sorted(repr(x) for x in rs[0][c]) for c in out.columns]}
+
+
+def case_freq_items_error_support(spark):
+    return error(lambda: people(spark).stat.freqItems(["age"], 2.0).collect())
+
+
+def case_sample_by_nulls(spark):
+    df = spark.range(0, 60).select(F.when(F.col("id") % 4 == 0, None).otherwise(F.col("id") % 2).alias("k"),
+                                   F.col("id"))
+    return result(df.stat.sampleBy("k", fractions={0: 0.5, 1: 0.0, 7: 1.0}, seed=7))
+
+
+def case_sample_by_partitions(spark):
+    df = spark.range(0, 200, 1, 4).select((F.col("id") % 2).alias("k"), F.col("id"))
+    return result(df.stat.sampleBy(F.col("k"), fractions={0: 0.3, 1: 0.6}, seed=123))
