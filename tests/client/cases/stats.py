@@ -277,3 +277,15 @@ def case_sample_by_nulls(spark):
 def case_sample_by_partitions(spark):
     df = spark.range(0, 200, 1, 4).select((F.col("id") % 2).alias("k"), F.col("id"))
     return result(df.stat.sampleBy(F.col("k"), fractions={0: 0.3, 1: 0.6}, seed=123))
+
+
+def case_freq_items_order(spark):
+    df = spark.createDataFrame([(i % 7, "k%d" % (i % 5), float(i % 4) / 2, i % 3 == 0) for i in range(40)],
+                               "a int, s string, d double, b boolean")
+    return result(df.stat.freqItems(["a", "s", "d", "b"], 0.1))
+
+
+def case_freq_items_order_range(spark):
+    df = spark.range(0, 300).select((F.col("id") % 13).alias("a"), (F.col("id") * 1000003 % 40).alias("b"),
+                                    F.concat(F.lit("v"), (F.col("id") % 17).cast("string")).alias("s"))
+    return result(df.stat.freqItems(["a", "b", "s"], 0.02))
