@@ -1,6 +1,7 @@
 /*
  * df.observe(name, metrics...): Spark's CollectMetrics. The rows pass
- * through unchanged, so the node resolves to its input; the metrics are
+ * through unchanged, so the node resolves to a projection of all its
+ * input's columns (keeping the node's plan id); the metrics are
  * checked here as Spark's CheckAnalysis does and computed by the server
  * as a global aggregate over the same input (connect/observe.c), sent in
  * ExecutePlanResponse.observed_metrics.
@@ -67,5 +68,13 @@ em_lplan *em_az_resolve_observe(em_az *az, const em_spec_rel *r, em_lplan *child
       em_error_set_context(az->err, se->origin_fragment, se->origin_call_site);
     return NULL;
   }
-  return child;
+  /* A projection of every column, so the node keeps its plan id (for
+   * df.col references to the observed DataFrame). */
+  int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
+  if (!idx) {
+    em_error_internal(az->err, "out of memory during analysis");
+    return NULL;
+  }
+  for (int i = 0; i < child->nout; i++) idx[i] = i;
+  return em_az_project_columns(az, r, child, idx, child->nout);
 }

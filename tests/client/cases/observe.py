@@ -67,3 +67,23 @@ def case_observe_empty(spark):
 def case_observe_error_distinct(spark):
     obs = Observation("d")
     return error(lambda: spark.range(3).observe(obs, F.count_distinct("id").alias("c")).collect())
+
+
+def case_observe_count_and_unaliased(spark):
+    obs = Observation("cnt")
+    df = spark.range(0, 25).observe(obs, F.sum("id"), F.count(F.lit(1)), F.max(F.col("id") * 2))
+    n = df.count()
+    return {"count": n, "metrics": obs.get}
+
+
+def case_observe_join(spark):
+    obs = Observation("left")
+    left = spark.range(0, 10).observe(obs, F.count(F.lit(1)).alias("n"), F.avg("id").alias("a"))
+    right = spark.range(5, 15).withColumnRenamed("id", "rid")
+    out = collect(left.join(right, left.id == right.rid).orderBy("id"))
+    return {"result": out, "metrics": obs.get}
+
+
+def case_observe_grouped_metrics_error(spark):
+    obs = Observation("g")
+    return error(lambda: spark.range(3).observe(obs, (F.col("id") + F.sum("id")).alias("x")).collect())
