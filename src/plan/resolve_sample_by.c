@@ -11,9 +11,8 @@
  * fraction (Scala's toMap).
  */
 #include "analyzer_int.h"
+#include "../expr/format.h"
 #include "../expr/func.h"
-
-#include <stdio.h>
 
 static int oom(em_az *az) { return em_error_internal(az->err, "out of memory during analysis"); }
 
@@ -39,14 +38,32 @@ static bool comparable(const em_type *col, const em_type *lit) {
   return false;
 }
 
+/* Spark's require() message, with the fractions as Scala prints the Map
+ * (entries in the client's order, as Scala's small maps keep them). */
+static void fraction_error(em_az *az, const em_spec_rel *r) {
+  em_strbuf sb;
+  em_strbuf_init(&sb);
+  em_strbuf_puts(&sb, "requirement failed: Fractions must be in [0, 1], but got Map(");
+  em_format_opts fo = {0};
+  for (int i = 0; i < r->u.stat.nfractions; i++) {
+    if (i) em_strbuf_puts(&sb, ", ");
+    em_error e;
+    if (em_format_value(r->u.stat.strata[i], 0, &fo, &sb, &e)) em_strbuf_puts(&sb, "?");
+    em_strbuf_puts(&sb, " -> ");
+    em_format_double(r->u.stat.fractions[i], &sb);
+  }
+  em_strbuf_puts(&sb, ").");
+  if (sb.oom) oom(az);
+  else em_error_set(az->err, EM_ERR_ILLEGAL_ARGUMENT, "message", sb.data, NULL);
+  em_strbuf_free(&sb);
+}
+
 em_lplan *em_az_resolve_sample_by(em_az *az, const em_spec_rel *r, em_lplan *child) {
   int nf = r->u.stat.nfractions;
   for (int i = 0; i < nf; i++) {
     double f = r->u.stat.fractions[i];
     if (!(f >= 0.0 && f <= 1.0)) {
-      char msg[160];
-      snprintf(msg, sizeof msg, "requirement failed: Fractions must be in [0, 1], but got %g.", f);
-      em_error_set(az->err, EM_ERR_ILLEGAL_ARGUMENT, "message", msg, NULL);
+      fraction_error(az, r);
       return NULL;
     }
   }

@@ -289,3 +289,14 @@ def case_freq_items_order_range(spark):
     df = spark.range(0, 300).select((F.col("id") % 13).alias("a"), (F.col("id") * 1000003 % 40).alias("b"),
                                     F.concat(F.lit("v"), (F.col("id") % 17).cast("string")).alias("s"))
     return result(df.stat.freqItems(["a", "b", "s"], 0.02))
+
+
+def case_sample_by_error_fraction(spark):
+    df = spark.range(0, 10).select((F.col("id") % 2).alias("k"))
+    return error(lambda: df.stat.sampleBy("k", fractions={0: 1.5, 1: 0.2, "x": 0.1}, seed=1).collect())
+
+
+def case_sample_by_float_strata(spark):
+    df = spark.range(0, 80).select((F.col("id") % 3).alias("k"), (F.col("id") % 3 * 0.5).alias("h"), F.col("id"))
+    return {"by_long": result(df.stat.sampleBy("k", fractions={1.0: 0.5, 2: 0.9}, seed=11)),
+            "by_double": result(df.stat.sampleBy("h", fractions={0.5: 0.7, 1: 0.4, 0: 0.2}, seed=5))}
