@@ -7,9 +7,10 @@
  * read at position (total - 1) * p: the value at that rank, or the linear
  * interpolation (higher - pos) * lower_value + (pos - lower) * higher_value
  * between the values at floor(pos) and ceil(pos) (ranks counted from 1 in
- * the accumulated counts). The result is DOUBLE, or ARRAY<DOUBLE> for an
- * array of percentages; NULL when nothing was counted. median(c) is
- * percentile(c, 0.5).
+ * the accumulated counts). The result is DOUBLE (for ANSI intervals the
+ * interval type, the double truncated to months or microseconds), or an
+ * array of it for an array of percentages; NULL when nothing was counted.
+ * median(c) is percentile(c, 0.5).
  *
  * A group's state is a list of (value, count) pairs, appended as rows
  * come and compacted (sorted, equal values merged) whenever it doubles
@@ -37,6 +38,7 @@ typedef struct xp_cfg {
   double *ps;
   int np;
   bool array;
+  int interval; /* 0, or EM_T_YM_INTERVAL / EM_T_DT_INTERVAL: the input's type */
   const char *freq_sql; /* the frequency argument's SQL (errors) */
 } xp_cfg;
 
@@ -120,7 +122,10 @@ static int xp_update(const em_expr *c, uint8_t *st, size_t stride, const uint32_
       if (k == 0) continue;
     }
     xp_state *s = state_of(st + g[i] * stride);
-    if (!s || add(s, em_agg_num_as_double(v, i), k)) return em_error_internal(err, "out of memory");
+    double x = cfg->interval == EM_T_DT_INTERVAL   ? (double)((const int64_t *)em_vec_values(v))[i]
+               : cfg->interval == EM_T_YM_INTERVAL ? (double)((const int32_t *)em_vec_values(v))[i]
+                                                   : em_agg_num_as_double(v, i);
+    if (!s || add(s, x, k)) return em_error_internal(err, "out of memory");
   }
   return 0;
 }
@@ -164,6 +169,22 @@ static double percentile_of(const xp_state *s, const int64_t *acc, double p) {
   return ((double)higher - pos) * lv + (pos - (double)lower) * hv;
 }
 
+/* Appends a result: a double, or Scala's toInt / toLong of it for intervals. */
+static int append_result(em_vec *v, int interval, double r) {
+  if (interval == EM_T_YM_INTERVAL) {
+    int32_t m = r != r ? 0 : r >= 2147483647.0 ? INT32_MAX : r <= -2147483648.0 ? INT32_MIN : (int32_t)r;
+    return em_vec_append_fixed(v, &m);
+  }
+  if (interval == EM_T_DT_INTERVAL) {
+    int64_t us = r != r                      ? 0
+                 : r >= 9.2233720368547758e18  ? INT64_MAX
+                 : r <= -9.2233720368547758e18 ? INT64_MIN
+                                               : (int64_t)r;
+    return em_vec_append_fixed(v, &us);
+  }
+  return em_vec_append_fixed(v, &r);
+}
+
 static int xp_finish(const em_expr *c, const uint8_t *st, size_t stride, int64_t n, em_vec **out, em_error *err) {
   const xp_cfg *cfg = c->u.fn.data;
   em_vec *v = em_vec_new(c->type, n);
@@ -185,13 +206,11 @@ static int xp_finish(const em_expr *c, const uint8_t *st, size_t stride, int64_t
     for (int64_t k = 0; k < s->len; k++) acc[k] = sum += s->p[k].n;
     if (cfg->array) {
       for (int k = 0; k < cfg->np && !rc; k++) {
-        double r = percentile_of(s, acc, cfg->ps[k]);
-        rc = em_vec_append_fixed(v->children[0], &r);
+        rc = append_result(v->children[0], cfg->interval, percentile_of(s, acc, cfg->ps[k]));
       }
       if (!rc) rc = em_vec_append_list_end(v);
     } else {
-      double r = percentile_of(s, acc, cfg->ps[0]);
-      rc = em_vec_append_fixed(v, &r);
+      rc = append_result(v, cfg->interval, percentile_of(s, acc, cfg->ps[0]));
     }
     em_free(acc);
   }
@@ -217,7 +236,7 @@ static const em_agg_def xp_def = {sizeof(void *), NULL, xp_update, xp_merge, xp_
 
 static int check_input(em_func_call *call) {
   const em_type *t = call->args[0]->type;
-  return em_type_is_numeric(t) || t->id == EM_T_NULL;
+  return em_type_is_numeric(t) || t->id == EM_T_NULL || t->id == EM_T_YM_INTERVAL || t->id == EM_T_DT_INTERVAL;
 }
 
 static int out_of_range(em_func_call *call, const char *value, em_error *err) {
@@ -279,13 +298,18 @@ static int read_percentages(em_func_call *call, xp_cfg *cfg, em_error *err) {
 }
 
 static int finish_resolve(em_func_call *call, xp_cfg *cfg, em_error *err) {
+  em_type *in = call->args[0]->type, *el = em_type_double();
+  if (in->id == EM_T_YM_INTERVAL || in->id == EM_T_DT_INTERVAL) {
+    cfg->interval = in->id;
+    el = in;
+  }
   if (cfg->array) {
-    em_type *t = em_type_array(em_type_double(), false);
+    em_type *t = em_type_array(em_type_ref(el), false);
     if (!t) return em_error_internal(err, "out of memory");
     call->type = t;
     call->type_owned = true;
   } else {
-    call->type = em_type_double();
+    call->type = el;
   }
   call->nullable = true;
   call->data = cfg;

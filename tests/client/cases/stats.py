@@ -300,3 +300,10 @@ def case_sample_by_float_strata(spark):
     df = spark.range(0, 80).select((F.col("id") % 3).alias("k"), (F.col("id") % 3 * 0.5).alias("h"), F.col("id"))
     return {"by_long": result(df.stat.sampleBy("k", fractions={1.0: 0.5, 2: 0.9}, seed=11)),
             "by_double": result(df.stat.sampleBy("h", fractions={0.5: 0.7, 1: 0.4, 0: 0.2}, seed=5))}
+
+
+def case_percentile_intervals(spark):
+    return result(spark.sql(
+        "SELECT percentile(x, 0.5), median(x), percentile(x, array(0.1, 0.75)) FROM VALUES "
+        "(INTERVAL '1 00:00:00' DAY TO SECOND), (INTERVAL '3 00:00:00' DAY TO SECOND), "
+        "(INTERVAL '2 03:04:05.5' DAY TO SECOND), (NULL) AS t(x)"))
