@@ -19,9 +19,11 @@
  *
  * eps = 1 / accuracy (default accuracy 10000). Values are summarized as
  * doubles; results are converted back to the input type as Scala's
- * toInt/toLong do (truncation). A percentage list gives an array.
+ * toInt/toLong do (truncation), decimals as Spark's Decimal(double) stored
+ * at the input's scale (HALF_UP). A percentage list gives an array.
  */
 #include "agg_fn.h"
+#include "format.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -293,8 +295,50 @@ static int pct_merge(const em_expr *c, uint8_t *dst, size_t stride, const uint32
   return 0;
 }
 
+/* Spark's Decimal(x) written to DECIMAL(p, s): the decimal of Java's
+ * Double.toString(x), rounded HALF_UP to s digits; NULL when it needs
+ * more than p digits (or x is not finite). */
+static int append_decimal(em_vec *v, const em_type *t, double x) {
+  if (!isfinite(x)) return em_vec_append_null(v);
+  em_strbuf sb;
+  em_strbuf_init(&sb);
+  if (em_format_double(x, &sb) || sb.oom) {
+    em_strbuf_free(&sb);
+    return -1;
+  }
+  const char *p = sb.data;
+  bool neg = *p == '-';
+  if (neg) p++;
+  char digits[40];
+  int nd = 0, exp10 = 0;
+  bool after_dot = false;
+  for (; *p && *p != 'E'; p++) {
+    if (*p == '.') {
+      after_dot = true;
+    } else if (nd < 38) {
+      digits[nd++] = *p;
+      if (after_dot) exp10--;
+    }
+  }
+  if (*p == 'E') exp10 += atoi(p + 1);
+  em_strbuf_free(&sb);
+  /* value = digits * 10^exp10; keep digits up to 10^-scale. */
+  int scale = t->u.dec.scale, keep = nd + exp10 + scale;
+  __int128 n = 0;
+  bool overflow = false;
+  for (int i = 0; i < keep && !overflow; i++) {
+    n = n * 10 + (i < nd ? digits[i] - '0' : 0);
+    if (n >= em_pow10_128(t->u.dec.precision)) overflow = true;
+  }
+  if (!overflow && keep >= 0 && keep < nd && digits[keep] >= '5') n++;
+  if (overflow || n >= em_pow10_128(t->u.dec.precision)) return em_vec_append_null(v);
+  if (neg) n = -n;
+  return em_vec_append_fixed(v, &n);
+}
+
 static int append_value(em_vec *v, const em_type *t, double x) {
   switch (t->id) {
+  case EM_T_DECIMAL: return append_decimal(v, t, x);
   case EM_T_BYTE: { int8_t y = (int8_t)(int32_t)x; return em_vec_append_fixed(v, &y); }
   case EM_T_SHORT: { int16_t y = (int16_t)(int32_t)x; return em_vec_append_fixed(v, &y); }
   case EM_T_INT: case EM_T_DATE: {
@@ -387,7 +431,7 @@ int em_fn_percentile_approx(em_func_call *call, em_error *err) {
   em_expr *a = call->args[0];
   switch (a->type->id) {
   case EM_T_BYTE: case EM_T_SHORT: case EM_T_INT: case EM_T_LONG: case EM_T_FLOAT: case EM_T_DOUBLE:
-  case EM_T_DATE: case EM_T_TIMESTAMP: case EM_T_TIMESTAMP_NTZ:
+  case EM_T_DATE: case EM_T_TIMESTAMP: case EM_T_TIMESTAMP_NTZ: case EM_T_DECIMAL:
     break;
   default:
     return em_agg_type_error(call, 0, "(\"NUMERIC\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\" or \"INTERVAL\")",

@@ -307,3 +307,10 @@ def case_percentile_intervals(spark):
         "SELECT percentile(x, 0.5), median(x), percentile(x, array(0.1, 0.75)) FROM VALUES "
         "(INTERVAL '1 00:00:00' DAY TO SECOND), (INTERVAL '3 00:00:00' DAY TO SECOND), "
         "(INTERVAL '2 03:04:05.5' DAY TO SECOND), (NULL) AS t(x)"))
+
+
+def case_percentile_approx_decimal(spark):
+    df = nums(spark).select(F.col("x").cast("decimal(10,3)").alias("d"), (F.col("y") / 7).cast("decimal(6,2)").alias("e"),
+                            F.col("m7"))
+    return sorted_result(df.groupBy("m7").agg(F.percentile_approx("d", 0.5), F.percentile_approx("e", [0.1, 0.9]),
+                                              F.percentile("d", 0.5)))
