@@ -314,3 +314,13 @@ def case_percentile_approx_decimal(spark):
                             F.col("m7"))
     return sorted_result(df.groupBy("m7").agg(F.percentile_approx("d", 0.5), F.percentile_approx("e", [0.1, 0.9]),
                                               F.percentile("d", 0.5)))
+
+
+def case_sample_by_large(spark):
+    df = spark.range(0, 60000).select((F.col("id") % 5).alias("k"), F.col("id"))
+    out = df.stat.sampleBy("k", fractions={0: 0.3, 3: 0.05, 4: 1.0}, seed=99)
+    return result(out.groupBy("k").agg(F.count(F.lit(1)).alias("n"), F.sum("id").alias("s")).orderBy("k"))
+
+
+def case_freq_items_empty(spark):
+    return result(people(spark).filter(F.col("age") > 100).stat.freqItems(["name", "age"]))
