@@ -324,3 +324,30 @@ def case_sample_by_large(spark):
 
 def case_freq_items_empty(spark):
     return result(people(spark).filter(F.col("age") > 100).stat.freqItems(["name", "age"]))
+
+
+def case_percentile_window(spark):
+    from pyspark.sql import Window
+    df = nums(spark, 30)
+    w = Window.partitionBy("m7")
+    return result(df.select("id", "m7", F.median("y").over(w).alias("med"),
+                            F.percentile("x", [0.25, 0.5]).over(w).alias("p"),
+                            F.mode("m7").over(w).alias("mo")).orderBy("id"))
+
+
+def case_percentile_window_frame(spark):
+    from pyspark.sql import Window
+    w = Window.partitionBy("m7").orderBy("id").rowsBetween(-2, 0)
+    return result(nums(spark, 30).select("id", F.percentile("x", 0.5).over(w).alias("p")).orderBy("id"))
+
+
+def case_median_window_order_error(spark):
+    from pyspark.sql import Window
+    w = Window.partitionBy("m7").orderBy("id")
+    return error(lambda: nums(spark, 30).select(F.median("y").over(w)).collect())
+
+
+def case_mode_window_ordered(spark):
+    from pyspark.sql import Window
+    w = Window.partitionBy("m7").orderBy("id")
+    return result(nums(spark, 30).select("id", F.mode(F.col("y") % 4, True).over(w).alias("mo")).orderBy("id"))
