@@ -153,6 +153,7 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
       }
       em_strbuf_free(&sb);
     }
+    if (!rc) rc = em_observe_send(op, &spec, rel, err);
   }
   em_free(tz);
   em_plan_free(plan);

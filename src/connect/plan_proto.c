@@ -569,7 +569,8 @@ static em_spec_expr *conv_expr(cv *c, const Spark__Connect__Expression *e, int d
     break;
   }
   case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_ALIAS:
-    return conv_alias(c, e->alias, depth);
+    if (!(x = conv_alias(c, e->alias, depth))) return NULL;
+    break;
   case SPARK__CONNECT__EXPRESSION__EXPR_TYPE_CAST: {
     const Spark__Connect__Expression__Cast *ca = e->cast;
     x = em_spec_expr_new(c->spec, EM_SE_CAST);

@@ -44,6 +44,11 @@ int em_agg_wrap_distinct(em_func_call *call, em_error *err);
 /* Reads a literal boolean argument (ignoreNulls); false if absent. */
 int em_agg_bool_literal(em_func_call *call, int idx, bool *out, em_error *err);
 
+/* Argument idx evaluated once when it is constant (literals, and casts and
+ * calls over them): 1 with *out a new one-row vector, 0 when the argument
+ * depends on input rows, -1 on an evaluation error (agg_const.c). */
+int em_agg_const_eval(em_func_call *call, int idx, em_vec **out, em_error *err);
+
 /* Value i of a numeric vector as double (decimals divided by 10^scale). */
 double em_agg_num_as_double(const em_vec *v, int64_t i);
 /* Decimal text of an unscaled 128-bit value with `scale` digits after the point. */

@@ -19,9 +19,11 @@
  *
  * eps = 1 / accuracy (default accuracy 10000). Values are summarized as
  * doubles; results are converted back to the input type as Scala's
- * toInt/toLong do (truncation). A percentage list gives an array.
+ * toInt/toLong do (truncation), decimals as Spark's Decimal(double) stored
+ * at the input's scale (HALF_UP). A percentage list gives an array.
  */
 #include "agg_fn.h"
+#include "format.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -293,8 +295,50 @@ static int pct_merge(const em_expr *c, uint8_t *dst, size_t stride, const uint32
   return 0;
 }
 
+/* Spark's Decimal(x) written to DECIMAL(p, s): the decimal of Java's
+ * Double.toString(x), rounded HALF_UP to s digits; NULL when it needs
+ * more than p digits (or x is not finite). */
+static int append_decimal(em_vec *v, const em_type *t, double x) {
+  if (!isfinite(x)) return em_vec_append_null(v);
+  em_strbuf sb;
+  em_strbuf_init(&sb);
+  if (em_format_double(x, &sb) || sb.oom) {
+    em_strbuf_free(&sb);
+    return -1;
+  }
+  const char *p = sb.data;
+  bool neg = *p == '-';
+  if (neg) p++;
+  char digits[40];
+  int nd = 0, exp10 = 0;
+  bool after_dot = false;
+  for (; *p && *p != 'E'; p++) {
+    if (*p == '.') {
+      after_dot = true;
+    } else if (nd < 38) {
+      digits[nd++] = *p;
+      if (after_dot) exp10--;
+    }
+  }
+  if (*p == 'E') exp10 += atoi(p + 1);
+  em_strbuf_free(&sb);
+  /* value = digits * 10^exp10; keep digits up to 10^-scale. */
+  int scale = t->u.dec.scale, keep = nd + exp10 + scale;
+  __int128 n = 0;
+  bool overflow = false;
+  for (int i = 0; i < keep && !overflow; i++) {
+    n = n * 10 + (i < nd ? digits[i] - '0' : 0);
+    if (n >= em_pow10_128(t->u.dec.precision)) overflow = true;
+  }
+  if (!overflow && keep >= 0 && keep < nd && digits[keep] >= '5') n++;
+  if (overflow || n >= em_pow10_128(t->u.dec.precision)) return em_vec_append_null(v);
+  if (neg) n = -n;
+  return em_vec_append_fixed(v, &n);
+}
+
 static int append_value(em_vec *v, const em_type *t, double x) {
   switch (t->id) {
+  case EM_T_DECIMAL: return append_decimal(v, t, x);
   case EM_T_BYTE: { int8_t y = (int8_t)(int32_t)x; return em_vec_append_fixed(v, &y); }
   case EM_T_SHORT: { int16_t y = (int16_t)(int32_t)x; return em_vec_append_fixed(v, &y); }
   case EM_T_INT: case EM_T_DATE: {
@@ -361,24 +405,8 @@ static bool lit_double(const em_vec *v, int64_t i, double *out) {
   return true;
 }
 
-int em_fn_percentile_approx(em_func_call *call, em_error *err);
-int em_fn_percentile_approx(em_func_call *call, em_error *err) {
-  if (em_agg_check_nargs(call, 2, 3, err)) return -1;
-  em_expr *a = call->args[0];
-  switch (a->type->id) {
-  case EM_T_BYTE: case EM_T_SHORT: case EM_T_INT: case EM_T_LONG: case EM_T_FLOAT: case EM_T_DOUBLE:
-  case EM_T_DATE: case EM_T_TIMESTAMP: case EM_T_TIMESTAMP_NTZ:
-    break;
-  default:
-    return em_agg_type_error(call, 0, "(\"NUMERIC\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\" or \"INTERVAL\")",
-                             err);
-  }
-  pct_cfg *cfg = em_arena_calloc(call->arena, sizeof *cfg);
-  if (!cfg) return em_error_internal(err, "out of memory");
-  cfg->in = a->type;
-  const em_expr *pe = call->args[1];
-  if (pe->kind != EM_EX_LITERAL) return em_agg_type_error(call, 1, "\"DOUBLE\"", err);
-  const em_vec *pv = pe->u.lit;
+/* The percentage argument's value: one DOUBLE or an array of them. */
+static int pct_percentages(em_func_call *call, pct_cfg *cfg, const em_vec *pv, em_error *err) {
   if (pv->type->id == EM_T_ARRAY) {
     const em_vec *el = pv->children[0];
     const int32_t *off = em_vec_offsets(pv);
@@ -394,6 +422,31 @@ int em_fn_percentile_approx(em_func_call *call, em_error *err) {
     if (!cfg->ps) return em_error_internal(err, "out of memory");
     if (!lit_double(pv, 0, &cfg->ps[0])) return em_agg_type_error(call, 1, "\"DOUBLE\"", err);
   }
+  return 0;
+}
+
+int em_fn_percentile_approx(em_func_call *call, em_error *err);
+int em_fn_percentile_approx(em_func_call *call, em_error *err) {
+  if (em_agg_check_nargs(call, 2, 3, err)) return -1;
+  em_expr *a = call->args[0];
+  switch (a->type->id) {
+  case EM_T_BYTE: case EM_T_SHORT: case EM_T_INT: case EM_T_LONG: case EM_T_FLOAT: case EM_T_DOUBLE:
+  case EM_T_DATE: case EM_T_TIMESTAMP: case EM_T_TIMESTAMP_NTZ: case EM_T_DECIMAL:
+    break;
+  default:
+    return em_agg_type_error(call, 0, "(\"NUMERIC\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\" or \"INTERVAL\")",
+                             err);
+  }
+  pct_cfg *cfg = em_arena_calloc(call->arena, sizeof *cfg);
+  if (!cfg) return em_error_internal(err, "out of memory");
+  cfg->in = a->type;
+  em_vec *pv = NULL;
+  int k = em_agg_const_eval(call, 1, &pv, err);
+  if (k < 0) return -1;
+  if (k == 0) return em_agg_type_error(call, 1, "\"DOUBLE\"", err);
+  int rc = pct_percentages(call, cfg, pv, err);
+  em_vec_unref(pv);
+  if (rc) return -1;
   double acc = 10000;
   if (call->nargs == 3) {
     const em_expr *ae = call->args[2];

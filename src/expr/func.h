@@ -125,6 +125,12 @@ int em_coerce_arg(em_func_call *call, int i, em_type *to, em_error *err);
 /* DataFrame.approxQuantile's per-column summary aggregate (agg_percentile.c),
  * called by the analyzer only: (DOUBLE column, relative error, p...). */
 extern const em_func_def em_fn_approx_quantile_summary;
+/* rand(seed) with Spark's per-partition XORShiftRandom (exec/expr_rand.c),
+ * called by the analyzer only (sampleBy): one BIGINT literal seed. */
+extern const em_func_def em_fn_rand_seeded;
+/* DataFrame.stat.freqItems' aggregate (agg_freq_items.c), called by the
+ * analyzer only: (column, INT literal size). */
+extern const em_func_def em_fn_collect_frequent_items;
 
 /* ---- grouping() / grouping_id() (fn_grouping.c) ---- */
 /* True for an unrewritten grouping() or grouping_id() call. */

@@ -152,6 +152,10 @@ int em_az_run_subplan(em_az *az, em_lplan *root, em_batch ***out, int *nout);
 em_lplan *em_az_resolve_unpivot(em_az *az, const em_spec_rel *r, em_lplan *child);
 /* summary, describe, cov, corr... (resolve_stat.c). */
 em_lplan *em_az_resolve_stat(em_az *az, const em_spec_rel *r, em_lplan *child);
+/* sampleBy, freqItems and observe (resolve_sample_by.c, resolve_freq_items.c, resolve_observe.c). */
+em_lplan *em_az_resolve_sample_by(em_az *az, const em_spec_rel *r, em_lplan *child);
+em_lplan *em_az_resolve_freq_items(em_az *az, const em_spec_rel *r, em_lplan *child);
+em_lplan *em_az_resolve_observe(em_az *az, const em_spec_rel *r, em_lplan *child);
 /* UNSUPPORTED_GENERATOR.OUTSIDE_SELECT at analysis when the resolved e
  * of an operator other than a projection holds a generator; `plan` is
  * Spark's text of the operator ("'Filter (explode(a) > 1)"). -1 then. */

@@ -20,8 +20,8 @@
  *  - crosstab: a pivot (resolve_pivot.c) of the two columns as strings,
  *    counting, with 0 for missing pairs.
  *
- * freqItems, sampleBy and CollectMetrics are not
- * implemented yet and fail as unsupported relations.
+ * sampleBy, freqItems and CollectMetrics (observe) have their own files:
+ * resolve_sample_by.c, resolve_freq_items.c, resolve_observe.c.
  */
 #include "analyzer_int.h"
 #include "../expr/func.h"
@@ -455,6 +455,12 @@ em_lplan *em_az_resolve_stat(em_az *az, const em_spec_rel *r, em_lplan *child) {
     return resolve_approx_quantile(az, r, child);
   case EM_SR_STAT_CROSSTAB:
     return resolve_crosstab(az, r, child);
+  case EM_SR_STAT_SAMPLE_BY:
+    return em_az_resolve_sample_by(az, r, child);
+  case EM_SR_STAT_FREQ_ITEMS:
+    return em_az_resolve_freq_items(az, r, child);
+  case EM_SR_COLLECT_METRICS:
+    return em_az_resolve_observe(az, r, child);
   default:
     unsupported(az, r);
     return NULL;

@@ -329,6 +329,12 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
     em_error_set(az->err, EM_ERR_DISTINCT_WINDOW_FUNCTION_UNSUPPORTED, "windowExpr", s ? s : "", NULL);
     goto fail_set;
   }
+  /* median orders its group itself (Spark's SupportsOrderingWithinGroup). */
+  if (fx->kind == EM_EX_AGG && em_strcaseeq(fx->u.fn.name, "median") && (no > 0 || sf->present)) {
+    char *s = em_arena_printf(A, "\"%s\"", fsql);
+    em_error_set(az->err, EM_ERR_INVALID_WINDOW_SPEC_FOR_AGGREGATION_FUNC, "aggFunc", s ? s : "", NULL);
+    goto fail_set;
+  }
   it.name = em_arena_printf(A, "%s OVER (%s%s%s)", fsql, spec.data ? spec.data : "", spec.len ? " " : "", frame_sql);
   it.spec = em_arena_strdup(A, spec.data ? spec.data : "");
   em_strbuf_free(&spec);

@@ -47,18 +47,5 @@ NOT_YET = {
     # (year#935), which depend on every plan the oracle analyzed before.
     "grouping_sets::case_error_grouping_not_a_key": "expression ids in the message (Spark-internal)",
     "grouping_sets::case_error_grouping_id_mismatch": "expression ids in the message (Spark-internal)",
-    # ---- statistics and observe cases not done yet (issue 3) ----
-    "observe::case_observe_collect": "CollectMetrics (observe) not implemented yet (issue 3)",
-    "observe::case_observe_filtered": "CollectMetrics (observe) not implemented yet (issue 3)",
-    "observe::case_observe_named_string": "CollectMetrics (observe) not implemented yet (issue 3)",
-    "observe::case_observe_error_not_aggregate": "CollectMetrics (observe) not implemented yet (issue 3)",
-    "stats::case_freq_items": "needs StatFreqItems (issue 3, statistics)",
-    "stats::case_sample_by": "needs StatSampleBy (rand per partition, issue 3, statistics)",
-    "stats::case_sample_by_strings": "needs StatSampleBy (rand per partition, issue 3, statistics)",
-    "stats::case_percentile_approx": "needs the array() function for a list of percentages (issue 3, function library)",
-    "stats::case_percentile": "needs percentile and median (issue 3, statistics)",
-    "stats::case_median_grouped": "needs median (issue 3, statistics)",
-    "stats::case_mode": "needs mode (issue 3, statistics)",
-    # ---- end of the statistics block ----
     "generators::case_explode_in_filter": "Spark's plan text in UNSUPPORTED_GENERATOR.OUTSIDE_SELECT carries expression ids (a#1845) (issue 3)",
 }
