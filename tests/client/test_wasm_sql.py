@@ -63,6 +63,44 @@ def test_sql_registered_functions_over_a_million_rows_match_python(wsql):
     _check(df.toPandas().sort_values("id"))
 
 
+# The other SDKs' example modules, bound through SQL too (the C module is
+# above): (file, whether it exports add_or).
+SDK_MODULES = {"rust": ("udfs_rs.wasm", False), "go": ("udfs_go.wasm", True), "assemblyscript": ("udfs_as.wasm", True)}
+
+
+@pytest.mark.parametrize("sdk", sorted(SDK_MODULES))
+def test_each_sdk_module_bound_through_sql(wsql, server_url, sdk):
+    file, has_add_or = SDK_MODULES[sdk]
+    path = os.path.join(_wasm_dir(), file)
+    if not os.path.isfile(path):
+        pytest.skip(f"{file} was not built (the {sdk} toolchain is missing; see scripts/setup-wasm)")
+    # A session of its own, so the other tests' listings stay as they are.
+    spark = new_session(server_url)
+    try:
+        spark.addArtifact(path, file=True)
+        spark.sql(f"CREATE TEMPORARY FUNCTION {sdk}_norm AS 'norm' USING FILE '{file}'")
+        spark.sql(f"CREATE TEMPORARY FUNCTION {sdk}_bmi AS 'wasm:{file}#bmi'")
+        x = "a + b"
+        if has_add_or:
+            spark.sql(f"CREATE TEMPORARY FUNCTION {sdk}_add_or AS 'add_or' USING FILE '{file}'")
+            x = f"{sdk}_add_or(a, b)"
+        _inputs(spark).createOrReplaceTempView("sdk_inputs")
+        df = spark.sql(f"SELECT id, {sdk}_norm(s) AS n, {sdk}_bmi(w, h) AS m, {x} AS x FROM sdk_inputs")
+        pdf = df.toPandas().sort_values("id")
+    finally:
+        spark.stop()
+    if has_add_or:
+        _check(pdf)
+        return
+    # Without add_or only the module's two functions are compared.
+    assert pdf["id"].tolist() == list(range(N))
+    for i, (n, m) in enumerate(zip(pdf["n"].tolist(), pdf["m"].tolist())):
+        h = h_of(i)
+        em = None if h is None else w_of(i) / (h * h)
+        if n != norm_py(s_of(i)) or (em is None) != _is_null(m) or (em is not None and m != em):
+            pytest.fail(f"row {i}: got {n!r}, {m!r}; expected {norm_py(s_of(i))!r}, {em!r}")
+
+
 def test_expr_select_expr_and_call_function(wsql):
     df = wsql.table("wsql_inputs")
     a = df.select("id", F.expr("sq_norm(s)").alias("n"), F.call_function("sq_bmi", "w", "h").alias("m"),
