@@ -2,7 +2,8 @@
 the server under test: a program (tests/clients/go/main.go) runs DataFrame
 steps (createDataFrame, filter, groupBy/agg, orderBy, withColumn/select,
 count) and SQL steps (a temp view, a query, CREATE TEMPORARY VIEW read back
-with spark.table); each step's columns and rows must equal what the same
+with spark.table, a parquet table created and filled with SQL and read
+with spark.Table + Filter); each step's columns and rows must equal what the same
 program printed against real Spark 4.2 (tests/client/expected/go_client.json,
 recorded by tests/oracle/record_clients.py). Skipped with a message when Go is
 not installed."""

@@ -142,4 +142,36 @@ func main() {
 	} else {
 		emit(result{Step: "sql_create_view", Error: err.Error()})
 	}
+
+	// A persistent table created and filled with SQL, read with the
+	// DataFrame API, then dropped.
+	sqlTable(ctx, spark)
+}
+
+// sqlTable runs the table steps: CREATE TABLE ... AS, INSERT INTO, then
+// spark.Table + Filter + collect.
+func sqlTable(ctx context.Context, spark sql.SparkSession) {
+	for _, stmt := range []string{
+		"DROP TABLE IF EXISTS go_client_staff",
+		"CREATE TABLE go_client_staff USING parquet AS SELECT name, dept, salary FROM staff",
+		"INSERT INTO go_client_staff VALUES ('fay', 'hr', 80)",
+	} {
+		if _, err := spark.Sql(ctx, stmt); err != nil {
+			emit(result{Step: "sql_create_table", Error: err.Error()})
+			return
+		}
+	}
+	t, err := spark.Table("go_client_staff")
+	if err == nil {
+		var f sql.DataFrame
+		if f, err = t.Filter(ctx, functions.Col("salary").Lt(functions.Int64Lit(100))); err == nil {
+			rowsOf(ctx, "sql_create_table", f, true)
+		}
+	}
+	if err != nil {
+		emit(result{Step: "sql_create_table", Error: err.Error()})
+	}
+	if _, err := spark.Sql(ctx, "DROP TABLE go_client_staff"); err != nil {
+		emit(result{Step: "sql_drop_table", Error: err.Error()})
+	}
 }
