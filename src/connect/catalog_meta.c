@@ -19,87 +19,18 @@
 
 int em_connect_builtin_names(char ***out, int *n); /* function_cmd.c */
 
-typedef struct rows {
-  em_type *schema;
-  em_vec **cols;
-  int ncols;
-  int64_t n;
-} rows;
-
-/* types: 's' string, 'b' boolean, 'a' array<string>. */
-static int rows_init(rows *r, const char *const *names, const char *types, em_error *err) {
-  memset(r, 0, sizeof *r);
-  r->ncols = (int)strlen(types);
-  r->schema = em_type_struct_new(r->ncols);
-  r->cols = em_calloc((size_t)r->ncols + 1, sizeof *r->cols);
-  if (!r->schema || !r->cols) return em_error_internal(err, "out of memory");
-  for (int i = 0; i < r->ncols; i++) {
-    em_type *t = types[i] == 'b'   ? em_type_boolean()
-                 : types[i] == 'a' ? em_type_array(em_type_string(), true)
-                                   : em_type_string();
-    em_type_struct_set(r->schema, i, names[i], em_type_ref(t), types[i] != 'b', NULL);
-    r->cols[i] = em_vec_new(t, 8);
-    em_type_unref(t);
-    if (!r->cols[i]) return em_error_internal(err, "out of memory");
-  }
-  return 0;
-}
-
-static void rows_free(rows *r) {
-  for (int i = 0; r->cols && i < r->ncols; i++)
-    if (r->cols[i]) em_vec_unref(r->cols[i]);
-  em_free(r->cols);
-  if (r->schema) em_type_unref(r->schema);
-}
-
-static void put_str(rows *r, int c, const char *s) {
-  if (s) em_vec_append_bytes(r->cols[c], s, strlen(s));
-  else em_vec_append_null(r->cols[c]);
-}
-
-/* An array<string> cell: NULL, or the n strings. */
-static void put_list(rows *r, int c, const char *const *xs, int n) {
-  if (!xs) {
-    em_vec_append_null(r->cols[c]);
-    return;
-  }
-  for (int i = 0; i < n; i++) em_vec_append_bytes(r->cols[c]->children[0], xs[i], strlen(xs[i]));
-  em_vec_append_list_end(r->cols[c]);
-}
-
-static em_spec_rel *rows_rel(rows *r, em_spec *spec, em_error *err) {
-  em_spec_rel *rel = em_spec_rel_new(spec, EM_SR_LOCAL);
-  em_batch **bs = em_spec_array(spec, 1, sizeof *bs);
-  if (!rel || !bs) {
-    rows_free(r);
-    return em_error_internal(err, "out of memory"), NULL;
-  }
-  em_batch *b = em_batch_new(em_type_ref(r->schema), r->ncols, r->cols, r->n);
-  em_free(r->cols);
-  r->cols = NULL;
-  if (!b || em_spec_own_batch(spec, b) || em_spec_own_type(spec, r->schema)) {
-    rows_free(r);
-    return em_error_internal(err, "out of memory"), NULL;
-  }
-  rel->u.local.schema = r->schema;
-  bs[0] = b;
-  rel->u.local.batches = bs;
-  rel->u.local.nbatches = 1;
-  return rel;
-}
-
 /* ---- functions ---- */
 
 static const char *const FN_COLS[] = {"name", "catalog", "namespace", "description", "className", "isTemporary"};
 
-static void put_function(rows *r, em_session *sess, const char *name) {
+static void put_function(em_catrows *r, em_session *sess, const char *name) {
   const char *label = NULL, *ex = NULL;
   bool udf = em_udf_binding(em_session_udfs(sess, false), name, &label, &ex);
-  put_str(r, 0, name);
-  put_str(r, 1, NULL);
-  put_list(r, 2, NULL, 0);
-  put_str(r, 3, udf ? "N/A." : NULL);
-  put_str(r, 4, udf ? label : NULL);
+  em_catrows_put_str(r, 0, name);
+  em_catrows_put_str(r, 1, NULL);
+  em_catrows_put_list(r, 2, NULL, 0);
+  em_catrows_put_str(r, 3, udf ? "N/A." : NULL);
+  em_catrows_put_str(r, 4, udf ? label : NULL);
   em_vec_append_bool(r->cols[5], true);
   r->n++;
 }
@@ -116,13 +47,13 @@ static int persistent(em_session *sess, em_cat_function **fs, int *n, em_error *
   return rc;
 }
 
-static void put_persistent(rows *r, const em_cat_function *f) {
-  put_str(r, 0, f->name);
-  put_str(r, 1, "spark_catalog");
+static void put_persistent(em_catrows *r, const em_cat_function *f) {
+  em_catrows_put_str(r, 0, f->name);
+  em_catrows_put_str(r, 1, "spark_catalog");
   const char *ns[] = {f->db};
-  put_list(r, 2, ns, 1);
-  put_str(r, 3, "N/A.");
-  put_str(r, 4, f->class_name);
+  em_catrows_put_list(r, 2, ns, 1);
+  em_catrows_put_str(r, 3, "N/A.");
+  em_catrows_put_str(r, 4, f->class_name);
   em_vec_append_bool(r->cols[5], false);
   r->n++;
 }
@@ -132,8 +63,8 @@ static em_spec_rel *list_functions(em_session *sess, const char *pattern, em_spe
   int n;
   if (em_connect_builtin_names(&names, &n)) return em_error_internal(err, "out of memory"), NULL;
   em_udf_registry *reg = em_session_udfs(sess, false);
-  rows r;
-  int rc = rows_init(&r, FN_COLS, "ssassb", err);
+  em_catrows r;
+  int rc = em_catrows_init(&r, FN_COLS, "ssassb", err);
   /* Built-ins and the session's functions, in name order. */
   int nu = 0;
   while (em_udf_name_at(reg, nu)) nu++;
@@ -173,10 +104,10 @@ static em_spec_rel *list_functions(em_session *sess, const char *pattern, em_spe
   for (int k = 0; k < n; k++) em_free(names[k]);
   em_free(names);
   if (rc) {
-    rows_free(&r);
+    em_catrows_free(&r);
     return NULL;
   }
-  return rows_rel(&r, spec, err);
+  return em_catrows_rel(&r, spec, err);
 }
 
 static bool function_exists(em_session *sess, const char *name) {
@@ -191,9 +122,9 @@ static em_spec_rel *get_function(em_session *sess, const char *name, em_spec *sp
                  "[`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`]", NULL);
     return NULL;
   }
-  rows r;
-  if (rows_init(&r, FN_COLS, "ssassb", err)) {
-    rows_free(&r);
+  em_catrows r;
+  if (em_catrows_init(&r, FN_COLS, "ssassb", err)) {
+    em_catrows_free(&r);
     return NULL;
   }
   em_cat_function *fs;
@@ -203,7 +134,7 @@ static em_spec_rel *get_function(em_session *sess, const char *name, em_spec *sp
     for (char *c = low; c && *c; c++) *c = (char)tolower((unsigned char)*c);
     put_function(&r, sess, low ? low : name);
     em_free(low);
-    return rows_rel(&r, spec, err);
+    return em_catrows_rel(&r, spec, err);
   }
   for (int k = 0; k < nf; k++) {
     if (found < 0 && em_strcaseeq(fs[k].name, name)) {
@@ -214,7 +145,7 @@ static em_spec_rel *get_function(em_session *sess, const char *name, em_spec *sp
   for (int k = 0; k < nf; k++) em_cat_function_free(&fs[k]);
   em_free(fs);
   if (found < 0) put_function(&r, sess, name);
-  return rows_rel(&r, spec, err);
+  return em_catrows_rel(&r, spec, err);
 }
 
 /* ---- tables, columns, databases ---- */
@@ -269,32 +200,32 @@ static em_spec_rel *get_table(em_session *sess, em_catalog *cat, const char *tab
   em_cat_table t;
   int k = find_table(sess, cat, db, name, &t, err);
   if (k < 0) return NULL;
-  rows r;
-  if (rows_init(&r, names, "ssassb", err)) {
-    rows_free(&r);
+  em_catrows r;
+  if (em_catrows_init(&r, names, "ssassb", err)) {
+    em_catrows_free(&r);
     if (k == 1) em_cat_table_free(&t);
     return NULL;
   }
   if (k == 1) {
-    put_str(&r, 0, t.name);
-    put_str(&r, 1, "spark_catalog");
+    em_catrows_put_str(&r, 0, t.name);
+    em_catrows_put_str(&r, 1, "spark_catalog");
     const char *ns[] = {t.db};
-    put_list(&r, 2, ns, 1);
-    put_str(&r, 3, t.comment);
-    put_str(&r, 4, t.type);
+    em_catrows_put_list(&r, 2, ns, 1);
+    em_catrows_put_str(&r, 3, t.comment);
+    em_catrows_put_str(&r, 4, t.type);
     em_vec_append_bool(r.cols[5], false);
     em_cat_table_free(&t);
   } else {
-    put_str(&r, 0, name);
-    put_str(&r, 1, NULL);
+    em_catrows_put_str(&r, 0, name);
+    em_catrows_put_str(&r, 1, NULL);
     const char *ns[] = {"global_temp"};
-    put_list(&r, 2, db ? ns : NULL, db ? 1 : 0);
-    put_str(&r, 3, NULL);
-    put_str(&r, 4, "TEMPORARY");
+    em_catrows_put_list(&r, 2, db ? ns : NULL, db ? 1 : 0);
+    em_catrows_put_str(&r, 3, NULL);
+    em_catrows_put_str(&r, 4, "TEMPORARY");
     em_vec_append_bool(r.cols[5], true);
   }
   r.n = 1;
-  return rows_rel(&r, spec, err);
+  return em_catrows_rel(&r, spec, err);
 }
 
 static em_spec_rel *list_columns(em_session *sess, em_catalog *cat, const char *table, const char *dbname,
@@ -325,18 +256,18 @@ static em_spec_rel *list_columns(em_session *sess, em_catalog *cat, const char *
     }
     em_spec_release(&s2);
   }
-  rows r;
-  int rc = schema ? rows_init(&r, names, "sssbbbb", err) : -1;
+  em_catrows r;
+  int rc = schema ? em_catrows_init(&r, names, "sssbbbb", err) : -1;
   for (int i = 0; !rc && i < schema->u.st.nfields; i++) {
     const em_field *f = &schema->u.st.fields[i];
-    put_str(&r, 0, f->name);
+    em_catrows_put_str(&r, 0, f->name);
     char *cm = em_connect_field_comment(f->metadata);
-    put_str(&r, 1, cm);
+    em_catrows_put_str(&r, 1, cm);
     em_free(cm);
     em_strbuf sb;
     em_strbuf_init(&sb);
     em_type_simple_string(f->type, &sb);
-    put_str(&r, 2, sb.data ? sb.data : "");
+    em_catrows_put_str(&r, 2, sb.data ? sb.data : "");
     em_strbuf_free(&sb);
     bool part = false;
     for (int j = 0; k == 1 && j < t.npartcols; j++) part |= em_strcaseeq(t.partcols[j], f->name);
@@ -349,10 +280,10 @@ static em_spec_rel *list_columns(em_session *sess, em_catalog *cat, const char *
   if (k == 1) em_cat_table_free(&t);
   if (schema) em_type_unref(schema);
   if (rc) {
-    if (schema) rows_free(&r);
+    if (schema) em_catrows_free(&r);
     return NULL;
   }
-  return rows_rel(&r, spec, err);
+  return em_catrows_rel(&r, spec, err);
 }
 
 static em_spec_rel *get_database(em_catalog *cat, const char *name, em_spec *spec, em_error *err) {
@@ -368,33 +299,33 @@ static em_spec_rel *get_database(em_catalog *cat, const char *name, em_spec *spe
     em_error_set(err, EM_ERR_SCHEMA_NOT_FOUND, "schemaName", q, NULL);
     return NULL;
   }
-  rows r;
-  if (rows_init(&r, names, "ssss", err)) {
-    rows_free(&r);
+  em_catrows r;
+  if (em_catrows_init(&r, names, "ssss", err)) {
+    em_catrows_free(&r);
     em_cat_db_free(&d);
     return NULL;
   }
-  put_str(&r, 0, d.name);
-  put_str(&r, 1, "spark_catalog");
-  put_str(&r, 2, d.comment ? d.comment : "");
+  em_catrows_put_str(&r, 0, d.name);
+  em_catrows_put_str(&r, 1, "spark_catalog");
+  em_catrows_put_str(&r, 2, d.comment ? d.comment : "");
   char uri[4200];
   snprintf(uri, sizeof uri, "file:%s", d.location);
-  put_str(&r, 3, uri);
+  em_catrows_put_str(&r, 3, uri);
   r.n = 1;
   em_cat_db_free(&d);
-  return rows_rel(&r, spec, err);
+  return em_catrows_rel(&r, spec, err);
 }
 
 static em_spec_rel *one_bool(em_spec *spec, bool b, em_error *err) {
   static const char *const names[] = {"value"};
-  rows r;
-  if (rows_init(&r, names, "b", err)) {
-    rows_free(&r);
+  em_catrows r;
+  if (em_catrows_init(&r, names, "b", err)) {
+    em_catrows_free(&r);
     return NULL;
   }
   em_vec_append_bool(r.cols[0], b);
   r.n = 1;
-  return rows_rel(&r, spec, err);
+  return em_catrows_rel(&r, spec, err);
 }
 
 em_spec_rel *em_connect_catalog_meta(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, bool *handled,

@@ -12,75 +12,17 @@
 
 #include <string.h>
 
-typedef struct rows {
-  em_type *schema;
-  em_vec **cols;
-  int ncols;
-  int64_t n;
-} rows;
-
-static int rows_init(rows *r, const char *const *names, const char *types, em_error *err) {
-  memset(r, 0, sizeof *r);
-  r->ncols = (int)strlen(types);
-  r->schema = em_type_struct_new(r->ncols);
-  r->cols = em_calloc((size_t)r->ncols + 1, sizeof *r->cols);
-  if (!r->schema || !r->cols) return em_error_internal(err, "out of memory");
-  for (int i = 0; i < r->ncols; i++) {
-    em_type *t = types[i] == 'b'   ? em_type_boolean()
-                 : types[i] == 'a' ? em_type_array(em_type_string(), true)
-                                   : em_type_string();
-    em_type_struct_set(r->schema, i, names[i], em_type_ref(t), types[i] != 'b', NULL);
-    r->cols[i] = em_vec_new(t, 8);
-    em_type_unref(t);
-    if (!r->cols[i]) return em_error_internal(err, "out of memory");
-  }
-  return 0;
-}
-
-static void rows_free(rows *r) {
-  for (int i = 0; r->cols && i < r->ncols; i++)
-    if (r->cols[i]) em_vec_unref(r->cols[i]);
-  em_free(r->cols);
-  if (r->schema) em_type_unref(r->schema);
-}
-
-static void put_str(rows *r, int c, const char *s) {
-  if (s) em_vec_append_bytes(r->cols[c], s, strlen(s));
-  else em_vec_append_null(r->cols[c]);
-}
-
-static em_spec_rel *rows_rel(rows *r, em_spec *spec, em_error *err) {
-  em_spec_rel *rel = em_spec_rel_new(spec, EM_SR_LOCAL);
-  em_batch **bs = em_spec_array(spec, 1, sizeof *bs);
-  if (!rel || !bs) {
-    rows_free(r);
-    return em_error_internal(err, "out of memory"), NULL;
-  }
-  em_batch *b = em_batch_new(em_type_ref(r->schema), r->ncols, r->cols, r->n);
-  em_free(r->cols); /* the batch holds the vectors */
-  r->cols = NULL;
-  if (!b || em_spec_own_batch(spec, b) || em_spec_own_type(spec, r->schema)) {
-    rows_free(r);
-    return em_error_internal(err, "out of memory"), NULL;
-  }
-  rel->u.local.schema = r->schema;
-  bs[0] = b;
-  rel->u.local.batches = bs;
-  rel->u.local.nbatches = 1;
-  return rel;
-}
-
 static em_spec_rel *one_value(em_spec *spec, const char *s, int b, em_error *err) {
   static const char *const names[] = {"value"};
-  rows r;
-  if (rows_init(&r, names, s ? "s" : "b", err)) {
-    rows_free(&r);
+  em_catrows r;
+  if (em_catrows_init(&r, names, s ? "s" : "b", err)) {
+    em_catrows_free(&r);
     return NULL;
   }
-  if (s) put_str(&r, 0, s);
+  if (s) em_catrows_put_str(&r, 0, s);
   else em_vec_append_bool(r.cols[0], b != 0);
   r.n = 1;
-  return rows_rel(&r, spec, err);
+  return em_catrows_rel(&r, spec, err);
 }
 
 static em_spec_rel *empty(em_spec *spec, em_error *err) {
@@ -103,28 +45,28 @@ static em_spec_rel *list_databases(em_session *sess, em_catalog *cat, const char
   char **dbs;
   int n;
   if (em_catalog_list_dbs(cat, &dbs, &n, err)) return NULL;
-  rows r;
-  int rc = rows_init(&r, names, "ssss", err);
+  em_catrows r;
+  int rc = em_catrows_init(&r, names, "ssss", err);
   for (int i = 0; !rc && i < n; i++) {
     (void)pattern;
     em_cat_db d;
     if (em_catalog_get_db(cat, dbs[i], &d, err) != 1) continue;
-    put_str(&r, 0, d.name);
-    put_str(&r, 1, "spark_catalog");
-    put_str(&r, 2, d.comment);
+    em_catrows_put_str(&r, 0, d.name);
+    em_catrows_put_str(&r, 1, "spark_catalog");
+    em_catrows_put_str(&r, 2, d.comment);
     char uri[4200];
     snprintf(uri, sizeof uri, "file:%s", d.location);
-    put_str(&r, 3, uri);
+    em_catrows_put_str(&r, 3, uri);
     r.n++;
     em_cat_db_free(&d);
   }
   for (int i = 0; i < n; i++) em_free(dbs[i]);
   em_free(dbs);
   if (rc) {
-    rows_free(&r);
+    em_catrows_free(&r);
     return NULL;
   }
-  return rows_rel(&r, spec, err);
+  return em_catrows_rel(&r, spec, err);
 }
 
 static em_spec_rel *list_tables(em_session *sess, em_catalog *cat, const char *dbname, em_spec *spec, em_error *err) {
@@ -141,26 +83,26 @@ static em_spec_rel *list_tables(em_session *sess, em_catalog *cat, const char *d
     em_free(db);
     return NULL;
   }
-  rows r;
-  int rc = rows_init(&r, names, "ssassb", err);
+  em_catrows r;
+  int rc = em_catrows_init(&r, names, "ssassb", err);
   for (int i = 0; !rc && i < n; i++) {
-    put_str(&r, 0, ts[i].name);
-    put_str(&r, 1, "spark_catalog");
+    em_catrows_put_str(&r, 0, ts[i].name);
+    em_catrows_put_str(&r, 1, "spark_catalog");
     em_vec_append_bytes(r.cols[2]->children[0], ts[i].db, strlen(ts[i].db));
     em_vec_append_list_end(r.cols[2]);
-    put_str(&r, 3, ts[i].comment);
-    put_str(&r, 4, ts[i].type);
+    em_catrows_put_str(&r, 3, ts[i].comment);
+    em_catrows_put_str(&r, 4, ts[i].type);
     em_vec_append_bool(r.cols[5], false);
     r.n++;
   }
   /* Then the session's temp views. */
   pthread_mutex_lock(&sess->views->mu);
   for (int i = 0; !rc && i < sess->views->n; i++) {
-    put_str(&r, 0, sess->views->v[i].name);
-    put_str(&r, 1, NULL);
+    em_catrows_put_str(&r, 0, sess->views->v[i].name);
+    em_catrows_put_str(&r, 1, NULL);
     em_vec_append_list_end(r.cols[2]);
-    put_str(&r, 3, NULL);
-    put_str(&r, 4, "TEMPORARY");
+    em_catrows_put_str(&r, 3, NULL);
+    em_catrows_put_str(&r, 4, "TEMPORARY");
     em_vec_append_bool(r.cols[5], true);
     r.n++;
   }
@@ -169,10 +111,10 @@ static em_spec_rel *list_tables(em_session *sess, em_catalog *cat, const char *d
   em_free(ts);
   em_free(db);
   if (rc) {
-    rows_free(&r);
+    em_catrows_free(&r);
     return NULL;
   }
-  return rows_rel(&r, spec, err);
+  return em_catrows_rel(&r, spec, err);
 }
 
 static bool table_exists(em_session *sess, em_catalog *cat, const char *db, const char *name) {
@@ -251,15 +193,15 @@ em_spec_rel *em_connect_catalog_rel(em_session *sess, const Spark__Connect__Cata
     return empty(spec, err);
   case SPARK__CONNECT__CATALOG__CAT_TYPE_LIST_CATALOGS: {
     static const char *const names[] = {"name", "description"};
-    rows r;
-    if (rows_init(&r, names, "ss", err)) {
-      rows_free(&r);
+    em_catrows r;
+    if (em_catrows_init(&r, names, "ss", err)) {
+      em_catrows_free(&r);
       return NULL;
     }
-    put_str(&r, 0, "spark_catalog");
-    put_str(&r, 1, NULL);
+    em_catrows_put_str(&r, 0, "spark_catalog");
+    em_catrows_put_str(&r, 1, NULL);
     r.n = 1;
-    return rows_rel(&r, spec, err);
+    return em_catrows_rel(&r, spec, err);
   }
   case SPARK__CONNECT__CATALOG__CAT_TYPE_LIST_DATABASES:
     return list_databases(sess, cat, c->list_databases->_pattern_case ? c->list_databases->pattern : NULL, spec, err);

@@ -364,6 +364,22 @@ int em_sql_reply_typed(em_operation *op, const char *const *cols, const char *ty
 /* The same with each column's metadata JSON (mds[i] NULL: none). */
 int em_sql_reply_typed_md(em_operation *op, const char *const *cols, const char *types, const char *const *mds,
                           int ncols, char *const *vals, int nrows, em_error *err);
+/* Catalog answers built row by row into a local relation (catalog_rows.c):
+ * columns typed by a letter each ('s' string, 'b' boolean, 'a'
+ * array<string>); em_catrows_rel hands them to the spec (or frees them on
+ * error). */
+typedef struct em_catrows {
+  em_type *schema;
+  em_vec **cols;
+  int ncols;
+  int64_t n;
+} em_catrows;
+int em_catrows_init(em_catrows *r, const char *const *names, const char *types, em_error *err);
+void em_catrows_free(em_catrows *r);
+void em_catrows_put_str(em_catrows *r, int c, const char *s);
+void em_catrows_put_list(em_catrows *r, int c, const char *const *xs, int n); /* xs NULL: a NULL cell */
+em_spec_rel *em_catrows_rel(em_catrows *r, em_spec *spec, em_error *err);
+
 /* The protocol's Catalog relation, answered as local rows (catalog_rel.c). */
 em_spec_rel *em_connect_catalog_rel(em_session *sess, const Spark__Connect__Catalog *c, em_spec *spec, em_error *err);
 /* A catalog table or view as a relation (lookup_table); 0 found, 1 not found, -1 error. */
