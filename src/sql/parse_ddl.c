@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-static char *string_lit(em_sqlp *p) {
+char *em_sql_string_lit(em_sqlp *p) {
   em_tok *t = em_sql_peek(p, 0);
   if (t->kind != EM_TK_STRING) em_sql_syntax_error(p, p->pos, "");
   em_sql_next(p);
@@ -28,8 +28,8 @@ static void if_not_exists(em_sqlp *p, em_sql_stmt *out) {
 }
 
 /* A property key: a string or dotted identifiers. */
-static char *prop_key(em_sqlp *p) {
-  if (em_sql_peek(p, 0)->kind == EM_TK_STRING) return string_lit(p);
+char *em_sql_prop_key(em_sqlp *p) {
+  if (em_sql_peek(p, 0)->kind == EM_TK_STRING) return em_sql_string_lit(p);
   char **parts;
   int n = em_sql_multipart(p, &parts);
   size_t len = 0;
@@ -44,9 +44,9 @@ static char *prop_key(em_sqlp *p) {
 }
 
 /* A property value: a string, number, boolean or identifier, as text. */
-static char *prop_value(em_sqlp *p) {
+char *em_sql_prop_value(em_sqlp *p) {
   em_tok *t = em_sql_peek(p, 0);
-  if (t->kind == EM_TK_STRING) return string_lit(p);
+  if (t->kind == EM_TK_STRING) return em_sql_string_lit(p);
   if (t->kind == EM_TK_EOF || em_sql_is_op(t, ")") || em_sql_is_op(t, ",")) em_sql_syntax_error(p, p->pos, "");
   em_sql_next(p);
   return em_sql_strndup(p, p->text + t->start, (size_t)(t->end - t->start));
@@ -57,9 +57,9 @@ static void kv_list(em_sqlp *p, char ***keys, char ***vals, int *n) {
   int capk = 0, capv = 0, nv = 0;
   em_sql_expect_op(p, "(");
   do {
-    em_sql_push(p, (void ***)keys, n, &capk, prop_key(p));
+    em_sql_push(p, (void ***)keys, n, &capk, em_sql_prop_key(p));
     em_sql_accept_op(p, "=");
-    em_sql_push(p, (void ***)vals, &nv, &capv, prop_value(p));
+    em_sql_push(p, (void ***)vals, &nv, &capv, em_sql_prop_value(p));
   } while (em_sql_accept_op(p, ","));
   em_sql_expect_op(p, ")");
 }
@@ -100,11 +100,11 @@ static void create_table(em_sqlp *p, em_sql_stmt *out) {
       em_sql_expect_kw(p, "BY");
       ident_list(p, &out->partcols, &out->npartcols);
     } else if (em_sql_accept_kw(p, "LOCATION")) {
-      out->location = string_lit(p);
+      out->location = em_sql_string_lit(p);
     } else if (em_sql_accept_kw(p, "OPTIONS")) {
       kv_list(p, &out->opt_keys, &out->opt_vals, &out->nopts);
     } else if (em_sql_accept_kw(p, "COMMENT")) {
-      out->comment = string_lit(p);
+      out->comment = em_sql_string_lit(p);
     } else if (em_sql_accept_kw(p, "TBLPROPERTIES")) {
       kv_list(p, &out->prop_keys, &out->prop_vals, &out->nprops);
     } else {
@@ -122,7 +122,7 @@ static void create_table(em_sqlp *p, em_sql_stmt *out) {
 
 static void show_from(em_sqlp *p, em_sql_stmt *out) {
   if (em_sql_accept_kw(p, "FROM") || em_sql_accept_kw(p, "IN")) out->nname = em_sql_multipart(p, &out->name);
-  if (em_sql_accept_kw(p, "LIKE") || em_sql_peek(p, 0)->kind == EM_TK_STRING) out->pattern = string_lit(p);
+  if (em_sql_accept_kw(p, "LIKE") || em_sql_peek(p, 0)->kind == EM_TK_STRING) out->pattern = em_sql_string_lit(p);
 }
 
 bool em_sql_parse_ddl(em_sqlp *p, em_sql_stmt *out) {
@@ -134,8 +134,8 @@ bool em_sql_parse_ddl(em_sqlp *p, em_sql_stmt *out) {
     if_not_exists(p, out);
     out->nname = em_sql_multipart(p, &out->name);
     for (;;) {
-      if (em_sql_accept_kw(p, "COMMENT")) out->comment = string_lit(p);
-      else if (em_sql_accept_kw(p, "LOCATION")) out->location = string_lit(p);
+      if (em_sql_accept_kw(p, "COMMENT")) out->comment = em_sql_string_lit(p);
+      else if (em_sql_accept_kw(p, "LOCATION")) out->location = em_sql_string_lit(p);
       else if (em_sql_accept_kw(p, "WITH")) {
         if (!em_sql_accept_kw(p, "DBPROPERTIES")) em_sql_expect_kw(p, "PROPERTIES");
         kv_list(p, &out->prop_keys, &out->prop_vals, &out->nprops);
@@ -183,7 +183,7 @@ bool em_sql_parse_ddl(em_sqlp *p, em_sql_stmt *out) {
                                   em_sql_is_kw(t1, "NAMESPACES"))) {
     p->pos += 2;
     out->kind = EM_SQL_SHOW_DBS;
-    if (em_sql_accept_kw(p, "LIKE") || em_sql_peek(p, 0)->kind == EM_TK_STRING) out->pattern = string_lit(p);
+    if (em_sql_accept_kw(p, "LIKE") || em_sql_peek(p, 0)->kind == EM_TK_STRING) out->pattern = em_sql_string_lit(p);
     return true;
   }
   if (em_sql_is_kw(t, "SHOW") && (em_sql_is_kw(t1, "TABLES") || em_sql_is_kw(t1, "VIEWS"))) {

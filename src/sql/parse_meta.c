@@ -11,13 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static char *string_lit(em_sqlp *p) {
-  em_tok *t = em_sql_peek(p, 0);
-  if (t->kind != EM_TK_STRING) em_sql_syntax_error(p, p->pos, "");
-  em_sql_next(p);
-  return t->str;
-}
-
 static void if_exists(em_sqlp *p, em_sql_stmt *out) {
   if (em_sql_is_kw(em_sql_peek(p, 0), "IF") && em_sql_is_kw(em_sql_peek(p, 1), "EXISTS")) {
     p->pos += 2;
@@ -25,39 +18,15 @@ static void if_exists(em_sqlp *p, em_sql_stmt *out) {
   }
 }
 
-/* A property key: a string or dotted identifiers. */
-static char *prop_key(em_sqlp *p) {
-  if (em_sql_peek(p, 0)->kind == EM_TK_STRING) return string_lit(p);
-  char **parts;
-  int n = em_sql_multipart(p, &parts);
-  size_t len = 0;
-  for (int i = 0; i < n; i++) len += strlen(parts[i]) + 1;
-  char *k = em_sql_alloc(p, len + 1, 1);
-  k[0] = '\0';
-  for (int i = 0; i < n; i++) {
-    if (i) strcat(k, ".");
-    strcat(k, parts[i]);
-  }
-  return k;
-}
-
-static char *prop_value(em_sqlp *p) {
-  em_tok *t = em_sql_peek(p, 0);
-  if (t->kind == EM_TK_STRING) return string_lit(p);
-  if (t->kind == EM_TK_EOF || em_sql_is_op(t, ")") || em_sql_is_op(t, ",")) em_sql_syntax_error(p, p->pos, "");
-  em_sql_next(p);
-  return em_sql_strndup(p, p->text + t->start, (size_t)(t->end - t->start));
-}
-
 /* (k [=] v, ...), or (k, ...) when with_values is false. */
 static void prop_list(em_sqlp *p, em_sql_stmt *out, bool with_values) {
   int capk = 0, capv = 0, nv = 0;
   em_sql_expect_op(p, "(");
   do {
-    em_sql_push(p, (void ***)&out->prop_keys, &out->nprops, &capk, prop_key(p));
+    em_sql_push(p, (void ***)&out->prop_keys, &out->nprops, &capk, em_sql_prop_key(p));
     if (with_values) {
       em_sql_accept_op(p, "=");
-      em_sql_push(p, (void ***)&out->prop_vals, &nv, &capv, prop_value(p));
+      em_sql_push(p, (void ***)&out->prop_vals, &nv, &capv, em_sql_prop_value(p));
     }
   } while (em_sql_accept_op(p, ","));
   em_sql_expect_op(p, ")");
@@ -131,13 +100,13 @@ static bool create_function(em_sqlp *p, em_sql_stmt *out) {
   }
   out->nname = em_sql_multipart(p, &out->name);
   em_sql_expect_kw(p, "AS");
-  out->value = string_lit(p);
+  out->value = em_sql_string_lit(p);
   if (em_sql_accept_kw(p, "USING")) {
     em_tok *k = em_sql_next(p);
     if (!em_sql_is_kw(k, "FILE") && !em_sql_is_kw(k, "JAR") && !em_sql_is_kw(k, "ARCHIVE"))
       em_sql_syntax_error(p, p->pos - 1, "");
     out->provider = em_sql_strdup(p, k->str);
-    out->location = string_lit(p);
+    out->location = em_sql_string_lit(p);
     /* Spark takes a list of resources; Ember binds one module. */
     if (em_sql_is_op(em_sql_peek(p, 0), ",")) {
       em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "CREATE FUNCTION with several resources", NULL);
@@ -299,7 +268,7 @@ static bool show(em_sqlp *p, em_sql_stmt *out) {
     em_sql_next(p);
     if (em_sql_accept_kw(p, "FROM") || em_sql_accept_kw(p, "IN")) table_name(p, out);
     if (em_sql_accept_kw(p, "LIKE") || em_sql_peek(p, 0)->kind == EM_TK_STRING) {
-      out->pattern = string_lit(p);
+      out->pattern = em_sql_string_lit(p);
     } else if (em_sql_peek(p, 0)->kind != EM_TK_EOF && !em_sql_is_op(em_sql_peek(p, 0), ";")) {
       /* SHOW FUNCTIONS name: the (possibly qualified) name as a pattern. */
       char **parts;
@@ -332,7 +301,7 @@ static bool show(em_sqlp *p, em_sql_stmt *out) {
     out->kind = EM_SQL_SHOW_TBLPROPERTIES;
     table_name(p, out);
     if (em_sql_accept_op(p, "(")) {
-      out->key = prop_key(p);
+      out->key = em_sql_prop_key(p);
       em_sql_expect_op(p, ")");
     }
     return true;

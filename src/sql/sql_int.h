@@ -137,4 +137,12 @@ bool em_sql_parse_ddl(em_sqlp *p, em_sql_stmt *out);
 /* parse_meta.c: functions, DESCRIBE, SHOW COLUMNS/CREATE TABLE/TBLPROPERTIES, ALTER. */
 bool em_sql_parse_meta(em_sqlp *p, em_sql_stmt *out);
 
+/* Pieces of DDL shared by parse_ddl.c and parse_meta.c: a string literal
+ * (syntax error otherwise), a property key (a string or dotted
+ * identifiers) and a property value (string, number, boolean or
+ * identifier, as text). */
+char *em_sql_string_lit(em_sqlp *p);
+char *em_sql_prop_key(em_sqlp *p);
+char *em_sql_prop_value(em_sqlp *p);
+
 #endif
