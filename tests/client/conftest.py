@@ -137,8 +137,8 @@ def server():
         return
     srv = _start_ember()
     yield srv
-    _close_clients()
     crashed = srv.proc.poll() is not None
+    _close_clients(server_dead=crashed)
     code, killed = _stop(srv.proc)
     if crashed or killed or code != 0:
         why = ("crashed/exited early" if crashed else
@@ -146,11 +146,12 @@ def server():
         pytest.fail(f"ember server {why}: exit code {code}; stderr:\n{srv.stderr_tail()}", pytrace=False)
 
 
-def _close_clients():
+def _close_clients(server_dead: bool = False):
     """Closes every PySpark Connect client a test left open, while the server
     still runs: at interpreter exit PySpark sends each open client's cleanup
     command, and against a stopped server its retries keep the process alive
-    for minutes."""
+    for minutes. When the server is already gone, only the channels are
+    closed (no call could be answered)."""
     import gc
     try:
         from pyspark.sql.connect.client.core import SparkConnectClient
@@ -159,9 +160,29 @@ def _close_clients():
     for obj in gc.get_objects():
         if isinstance(obj, SparkConnectClient) and not getattr(obj, "_closed", True):
             try:
-                obj.close()
+                if server_dead:
+                    obj._channel.close()
+                    obj._closed = True
+                else:
+                    obj.close()
             except Exception:  # noqa: BLE001 - best effort
                 pass
+
+
+@pytest.fixture(autouse=True)
+def _server_still_up(request):
+    """Ends the run at once, with the server's output, when the shared test
+    server has died (a crash, a sanitizer report): every later test would
+    only wait for the client's retries against a dead port."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    srv = request.getfixturevalue("server")
+    if srv.proc is not None and srv.proc.poll() is not None:
+        _close_clients(server_dead=True)
+        pytest.exit(f"the ember server died (exit code {srv.proc.returncode}) before {request.node.nodeid}; "
+                    f"its output:\n{srv.stderr_tail()}", returncode=1)
+    yield
 
 
 @pytest.fixture(scope="session")
@@ -175,10 +196,12 @@ def new_session(url: str):
 
 
 @pytest.fixture(scope="module")
-def spark(server_url):
+def spark(server):
     """A fresh Spark Connect session per test module."""
-    s = new_session(server_url)
+    s = new_session(server.url)
     yield s
+    if server.proc is not None and server.proc.poll() is not None:
+        return  # the server died: nothing would answer the release
     try:
         s.stop()
     except Exception:  # noqa: BLE001 - the session may have been closed by the test
