@@ -84,6 +84,10 @@ typedef struct em_fn_info {
 
 em_fn_info *em_fn_info_new(em_func_call *call, int op);
 
+/* fn_datetime_interval.c: `+` / `-` of a datetime and an ANSI interval;
+ * *handled is false (nothing changed) for other operand types. */
+int em_fn_datetime_interval_arith(em_func_call *call, bool sub, bool *handled, em_error *err);
+
 /* A new result vector of `type` with n rows whose values buffer is
  * allocated (zeroed) and whose validity is the AND of the given vectors'
  * validity (NULL vectors are skipped; no bitmap when all are valid). */
