@@ -123,6 +123,10 @@ int em_fn_arith_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval
 int em_fn_cmp_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
                      em_error *err);
 bool em_fn_kernel_takes_scalars(em_kernel_fn k);
+/* fn_in_set.c: IN over a list of constants through a hash set; em_fn_in_use_set
+ * switches a resolved IN call to it when the types allow. */
+void em_fn_in_use_set(em_func_call *call);
+bool em_fn_is_in_set_kernel(em_kernel_fn k);
 /* Copies args to out, expanding every scalar to n rows (for the paths of a
  * kernel that want full vectors). New references in out[0..nargs); -1 on
  * OOM (nothing held). */
