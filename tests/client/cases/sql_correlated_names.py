@@ -22,5 +22,7 @@ sql_cases(globals(), {
     "outer_over_comma_join": f"SELECT o_key, p_kind FROM {O}, {P} WHERE o_key = p_key AND EXISTS (SELECT 1 FROM {L} WHERE l_key = p_key) ORDER BY o_key",
     "inner_name_wins": f"SELECT o_key FROM {O} WHERE EXISTS (SELECT 1 FROM VALUES (2), (3) AS x(o_key) WHERE o_key = 3) ORDER BY o_key",
     "nested_levels": f"SELECT s_key FROM {S} WHERE s_key IN (SELECT l_key FROM {L} WHERE l_qty > (SELECT 0.5 * sum(o_val) FROM {O} WHERE o_key = l_key)) ORDER BY s_key",
+    "over_ctes": "WITH c AS (SELECT id AS c_key FROM range(5)), l AS (SELECT id % 3 AS l_key FROM range(10)) SELECT c_key FROM c WHERE EXISTS (SELECT 1 FROM l WHERE l_key = c_key) ORDER BY c_key",
+    "same_name_both_sides_is_inner": "SELECT id FROM range(5) WHERE EXISTS (SELECT 1 FROM range(3) r2 WHERE r2.id = id) ORDER BY id",
     "in_view_of_tables": f"SELECT count(*) FROM {O} WHERE EXISTS (SELECT 1 FROM {L} WHERE l_key = o_key)",
 })
