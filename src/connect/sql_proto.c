@@ -25,15 +25,16 @@ static int rel_columns(void *user, em_spec *spec, const em_spec_rel *rel, char *
   int rc = em_analyze(rel, &ctx, &plan, err);
   em_free(err);
   if (rc || !plan) return -1;
-  const em_lplan *root = plan->root;
-  char **v = em_spec_array(spec, (size_t)root->nout + 1, sizeof(char *));
+  const em_lplan *root = plan->root; /* in the plan's arena */
+  int nout = root->nout;
+  char **v = em_spec_array(spec, (size_t)nout + 1, sizeof(char *));
   rc = v ? 0 : -1;
-  for (int i = 0; !rc && i < root->nout; i++)
+  for (int i = 0; !rc && i < nout; i++)
     if (!(v[i] = em_spec_strdup(spec, root->out[i].name))) rc = -1;
   em_plan_free(plan);
   if (rc) return -1;
   *names = v;
-  *n = root->nout;
+  *n = nout;
   return 0;
 }
 
