@@ -373,7 +373,7 @@ def build_report(res: Dict[str, Any]) -> tuple:
     text_parts, md_parts = [], []
     versions = meta.get("versions") or {e: engine_version(e) for e in engines}
     md_parts.append(rp.header_md(
-        f"TPC-H SF{meta['sf']:g}",
+        f"TPC-H SF{meta['sf']:g}" + (", SQL form" if doc_key(meta).endswith("-sql") else ""),
         versions,
         {"Runs": f"1 cold + {meta['runs']} hot per query; times are the median of the hot runs, "
                  f"in seconds, measured by the client (build + collect). Whole run: "
@@ -551,6 +551,13 @@ def load_results(path: str) -> Dict[str, Any]:
     return res
 
 
+def doc_key(meta: Dict[str, Any]) -> str:
+    """docs/benchmarks.md section of a run: `tpch-sf<SF>`, or `tpch-sf<SF>-sql` for a
+    run of the SQL form alone (so that it does not replace the DataFrame form's numbers)."""
+    key = "tpch-sf{:g}".format(meta["sf"])
+    return key + "-sql" if list(meta.get("forms") or []) == ["sql"] else key
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.from_json:
@@ -558,8 +565,7 @@ def main(argv=None) -> int:
         text, md = build_report(res)
         print(text)
         if not args.no_doc:
-            key = "tpch-sf{:g}".format(res["meta"]["sf"])
-            log(f"report: {rp.update_doc_section(key, md)}")
+            log(f"report: {rp.update_doc_section(doc_key(res['meta']), md)}")
         return 0
     t_start = time.perf_counter()
     load0 = os.getloadavg()[0]
@@ -605,7 +611,7 @@ def main(argv=None) -> int:
     jpath.write_text(json.dumps(res, indent=1, default=str))
     log(f"\nresults: {jpath}")
     if not args.no_doc:
-        doc = rp.update_doc_section(f"tpch-sf{args.sf:g}", md)
+        doc = rp.update_doc_section(doc_key(res["meta"]), md)
         log(f"report: {doc}")
     log(f"total run time: {res['meta']['wall_seconds'] / 60:.1f} min")
     return 0

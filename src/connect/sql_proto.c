@@ -14,8 +14,34 @@
 /* The deprecated literal-only parameters are still read. */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
+/* The parser's em_sql_columns_fn: the relation analyzed on its own. */
+static int rel_columns(void *user, em_spec *spec, const em_spec_rel *rel, char ***names, int *n) {
+  em_session *sess = user;
+  em_error *err = em_calloc(1, sizeof *err);
+  if (!err) return -1;
+  em_analyze_ctx ctx;
+  em_session_analyze_ctx(sess, &ctx);
+  em_plan *plan = NULL;
+  int rc = em_analyze(rel, &ctx, &plan, err);
+  em_free(err);
+  if (rc || !plan) return -1;
+  const em_lplan *root = plan->root; /* in the plan's arena */
+  int nout = root->nout;
+  char **v = em_spec_array(spec, (size_t)nout + 1, sizeof(char *));
+  rc = v ? 0 : -1;
+  for (int i = 0; !rc && i < nout; i++)
+    if (!(v[i] = em_spec_strdup(spec, root->out[i].name))) rc = -1;
+  em_plan_free(plan);
+  if (rc) return -1;
+  *names = v;
+  *n = nout;
+  return 0;
+}
+
 static void sql_opts(em_session *sess, em_spec *spec, em_sql_opts *o) {
   memset(o, 0, sizeof *o);
+  o->columns = rel_columns;
+  o->columns_user = sess;
   char *tz = em_session_conf_dup(sess, "spark.sql.session.timeZone");
   o->timezone = tz ? em_spec_strdup(spec, tz) : NULL;
   em_free(tz);

@@ -84,6 +84,10 @@ typedef struct em_fn_info {
 
 em_fn_info *em_fn_info_new(em_func_call *call, int op);
 
+/* fn_datetime_interval.c: `+` / `-` of a datetime and an ANSI interval;
+ * *handled is false (nothing changed) for other operand types. */
+int em_fn_datetime_interval_arith(em_func_call *call, bool sub, bool *handled, em_error *err);
+
 /* A new result vector of `type` with n rows whose values buffer is
  * allocated (zeroed) and whose validity is the AND of the given vectors'
  * validity (NULL vectors are skipped; no bitmap when all are valid). */
@@ -119,6 +123,10 @@ int em_fn_arith_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval
 int em_fn_cmp_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
                      em_error *err);
 bool em_fn_kernel_takes_scalars(em_kernel_fn k);
+/* fn_in_set.c: IN over a list of constants through a hash set; em_fn_in_use_set
+ * switches a resolved IN call to it when the types allow. */
+void em_fn_in_use_set(em_func_call *call);
+bool em_fn_is_in_set_kernel(em_kernel_fn k);
 /* Copies args to out, expanding every scalar to n rows (for the paths of a
  * kernel that want full vectors). New references in out[0..nargs); -1 on
  * OOM (nothing held). */

@@ -522,6 +522,11 @@ static int resolve_binary(em_func_call *call, int op, em_error *err) {
   if (call->nargs != 2) return em_fn_wrong_num_args(call, "2", err);
   const char *sql = op == OP_PMOD ? em_fn_sql_call(call, "pmod") : em_fn_sql_binary(call, op_symbol[op]);
   call->sql = (char *)sql;
+  if (op == OP_ADD || op == OP_SUB) {
+    bool handled;
+    if (em_fn_datetime_interval_arith(call, op == OP_SUB, &handled, err)) return -1;
+    if (handled) return 0;
+  }
   em_type *l = call->args[0]->type, *r = call->args[1]->type;
   /* String promotion. */
   if (em_type_is_string_like(l) || em_type_is_string_like(r)) {

@@ -457,6 +457,7 @@ static int resolve_in(em_func_call *call, em_error *err) {
   call->nullable = false;
   for (int i = 0; i < call->nargs; i++) call->nullable |= call->args[i]->nullable;
   call->kernel = in_kernel;
+  em_fn_in_use_set(call);
   if (!(call->data = em_fn_info_new(call, CMP_IN))) return em_error_internal(err, "out of memory");
   return 0;
 }

@@ -246,7 +246,9 @@ oom:
   return em_error_internal(err, "out of memory");
 }
 
-bool em_fn_kernel_takes_scalars(em_kernel_fn k) { return k == em_fn_arith_kernel || k == em_fn_cmp_kernel; }
+bool em_fn_kernel_takes_scalars(em_kernel_fn k) {
+  return k == em_fn_arith_kernel || k == em_fn_cmp_kernel || em_fn_is_in_set_kernel(k);
+}
 
 int em_fn_expand_scalars(em_vec *const *args, int nargs, int64_t n, em_vec **out) {
   for (int i = 0; i < nargs; i++) {

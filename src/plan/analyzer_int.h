@@ -259,6 +259,10 @@ int em_az_choose_build_sides(em_az *az, em_lplan **root);
 void em_az_chain_filters(em_az *az, em_lplan *root);
 /* Casts of literals folded into literals (optimize_fold.c). */
 void em_az_fold_constants(em_az *az, em_lplan *root);
+/* optimize_factor_or.c: (a AND b) OR (a AND c) -> a AND (b OR c) in filter and join conditions. */
+void em_az_factor_disjunctions(em_az *az, em_lplan *root);
+/* optimize_join_reorder.c: inner-join trees with a cross product reordered as Spark's ReorderJoin. */
+int em_az_reorder_joins(em_az *az, em_lplan **root);
 /* Marking-only column pruning below n (optimize.c); -1 on out-of-memory. */
 int em_az_prune(em_az *az, em_lplan *n, const bool *need);
 /* Column narrowing (optimize_narrow.c): unused columns removed from

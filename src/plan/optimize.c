@@ -242,7 +242,9 @@ int em_az_optimize(em_az *az, em_lplan **root) {
    * what is done stays valid. Narrowing rewrites expressions as it goes,
    * so a failure there fails the analysis. */
   em_az_fold_constants(az, *root);
+  em_az_factor_disjunctions(az, *root);
   if (push_filters(az, root) || em_az_push_join_filters(az, root)) return 0;
+  if (em_az_reorder_joins(az, root)) return 0; /* what is rebuilt is complete: the plan stays valid */
   (void)em_az_choose_build_sides(az, root); /* on failure the plan is unchanged */
   em_az_push_scan_filters(az, *root);
   em_az_chain_filters(az, *root);

@@ -17,8 +17,10 @@
  * The joined side's columns get hidden names (`__sq<N>_<k>`) so they never
  * clash with the outer columns; a WHERE rewrite drops them again. Which
  * names are outer is decided by qualifiers: `t.c` is outer when t names a
- * relation of the outer FROM and none of the subquery's FROM; unqualified
- * names are the subquery's own (Spark resolves the inner scope first).
+ * relation of the outer FROM and none of the subquery's FROM; an
+ * unqualified name is outer when the session can tell the columns of both
+ * FROMs (em_sql_opts.columns) and only the outer one has it (Spark
+ * resolves the inner scope first), else it is the subquery's own.
  * Other shapes stay as they are (the analyzer reports them).
  */
 #include "sql_int.h"
@@ -36,6 +38,10 @@ typedef struct names {
 typedef struct dc {
   em_sqlp *p;
   names outer, inner;
+  /* column names of the outer and inner FROM, when known */
+  const em_spec_rel *outer_from;
+  bool outer_cols_tried, outer_cols_known, inner_cols_known;
+  names outer_cols, inner_cols;
   /* hidden columns of the joined side: their expressions and names */
   em_spec_expr **items;
   int nitems, capitems;
@@ -83,9 +89,40 @@ static void leaf_names(em_sqlp *p, const em_spec_rel *r, names *ns, int depth) {
   }
 }
 
+/* The columns of rel into ns (false when they cannot be known). */
+static bool rel_columns(em_sqlp *p, const em_spec_rel *rel, names *ns) {
+  ns->n = 0;
+  if (!rel || !p->opts || !p->opts->columns) return false;
+  char **v = NULL;
+  int n = 0;
+  if (p->opts->columns(p->opts->columns_user, p->spec, rel, &v, &n)) return false;
+  for (int i = 0; i < n; i++) add_name(p, ns, v[i]);
+  return true;
+}
+
 static bool is_outer_attr(const dc *d, const em_spec_expr *e) {
-  return e->kind == EM_SE_ATTR && e->u.attr.nparts >= 2 && has_name(&d->outer, e->u.attr.parts[0]) &&
+  if (e->kind != EM_SE_ATTR) return false;
+  if (e->u.attr.nparts == 1)
+    return d->inner_cols_known && d->outer_cols_known && !has_name(&d->inner_cols, e->u.attr.parts[0]) &&
+           has_name(&d->outer_cols, e->u.attr.parts[0]);
+  return e->u.attr.nparts >= 2 && has_name(&d->outer, e->u.attr.parts[0]) &&
          !has_name(&d->inner, e->u.attr.parts[0]);
+}
+
+/* Whether a subquery's WHERE has an unqualified name (then the columns of
+ * both FROMs are worth asking for). */
+static bool has_unqualified(const em_spec_expr *e, int depth) {
+  if (!e || depth > 200) return false;
+  switch (e->kind) {
+  case EM_SE_ATTR: return e->u.attr.nparts == 1;
+  case EM_SE_FUNC:
+    for (int i = 0; i < e->u.func.nargs; i++)
+      if (has_unqualified(e->u.func.args[i], depth + 1)) return true;
+    return false;
+  case EM_SE_ALIAS: return has_unqualified(e->u.alias.child, depth + 1);
+  case EM_SE_CAST: return has_unqualified(e->u.cast.child, depth + 1);
+  default: return false;
+  }
 }
 
 /* Whether e names the outer query (-1: a form this file does not look
@@ -199,6 +236,14 @@ static bool split_subquery(dc *d, em_spec_rel *rel, subq *s) {
   s->from = f->input;
   d->inner.n = 0;
   leaf_names(d->p, s->from, &d->inner, 0);
+  d->inner_cols_known = false;
+  if (has_unqualified(f->u.filter.cond, 0)) {
+    if (!d->outer_cols_tried) {
+      d->outer_cols_tried = true;
+      d->outer_cols_known = rel_columns(d->p, d->outer_from, &d->outer_cols);
+    }
+    if (d->outer_cols_known) d->inner_cols_known = rel_columns(d->p, s->from, &d->inner_cols);
+  }
   em_spec_expr **cs = NULL;
   int n = 0, cap = 0, ci = 0, co = 0;
   conjuncts(d->p, f->u.filter.cond, &cs, &n, &cap);
@@ -379,6 +424,7 @@ static void scalar_joins(dc *d, em_spec_rel **input, em_spec_expr *e, int depth)
 static void init(dc *d, em_sqlp *p, const em_spec_rel *outer_from) {
   memset(d, 0, sizeof *d);
   d->p = p;
+  d->outer_from = outer_from;
   leaf_names(p, outer_from, &d->outer, 0);
 }
 

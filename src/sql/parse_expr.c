@@ -461,6 +461,16 @@ static em_spec_expr *primary(em_sqlp *p) {
       em_sql_next(p);
       em_sql_next(p);
       e = em_sql_typed_literal(p, t->str, nx);
+    } else if (word && em_sql_is_kw(t, "EXTRACT") && em_sql_is_op(nx, "(") &&
+               em_sql_peek(p, 2)->kind == EM_TK_IDENT && em_sql_is_kw(em_sql_peek(p, 3), "FROM")) {
+      /* EXTRACT(field FROM source): extract('field', source), the field as written. */
+      em_sql_next(p);
+      em_sql_next(p);
+      em_tok *f = em_sql_next(p);
+      em_sql_next(p);
+      em_spec_expr *args[2] = {em_sql_lit_string(p, f->str, strlen(f->str)), em_sql_expr(p)};
+      em_sql_expect_op(p, ")");
+      e = em_sql_func(p, "extract", args, 2);
     } else if (word && em_sql_is_kw(t, "EXISTS") && em_sql_is_op(nx, "(")) {
       em_sql_next(p);
       em_sql_next(p);

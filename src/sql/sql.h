@@ -26,10 +26,17 @@ typedef struct em_sql_params {
   int npos;
 } em_sql_params;
 
+/* The output column names of a relation (strings in spec's arena), for
+ * telling a subquery's own columns from outer references; -1 when they
+ * cannot be known (the relation does not resolve on its own). */
+typedef int (*em_sql_columns_fn)(void *user, em_spec *spec, const em_spec_rel *rel, char ***names, int *n);
+
 /* Settings a parse depends on. */
 typedef struct em_sql_opts {
   const char *timezone;     /* session time zone: TIMESTAMP '...' literals */
   const em_sql_params *params;
+  em_sql_columns_fn columns; /* optional: without it, only qualified names are outer references */
+  void *columns_user;
 } em_sql_opts;
 
 typedef enum em_sql_stmt_kind {
