@@ -522,7 +522,13 @@ bool em_spark_parse_ts(const char *s, size_t n, const em_tz *tz, int64_t *us) {
       if (hh > 23 || mi > 59 || ss > 59) return false;
     }
   }
-  int64_t local = em_io_days_from_civil(y, m, d) * 86400000000LL + (hh * 3600 + mi * 60 + ss) * 1000000 + frac;
-  *us = has_zone ? local - (int64_t)off * 1000000 : local_to_utc(local, zone);
+  /* Years beyond the microsecond range do not parse (Spark's exact
+   * arithmetic overflows on them). */
+  int64_t local;
+  if (__builtin_mul_overflow(em_io_days_from_civil(y, m, d), 86400000000LL, &local) ||
+      __builtin_add_overflow(local, (int64_t)(hh * 3600 + mi * 60 + ss) * 1000000 + frac, &local) ||
+      (has_zone && __builtin_sub_overflow(local, (int64_t)off * 1000000, &local)))
+    return false;
+  *us = has_zone ? local : local_to_utc(local, zone);
   return true;
 }
