@@ -338,6 +338,32 @@ TEST(sort_under_limit) {
   check_sort(1, &ty[1], asc, nf, 5000, 2, true, 4000);
 }
 
+/* The merge cut into many key-range segments (merged in parallel) gives
+ * the single merge's rows: ties across runs, nulls first and last,
+ * several keys, descending, runs of unequal size, under a limit. */
+TEST(sort_merge_in_segments) {
+  int64_t saved = em_sort_merge_segment_rows;
+  em_sort_merge_segment_rows = 40;
+  for (int ty = 0; ty < NTY; ty++)
+    for (int o = 0; o < 4; o++) {
+      bool asc[1] = {o & 1}, nf[1] = {(o >> 1) & 1};
+      check_sort(1, &ty, asc, nf, 3001, 3, true, 0);
+      check_sort(1, &ty, asc, nf, 1000, 2, true, 0);
+    }
+  int pairs[][2] = {{TY_BOOL, TY_INT}, {TY_STRING, TY_LONG}, {TY_BYTE, TY_DOUBLE}};
+  for (size_t p = 0; p < sizeof pairs / sizeof *pairs; p++)
+    for (int o = 0; o < 16; o++) {
+      bool asc[2] = {o & 1, (o >> 2) & 1}, nf[2] = {(o >> 1) & 1, (o >> 3) & 1};
+      check_sort(2, pairs[p], asc, nf, 2000, 5, true, 0);
+    }
+  int ty[2] = {TY_LONG, TY_STRING};
+  bool asc[2] = {false, true}, nf[2] = {false, true};
+  check_sort(2, ty, asc, nf, 5000, 3, true, 1200);
+  em_sort_merge_segment_rows = 1;
+  check_sort(1, &ty[0], asc, nf, 300, 4, true, 0);
+  em_sort_merge_segment_rows = saved;
+}
+
 TEST_LIST{
     TEST_ENTRY(prefix_orders_like_comparator),
     TEST_ENTRY(radix_sort_is_stable),
@@ -346,5 +372,6 @@ TEST_LIST{
     TEST_ENTRY(sort_two_keys),
     TEST_ENTRY(sort_three_keys),
     TEST_ENTRY(sort_under_limit),
+    TEST_ENTRY(sort_merge_in_segments),
     TEST_END,
 };
