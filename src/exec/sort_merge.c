@@ -146,6 +146,29 @@ static void merge_segment(merge_job *j, int g) {
   }
   int64_t stop_at = 0;
   for (int i = 0; i < nr; i++) stop_at += endp[i];
+  const em_sort_run *r0 = &ss->runs[0], *r1 = nr == 2 ? &ss->runs[1] : NULL;
+  if (r1 && cfg->pfx && cfg->pfx_exact && cfg->nkeys == 1 && r0->pfx && r1->pfx && r0->nnull == 0 &&
+      r1->nnull == 0) {
+    /* Two runs on one exact key without nulls: the prefixes decide, ties
+     * to run 0. */
+    const uint64_t *a = r0->pfx, *b = r1->pfx;
+    int64_t i = posp[0], ie = endp[0], k = posp[1], ke = endp[1];
+    while (o < stop_at) {
+      if ((o & 0xffff) == 0 && (atomic_load(&j->stop) || em_exec_cancelled(j->ctx))) {
+        atomic_store(&j->stop, true);
+        break;
+      }
+      int64_t chunk = o + 0x10000 < stop_at ? o + 0x10000 : stop_at;
+      for (; o < chunk; o++) {
+        bool take1 = i >= ie || (k < ke && b[k] < a[i]);
+        ss->mrun[o] = take1;
+        ss->mrow[o] = take1 ? r1->perm[k++] : r0->perm[i++];
+      }
+    }
+    if (posp != pos) em_free(posp);
+    if (endp != end) em_free(endp);
+    return;
+  }
   for (; o < stop_at; o++) {
     if ((o & 0xffff) == 0 && (atomic_load(&j->stop) || em_exec_cancelled(j->ctx))) {
       atomic_store(&j->stop, true);
