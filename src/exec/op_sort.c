@@ -5,9 +5,10 @@
  * keeps batch and keys; when its partition ends (combine, on the task's own
  * thread, so both cores sort at once) it concatenates them into one run and
  * sorts a permutation of the run with a stable merge sort. For a global
- * sort, finalize merges the runs (k-way, stable by run order = partition
- * order) into one output partition; otherwise each run is its own output
- * partition. Output batches are gathered with em_vec_take.
+ * sort, the task then rewrites its run in sorted order and finalize merges
+ * the runs (k-way, stable by run order = partition order; in parallel key
+ * ranges, sort_merge.c) into one output partition; otherwise each run is
+ * its own output partition. Output batches are gathered with em_vec_take.
  *
  * Order follows Spark: ascending puts nulls first and descending nulls last
  * unless stated; NaN sorts above every other double and -0.0 equals 0.0
@@ -399,6 +400,13 @@ int em_sort_build_run(em_sink *s, em_sort_local *st, em_sort_run *r, em_exec_ctx
       rc = em_error_internal(err, "out of memory sorting");
   }
   for (int k = 0; !rc && k < cfg->nkeys; k++) {
+    /* A key that is a column reference shares the concatenated column. */
+    const em_expr *kx = cfg->keys[k];
+    if (kx->kind == EM_EX_COLUMN && kx->u.column >= 0 && kx->u.column < ncols &&
+        em_type_equal(cols[kx->u.column]->type, kx->type, true)) {
+      r->keys[k] = em_vec_ref(cols[kx->u.column]);
+      continue;
+    }
     for (int i = 0; i < st->n; i++) tmp[i] = st->keys[i][k];
     if (!(r->keys[k] = concat(cfg->keys[k]->type, tmp, st->n, total)))
       rc = em_error_internal(err, "out of memory sorting");
@@ -427,6 +435,7 @@ void em_sort_run_free(const em_sort_cfg *cfg, em_sort_run *r) {
 }
 
 static int sort_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_error *err) {
+  const sort_cfg *cfg = s->cfg;
   sort_local *st = local;
   sort_state *ss = state_of(s, ctx, err);
   if (!ss) return -1;
@@ -437,12 +446,16 @@ static int sort_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_
   ss->charged += st->charged;
   pthread_mutex_unlock(&s->mu);
   st->charged = 0;
-  return em_sort_build_run(s, st, &ss->runs[part], ctx, err);
+  if (em_sort_build_run(s, st, &ss->runs[part], ctx, err)) return -1;
+  /* A global sort's runs are merged: rows in sorted order make the
+   * merge's gather sequential, and this task's core does the reordering. */
+  if (cfg->global && ss->nruns > 1) return em_sort_run_reorder(cfg, &ss->runs[part], err);
+  return 0;
 }
 
 /* Compares sorted position pa of run a with pb of run b: by the first
  * key's null block and prefix where both runs have them, then in full. */
-static int run_cmp(const sort_cfg *cfg, const sort_run *a, int64_t pa, const sort_run *b, int64_t pb) {
+int em_sort_run_cmp(const em_sort_cfg *cfg, const em_sort_run *a, int64_t pa, const em_sort_run *b, int64_t pb) {
   if (a->pfx && b->pfx) {
     int64_t sa = nonnull_start(cfg, a), sb = nonnull_start(cfg, b);
     bool na = pa < sa || pa >= sa + (a->n - a->nnull), nb = pb < sb || pb >= sb + (b->n - b->nnull);
@@ -471,33 +484,8 @@ static int sort_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   ss->mn = total;
   ss->mrun = em_malloc(sizeof *ss->mrun * (size_t)(total ? total : 1));
   ss->mrow = em_malloc(sizeof *ss->mrow * (size_t)(total ? total : 1));
-  int64_t *pos = em_calloc((size_t)ss->nruns + 1, sizeof *pos);
-  if (!ss->mrun || !ss->mrow || !pos) {
-    em_free(pos);
-    return em_error_internal(err, "out of memory merging sorted runs");
-  }
-  /* k-way merge; runs are few (one per input partition), so a linear scan
-   * for the minimum is cheaper than a heap. Ties go to the lower run. */
-  for (int64_t o = 0; o < total; o++) {
-    if ((o & 0xffff) == 0 && em_exec_cancelled(ctx)) {
-      em_free(pos);
-      return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
-    }
-    int best = -1;
-    for (int i = 0; i < ss->nruns; i++) {
-      sort_run *r = &ss->runs[i];
-      if (pos[i] >= r->n) continue;
-      if (best < 0) {
-        best = i;
-        continue;
-      }
-      if (run_cmp(cfg, r, pos[i], &ss->runs[best], pos[best]) < 0) best = i;
-    }
-    ss->mrun[o] = (uint32_t)best;
-    ss->mrow[o] = ss->runs[best].perm[pos[best]++];
-  }
-  em_free(pos);
-  return 0;
+  if (!ss->mrun || !ss->mrow) return em_error_internal(err, "out of memory merging sorted runs");
+  return em_sort_merge_runs(cfg, ss, ctx, err);
 }
 
 /* Gathers rows (runs[i], rows[i]) i < n into a batch (runs NULL: all from

@@ -76,6 +76,21 @@ int em_sort_build_run(em_sink *s, em_sort_local *st, em_sort_run *r, em_exec_ctx
 void em_sort_run_free(const em_sort_cfg *cfg, em_sort_run *r);
 void em_sort_local_free_batches(const em_sort_cfg *cfg, em_sort_local *st);
 
+/* Spark's order of sorted position pa of run a and pb of run b. */
+int em_sort_run_cmp(const em_sort_cfg *cfg, const em_sort_run *a, int64_t pa, const em_sort_run *b, int64_t pb);
+
+/* ---- sort_merge.c: the global sort's merge ---- */
+
+/* Fills ss->mrun/mrow (room for every row) with the k-way merge of the
+ * runs, ties going to the lower run, in key-range segments merged in
+ * parallel on the pool. */
+int em_sort_merge_runs(const em_sort_cfg *cfg, em_sort_state *ss, em_exec_ctx *ctx, em_error *err);
+/* Rewrites run r's rows and keys in its sorted order (perm becomes the
+ * identity), so the merge's gather reads each run sequentially. */
+int em_sort_run_reorder(const em_sort_cfg *cfg, em_sort_run *r, em_error *err);
+/* The least rows per merge segment (tests lower it to force many). */
+extern int64_t em_sort_merge_segment_rows;
+
 /* ---- sort_key.c: normalized keys ---- */
 
 /* A row's prefix and index, the unit the radix sort moves. */
@@ -90,6 +105,11 @@ bool em_sort_key_supported(const em_type *t, bool *exact);
 /* out[i] = prefix of row rows[i] of v (non-null rows only; unsigned order
  * of prefixes = Spark's order, reversed when !asc). */
 void em_sort_key_encode(const em_vec *v, const uint32_t *rows, int64_t n, bool asc, uint64_t *out);
+/* Whether em_sort_key_decode inverts the prefix of type t (integers and
+ * the types stored as integers). */
+bool em_sort_key_decodable(const em_type *t);
+/* out[i] = the value whose prefix (asc as encoded) is pk[i]. */
+void em_sort_key_decode(const em_type *t, const uint64_t *pk, int64_t n, bool asc, void *out);
 /* Stable sort of a[0..n) by key (tmp has room for n items). Returns a or
  * tmp, whichever holds the result. */
 em_sort_item *em_sort_radix(em_sort_item *a, em_sort_item *tmp, int64_t n);

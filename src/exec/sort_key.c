@@ -240,3 +240,35 @@ em_sort_item *em_sort_radix(em_sort_item *a, em_sort_item *tmp, int64_t n) {
   em_free(hist);
   return src;
 }
+
+bool em_sort_key_decodable(const em_type *t) {
+  switch (t->id) {
+  case EM_T_BYTE:
+  case EM_T_SHORT:
+  case EM_T_INT:
+  case EM_T_DATE:
+  case EM_T_YM_INTERVAL:
+  case EM_T_LONG:
+  case EM_T_TIMESTAMP:
+  case EM_T_TIMESTAMP_NTZ:
+  case EM_T_DT_INTERVAL:
+  case EM_T_TIME: return true;
+  default: return false;
+  }
+}
+
+void em_sort_key_decode(const em_type *t, const uint64_t *pk, int64_t n, bool asc, void *out) {
+  uint64_t flip = asc ? SIGN64 : ~SIGN64;
+  switch (em_type_fixed_width(t)) {
+#define DEC_INT(W, T)                                                                        \
+  case W:                                                                                    \
+    for (int64_t i = 0; i < n; i++) ((T *)out)[i] = (T)(int64_t)(pk[i] ^ flip);                \
+    break;
+    DEC_INT(1, int8_t)
+    DEC_INT(2, int16_t)
+    DEC_INT(4, int32_t)
+    DEC_INT(8, int64_t)
+#undef DEC_INT
+  default: break;
+  }
+}

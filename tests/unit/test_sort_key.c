@@ -200,6 +200,9 @@ static int ref_cmp(const void *x, const void *y) {
   return c ? c : (a < b ? -1 : a > b);
 }
 
+/* Set: the keys have no nulls. */
+static bool g_no_nulls;
+
 /* Sorts n rows (columns: keys..., row number) in nparts partitions through
  * the sink and checks the row numbers that come out. */
 static void check_sort(int nkeys, const int *types, const bool *asc, const bool *nf, int64_t n, int nparts, bool global,
@@ -208,7 +211,7 @@ static void check_sort(int nkeys, const int *types, const bool *asc, const bool 
   em_vec *cols[4];
   em_type *schema = em_type_struct_new(ncols);
   for (int k = 0; k < nkeys; k++) {
-    cols[k] = random_vec(types[k], n, true);
+    cols[k] = random_vec(types[k], n, !g_no_nulls);
     char name[8];
     snprintf(name, sizeof name, "k%d", k);
     CHECK(em_type_struct_set(schema, k, name, em_type_ref(cols[k]->type), true, NULL) == 0);
@@ -338,6 +341,44 @@ TEST(sort_under_limit) {
   check_sort(1, &ty[1], asc, nf, 5000, 2, true, 4000);
 }
 
+/* The merge cut into many key-range segments (merged in parallel) gives
+ * the single merge's rows: ties across runs, nulls first and last,
+ * several keys, descending, runs of unequal size, under a limit. */
+TEST(sort_merge_in_segments) {
+  int64_t saved = em_sort_merge_segment_rows;
+  em_sort_merge_segment_rows = 40;
+  for (int ty = 0; ty < NTY; ty++)
+    for (int o = 0; o < 4; o++) {
+      bool asc[1] = {o & 1}, nf[1] = {(o >> 1) & 1};
+      check_sort(1, &ty, asc, nf, 3001, 3, true, 0);
+      check_sort(1, &ty, asc, nf, 1000, 2, true, 0);
+    }
+  int pairs[][2] = {{TY_BOOL, TY_INT}, {TY_STRING, TY_LONG}, {TY_BYTE, TY_DOUBLE}};
+  for (size_t p = 0; p < sizeof pairs / sizeof *pairs; p++)
+    for (int o = 0; o < 16; o++) {
+      bool asc[2] = {o & 1, (o >> 2) & 1}, nf[2] = {(o >> 1) & 1, (o >> 3) & 1};
+      check_sort(2, pairs[p], asc, nf, 2000, 5, true, 0);
+    }
+  int ty[2] = {TY_LONG, TY_STRING};
+  bool asc[2] = {false, true}, nf[2] = {false, true};
+  check_sort(2, ty, asc, nf, 5000, 3, true, 1200);
+  em_sort_merge_segment_rows = 1;
+  check_sort(1, &ty[0], asc, nf, 300, 4, true, 0);
+  /* Two runs on one key without nulls: the merge on prefixes alone. */
+  g_no_nulls = true;
+  int ints[] = {TY_BYTE, TY_INT, TY_LONG, TY_DATE, TY_TS, TY_DOUBLE, TY_STRING};
+  for (size_t t = 0; t < sizeof ints / sizeof *ints; t++)
+    for (int o = 0; o < 2; o++) {
+      bool a1[1] = {o & 1}, n1[1] = {false};
+      em_sort_merge_segment_rows = 40;
+      check_sort(1, &ints[t], a1, n1, 2001, 2, true, 0);
+      em_sort_merge_segment_rows = 1 << 20;
+      check_sort(1, &ints[t], a1, n1, 2001, 2, true, 0);
+    }
+  g_no_nulls = false;
+  em_sort_merge_segment_rows = saved;
+}
+
 TEST_LIST{
     TEST_ENTRY(prefix_orders_like_comparator),
     TEST_ENTRY(radix_sort_is_stable),
@@ -346,5 +387,6 @@ TEST_LIST{
     TEST_ENTRY(sort_two_keys),
     TEST_ENTRY(sort_three_keys),
     TEST_ENTRY(sort_under_limit),
+    TEST_ENTRY(sort_merge_in_segments),
     TEST_END,
 };
