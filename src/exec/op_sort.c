@@ -449,8 +449,19 @@ static int sort_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_
   if (em_sort_build_run(s, st, &ss->runs[part], ctx, err)) return -1;
   /* A global sort's runs are merged: rows in sorted order make the
    * merge's gather sequential, and this task's core does the reordering. */
-  if (cfg->global && ss->nruns > 1) return em_sort_run_reorder(cfg, &ss->runs[part], err);
-  return 0;
+  if (!cfg->global || ss->nruns <= 1 || !ss->runs[part].rows) return 0;
+  /* The reordered copy exists beside the run until it replaces it: it is
+   * charged meanwhile, and over the budget the run stays as it is (the
+   * merge reads it through its permutation). */
+  sort_run *r = &ss->runs[part];
+  int64_t extra = ctx->mem ? (int64_t)(em_batch_bytes(r->rows) + keys_bytes(r->keys, cfg->nkeys)) : 0;
+  if (extra && em_memtracker_reserve(ctx->mem, extra, err)) {
+    em_error_clear(err);
+    return 0;
+  }
+  int rc = em_sort_run_reorder(cfg, r, err);
+  if (extra) em_memtracker_release(ctx->mem, extra);
+  return rc;
 }
 
 /* Compares sorted position pa of run a with pb of run b: by the first
