@@ -803,7 +803,14 @@ static em_spec_rel *values(em_sqlp *p) {
     }
     em_sql_push(p, (void ***)&rows, &nrows, &caprows, row);
   } while (em_sql_accept_op(p, ","));
-  return union_all(p, rows, 0, nrows);
+  /* Spark's inline table is a LocalTableScan over min(rows, default
+   * parallelism) partitions of consecutive rows: the union's one-row
+   * partitions coalesced to the default parallelism group them the same. */
+  em_spec_rel *c = em_sql_rel_new(p, EM_SR_REPARTITION);
+  c->input = union_all(p, rows, 0, nrows);
+  c->u.repartition.num_partitions = -1;
+  c->u.repartition.shuffle = false;
+  return c;
 }
 
 /* ---- relations ---- */
