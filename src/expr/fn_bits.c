@@ -4,8 +4,8 @@
  * type), shiftleft / shiftright / shiftrightunsigned (SQL's << >> >>>;
  * the value INT or BIGINT, smaller integrals widened to INT, the distance
  * an INT; Java's shifts, so the distance is taken modulo the width),
- * bit_count (INT count of set bits, of the two's complement value; a
- * BOOLEAN counts 1 for true) and bit_get / getbit (the bit at a position
+ * bit_count (INT count of set bits of the value widened to BIGINT, so
+ * -1 has 64; a BOOLEAN counts 1 for true) and bit_get / getbit (the bit at a position
  * as TINYINT, INVALID_PARAMETER_VALUE.BIT_POSITION_RANGE outside
  * [0, width)). NULL in, NULL out.
  */
@@ -72,7 +72,7 @@ static int bits_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval
       o = w == 64 ? (int64_t)((uint64_t)x >> (y & 63)) : (int64_t)(int32_t)((uint32_t)x >> (y & 31));
       break;
     case B_COUNT:
-      o = w == 1 ? x : __builtin_popcountll(w == 64 ? (uint64_t)x : (uint64_t)x & ((1ULL << w) - 1));
+      o = w == 1 ? x : __builtin_popcountll((uint64_t)x); /* of the value widened to BIGINT, as Spark */
       break;
     case B_GET:
       if (y < 0 || y >= w) {
@@ -80,8 +80,10 @@ static int bits_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval
         char pos[32], hi[32];
         snprintf(pos, sizeof pos, "%lld", (long long)y);
         snprintf(hi, sizeof hi, "%d", w);
-        return em_error_set(err, EM_ERR_INVALID_PARAMETER_VALUE_BIT_POSITION_RANGE, "parameter", "`pos`",
-                            "functionName", "`bit_get`", "invalidValue", pos, "upper", hi, NULL);
+        em_error_set(err, EM_ERR_INVALID_PARAMETER_VALUE_BIT_POSITION_RANGE, "parameter", "`pos`", "functionName",
+                     "`bit_get`", "invalidValue", pos, "upper", hi, NULL);
+        em_error_no_context(err); /* Spark raises it without a query context */
+        return -1;
       }
       o = (x >> y) & 1;
       break;
