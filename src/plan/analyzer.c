@@ -521,6 +521,10 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   case EM_SR_FILTER: {
     int base = child->nout;
     char *name = NULL, *meta = NULL;
+    if (em_az_has_window(r->u.filter.cond)) {
+      em_error_set(az->err, EM_ERR_WINDOW_FUNCTION_NOT_ALLOWED_IN_CLAUSE, "clauseName", "WHERE", NULL);
+      return NULL;
+    }
     em_expr *cond = em_az_resolve_expr(az, r->u.filter.cond, child, &name, &meta);
     if (!cond) return NULL;
     if (em_az_refuse_generator(az, cond, em_arena_printf(&az->plan->arena, "'Filter %s", name))) return NULL;

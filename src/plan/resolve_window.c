@@ -341,6 +341,22 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
                    "orderSpecType", ot ? ot : "", "valueBoundaryType", "\"INTERVAL DAY TO SECOND\"", NULL);
       goto fail_set;
     }
+    if (!ival && kt->id != EM_T_DATE && kt->id != EM_T_TIMESTAMP && kt->id != EM_T_TIMESTAMP_NTZ &&
+        !em_type_is_numeric(kt)) {
+      /* Spark casts a numeric bound to the order key's type first (WindowFrameCoercion), then
+       * refuses a bound that is no longer numeric. */
+      em_strbuf tb;
+      em_strbuf_init(&tb);
+      em_strbuf_putc(&tb, '"');
+      em_type_sql(kt, &tb);
+      em_strbuf_putc(&tb, '"');
+      em_error_set(az->err, EM_ERR_DATATYPE_MISMATCH_SPECIFIED_WINDOW_FRAME_UNACCEPTED_TYPE, "sqlExpr", s ? s : "",
+                   "location", f->lo_kind == EM_FB_OFFSET ? "lower" : "upper", "exprType", tb.data ? tb.data : "",
+                   "expectedType", "(\"NUMERIC\" or \"INTERVAL DAY TO SECOND\" or \"INTERVAL YEAR TO MONTH\")",
+                   NULL);
+      em_strbuf_free(&tb);
+      goto fail_set;
+    }
     if (!em_type_is_numeric(kt) && !dt_ok) {
       char *ot = em_arena_printf(A, "\"%s\"", kt->id == EM_T_DATE ? "DATE" : kt->id == EM_T_TIMESTAMP ? "TIMESTAMP" : "STRING");
       em_error_set(az->err, EM_ERR_DATATYPE_MISMATCH_RANGE_FRAME_INVALID_TYPE, "sqlExpr", s ? s : "",
