@@ -979,6 +979,11 @@ static em_spec_rel *table_function(em_sqlp *p, char *name) {
   r->u.range.end = n == 1 ? a[0] : a[1];
   r->u.range.step = n >= 3 ? a[2] : 1;
   r->u.range.num_partitions = n == 4 ? (int)a[3] : 0;
+  if (r->u.range.step == 0) {
+    /* Spark's table function builder fails (spark.range(..., 0) is an IllegalArgumentException). */
+    em_error_set(p->err, EM_ERR_FAILED_FUNCTION_CALL, "funcName", "`range`", NULL);
+    em_sql_fail(p);
+  }
   return r;
 }
 
