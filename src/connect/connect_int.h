@@ -315,6 +315,10 @@ em_spec_rel *em_connect_named_table(em_session *sess, const char *name, em_spec 
 /* Commands of SQL and temp views (sql_command.c). */
 int em_run_sql_command(em_operation *op, const Spark__Connect__SqlCommand *cmd, em_error *err);
 int em_run_create_view(em_operation *op, const Spark__Connect__CreateDataFrameViewCommand *cmd, em_error *err);
+/* Spark's column checks of a temporary view over the analysed plan
+ * (view_columns.c): column list arity, duplicate names. */
+int em_view_check_columns(const em_plan *plan, const char *view_name, char *const *cols, int ncols,
+                          bool case_sensitive, em_error *err);
 
 /* Temp views (views.c): a session's views, and global ones in
  * `global_temp` shared by every session. A view is the serialized

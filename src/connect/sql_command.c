@@ -161,7 +161,16 @@ static int create_view(em_operation *op, const em_sql_stmt *st, em_error *err) {
   bool global = st->global;
   if (st->nname > 1 && !(global && st->nname == 2 && em_strcaseeq(st->name[0], "global_temp")))
     return em_error_set(err, EM_ERR_TEMP_VIEW_NAME_TOO_MANY_NAME_PARTS, "actualName", name, NULL);
-  if (check_analysis(sess, st->rel, err)) return -1;
+  {
+    /* Analysed once, for its errors and Spark's column checks (view_columns.c). */
+    em_analyze_ctx ctx;
+    em_session_analyze_ctx(sess, &ctx);
+    em_plan *plan = NULL;
+    if (em_analyze(st->rel, &ctx, &plan, err)) return -1;
+    int crc = em_view_check_columns(plan, name, st->columns, st->ncolumns, ctx.case_sensitive, err);
+    em_plan_free(plan);
+    if (crc) return -1;
+  }
   em_view v;
   memset(&v, 0, sizeof v);
   v.name = em_strdup(st->name[st->nname - 1]);

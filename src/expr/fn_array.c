@@ -300,6 +300,8 @@ static int resolve_at(em_func_call *call, int op, em_error *err) {
   }
   if (t->id != EM_T_ARRAY) return em_nested_need(call, 0, op == A_GET ? "\"ARRAY\"" : "(\"ARRAY\" or \"MAP\")", err);
   em_type *it = call->args[1]->type;
+  /* arr[i] (GetArrayItem) takes integral ordinals only: no string cast. */
+  if (op == A_ITEM && em_type_is_string_like(it)) return em_nested_need(call, 1, "\"INTEGRAL\"", err);
   if (!em_type_is_integral(it) && it->id != EM_T_NULL && !em_type_is_string_like(it))
     return em_nested_need(call, 1, "\"INT\"", err);
   if (it->id != EM_T_INT && it->id != EM_T_LONG && em_coerce_arg(call, 1, em_type_int(), err)) return -1;

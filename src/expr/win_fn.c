@@ -88,6 +88,13 @@ int em_fn_ntile(em_func_call *call, em_error *err) {
 
 /* lag(x[, offset[, default]]) and lead: the default is cast to x's type. */
 static int offset_fn(em_func_call *call, bool lead, em_error *err) {
+  /* IGNORE NULLS arrives as a trailing BOOLEAN literal (the SQL parser's). */
+  bool ign = false;
+  if (call->nargs >= 2 && call->nargs <= 4 && call->args[call->nargs - 1]->kind == EM_EX_LITERAL &&
+      call->args[call->nargs - 1]->type->id == EM_T_BOOLEAN) {
+    if (em_agg_bool_literal(call, call->nargs - 1, &ign, err)) return -1;
+    call->nargs--;
+  }
   if (em_agg_check_nargs(call, 1, 3, err)) return -1;
   int64_t off = 1;
   if (call->nargs > 1 && !int_lit(call->args[1], &off)) return em_agg_type_error(call, 1, "\"INT\"", err);
@@ -97,13 +104,14 @@ static int offset_fn(em_func_call *call, bool lead, em_error *err) {
   if (d && d->type->id != EM_T_NULL && !em_type_equal(d->type, x->type, true)) {
     if (!(d = em_expr_cast(call->arena, d, x->type, call->ansi))) return em_error_internal(err, "out of memory");
   }
-  call->sql = em_arena_printf(call->arena, "%s(%s, %lld, %s)", lead ? "lead" : "lag", call->arg_sql[0],
-                              (long long)off, dsql);
+  call->sql = em_arena_printf(call->arena, "%s(%s, %lld, %s)%s", lead ? "lead" : "lag", call->arg_sql[0],
+                              (long long)off, dsql, ign ? " ignore nulls" : "");
   if (!call->sql) return em_error_internal(err, "out of memory");
   em_win_cfg *c = cfg_new(call, EM_WF_LAG, err);
   if (!c) return -1;
   c->n = lead ? -off : off;
   c->is_lead = lead;
+  c->ignore_nulls = ign;
   call->args[1] = d;
   call->nargs = d ? 2 : 1;
   call->type = x->type;

@@ -62,6 +62,17 @@ static em_lplan *new_node(em_az *az, em_lplan_kind kind, const em_spec_rel *r, i
 static int oom(em_az *az) { return em_error_internal(az->err, "out of memory during analysis"); }
 
 /* Attributes pass through unchanged (limit, filter, ...). */
+/* An aggregate call inside a WHERE condition (INVALID_WHERE_CONDITION). */
+static const em_expr *find_agg(const em_expr *e) {
+  if (!e) return NULL;
+  if (e->kind == EM_EX_AGG) return e;
+  for (int i = 0; i < e->nargs; i++) {
+    const em_expr *a = find_agg(e->args[i]);
+    if (a) return a;
+  }
+  return NULL;
+}
+
 static em_lplan *pass_through(em_az *az, em_lplan_kind kind, const em_spec_rel *r, em_lplan *child) {
   em_lplan *n = new_node(az, kind, r, child->nout);
   if (!n) return NULL;
@@ -510,9 +521,20 @@ static em_lplan *resolve_rel(em_az *az, const em_spec_rel *r, int depth) {
   case EM_SR_FILTER: {
     int base = child->nout;
     char *name = NULL, *meta = NULL;
+    if (em_az_has_window(r->u.filter.cond)) {
+      em_error_set(az->err, EM_ERR_WINDOW_FUNCTION_NOT_ALLOWED_IN_CLAUSE, "clauseName", "WHERE", NULL);
+      return NULL;
+    }
     em_expr *cond = em_az_resolve_expr(az, r->u.filter.cond, child, &name, &meta);
     if (!cond) return NULL;
     if (em_az_refuse_generator(az, cond, em_arena_printf(&az->plan->arena, "'Filter %s", name))) return NULL;
+    const em_expr *agg = find_agg(cond);
+    if (agg) {
+      em_error_set(az->err, EM_ERR_INVALID_WHERE_CONDITION, "condition",
+                   em_arena_printf(&az->plan->arena, "\"%s\"", name), "expressionList",
+                   agg->u.fn.name ? agg->u.fn.name : "", NULL);
+      return NULL;
+    }
     if (cond->type->id != EM_T_BOOLEAN) {
       em_strbuf sb;
       em_strbuf_init(&sb);

@@ -248,6 +248,15 @@ em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *chi
   }
   for (int i = 0; i < na; i++) {
     const em_spec_expr *se = r->u.aggregate.aggs[i];
+    /* `*` in a grouped select: Spark expands it, then reports the first
+     * column that is not grouped (MISSING_AGGREGATION / MISSING_GROUP_BY).
+     * A star of only grouped columns is not expanded yet. */
+    if (se->kind == EM_SE_STAR && se->u.star.ntarget == 0)
+      for (int j = 0; j < child->nout; j++) {
+        if (child->out[j].hidden) continue;
+        em_expr *c = column(az, j, child->out[j].type, child->out[j].nullable);
+        if (!c || !rewrite(&b, c)) return NULL;
+      }
     char *name = NULL, *meta = NULL;
     em_expr *x = em_az_resolve_expr(az, se, child, &name, &meta);
     if (!x) return NULL;

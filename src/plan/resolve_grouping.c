@@ -151,6 +151,16 @@ static int cube_sets(em_az *az, gs_sets *s, const int *map, int ng, int i) {
   return 0;
 }
 
+/* -1 (error set) when a grouping() / grouping_id() call in e names
+ * columns that are not the grouping columns. */
+static int check_grouping_calls(em_agg_build *b, em_expr *e) {
+  if (!e) return 0;
+  if (e->kind == EM_EX_CALL && em_az_is_grouping_call(e)) return em_az_rewrite_grouping_call(b, e) ? 0 : -1;
+  for (int i = 0; i < e->nargs; i++)
+    if (check_grouping_calls(b, e->args[i])) return -1;
+  return 0;
+}
+
 em_lplan *em_az_resolve_grouping_sets(em_az *az, const em_spec_rel *r, em_lplan *child) {
   em_arena *A = &az->plan->arena;
   int ng = r->u.aggregate.ngroups, na = r->u.aggregate.naggs, nc = child->nout;
@@ -277,11 +287,21 @@ em_lplan *em_az_resolve_grouping_sets(em_az *az, const em_spec_rel *r, em_lplan 
     if (se->kind != EM_SE_ATTR && se->kind != EM_SE_ALIAS && !a->metadata) a->metadata = AUTO_ALIAS_META;
     if (!(n->u.agg.outputs[i] = new_col(az, map[i], ka->type, ka->nullable))) return NULL;
   }
+  /* Resolved first, and their grouping() / grouping_id() calls checked
+   * before anything else, as Spark's ResolveGroupingAnalytics reports
+   * GROUPING_COLUMN_MISMATCH before a column that is not grouped. */
+  em_expr **xs = em_arena_calloc(A, sizeof *xs * (size_t)(na + 1));
+  char **names = em_arena_calloc(A, sizeof *names * (size_t)(na + 1));
+  char **metas = em_arena_calloc(A, sizeof *metas * (size_t)(na + 1));
+  if (!xs || !names || !metas) return oom(az), NULL;
+  for (int i = 0; i < na; i++) {
+    if (!(xs[i] = em_az_resolve_expr(az, r->u.aggregate.aggs[i], child, &names[i], &metas[i]))) return NULL;
+    if (check_grouping_calls(&b, xs[i])) return NULL;
+  }
   for (int i = 0; i < na; i++) {
     const em_spec_expr *se = r->u.aggregate.aggs[i];
-    char *name = NULL, *meta = NULL;
-    em_expr *x = em_az_resolve_expr(az, se, child, &name, &meta);
-    if (!x) return NULL;
+    char *name = names[i], *meta = metas[i];
+    em_expr *x = xs[i];
     em_expr *o = em_az_agg_rewrite(&b, x);
     if (!o) return NULL;
     em_attr *a = &n->out[ng + i];

@@ -280,8 +280,13 @@ done:
 
 em_lplan *em_az_resolve_partitioning(em_az *az, const em_spec_rel *r, em_lplan *child) {
   switch (r->kind) {
-  case EM_SR_REPARTITION:
-    return repartition(az, r, child, r->u.repartition.num_partitions, r->u.repartition.shuffle);
+  case EM_SR_REPARTITION: {
+    int n = r->u.repartition.num_partitions;
+    /* -1 without shuffle: SQL VALUES spread as Spark's LocalTableScan (parse_query.c). */
+    if (n == -1 && !r->u.repartition.shuffle)
+      n = az->ctx->default_parallelism > 0 ? az->ctx->default_parallelism : 1;
+    return repartition(az, r, child, n, r->u.repartition.shuffle);
+  }
   case EM_SR_REPARTITION_BY_EXPR: {
     int n = r->u.repart_expr.num_partitions;
     return repartition_by(az, r, child, r->u.repart_expr.exprs, r->u.repart_expr.nexprs, n < 0 ? 0 : n, n != 0);

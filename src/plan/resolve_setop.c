@@ -282,7 +282,7 @@ em_lplan *em_az_resolve_set_op(em_az *az, const em_spec_rel *r, em_lplan *left, 
     if (!(right = by_name_right(az, r, left, right, r->u.set_op.allow_missing))) return NULL;
     if (r->u.set_op.allow_missing && !(left = by_name_left(az, left, right))) return NULL;
   }
-  if (!is_union) {
+  if (!is_union || !r->u.set_op.all) { /* a UNION DISTINCT deduplicates too */
     for (int i = 0; i < left->nout; i++) {
       const em_type *t = left->out[i].type;
       bool map = has_type(t, EM_T_MAP);

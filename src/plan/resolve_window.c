@@ -49,6 +49,7 @@ typedef struct em_az_win {
   em_expr **refs; /* placeholders to patch: refs[i] names item ref_item[i] */
   int *ref_item;
   int nrefs, caprefs;
+  bool interval_bound; /* the frame being resolved has an INTERVAL bound */
 } em_az_win;
 
 static int oom(em_az *az) { return em_error_internal(az->err, "out of memory during analysis"); }
@@ -98,9 +99,17 @@ static int bound_value(em_az *az, const em_spec_expr *se, long double *v, bool *
   }
   em_expr *x = em_az_resolve_expr(az, se, NULL, sql, &meta);
   if (!x) return -1;
+  const void *p = x->kind == EM_EX_LITERAL ? em_vec_values(x->u.lit) : NULL;
+  /* An INTERVAL DAY TO SECOND bound (DATE and TIMESTAMP keys): microseconds,
+   * flagged by integral = false and the type kept for the key check. */
+  if (x->kind == EM_EX_LITERAL && !em_vec_is_null(x->u.lit, 0) && x->type->id == EM_T_DT_INTERVAL) {
+    *v = (long double)((const int64_t *)p)[0];
+    *integral = false;
+    az->win->interval_bound = true;
+    return 0;
+  }
   if (x->kind != EM_EX_LITERAL || em_vec_is_null(x->u.lit, 0) || !em_type_is_numeric(x->type))
     return em_error_internal(az->err, "a window frame boundary must be a numeric literal");
-  const void *p = em_vec_values(x->u.lit);
   *integral = true;
   *v = 0;
   switch (x->type->id) {
@@ -316,7 +325,39 @@ em_expr *em_az_resolve_window(em_az *az, const em_spec_expr *e, const em_lplan *
       goto fail_set;
     }
     const em_type *kt = it.okeys[0]->type;
-    if (!em_type_is_numeric(kt)) {
+    bool ival = az->win->interval_bound;
+    az->win->interval_bound = false;
+    /* Dates and timestamps take INTERVAL DAY TO SECOND offsets (dates also
+     * whole days as integers); frames compare keys in the key's unit. */
+    if (ival && kt->id == EM_T_DATE) {
+      f->lo_val /= 86400000000.0L;
+      f->hi_val /= 86400000000.0L;
+    }
+    bool dt_ok = (kt->id == EM_T_DATE || kt->id == EM_T_TIMESTAMP || kt->id == EM_T_TIMESTAMP_NTZ) &&
+                 (ival || kt->id == EM_T_DATE);
+    if (ival && !dt_ok) {
+      char *ot = em_arena_printf(A, "\"%s\"", em_type_is_numeric(kt) ? "NUMERIC" : "STRING");
+      em_error_set(az->err, EM_ERR_DATATYPE_MISMATCH_RANGE_FRAME_INVALID_TYPE, "sqlExpr", s ? s : "",
+                   "orderSpecType", ot ? ot : "", "valueBoundaryType", "\"INTERVAL DAY TO SECOND\"", NULL);
+      goto fail_set;
+    }
+    if (!ival && kt->id != EM_T_DATE && kt->id != EM_T_TIMESTAMP && kt->id != EM_T_TIMESTAMP_NTZ &&
+        !em_type_is_numeric(kt)) {
+      /* Spark casts a numeric bound to the order key's type first (WindowFrameCoercion), then
+       * refuses a bound that is no longer numeric. */
+      em_strbuf tb;
+      em_strbuf_init(&tb);
+      em_strbuf_putc(&tb, '"');
+      em_type_sql(kt, &tb);
+      em_strbuf_putc(&tb, '"');
+      em_error_set(az->err, EM_ERR_DATATYPE_MISMATCH_SPECIFIED_WINDOW_FRAME_UNACCEPTED_TYPE, "sqlExpr", s ? s : "",
+                   "location", f->lo_kind == EM_FB_OFFSET ? "lower" : "upper", "exprType", tb.data ? tb.data : "",
+                   "expectedType", "(\"NUMERIC\" or \"INTERVAL DAY TO SECOND\" or \"INTERVAL YEAR TO MONTH\")",
+                   NULL);
+      em_strbuf_free(&tb);
+      goto fail_set;
+    }
+    if (!em_type_is_numeric(kt) && !dt_ok) {
       char *ot = em_arena_printf(A, "\"%s\"", kt->id == EM_T_DATE ? "DATE" : kt->id == EM_T_TIMESTAMP ? "TIMESTAMP" : "STRING");
       em_error_set(az->err, EM_ERR_DATATYPE_MISMATCH_RANGE_FRAME_INVALID_TYPE, "sqlExpr", s ? s : "",
                    "orderSpecType", ot ? ot : "", "valueBoundaryType", "\"BIGINT\"", NULL);

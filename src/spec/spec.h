@@ -281,7 +281,7 @@ struct em_spec_rel {
       bool natural;        /* NATURAL JOIN: USING the common column names */
     } join;
     struct {
-      int num_partitions;
+      int num_partitions; /* -1 with shuffle false: the default parallelism */
       bool shuffle; /* false: coalesce */
     } repartition;
     struct {

@@ -246,11 +246,14 @@ static em_spec_expr *func_call(em_sqlp *p, char *name) {
   em_sql_expect_op(p, ")");
   em_spec_expr *f = em_sql_func(p, name, args, n);
   f->u.func.distinct = distinct;
-  /* FILTER (WHERE cond), IGNORE/RESPECT NULLS: accepted; FILTER becomes
-   * the aggregate over IF(cond, x, NULL) is not done here. */
+  /* FILTER (WHERE cond): the aggregate over IF(cond, x, NULL) (parse_agg_filter.c). */
   if (em_sql_is_kw(em_sql_peek(p, 0), "FILTER") && em_sql_is_op(em_sql_peek(p, 1), "(")) {
-    em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "aggregate FILTER (WHERE ...) clauses", NULL);
-    em_sql_fail(p);
+    em_sql_next(p);
+    em_sql_next(p);
+    em_sql_expect_kw(p, "WHERE");
+    em_spec_expr *cond = parse_or(p);
+    em_sql_expect_op(p, ")");
+    em_sql_agg_filter(p, f, cond);
   }
   if ((em_sql_is_kw(em_sql_peek(p, 0), "IGNORE") || em_sql_is_kw(em_sql_peek(p, 0), "RESPECT")) &&
       em_sql_is_kw(em_sql_peek(p, 1), "NULLS")) {
@@ -681,9 +684,13 @@ static em_spec_expr *predicate(em_sqlp *p) {
       em_sql_next(p);
       if (em_sql_is_kw(em_sql_peek(p, 0), "ANY") || em_sql_is_kw(em_sql_peek(p, 0), "ALL") ||
           em_sql_is_kw(em_sql_peek(p, 0), "SOME")) {
-        em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "LIKE ANY / LIKE ALL", NULL);
-        em_sql_fail(p);
-      }
+        if (em_sql_is_kw(t, "RLIKE") || em_sql_is_kw(t, "REGEXP")) {
+          em_error_set(p->err, EM_ERR_UNSUPPORTED_FEATURE, "feature", "RLIKE ANY / RLIKE ALL", NULL);
+          em_sql_fail(p);
+        }
+        bool all = em_sql_is_kw(em_sql_next(p), "ALL");
+        r = em_sql_like_quantified(p, e, em_sql_is_kw(t, "LIKE") ? "like" : "ilike", neg ? !all : all);
+      } else {
       em_spec_expr *pat = value_expr(p, 0);
       const char *fn = em_sql_is_kw(t, "LIKE") ? "like" : em_sql_is_kw(t, "ILIKE") ? "ilike" : "rlike";
       if (fn[0] != 'r' && em_sql_accept_kw(p, "ESCAPE")) {
@@ -694,6 +701,7 @@ static em_spec_expr *predicate(em_sqlp *p) {
         r = em_sql_func(p, fn, args, 3);
       } else {
         r = call2(p, fn, e, pat);
+      }
       }
     } else if (!neg && em_sql_accept_kw(p, "IS")) {
       bool isnot = em_sql_accept_kw(p, "NOT");

@@ -803,7 +803,14 @@ static em_spec_rel *values(em_sqlp *p) {
     }
     em_sql_push(p, (void ***)&rows, &nrows, &caprows, row);
   } while (em_sql_accept_op(p, ","));
-  return union_all(p, rows, 0, nrows);
+  /* Spark's inline table is a LocalTableScan over min(rows, default
+   * parallelism) partitions of consecutive rows: the union's one-row
+   * partitions coalesced to the default parallelism group them the same. */
+  em_spec_rel *c = em_sql_rel_new(p, EM_SR_REPARTITION);
+  c->input = union_all(p, rows, 0, nrows);
+  c->u.repartition.num_partitions = -1;
+  c->u.repartition.shuffle = false;
+  return c;
 }
 
 /* ---- relations ---- */
@@ -972,6 +979,11 @@ static em_spec_rel *table_function(em_sqlp *p, char *name) {
   r->u.range.end = n == 1 ? a[0] : a[1];
   r->u.range.step = n >= 3 ? a[2] : 1;
   r->u.range.num_partitions = n == 4 ? (int)a[3] : 0;
+  if (r->u.range.step == 0) {
+    /* Spark's table function builder fails (spark.range(..., 0) is an IllegalArgumentException). */
+    em_error_set(p->err, EM_ERR_FAILED_FUNCTION_CALL, "funcName", "`range`", NULL);
+    em_sql_fail(p);
+  }
   return r;
 }
 

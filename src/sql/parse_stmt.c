@@ -89,6 +89,10 @@ int em_sql_parse_statement_(em_sqlp *p, em_sql_stmt *out) {
       em_sql_expect_kw(p, "NOT");
       em_sql_expect_kw(p, "EXISTS");
       out->if_not_exists = true;
+      if (out->temporary) {
+        em_error_set(p->err, EM_ERR_TEMP_VIEW_IF_NOT_EXISTS, NULL);
+        em_sql_fail(p);
+      }
     }
     out->kind = EM_SQL_CREATE_VIEW;
     out->nname = em_sql_multipart(p, &out->name);

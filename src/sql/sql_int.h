@@ -110,6 +110,14 @@ void em_sql_set_origin(em_sqlp *p, em_spec_expr *e, int from);
 /* Parses a data type at the current token (text handed to the DDL parser). */
 em_type *em_sql_type(em_sqlp *p);
 
+/* parse_agg_filter.c: applies `FILTER (WHERE cond)` to the aggregate call f. */
+void em_sql_agg_filter(em_sqlp *p, em_spec_expr *f, em_spec_expr *cond);
+
+/* parse_like_quantified.c: `e [NOT] LIKE ANY|ALL (p, ...)` after ANY/ALL, as
+ * like(e, p1) OR/AND like(e, p2)...; `all` picks AND (the caller flips it
+ * for NOT and negates the result). */
+em_spec_expr *em_sql_like_quantified(em_sqlp *p, em_spec_expr *e, const char *fn, bool all);
+
 /* parse_literal.c */
 em_spec_expr *em_sql_number(em_sqlp *p, em_tok *t);
 em_spec_expr *em_sql_lit_string(em_sqlp *p, const char *s, size_t n);
