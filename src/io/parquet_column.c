@@ -209,9 +209,31 @@ static int decode_values(creader *c, const uint8_t *p, size_t len, int64_t n, in
     if (len < 1) return corrupt(c, "dictionary indices missing");
     int bw = p[0];
     if (bw > 32) return corrupt(c, "dictionary index width out of range");
-    if (grow((void **)&c->idx, &c->idx_cap, n, sizeof(uint32_t))) return oom(c);
     em_pq_rle r;
     em_pq_rle_init(&r, p + 1, len - 1, bw);
+    if (c->width == 4 || c->width == 8) {
+      /* The common case: indices decoded a block at a time into a buffer
+       * that stays in L1, checked and looked up at once. */
+      uint32_t blk[1024];
+      int w = c->width;
+      uint8_t *dst = d->fixed + d->nvalues * w;
+      uint32_t dn = (uint32_t)c->dict_n;
+      for (int64_t i0 = 0; i0 < n; i0 += 1024) {
+        int64_t m = n - i0 < 1024 ? n - i0 : 1024;
+        if (em_pq_rle_get(&r, blk, m)) return corrupt(c, "dictionary indices truncated");
+        uint32_t top = 0;
+        for (int64_t i = 0; i < m; i++) top = blk[i] > top ? blk[i] : top;
+        if (top >= dn) return corrupt(c, "dictionary index out of range");
+        const uint8_t *dict = c->dict_fixed;
+        if (w == 8)
+          for (int64_t i = 0; i < m; i++) memcpy(dst + (i0 + i) * 8, dict + (size_t)blk[i] * 8, 8);
+        else
+          for (int64_t i = 0; i < m; i++) memcpy(dst + (i0 + i) * 4, dict + (size_t)blk[i] * 4, 4);
+      }
+      d->nvalues += n;
+      return 0;
+    }
+    if (grow((void **)&c->idx, &c->idx_cap, n, sizeof(uint32_t))) return oom(c);
     if (em_pq_rle_get(&r, c->idx, n)) return corrupt(c, "dictionary indices truncated");
     uint32_t top = 0;
     for (int64_t i = 0; i < n; i++) top = c->idx[i] > top ? c->idx[i] : top;
