@@ -81,6 +81,8 @@ static bool convert(const em_csv_opts *c, const em_type *t, const char *s, int32
   case EM_T_DECIMAL: {
     __int128 v;
     int p, sc;
+    int simple = em_decimal_parse_simple(s, (size_t)len, t->u.dec.precision, t->u.dec.scale, &out->u.dec);
+    if (simple >= 0) return simple == 1;
     if (!em_java_parse_bigdecimal(s, (size_t)len, &v, &p, &sc) || p > 38) return false;
     return em_decimal_fit(v, sc, t->u.dec.precision, t->u.dec.scale, &out->u.dec);
   }

@@ -158,10 +158,49 @@ static inline bool is_sep(const em_csv_opts *c, const char *p, size_t n, size_t 
 
 static bool is_ws(char ch) { return ch == ' ' || ch == '\t' || (unsigned char)ch < ' '; }
 
+/* The common single-line record, with a one-character delimiter and no
+ * trimming: every field unquoted, or quoted without quotes or escapes
+ * inside and followed at once by the delimiter or the end. The line is
+ * copied once and the fields point into the copy. 1 = tokenized; 0 = the
+ * record needs the general rules below (nothing is kept); -1 = error. */
+static int tokenize_simple(const em_csv_opts *c, const char *p, size_t n, em_csv_tokens *t, em_error *err) {
+  const char sep = c->sep[0], q = c->quote, esc = c->escape;
+  size_t i = 0;
+  for (;;) {
+    if (q && i < n && p[i] == q) {
+      const char *e = memchr(p + i + 1, q, n - i - 1);
+      if (!e) return 0;
+      size_t k = (size_t)(e - p), flen = k - i - 1;
+      if ((k + 1 < n && p[k + 1] != sep) || flen == 0 || (esc && memchr(p + i + 1, esc, flen))) return 0;
+      if (push_field(t, (int32_t)(i + 1), (int32_t)flen, c, err)) return -1;
+      i = k + 1;
+    } else {
+      const char *e = memchr(p + i, sep, n - i);
+      size_t k = e ? (size_t)(e - p) : n;
+      if (push_field(t, k > i ? (int32_t)i : 0, k > i ? (int32_t)(k - i) : -1, c, err)) return -1;
+      i = k;
+    }
+    if (i >= n) break;
+    i++; /* the delimiter */
+  }
+  em_strbuf_append(&t->buf, p, n);
+  if (t->buf.oom) return em_error_internal(err, "out of memory tokenizing CSV");
+  return 1;
+}
+
 int em_csv_tokenize(const em_csv_opts *c, const char *p, size_t n, size_t *pos, bool multiline, em_csv_tokens *t,
                     em_error *err) {
   t->n = 0;
   em_strbuf_reset(&t->buf);
+  if (!multiline && *pos == 0 && c->sep_len == 1 && !c->ignore_lead && !c->ignore_trail && n < INT32_MAX) {
+    int rc = tokenize_simple(c, p, n, t, err);
+    if (rc < 0) return -1;
+    if (rc > 0) {
+      *pos = n;
+      return 0;
+    }
+    t->n = 0;
+  }
   size_t i = *pos;
   for (;;) {
     /* One field. */
