@@ -593,6 +593,28 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
       data = empty; /* an empty page: nothing to decompress */
       clen = 0;
       compressed = false;
+    } else if (compressed && pg.type == EM_PQ_PAGE_DICT && c.width && c.ptype != EM_PQ_BOOLEAN &&
+               (pg.encoding == 0 || pg.encoding == 2) && pg.num_values > 0 && pg.num_values <= MAX_PAGE_VALUES &&
+               (uint64_t)pg.num_values * (uint64_t)c.width == ulen) {
+      /* A dictionary of fixed-width PLAIN values: decompressed straight
+       * into the dictionary (no copy from a page buffer). */
+      em_free(c.dict_fixed);
+      em_free(c.dict_off);
+      em_free(c.dict_data);
+      c.dict_off = NULL;
+      c.dict_data = NULL;
+      c.has_dict = false;
+      if (!(c.dict_fixed = em_malloc(ulen))) {
+        oom(&c);
+        goto done;
+      }
+      if (em_pq_decompress(ch->codec, data, clen, c.dict_fixed, ulen, err)) {
+        if (err->cls == EM_ERR_INTERNAL) corrupt(&c, "a page does not decompress");
+        goto done;
+      }
+      c.dict_n = pg.num_values;
+      c.has_dict = true;
+      continue;
     } else if (compressed) {
       if (grow((void **)&page, &page_cap, (int64_t)ulen + 1, 1)) {
         oom(&c);
