@@ -81,6 +81,8 @@ static bool convert(const em_csv_opts *c, const em_type *t, const char *s, int32
   case EM_T_DECIMAL: {
     __int128 v;
     int p, sc;
+    int simple = em_decimal_parse_simple(s, (size_t)len, t->u.dec.precision, t->u.dec.scale, &out->u.dec);
+    if (simple >= 0) return simple == 1;
     if (!em_java_parse_bigdecimal(s, (size_t)len, &v, &p, &sc) || p > 38) return false;
     return em_decimal_fit(v, sc, t->u.dec.precision, t->u.dec.scale, &out->u.dec);
   }
@@ -102,8 +104,36 @@ static bool convert(const em_csv_opts *c, const em_type *t, const char *s, int32
   }
 }
 
+/* A non-null fixed-width value into room the vector already has, while it
+ * has no validity bitmap: what em_vec_append_fixed does, without its
+ * checks per value. false: use the general appender. */
+static inline bool put_fixed(em_vec *v, const void *src, size_t w) {
+  if (v->validity || !v->values || (size_t)(v->len + 1) * w > v->values->cap) return false;
+  memcpy(v->values->data + (size_t)v->len * w, src, w);
+  v->len++;
+  v->values->len = (size_t)v->len * w;
+  return true;
+}
+
 static int append_cell(em_vec *v, const cell *x) {
   if (x->null) return em_vec_append_null(v);
+  switch (v->type->id) {
+  case EM_T_DECIMAL:
+    if (put_fixed(v, &x->u.dec, 16)) return 0;
+    break;
+  case EM_T_LONG:
+    if (put_fixed(v, &x->u.i, 8)) return 0;
+    break;
+  case EM_T_INT: case EM_T_DATE: {
+    int32_t b = (int32_t)x->u.i;
+    if (put_fixed(v, &b, 4)) return 0;
+    break;
+  }
+  case EM_T_DOUBLE:
+    if (put_fixed(v, &x->u.d, 8)) return 0;
+    break;
+  default: break;
+  }
   switch (v->type->id) {
   case EM_T_STRING: case EM_T_CHAR: case EM_T_VARCHAR: case EM_T_BINARY:
     return em_vec_append_bytes(v, x->s, (size_t)x->len);
@@ -230,7 +260,11 @@ static int csv_next(em_format_reader *r, em_batch **out, em_error *err) {
   if (!cols) return em_error_internal(err, "out of memory");
   int rc = 0;
   for (int k = 0; k < r->ncols; k++)
-    if (!(cols[k] = em_vec_new(r->types[k], r->batch_rows < 1024 ? r->batch_rows : 1024))) rc = -1;
+    if (!(cols[k] = em_vec_new(r->types[k], em_type_fixed_width(r->types[k]) > 0 || r->batch_rows < 1024
+                                                 ? r->batch_rows
+                                                 : 1024)))
+      rc = -1;
+  size_t nv = strlen(r->c.null_value);
   if (rc) em_error_internal(err, "out of memory");
   int64_t rows = 0;
   while (!rc && rows < r->batch_rows) {
@@ -255,7 +289,6 @@ static int csv_next(em_format_reader *r, em_batch **out, em_error *err) {
       int32_t len = r->tok.len[p];
       const char *s = len >= 0 ? r->tok.buf.data + r->tok.start[p] : NULL;
       if (!s) continue;
-      size_t nv = strlen(r->c.null_value);
       if ((size_t)len == nv && memcmp(s, r->c.null_value, nv) == 0) continue;
       if (!convert(&r->c, r->types[k], s, len, x)) {
         x->null = true;

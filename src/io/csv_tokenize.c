@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Spark's CSVOptions.delimiter handling of escapes like "\t" and "\u0001". */
 static char *unescape_sep(const char *s, em_error *err) {
@@ -133,7 +136,20 @@ bool em_csv_skip_line(const em_csv_opts *c, const char *p, size_t n) {
   return c->comment && n > 0 && p[0] == c->comment;
 }
 
-static int push_field(em_csv_tokens *t, int32_t start, int32_t len, const em_csv_opts *c, em_error *err) {
+static int push_field_slow(em_csv_tokens *t, int32_t start, int32_t len, const em_csv_opts *c, em_error *err);
+
+/* Appends a field: in place while there is room under maxColumns. */
+static inline int push_field(em_csv_tokens *t, int32_t start, int32_t len, const em_csv_opts *c, em_error *err) {
+  if (__builtin_expect(t->n < t->cap && t->n < c->max_columns, 1)) {
+    t->start[t->n] = start;
+    t->len[t->n] = len;
+    t->n++;
+    return 0;
+  }
+  return push_field_slow(t, start, len, c, err);
+}
+
+static int push_field_slow(em_csv_tokens *t, int32_t start, int32_t len, const em_csv_opts *c, em_error *err) {
   if (t->n == t->cap) {
     int ncap = t->cap ? t->cap * 2 : 16;
     int32_t *ns = em_realloc(t->start, (size_t)ncap * sizeof *ns);
@@ -158,10 +174,93 @@ static inline bool is_sep(const em_csv_opts *c, const char *p, size_t n, size_t 
 
 static bool is_ws(char ch) { return ch == ' ' || ch == '\t' || (unsigned char)ch < ' '; }
 
+/* Delimiter positions of a line, found 16 bytes at a time (SSE2) and
+ * handed out in order. */
+typedef struct sepscan {
+  const char *p;
+  size_t n, base;
+  uint32_t mask; /* delimiters in [base, base + 16) not handed out yet */
+  char sep;
+} sepscan;
+
+static inline uint32_t sep_block(const sepscan *s, size_t b) {
+#ifdef __SSE2__
+  if (b + 16 <= s->n) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s->p + b));
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(s->sep)));
+  }
+#endif
+  uint32_t m = 0;
+  for (size_t k = 0; k < 16 && b + k < s->n; k++) m |= (uint32_t)(s->p[b + k] == s->sep) << k;
+  return m;
+}
+
+/* Positions from i on. */
+static inline void sep_seek(sepscan *s, size_t i) {
+  s->base = i;
+  s->mask = i < s->n ? sep_block(s, i) : 0;
+}
+
+/* The next delimiter's position, or n. */
+static inline size_t sep_next(sepscan *s) {
+  while (!s->mask) {
+    s->base += 16;
+    if (s->base >= s->n) {
+      s->base = s->n;
+      return s->n;
+    }
+    s->mask = sep_block(s, s->base);
+  }
+  size_t k = s->base + (size_t)__builtin_ctz(s->mask);
+  s->mask &= s->mask - 1;
+  return k;
+}
+
+/* The common single-line record, with a one-character delimiter and no
+ * trimming: every field unquoted, or quoted without quotes or escapes
+ * inside and followed at once by the delimiter or the end. The line is
+ * copied once and the fields point into the copy. 1 = tokenized; 0 = the
+ * record needs the general rules below (nothing is kept); -1 = error. */
+static int tokenize_simple(const em_csv_opts *c, const char *p, size_t n, em_csv_tokens *t, em_error *err) {
+  const char q = c->quote, esc = c->escape;
+  sepscan ss = {.p = p, .n = n, .sep = c->sep[0]};
+  sep_seek(&ss, 0);
+  size_t i = 0;
+  for (;;) {
+    if (q && i < n && p[i] == q) {
+      const char *e = memchr(p + i + 1, q, n - i - 1);
+      if (!e) return 0;
+      size_t k = (size_t)(e - p), flen = k - i - 1;
+      if ((k + 1 < n && p[k + 1] != ss.sep) || flen == 0 || (esc && memchr(p + i + 1, esc, flen))) return 0;
+      if (push_field(t, (int32_t)(i + 1), (int32_t)flen, c, err)) return -1;
+      i = k + 1;
+      if (i < n) sep_seek(&ss, i + 1);
+    } else {
+      size_t k = sep_next(&ss);
+      if (push_field(t, k > i ? (int32_t)i : 0, k > i ? (int32_t)(k - i) : -1, c, err)) return -1;
+      i = k;
+    }
+    if (i >= n) break;
+    i++; /* the delimiter */
+  }
+  em_strbuf_append(&t->buf, p, n);
+  if (t->buf.oom) return em_error_internal(err, "out of memory tokenizing CSV");
+  return 1;
+}
+
 int em_csv_tokenize(const em_csv_opts *c, const char *p, size_t n, size_t *pos, bool multiline, em_csv_tokens *t,
                     em_error *err) {
   t->n = 0;
   em_strbuf_reset(&t->buf);
+  if (!multiline && *pos == 0 && c->sep_len == 1 && !c->ignore_lead && !c->ignore_trail && n < INT32_MAX) {
+    int rc = tokenize_simple(c, p, n, t, err);
+    if (rc < 0) return -1;
+    if (rc > 0) {
+      *pos = n;
+      return 0;
+    }
+    t->n = 0;
+  }
   size_t i = *pos;
   for (;;) {
     /* One field. */

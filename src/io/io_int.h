@@ -101,6 +101,11 @@ EM_IO_HIDDEN bool em_java_parse_double(const char *s, size_t n, double *out);
  * precision and scale (scale may be negative). */
 EM_IO_HIDDEN bool em_java_parse_bigdecimal(const char *s, size_t n, __int128 *unscaled, int *precision, int *scale);
 /* The value rescaled to `scale` with HALF_UP rounding, if it fits precision. */
+/* A plain decimal literal ([+-]digits[.digits], at most 18 digits, no
+ * more fraction digits than `scale`) as DECIMAL(precision, scale): 1 and
+ * *out when it fits, 0 when it does not fit, -1 when the text is not that
+ * simple (use em_java_parse_bigdecimal and em_decimal_fit). */
+EM_IO_HIDDEN int em_decimal_parse_simple(const char *s, size_t n, int precision, int scale, __int128 *out);
 EM_IO_HIDDEN bool em_decimal_fit(__int128 unscaled, int from_scale, int precision, int scale, __int128 *out);
 EM_IO_HIDDEN void em_io_fmt_decimal(__int128 v, int scale, em_strbuf *sb);
 

@@ -175,6 +175,36 @@ bool em_decimal_fit(__int128 v, int from, int precision, int scale, __int128 *ou
   return true;
 }
 
+int em_decimal_parse_simple(const char *s, size_t n, int precision, int scale, __int128 *out) {
+  /* [+-]digits[.digits], at most 18 digits, no more fraction digits than
+   * the scale: what em_java_parse_bigdecimal and em_decimal_fit give,
+   * without their general cases. Anything else answers -1. */
+  size_t i = 0;
+  bool neg = false;
+  if (n > 0 && (s[0] == '-' || s[0] == '+')) {
+    neg = s[0] == '-';
+    i = 1;
+  }
+  uint64_t v = 0;
+  size_t d0 = i;
+  while (i < n && (unsigned)(s[i] - '0') < 10) v = v * 10 + (uint64_t)(s[i++] - '0');
+  size_t ndig = i - d0, frac = 0;
+  if (ndig == 0) return -1;
+  if (i < n && s[i] == '.') {
+    size_t f0 = ++i;
+    while (i < n && (unsigned)(s[i] - '0') < 10) v = v * 10 + (uint64_t)(s[i++] - '0');
+    frac = i - f0;
+    if (frac == 0) return -1;
+    ndig += frac;
+  }
+  if (i != n || ndig > 18 || (int)frac > scale || scale > 38 || precision > 38) return -1;
+  if ((int)ndig + scale - (int)frac > 38) return -1; /* past 10^38: the general rule decides */
+  __int128 x = (__int128)v * pow10_tab[scale - (int)frac];
+  if (x >= pow10_tab[precision]) return 0;
+  *out = neg ? -x : x;
+  return 1;
+}
+
 void em_io_fmt_decimal(__int128 v, int scale, em_strbuf *sb) {
   char d[48];
   int nd = 0;

@@ -111,7 +111,11 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   bool dense = flat;
   if (dense && d->def)
     for (int64_t e = rg.e0; e < rg.e1 && dense; e++) dense = d->def[e] >= n->def;
-  em_vec *v = em_vec_new(t, nslots);
+  /* Every slot of a fixed-width vector is written below (nulls as 0):
+   * no zero-filling first. */
+  int fw = em_type_fixed_width(t);
+  bool overwrite = t->id == EM_T_DECIMAL || (fw > 0 && fw <= 8 && t->id != EM_T_BOOLEAN);
+  em_vec *v = overwrite ? em_vec_new_uninit(t, nslots) : em_vec_new(t, nslots);
   if (!v) return oom(err);
   /* Slot -> value index (or -1 for null). */
   int64_t *vi = dense ? NULL : em_malloc(sizeof(int64_t) * (size_t)(nslots ? nslots : 1));

@@ -95,6 +95,30 @@ static int next_run(em_pq_rle *d) {
   return 0;
 }
 
+/* Eight values of a constant width from the w bytes at p (8 more bytes
+ * readable after them): every shift and offset a constant. */
+#define UNPACK8(W)                                                                   \
+  static void unpack8_##W(const uint8_t *p, uint32_t *o) {                           \
+    for (int k = 0; k < 8; k++) {                                                    \
+      uint64_t x;                                                                    \
+      memcpy(&x, p + (k * W) / 8, 8);                                                \
+      o[k] = (uint32_t)((x >> ((k * W) & 7)) & ((UINT64_C(1) << W) - 1));            \
+    }                                                                                \
+  }
+UNPACK8(1) UNPACK8(2) UNPACK8(3) UNPACK8(4) UNPACK8(5) UNPACK8(6) UNPACK8(7) UNPACK8(8)
+UNPACK8(9) UNPACK8(10) UNPACK8(11) UNPACK8(12) UNPACK8(13) UNPACK8(14) UNPACK8(15) UNPACK8(16)
+UNPACK8(17) UNPACK8(18) UNPACK8(19) UNPACK8(20) UNPACK8(21) UNPACK8(22) UNPACK8(23) UNPACK8(24)
+UNPACK8(25) UNPACK8(26) UNPACK8(27) UNPACK8(28) UNPACK8(29) UNPACK8(30) UNPACK8(31) UNPACK8(32)
+#undef UNPACK8
+
+typedef void (*unpack8_fn)(const uint8_t *, uint32_t *);
+static const unpack8_fn unpack8[33] = {
+    NULL,        unpack8_1,  unpack8_2,  unpack8_3,  unpack8_4,  unpack8_5,  unpack8_6,  unpack8_7,  unpack8_8,
+    unpack8_9,   unpack8_10, unpack8_11, unpack8_12, unpack8_13, unpack8_14, unpack8_15, unpack8_16, unpack8_17,
+    unpack8_18,  unpack8_19, unpack8_20, unpack8_21, unpack8_22, unpack8_23, unpack8_24, unpack8_25, unpack8_26,
+    unpack8_27,  unpack8_28, unpack8_29, unpack8_30, unpack8_31, unpack8_32,
+};
+
 int em_pq_rle_get(em_pq_rle *d, uint32_t *out, int64_t n) {
   if (d->bit_width < 0 || d->bit_width > 32) return -1;
   int64_t i = 0;
@@ -115,12 +139,24 @@ int em_pq_rle_get(em_pq_rle *d, uint32_t *out, int64_t n) {
       /* While 8 bytes can be loaded at the value's first byte, one load
        * holds it (shift <= 7, width <= 32). */
       const uint8_t *bp = d->bp;
-      uint64_t bit = (uint64_t)d->bp_pos * (uint64_t)w, mask = (UINT64_C(1) << w) - 1;
-      size_t safe = (size_t)d->bp_count >= 8 ? (size_t)d->bp_count - 8 : 0;
-      if ((size_t)d->bp_count >= 8 && w > 0) {
+      /* Loads may read past the run into the bytes after it (the input
+       * continues to d->end); only the run's bits are kept. */
+      int64_t avail = d->end - d->bp;
+      if (w > 0 && (d->bp_pos & 7) == 0 && take >= 8) {
+        /* Whole groups of eight, while w + 8 bytes remain from a group's start. */
+        int64_t g0 = d->bp_pos / 8, groups = take / 8;
+        int64_t room = avail >= w + 8 ? (avail - w - 8) / w + 1 - g0 : 0;
+        if (groups > room) groups = room > 0 ? room : 0;
+        unpack8_fn f = unpack8[w];
+        for (int64_t g = 0; g < groups; g++) f(bp + (g0 + g) * w, out + i + g * 8);
+        k = groups * 8;
+      }
+      uint64_t bit = (uint64_t)(d->bp_pos + k) * (uint64_t)w, mask = (UINT64_C(1) << w) - 1;
+      size_t safe = avail >= 8 ? (size_t)avail - 8 : 0;
+      if (avail >= 8 && w > 0) {
         /* Values whose first byte is at most `safe`: no bound check inside. */
         uint64_t last = (uint64_t)safe * 8 + 7;
-        int64_t fast = bit <= last ? (int64_t)((last - bit) / (uint64_t)w) + 1 : 0;
+        int64_t fast = k + (bit <= last ? (int64_t)((last - bit) / (uint64_t)w) + 1 : 0);
         if (fast > take) fast = take;
         uint32_t *o = out + i;
         for (; k < fast; k++, bit += (uint64_t)w) {
@@ -130,7 +166,7 @@ int em_pq_rle_get(em_pq_rle *d, uint32_t *out, int64_t n) {
         }
       }
       for (; k < take; k++)
-        out[i + k] = (uint32_t)get_bits(d->bp, (size_t)d->bp_count, (uint64_t)(d->bp_pos + k) * (uint64_t)w, w);
+        out[i + k] = (uint32_t)get_bits(d->bp, (size_t)avail, (uint64_t)(d->bp_pos + k) * (uint64_t)w, w);
       d->bp_pos += take;
     } else {
       for (int64_t k = 0; k < take; k++) out[i + k] = d->rle_value;

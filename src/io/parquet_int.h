@@ -243,7 +243,9 @@ typedef struct em_pq_leafdata {
 void em_pq_leafdata_free(em_pq_leafdata *d);
 
 /* Reads leaf `col` of row group `rg` (the chunk's bytes are read from fd)
- * into *out. cancel (may be NULL) is checked between pages. */
+ * into *out. cancel (may be NULL) is checked between pages. *out is
+ * zeroed or holds an earlier chunk of the same leaf, whose arrays are
+ * reused; on failure it is freed. */
 int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_meta *m, int rg,
                      const em_pq_node *leaf, _Atomic bool *cancel, em_pq_leafdata *out, em_error *err);
 

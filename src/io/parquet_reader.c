@@ -488,7 +488,9 @@ static em_vec *widen_vec(const em_vec *src, em_type *t) {
 
 static int load_rg(em_format_reader *r, int g, em_error *err) {
   const em_pq_schema *s = r->f.schema;
-  for (int i = 0; i < s->nleaves; i++) em_pq_leafdata_free(&r->leaves[i]);
+  /* Needed leaves keep their arrays for the next chunk (em_pq_read_chunk). */
+  for (int i = 0; i < s->nleaves; i++)
+    if (!r->leaf_needed[i]) em_pq_leafdata_free(&r->leaves[i]);
   r->cur_rg = -1;
   for (int i = 0; i < s->nleaves; i++) {
     if (!r->leaf_needed[i]) continue;

@@ -142,6 +142,65 @@ TEST(tokenize_quotes_escapes_multichar_sep) {
   em_csv_tokens_free(&t);
 }
 
+/* The one-pass tokenizer of common single-line records agrees with the
+ * general rules (multiLine mode on a line without line breaks applies
+ * them) on random lines of delimiters, quotes, escapes and spaces. */
+TEST(tokenize_fast_path_agrees_with_general) {
+  em_options none = {0};
+  em_csv_opts c;
+  em_error err;
+  CHECK_EQ_INT(em_csv_opts_init(&c, &none, "UTC", &err), 0);
+  em_csv_tokens a = {0}, b = {0};
+  const char alpha[] = "ab,,\"\\ 1.";
+  uint32_t seed = 12345;
+  char line[80];
+  int bad = 0;
+  for (int iter = 0; iter < 20000 && !bad; iter++) {
+    seed = seed * 1103515245u + 12345u;
+    size_t n = (seed >> 16) % 70;
+    for (size_t i = 0; i < n; i++) {
+      seed = seed * 1103515245u + 12345u;
+      line[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+    }
+    size_t pa = 0, pb = 0;
+    CHECK_EQ_INT(em_csv_tokenize(&c, line, n, &pa, false, &a, &err), 0);
+    CHECK_EQ_INT(em_csv_tokenize(&c, line, n, &pb, true, &b, &err), 0);
+    bad |= a.n != b.n;
+    for (int f = 0; !bad && f < a.n; f++)
+      bad |= a.len[f] != b.len[f] ||
+             (a.len[f] > 0 && memcmp(a.buf.data + a.start[f], b.buf.data + b.start[f], (size_t)a.len[f]) != 0);
+    if (bad) fprintf(stderr, "tokenizers differ on: %.*s\n", (int)n, line);
+  }
+  CHECK_EQ_INT(bad, 0);
+  em_csv_tokens_free(&a);
+  em_csv_tokens_free(&b);
+  em_csv_opts_free(&c);
+}
+
+/* Plain decimals: the short parser answers as the general one does. */
+TEST(decimal_simple_agrees_with_general) {
+  const char *cases[] = {"17", "21168.23", "-0.04", "+5.5", "007.50", "1.", ".5", "1.234", "99999", "100000",
+                         "1e2", "1,000.5", "", "-", "123456789012345678", "1234567890123456789", "9999.995"};
+  int precs[] = {5, 15, 38, 3};
+  int scales[] = {2, 2, 0, 3};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    for (int k = 0; k < 4; k++) {
+      __int128 x = 0, y = 0;
+      int r = em_decimal_parse_simple(cases[i], strlen(cases[i]), precs[k], scales[k], &x);
+      if (r < 0) continue;
+      __int128 v;
+      int p, sc;
+      bool ok = em_java_parse_bigdecimal(cases[i], strlen(cases[i]), &v, &p, &sc) && p <= 38 &&
+                em_decimal_fit(v, sc, precs[k], scales[k], &y);
+      CHECK_EQ_INT(r, ok ? 1 : 0);
+      if (ok) CHECK(x == y);
+    }
+  __int128 x;
+  CHECK_EQ_INT(em_decimal_parse_simple("21168.23", 8, 15, 2, &x), 1);
+  CHECK(x == 2116823);
+  CHECK_EQ_INT(em_decimal_parse_simple("1.234", 5, 15, 2, &x), -1); /* rounds: the general path */
+}
+
 TEST(infer_types_and_widening) {
   opts o = {{"inferSchema", "header"}, {"true", "true"}, 2};
   CHECK_EQ_STR(schema_str(infer("a,b,c,d,e,f,g,h\n1,1,1,x,true,2024-01-02,2024-01-02 03:04:05,\n"
@@ -260,6 +319,8 @@ TEST(write_quoting) {
 
 TEST_LIST{
     TEST_ENTRY(tokenize_quotes_escapes_multichar_sep),
+    TEST_ENTRY(tokenize_fast_path_agrees_with_general),
+    TEST_ENTRY(decimal_simple_agrees_with_general),
     TEST_ENTRY(infer_types_and_widening),
     TEST_ENTRY(infer_header_names),
     TEST_ENTRY(read_conversions_and_nulls),
