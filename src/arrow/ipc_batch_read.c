@@ -517,6 +517,12 @@ static int read_array(batch_ctx *c, const em_ipc_field *f, int64_t start, int64_
     if (read_offsets(c, &b1, f->atype == EM_AT_LARGE_LIST ? 8 : 4, start, count, v, &lo, &hi)) goto fail;
     if (read_children_range(c, f, v, lo, hi - lo, depth)) goto fail;
     if (f->atype == EM_AT_MAP) {
+      /* The entries of a map are never null (Arrow's map layout): a null
+       * entry has no key/value pair to stand for. */
+      if (v->children[0]->null_count > 0) {
+        rc = corrupt(c, "map with a null entry");
+        goto fail;
+      }
       /* Spark's entries are named key/value whatever the writer called them. */
       em_type *et = em_arrow_map_entries_type(f->type);
       if (!et) {
