@@ -98,6 +98,27 @@ static em_expr *column(em_az *az, int idx, em_type *type, bool nullable) {
   return x;
 }
 
+/* Fills the output attribute of item `se` resolved to x (name and
+ * metadata from its alias): a plain column keeps its id, qualifier and
+ * metadata; anything else gets a new id and, for an aggregate's unaliased
+ * item (auto_alias), Spark's auto-generated-alias metadata. */
+static void set_out_attr(em_az *az, em_attr *a, const em_expr *x, const em_spec_expr *se, const em_lplan *child,
+                         char *name, char *meta, bool auto_alias) {
+  a->name = name;
+  a->type = x->type;
+  a->nullable = x->nullable;
+  a->metadata = meta;
+  if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
+    const em_attr *src = &child->out[x->u.column];
+    a->id = src->id;
+    a->qualifier = src->qualifier;
+    if (!a->metadata) a->metadata = src->metadata;
+  } else {
+    a->id = em_az_next_id(az);
+    if (auto_alias && se->kind != EM_SE_ALIAS && !a->metadata) a->metadata = AUTO_ALIAS_META;
+  }
+}
+
 /* Resolves grouping expression `se` over child into *a (its output
  * attribute: a column keeps its id and qualifier) and returns it; an
  * aggregate inside a grouping expression is GROUP_BY_AGGREGATE, Spark
@@ -111,18 +132,7 @@ static em_expr *resolve_group_key(em_az *az, const em_spec_expr *se, const em_lp
     em_error_set(az->err, EM_ERR_GROUP_BY_AGGREGATE, "sqlExpr", name ? name : ag->u.fn.name, NULL);
     return NULL;
   }
-  a->name = name;
-  a->type = x->type;
-  a->nullable = x->nullable;
-  a->metadata = meta;
-  if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
-    const em_attr *src = &child->out[x->u.column];
-    a->id = src->id;
-    a->qualifier = src->qualifier;
-    if (!a->metadata) a->metadata = src->metadata;
-  } else {
-    a->id = em_az_next_id(az);
-  }
+  set_out_attr(az, a, x, se, child, name, meta, false);
   return x;
 }
 
@@ -262,21 +272,7 @@ em_lplan *em_az_resolve_aggregate(em_az *az, const em_spec_rel *r, em_lplan *chi
     if (!x) return NULL;
     em_expr *o = rewrite(&b, x);
     if (!o) return NULL;
-    em_attr *a = &n->out[ng + i];
-    a->name = name;
-    a->type = x->type;
-    a->nullable = x->nullable;
-    a->metadata = meta;
-    if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
-      const em_attr *src = &child->out[x->u.column];
-      a->id = src->id;
-      a->qualifier = src->qualifier;
-      if (!a->metadata) a->metadata = src->metadata;
-    } else {
-      a->id = em_az_next_id(az);
-      /* An unaliased computed column gets Spark's auto-generated alias. */
-      if (se->kind != EM_SE_ALIAS && !a->metadata) a->metadata = AUTO_ALIAS_META;
-    }
+    set_out_attr(az, &n->out[ng + i], x, se, child, name, meta, true);
     n->u.agg.outputs[ng + i] = o;
   }
   n->u.agg.keys = b.keys;
@@ -525,20 +521,7 @@ static em_lplan *resolve_agg_windows(em_az *az, const em_spec_rel *r, em_lplan *
     if (!x) return NULL;
     em_expr *o = rewrite(&b, x);
     if (!o) return NULL;
-    em_attr *a = &attrs[ng + nnw];
-    a->name = name;
-    a->type = x->type;
-    a->nullable = x->nullable;
-    a->metadata = meta;
-    if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
-      const em_attr *src = &child->out[x->u.column];
-      a->id = src->id;
-      a->qualifier = src->qualifier;
-      if (!a->metadata) a->metadata = src->metadata;
-    } else {
-      a->id = em_az_next_id(az);
-      if (se->kind != EM_SE_ALIAS && !a->metadata) a->metadata = AUTO_ALIAS_META;
-    }
+    set_out_attr(az, &attrs[ng + nnw], x, se, child, name, meta, true);
     outs[ng + nnw] = o;
     pos[i] = ng + nnw++;
   }
@@ -700,20 +683,7 @@ static em_lplan *resolve_agg_generator(em_az *az, const em_spec_rel *r, em_lplan
     if (!x) return NULL;
     em_expr *ox = rewrite(&b, x);
     if (!ox) return NULL;
-    em_attr *a = &orig[o];
-    a->name = name;
-    a->type = x->type;
-    a->nullable = x->nullable;
-    a->metadata = meta;
-    if (x->kind == EM_EX_COLUMN && se->kind == EM_SE_ATTR) {
-      const em_attr *src = &child->out[x->u.column];
-      a->id = src->id;
-      a->qualifier = src->qualifier;
-      if (!a->metadata) a->metadata = src->metadata;
-    } else {
-      a->id = em_az_next_id(az);
-      if (se->kind != EM_SE_ALIAS && !a->metadata) a->metadata = AUTO_ALIAS_META;
-    }
+    set_out_attr(az, &orig[o], x, se, child, name, meta, true);
     n->u.agg.outputs[o++] = ox;
   }
   for (int k = 0; k < nga; k++) {
