@@ -41,6 +41,15 @@ int em_az_own_type(em_az *az, em_type *t);
 int em_az_own_vec(em_az *az, em_vec *v);
 int em_az_own_batch(em_az *az, em_batch *b);
 int64_t em_az_next_id(em_az *az);
+/* A growable list of expressions in the plan arena, and whether x is a
+ * two-argument call of `name` (optimizer rules over AND/OR trees;
+ * optimize_join_filter.c). */
+typedef struct em_az_xlist {
+  em_expr **v;
+  int n, cap;
+} em_az_xlist;
+int em_az_xlist_push(em_az *az, em_az_xlist *l, em_expr *x);
+bool em_az_is_call2(const em_expr *x, const char *name);
 
 /* Resolves one spec expression against the output of `scope` (a resolved
  * child, or NULL for none). *name receives Spark's output name for the

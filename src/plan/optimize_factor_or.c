@@ -17,35 +17,14 @@
 
 #include <string.h>
 
-static bool is_fn(const em_expr *x, const char *name) {
-  return x->kind == EM_EX_CALL && x->u.fn.name && strcmp(x->u.fn.name, name) == 0 && x->nargs == 2;
-}
 
-typedef struct xl {
-  em_expr **v;
-  int n, cap;
-} xl;
-
-static int push(em_az *az, xl *l, em_expr *x) {
-  if (l->n == l->cap) {
-    int cap = l->cap ? 2 * l->cap : 8;
-    em_expr **v = em_arena_alloc(&az->plan->arena, sizeof *v * (size_t)cap);
-    if (!v) return -1;
-    if (l->n) memcpy(v, l->v, sizeof *v * (size_t)l->n);
-    l->v = v;
-    l->cap = cap;
-  }
-  l->v[l->n++] = x;
-  return 0;
-}
-
-static int flatten(em_az *az, em_expr *x, const char *op, xl *out, const em_expr **tmpl, int depth) {
-  if (is_fn(x, op) && depth < 500) {
+static int flatten(em_az *az, em_expr *x, const char *op, em_az_xlist *out, const em_expr **tmpl, int depth) {
+  if (em_az_is_call2(x, op) && depth < 500) {
     if (tmpl && !*tmpl) *tmpl = x;
     if (flatten(az, x->args[0], op, out, tmpl, depth + 1)) return -1;
     return flatten(az, x->args[1], op, out, tmpl, depth + 1);
   }
-  return push(az, out, x);
+  return em_az_xlist_push(az, out, x);
 }
 
 /* op(v[0], op(v[1], ...)) from the template node of op; v[0] alone for n == 1. */
@@ -66,7 +45,7 @@ static em_expr *combine(em_az *az, const em_expr *tmpl, em_expr **v, int n) {
   return r;
 }
 
-static bool member(em_expr *x, const xl *l) {
+static bool member(em_expr *x, const em_az_xlist *l) {
   for (int i = 0; i < l->n; i++)
     if (em_az_expr_equal(x, l->v[i])) return true;
   return false;
@@ -76,51 +55,51 @@ static bool member(em_expr *x, const xl *l) {
  * out-of-memory. */
 static em_expr *factor(em_az *az, em_expr *x, int depth) {
   if (depth > 500) return x;
-  if (is_fn(x, "and")) {
+  if (em_az_is_call2(x, "and")) {
     em_expr *a = factor(az, x->args[0], depth + 1), *b = factor(az, x->args[1], depth + 1);
     if (!a || !b) return NULL;
     x->args[0] = a;
     x->args[1] = b;
     return x;
   }
-  if (!is_fn(x, "or")) return x;
-  xl ds = {0};
+  if (!em_az_is_call2(x, "or")) return x;
+  em_az_xlist ds = {0};
   if (flatten(az, x, "or", &ds, NULL, 0)) return NULL;
   const em_expr *and_tmpl = NULL;
-  xl *cs = em_arena_calloc(&az->plan->arena, sizeof *cs * (size_t)ds.n);
+  em_az_xlist *cs = em_arena_calloc(&az->plan->arena, sizeof *cs * (size_t)ds.n);
   if (!cs) return NULL;
   for (int i = 0; i < ds.n; i++) {
     if (!(ds.v[i] = factor(az, ds.v[i], depth + 1))) return NULL;
     if (flatten(az, ds.v[i], "and", &cs[i], &and_tmpl, 0)) return NULL;
   }
   /* The conjuncts of the first branch every other branch has too. */
-  xl common = {0};
+  em_az_xlist common = {0};
   for (int k = 0; k < cs[0].n; k++) {
     em_expr *c = cs[0].v[k];
     if (!em_az_deterministic(c) || member(c, &common)) continue;
     bool all = true;
     for (int i = 1; i < ds.n && all; i++) all = member(c, &cs[i]);
-    if (all && push(az, &common, c)) return NULL;
+    if (all && em_az_xlist_push(az, &common, c)) return NULL;
   }
   if (!common.n || !and_tmpl) return x;
   /* Each branch without the common conjuncts; a branch left empty is TRUE,
    * which makes the whole disjunction TRUE. */
-  xl rest = {0};
+  em_az_xlist rest = {0};
   bool any_empty = false;
   for (int i = 0; i < ds.n; i++) {
-    xl keep = {0};
+    em_az_xlist keep = {0};
     for (int k = 0; k < cs[i].n; k++)
-      if (!member(cs[i].v[k], &common) && push(az, &keep, cs[i].v[k])) return NULL;
+      if (!member(cs[i].v[k], &common) && em_az_xlist_push(az, &keep, cs[i].v[k])) return NULL;
     if (!keep.n) {
       any_empty = true;
       break;
     }
     em_expr *b = combine(az, and_tmpl, keep.v, keep.n);
-    if (!b || push(az, &rest, b)) return NULL;
+    if (!b || em_az_xlist_push(az, &rest, b)) return NULL;
   }
   if (!any_empty) {
     em_expr *o = combine(az, x, rest.v, rest.n);
-    if (!o || push(az, &common, o)) return NULL;
+    if (!o || em_az_xlist_push(az, &common, o)) return NULL;
   }
   em_expr *r = combine(az, and_tmpl, common.v, common.n);
   if (!r) return NULL;

@@ -35,17 +35,11 @@ static int uses(const em_expr *x, int nl) {
   return u;
 }
 
-static bool is_fn(const em_expr *x, const char *name) {
+bool em_az_is_call2(const em_expr *x, const char *name) {
   return x->kind == EM_EX_CALL && x->u.fn.name && strcmp(x->u.fn.name, name) == 0 && x->nargs == 2;
 }
 
-/* A growable list of expressions in the plan arena. */
-typedef struct xlist {
-  em_expr **v;
-  int n, cap;
-} xlist;
-
-static int push(em_az *az, xlist *l, em_expr *x) {
+int em_az_xlist_push(em_az *az, em_az_xlist *l, em_expr *x) {
   if (l->n == l->cap) {
     int cap = l->cap ? 2 * l->cap : 8;
     em_expr **v = em_arena_alloc(&az->plan->arena, sizeof *v * (size_t)cap);
@@ -59,10 +53,10 @@ static int push(em_az *az, xlist *l, em_expr *x) {
 }
 
 /* The leaves of a tree of `op` calls, left to right. */
-static int flatten(em_az *az, em_expr *x, const char *op, xlist *out, int depth) {
-  if (is_fn(x, op) && depth < 256)
+static int flatten(em_az *az, em_expr *x, const char *op, em_az_xlist *out, int depth) {
+  if (em_az_is_call2(x, op) && depth < 256)
     return flatten(az, x->args[0], op, out, depth + 1) || flatten(az, x->args[1], op, out, depth + 1) ? -1 : 0;
-  return push(az, out, x);
+  return em_az_xlist_push(az, out, x);
 }
 
 static em_expr *combine(em_az *az, const char *op, em_expr **xs, int n) {
@@ -97,15 +91,15 @@ static em_expr *shift(em_az *az, const em_expr *x, int by) {
  * use only `side`; NULL when some branch has none (or on out-of-memory,
  * which only loses the derivation). */
 static em_expr *derive(em_az *az, em_expr *x, int nl, int side) {
-  xlist branches = {0};
+  em_az_xlist branches = {0};
   if (flatten(az, x, "or", &branches, 0) || branches.n < 2) return NULL;
   em_expr **parts = em_arena_alloc(&az->plan->arena, sizeof *parts * (size_t)branches.n);
   if (!parts) return NULL;
   for (int b = 0; b < branches.n; b++) {
-    xlist cs = {0}, mine = {0};
+    em_az_xlist cs = {0}, mine = {0};
     if (flatten(az, branches.v[b], "and", &cs, 0)) return NULL;
     for (int i = 0; i < cs.n; i++)
-      if (uses(cs.v[i], nl) == side && push(az, &mine, cs.v[i])) return NULL;
+      if (uses(cs.v[i], nl) == side && em_az_xlist_push(az, &mine, cs.v[i])) return NULL;
     if (!mine.n || !(parts[b] = combine(az, "and", mine.v, mine.n))) return NULL;
   }
   return combine(az, "or", parts, branches.n);
@@ -160,23 +154,23 @@ static int cond_sides(em_join_type t) {
 
 /* Sorts the conjuncts cs into the pushed lists or `keep`, deriving
  * one-sided disjunctions for the allowed sides. */
-static int split(em_az *az, const xlist *cs, int nl, int sides, xlist *to_left, xlist *to_right, xlist *keep) {
+static int split(em_az *az, const em_az_xlist *cs, int nl, int sides, em_az_xlist *to_left, em_az_xlist *to_right, em_az_xlist *keep) {
   for (int i = 0; i < cs->n; i++) {
     em_expr *x = cs->v[i];
     int u = uses(x, nl);
     if (u == USE_LEFT && (sides & USE_LEFT)) {
-      if (push(az, to_left, x)) return -1;
+      if (em_az_xlist_push(az, to_left, x)) return -1;
       continue;
     }
     if (u == USE_RIGHT && (sides & USE_RIGHT)) {
-      if (push(az, to_right, x)) return -1;
+      if (em_az_xlist_push(az, to_right, x)) return -1;
       continue;
     }
-    if (push(az, keep, x)) return -1;
-    if (u == (USE_LEFT | USE_RIGHT) && is_fn(x, "or")) {
+    if (em_az_xlist_push(az, keep, x)) return -1;
+    if (u == (USE_LEFT | USE_RIGHT) && em_az_is_call2(x, "or")) {
       em_expr *d;
-      if ((sides & USE_LEFT) && (d = derive(az, x, nl, USE_LEFT)) && push(az, to_left, d)) return -1;
-      if ((sides & USE_RIGHT) && (d = derive(az, x, nl, USE_RIGHT)) && push(az, to_right, d)) return -1;
+      if ((sides & USE_LEFT) && (d = derive(az, x, nl, USE_LEFT)) && em_az_xlist_push(az, to_left, d)) return -1;
+      if ((sides & USE_RIGHT) && (d = derive(az, x, nl, USE_RIGHT)) && em_az_xlist_push(az, to_right, d)) return -1;
     }
   }
   return 0;
@@ -188,17 +182,17 @@ static int walk(em_az *az, em_lplan **slot, int depth);
 static int push_join(em_az *az, em_lplan **slot, em_lplan *f, em_lplan *j, int depth) {
   int nl = j->child->nout;
   em_join_type t = j->u.join.type;
-  xlist to_left = {0}, to_right = {0}, keep_f = {0}, keep_c = {0};
+  em_az_xlist to_left = {0}, to_right = {0}, keep_f = {0}, keep_c = {0};
   if (j->u.join.cond && em_az_deterministic(j->u.join.cond)) {
-    xlist cs = {0};
+    em_az_xlist cs = {0};
     if (flatten(az, j->u.join.cond, "and", &cs, 0) ||
         split(az, &cs, nl, cond_sides(t), &to_left, &to_right, &keep_c))
       return -1;
-  } else if (j->u.join.cond && push(az, &keep_c, j->u.join.cond)) {
+  } else if (j->u.join.cond && em_az_xlist_push(az, &keep_c, j->u.join.cond)) {
     return -1;
   }
   if (f) {
-    xlist cs = {0};
+    em_az_xlist cs = {0};
     if (flatten(az, f->u.filter.cond, "and", &cs, 0) ||
         split(az, &cs, nl, filter_sides(t), &to_left, &to_right, &keep_f))
       return -1;
@@ -208,7 +202,7 @@ static int push_join(em_az *az, em_lplan **slot, em_lplan *f, em_lplan *j, int d
   if (merge) {
     /* The remaining filter conjuncts become part of the condition. */
     for (int i = 0; i < keep_f.n; i++)
-      if (push(az, &keep_c, keep_f.v[i])) return -1;
+      if (em_az_xlist_push(az, &keep_c, keep_f.v[i])) return -1;
     keep_f.n = 0;
   }
   if (!to_left.n && !to_right.n && !merge) goto below;
