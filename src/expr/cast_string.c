@@ -92,8 +92,72 @@ static void put_decimal_java(__int128 v, int scale, em_strbuf *sb) {
   em_strbuf_printf(sb, "E%d", adjusted);
 }
 
+/* Decimal digits of x (any int64, INT64_MIN included) at p, two digits a
+ * step from a table; returns the byte count. */
+static size_t put_long(char *p, int64_t x) {
+  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
+  char tmp[20];
+  char *t = tmp + sizeof tmp;
+  uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
+  while (u >= 100) {
+    unsigned d = (unsigned)(u % 100) * 2;
+    u /= 100;
+    *--t = pairs[d + 1];
+    *--t = pairs[d];
+  }
+  if (u >= 10) {
+    *--t = pairs[u * 2 + 1];
+    *--t = pairs[u * 2];
+  } else {
+    *--t = (char)('0' + u);
+  }
+  size_t k = (size_t)(tmp + sizeof tmp - t), sign = x < 0;
+  if (sign) p[0] = '-';
+  memcpy(p + sign, t, k);
+  return k + sign;
+}
+
+/* BYTE/SHORT/INT/LONG to their decimal text, written in place. */
+static int integers_to_string(const em_vec *v, em_type *to, em_vec **out, em_error *err) {
+  int64_t n = v->len;
+  em_vec *const srcs[1] = {(em_vec *)v};
+  em_fn_strout o;
+  if (em_fn_strout_init(&o, to, n, srcs, 1, (size_t)n * 4)) return em_error_internal(err, "out of memory in cast");
+  const void *p = em_vec_values(v);
+  const uint8_t *valid = o.v->validity ? o.v->validity->data : NULL;
+  for (int64_t i = 0; i < n; i++) {
+    if (valid && !em_bit_get(valid, i)) {
+      em_fn_strout_put(&o, i, 0);
+      continue;
+    }
+    char *d = em_fn_strout_room(&o, 20);
+    if (!d) {
+      em_fn_strout_abort(&o);
+      return em_error_internal(err, "out of memory in cast");
+    }
+    int64_t x;
+    switch (v->type->id) {
+    case EM_T_BYTE: x = ((const int8_t *)p)[i]; break;
+    case EM_T_SHORT: x = ((const int16_t *)p)[i]; break;
+    case EM_T_INT: x = ((const int32_t *)p)[i]; break;
+    default: x = ((const int64_t *)p)[i]; break;
+    }
+    em_fn_strout_put(&o, i, put_long(d, x));
+  }
+  return em_fn_strout_finish(&o, out, err);
+}
+
 int em_cast_to_string(const em_vec *v, em_type *to, bool ansi, em_vec **out, em_error *err) {
   int64_t n = v->len;
+  switch (v->type->id) {
+  case EM_T_BYTE:
+  case EM_T_SHORT:
+  case EM_T_INT:
+  case EM_T_LONG: return integers_to_string(v, to, out, err);
+  default: break;
+  }
   em_vec *r = em_vec_new(to, n);
   if (!r) return em_error_internal(err, "out of memory in cast");
   em_strbuf sb;

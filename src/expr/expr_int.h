@@ -100,6 +100,36 @@ void em_fn_finish(em_vec *v, int64_t n);
 /* Marks row i null (creating the bitmap). -1 on OOM. */
 int em_fn_set_null(em_vec *v, int64_t i);
 
+/* Bulk STRING/BINARY output (fn_strout.c) for kernels that produce their
+ * rows in order: the offsets are preallocated and bytes are written
+ * straight into the data buffer, no per-row appender. Every row i in
+ * 0..n-1 is closed with em_fn_strout_put, in order (0 bytes for a NULL row;
+ * rows NULL in `srcs` already have their validity bit cleared, as with
+ * em_fn_result). Usage:
+ *   char *p = em_fn_strout_room(&o, max_bytes);  (NULL: out of memory)
+ *   ...write k <= max_bytes bytes at p...;  em_fn_strout_put(&o, i, k);  */
+typedef struct em_fn_strout {
+  em_vec *v;
+  int32_t *off;
+  char *data;
+  size_t len, cap;
+} em_fn_strout;
+/* Starts a result of n rows; `hint` is the expected number of bytes. */
+int em_fn_strout_init(em_fn_strout *o, em_type *type, int64_t n, em_vec *const *srcs, int nsrcs, size_t hint);
+char *em_fn_strout_grow(em_fn_strout *o, size_t need);
+static inline char *em_fn_strout_room(em_fn_strout *o, size_t need) {
+  return o->cap - o->len >= need ? o->data + o->len : em_fn_strout_grow(o, need);
+}
+static inline void em_fn_strout_put(em_fn_strout *o, int64_t i, size_t k) {
+  o->len += k;
+  o->off[i + 1] = (int32_t)o->len; /* checked against INT32_MAX at the end */
+}
+/* Hands the finished vector to *out; an error (and nothing held) when the
+ * data exceeds the 2 GiB an int32-offset vector can address. */
+int em_fn_strout_finish(em_fn_strout *o, em_vec **out, em_error *err);
+/* Releases an unfinished result. */
+void em_fn_strout_abort(em_fn_strout *o);
+
 /* Builds a vector of n rows where row i is row i of srcs[pick[i]] (NULL
  * when pick[i] < 0 or that value is NULL). All sources have `type`. */
 int em_fn_select(em_type *type, int64_t n, em_vec *const *srcs, const int16_t *pick, em_vec **out, em_error *err);
@@ -127,6 +157,8 @@ bool em_fn_kernel_takes_scalars(em_kernel_fn k);
  * switches a resolved IN call to it when the types allow. */
 void em_fn_in_use_set(em_func_call *call);
 bool em_fn_is_in_set_kernel(em_kernel_fn k);
+/* fn_string.c: concat's kernel (takes scalars). */
+bool em_fn_is_concat_kernel(em_kernel_fn k);
 /* Copies args to out, expanding every scalar to n rows (for the paths of a
  * kernel that want full vectors). New references in out[0..nargs); -1 on
  * OOM (nothing held). */

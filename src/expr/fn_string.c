@@ -8,8 +8,9 @@
  * upper(i) is upper(CAST(i AS STRING)), and the name stays "upper(i)"), so
  * each kernel reads UTF-8 vectors only. Positions and lengths are counted in
  * characters (code points), as UTF8String does; a NULL in any argument gives
- * NULL. Kernels build results row by row with the vector appenders: the
- * output size of a string function is not known before it runs.
+ * NULL. concat, case mapping and trimming write their bytes in place
+ * through em_fn_strout (an upper bound per row is known); the others build
+ * results with the vector appenders.
  */
 #include "expr_int.h"
 
@@ -26,8 +27,15 @@ enum { STR_UPPER, STR_LOWER, STR_TRIM, STR_LTRIM, STR_RTRIM, STR_STARTS, STR_END
 static bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
 
 static int32_t utf8_chars(const char *s, int32_t n) {
-  int32_t k = 0;
-  for (int32_t i = 0; i < n; i++) k += !is_cont((unsigned char)s[i]);
+  int32_t k = 0, i = 0;
+  /* Eight bytes a step: continuation bytes are 10xxxxxx. */
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    uint64_t c = (w & ~(w << 1) & 0x8080808080808080ull) >> 7; /* 1 in each continuation byte */
+    k += 8 - (int32_t)((c * 0x0101010101010101ull) >> 56);
+  }
+  for (; i < n; i++) k += !is_cont((unsigned char)s[i]);
   return k;
 }
 
@@ -78,27 +86,46 @@ static locale_t utf8_locale;
 static pthread_once_t utf8_locale_once = PTHREAD_ONCE_INIT;
 static void utf8_locale_init(void) { utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0); }
 
-static void map_case(const char *s, int32_t n, bool upper, em_strbuf *sb) {
-  for (int32_t i = 0; i < n;) {
+/* Writes the case-mapped s to out (room for 2n bytes: a mapped code point
+ * never takes more than twice the bytes of the one it replaces); returns
+ * the byte count. */
+static size_t map_case(const char *s, int32_t n, bool upper, char *out) {
+  char *o = out;
+  unsigned char lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  int32_t i = 0;
+  /* ASCII eight bytes a step: a byte in [lo, hi] has bit 5 flipped. With
+   * every byte below 0x80, adding 0x80 - lo sets a byte's top bit exactly
+   * when it is >= lo (no carry crosses bytes), likewise for > hi. */
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    if (w & high) break;
+    uint64_t ge = (w + (0x80u - lo) * ones) & high, gt = (w + (0x7Fu - hi) * ones) & high;
+    w ^= (ge & ~gt) >> 2;
+    memcpy(o, &w, 8);
+    o += 8;
+  }
+  while (i < n) {
     unsigned char c = (unsigned char)s[i];
     if (c < 0x80) {
-      em_strbuf_putc(sb, (char)(upper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c)));
+      *o++ = (char)(c >= lo && c <= hi ? c ^ 0x20 : c);
       i++;
       continue;
     }
     uint32_t cp;
     int len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
     if (!len) {
-      em_strbuf_putc(sb, (char)c);
+      *o++ = (char)c;
       i++;
       continue;
     }
     pthread_once(&utf8_locale_once, utf8_locale_init);
     if (utf8_locale) cp = (uint32_t)(upper ? towupper_l((wint_t)cp, utf8_locale) : towlower_l((wint_t)cp, utf8_locale));
-    char enc[4];
-    em_strbuf_append(sb, enc, (size_t)utf8_encode(cp, enc));
+    o += utf8_encode(cp, o);
     i += len;
   }
+  return (size_t)(o - out);
 }
 
 /* ---- kernels ---- */
@@ -114,40 +141,41 @@ static int unary_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eva
                         em_error *err) {
   (void)ctx;
   const em_fn_info *fi = e->u.fn.data;
-  em_vec *r = em_vec_new(em_type_string(), n);
-  if (!r) return em_error_internal(err, "out of memory");
-  em_strbuf sb;
-  em_strbuf_init(&sb);
-  int rc = 0;
-  for (int64_t i = 0; i < n && !rc; i++) {
-    if (em_vec_is_null(args[0], i)) {
-      rc = em_vec_append_null(r);
+  bool map = fi->op == STR_UPPER || fi->op == STR_LOWER;
+  em_fn_strout o;
+  if (em_fn_strout_init(&o, em_type_string(), n, args, 1, args[0]->data ? args[0]->data->len : 0))
+    return em_error_internal(err, "out of memory");
+  const uint8_t *valid = o.v->validity ? o.v->validity->data : NULL;
+  for (int64_t i = 0; i < n; i++) {
+    if (valid && !em_bit_get(valid, i)) {
+      em_fn_strout_put(&o, i, 0);
       continue;
     }
     int32_t len;
     const char *s = em_vec_str(args[0], i, &len);
-    if (fi->op == STR_UPPER || fi->op == STR_LOWER) {
-      em_strbuf_reset(&sb);
-      map_case(s, len, fi->op == STR_UPPER, &sb);
-      rc = sb.oom ? -1 : em_vec_append_bytes(r, sb.data ? sb.data : "", sb.len);
-    } else {
+    if (!map) {
       /* Spark's trim removes the space character (0x20) only. */
       int32_t b = 0, end = len;
       if (fi->op != STR_RTRIM)
         while (b < end && s[b] == ' ') b++;
       if (fi->op != STR_LTRIM)
         while (end > b && s[end - 1] == ' ') end--;
-      rc = em_vec_append_bytes(r, s + b, (size_t)(end - b));
+      s += b;
+      len = end - b;
+    }
+    char *p = em_fn_strout_room(&o, map ? 2 * (size_t)len : (size_t)len);
+    if (!p) {
+      em_fn_strout_abort(&o);
+      return em_error_internal(err, "out of memory");
+    }
+    if (map) {
+      em_fn_strout_put(&o, i, map_case(s, len, fi->op == STR_UPPER, p));
+    } else {
+      memcpy(p, s, (size_t)len);
+      em_fn_strout_put(&o, i, (size_t)len);
     }
   }
-  em_strbuf_free(&sb);
-  if (rc) {
-    em_vec_unref(r);
-    return em_error_internal(err, "out of memory");
-  }
-  em_fn_finish(r, n);
-  *out = r;
-  return 0;
+  return em_fn_strout_finish(&o, out, err);
 }
 
 static int length_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
@@ -167,36 +195,63 @@ static int length_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_ev
   return 0;
 }
 
+/* concat(s1, ..., sk): NULL when any argument is. Constant arguments
+ * arrive as one-row vectors (em_fn_kernel_takes_scalars). */
 static int concat_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
                          em_error *err) {
   (void)ctx;
-  em_vec *r = em_vec_new(em_type_string(), n);
-  if (!r) return em_error_internal(err, "out of memory");
-  em_strbuf sb;
-  em_strbuf_init(&sb);
-  int rc = 0;
-  for (int64_t i = 0; i < n && !rc; i++) {
-    if (any_null(args, e->nargs, i)) {
-      rc = em_vec_append_null(r);
+  int k = e->nargs;
+  em_vec *fullv[16], **full = k <= 16 ? fullv : em_calloc((size_t)k, sizeof *full);
+  if (!full) return em_error_internal(err, "out of memory");
+  int nfull = 0;
+  size_t fixed = 0, hint = 0;
+  for (int a = 0; a < k; a++) {
+    if (args[a]->len == n) {
+      full[nfull++] = args[a];
+      hint += args[a]->data ? args[a]->data->len : 0;
+    } else if (em_vec_is_null(args[a], 0)) {
+      if (full != fullv) em_free(full);
+      if (!(*out = em_vec_new_nulls(em_type_string(), n))) return em_error_internal(err, "out of memory");
+      return 0;
+    } else {
+      int32_t len;
+      em_vec_str(args[a], 0, &len);
+      fixed += (size_t)len;
+    }
+  }
+  em_fn_strout o;
+  int rc = em_fn_strout_init(&o, em_type_string(), n, full, nfull, hint + fixed * (size_t)n);
+  if (full != fullv) em_free(full);
+  if (rc) return em_error_internal(err, "out of memory");
+  const uint8_t *valid = o.v->validity ? o.v->validity->data : NULL;
+  for (int64_t i = 0; i < n; i++) {
+    if (valid && !em_bit_get(valid, i)) {
+      em_fn_strout_put(&o, i, 0);
       continue;
     }
-    em_strbuf_reset(&sb);
-    for (int a = 0; a < e->nargs; a++) {
-      int32_t len;
-      const char *s = em_vec_str(args[a], i, &len);
-      em_strbuf_append(&sb, s, (size_t)len);
+    size_t need = fixed;
+    for (int a = 0; a < k; a++)
+      if (args[a]->len == n) {
+        const int32_t *off = em_vec_offsets(args[a]);
+        need += (size_t)(off[i + 1] - off[i]);
+      }
+    char *p = em_fn_strout_room(&o, need);
+    if (!p) {
+      em_fn_strout_abort(&o);
+      return em_error_internal(err, "out of memory");
     }
-    rc = sb.oom ? -1 : em_vec_append_bytes(r, sb.data ? sb.data : "", sb.len);
+    for (int a = 0; a < k; a++) {
+      int32_t len;
+      const char *s = em_vec_str(args[a], args[a]->len == n ? i : 0, &len);
+      memcpy(p, s, (size_t)len);
+      p += len;
+    }
+    em_fn_strout_put(&o, i, need);
   }
-  em_strbuf_free(&sb);
-  if (rc) {
-    em_vec_unref(r);
-    return em_error_internal(err, "out of memory");
-  }
-  em_fn_finish(r, n);
-  *out = r;
-  return 0;
+  return em_fn_strout_finish(&o, out, err);
 }
+
+bool em_fn_is_concat_kernel(em_kernel_fn k) { return k == concat_kernel; }
 
 /* UTF8String.substringSQL: a 1-based start (0 acts as 1; negative counts
  * from the end), a length in characters; the end saturates at the int

@@ -24,7 +24,11 @@ TABLES = {
            (None, None, None, None, None, None),
            ("a\u00e9\u65e5\u672cx", "_\u00e9%", 0, 10, "2000-01-01", "2000-01-01 00:00:00"),
            ("", "", 5, -1, "2024-12-31", "2024-12-31 12:30:00"),
-           ("a_b%c\\d", "a\\_b\\%c%", 2, 0, "1900-03-01", "1900-03-01 01:02:03")]),
+           ("a_b%c\\d", "a\\_b\\%c%", 2, 0, "1900-03-01", "1900-03-01 01:02:03"),
+           # longer than a machine word, with the characters around A-Z and a-z, and non-ASCII past byte 8
+           ("  @AZ[`az{ Hello WORLD 0123456789 ~  ", "%O%", 3, 40, "2016-02-29", "2016-02-29 10:00:00"),
+           ("ABCDEFGHIJ \u00c0\u00c9\u00ce\u00d5\u00dc \u0436\u0416 \u0250\u0250\u0250\u0250 abcdefghij \u65e5\u672c",
+            "%\u0250%", -5, 7, "1999-12-31", "1999-12-31 23:00:00")]),
 }
 
 CASES = [
@@ -37,6 +41,8 @@ CASES = [
     # ---- concat ----
     ("s", "(concat s p)"), ("s", "(concat s '-' i)"), ("s", "(concat s)"), ("s", "(concat)"),
     ("s", "(concat s null)"), ("s", "(concat i j)"), ("s", "(concat 'a' dt)"),
+    ("s", "(concat '<' s '>' i)"), ("s", "(concat s s s)"), ("s", "(concat 'x' null s)"), ("s", "(lower (trim s))"),
+    ("s", "(length (concat s s))"), ("s", "(upper (concat s ' ' p))"),
     # ---- substring ----
     ("s", "(substring s i j)"), ("s", "(substring s 1 2)"), ("s", "(substring s -3 2)"),
     ("s", "(substring s 0 2)"), ("s", "(substring s i)"), ("s", "(substr s i j)"), ("s", "(substring s 2 -1)"),
