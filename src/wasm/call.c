@@ -141,7 +141,9 @@ static int call_i32(inst *in, wasmtime_func_t *fn, const int32_t *arg, int32_t *
   a.kind = WASMTIME_I32;
   a.of.i32 = arg ? *arg : 0;
   *trap = NULL;
+  em_wasm_busy_begin();
   *e = wasmtime_func_call(in->cx, fn, &a, arg ? 1 : 0, &r, res ? 1 : 0, trap);
+  em_wasm_busy_end();
   if (*e || *trap) return -1;
   if (res) *res = r.of.i32;
   return 0;
@@ -178,7 +180,9 @@ static inst *inst_new(const em_wasm_fn *f, const em_wasm_limits *lim, em_error *
   wasmtime_store_limiter(in->store, lim->memory_limit, -1, -1, -1, -1);
   arm(in, lim);
   wasm_trap_t *trap = NULL;
+  em_wasm_busy_begin();
   wasmtime_error_t *e = wasmtime_linker_instantiate(linker, in->cx, mod, &in->instance, &trap);
+  em_wasm_busy_end();
   wasmtime_extern_t x;
   /* A reactor (Go's c-shared wasip1 modules) initialises its runtime in
    * `_initialize`, once, before any other export. */
@@ -186,7 +190,9 @@ static inst *inst_new(const em_wasm_fn *f, const em_wasm_limits *lim, em_error *
       x.kind == WASMTIME_EXTERN_FUNC) {
     arm(in, lim);
     if (fuel) wasmtime_context_set_fuel(in->cx, (uint64_t)lim->fuel * 16);
+    em_wasm_busy_begin();
     e = wasmtime_func_call(in->cx, &x.of.func, NULL, 0, NULL, 0, &trap);
+    em_wasm_busy_end();
   }
   if (e || trap) {
     if (e) em_wasm_error_text(e, msg, sizeof msg);

@@ -3,7 +3,9 @@
  * thread that bounds every guest call, and the cache of compiled modules.
  *
  * Engines: Cranelift, epoch interruption on (a call's deadline is a number
- * of epoch ticks; a thread advances the epoch every EM_WASM_TICK_MS). A
+ * of epoch ticks; a thread advances the epoch every EM_WASM_TICK_MS while
+ * any guest code runs, and sleeps on a condition variable otherwise, so an
+ * idle server does not wake 200 times a second). A
  * second engine also meters fuel, for sessions that set ember.wasm.fuel
  * (deterministic limits cost some speed, so only they pay it; a module is
  * compiled for it on first such use). Both are created on first use, so a
@@ -73,10 +75,29 @@ static em_wasm_module *cache;
 
 bool em_wasm_available(void) { return true; }
 
+/* Guest calls in flight (em_wasm_busy_begin/end); the ticker waits on
+ * tick_cv while there are none. */
+static _Atomic int busy;
+static pthread_mutex_t tick_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tick_cv = PTHREAD_COND_INITIALIZER;
+
+void em_wasm_busy_begin(void) {
+  if (atomic_fetch_add(&busy, 1) == 0) {
+    pthread_mutex_lock(&tick_mu);
+    pthread_cond_signal(&tick_cv);
+    pthread_mutex_unlock(&tick_mu);
+  }
+}
+
+void em_wasm_busy_end(void) { atomic_fetch_sub(&busy, 1); }
+
 static void *ticker_main(void *arg) {
   (void)arg;
   struct timespec ts = {0, EM_WASM_TICK_MS * 1000000L};
   while (!atomic_load(&ticker_stop)) {
+    pthread_mutex_lock(&tick_mu);
+    while (!atomic_load(&ticker_stop) && atomic_load(&busy) == 0) pthread_cond_wait(&tick_cv, &tick_mu);
+    pthread_mutex_unlock(&tick_mu);
     nanosleep(&ts, NULL);
     wasmtime_engine_increment_epoch(engine);
     wasmtime_engine_increment_epoch(fuel_engine);
@@ -340,7 +361,10 @@ int em_wasm_module_check_export(em_wasm_module *m, const char *export_name, cons
 
 void em_wasm_shutdown(void) {
   if (ticker_started) {
+    pthread_mutex_lock(&tick_mu);
     atomic_store(&ticker_stop, true);
+    pthread_cond_broadcast(&tick_cv);
+    pthread_mutex_unlock(&tick_mu);
     pthread_join(ticker, NULL);
     ticker_started = false;
   }

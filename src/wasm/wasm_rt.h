@@ -24,6 +24,10 @@ void *em_wasm_host_state_new(void);
 void em_wasm_host_state_free(void *p);
 /* Epoch ticks that make a deadline of timeout_ms (<= 0: practically none). */
 int64_t em_wasm_ticks_for(int64_t timeout_ms);
+/* Bracket every entry into guest code (instantiation, calls): the epoch
+ * ticker runs only while some guest code may be running. */
+void em_wasm_busy_begin(void);
+void em_wasm_busy_end(void);
 /* Copies a wasmtime error's message into buf and deletes the error. */
 void em_wasm_error_text(wasmtime_error_t *e, char *buf, size_t cap);
 /* The module compiled for the plain or the fuel engine (compiled on first
