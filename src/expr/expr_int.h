@@ -159,6 +159,8 @@ void em_fn_in_use_set(em_func_call *call);
 bool em_fn_is_in_set_kernel(em_kernel_fn k);
 /* fn_string.c: concat's kernel (takes scalars). */
 bool em_fn_is_concat_kernel(em_kernel_fn k);
+/* fn_string.c: LIKE's kernel (takes a constant pattern once). */
+bool em_fn_is_like_kernel(em_kernel_fn k);
 /* Copies args to out, expanding every scalar to n rows (for the paths of a
  * kernel that want full vectors). New references in out[0..nargs); -1 on
  * OOM (nothing held). */

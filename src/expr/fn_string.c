@@ -415,6 +415,93 @@ static bool like_match(const char *s, int32_t ns, const char *p, int32_t np, con
   return pi == np;
 }
 
+/* A constant pattern made only of literal text and '%' (no '_'): its
+ * literal segments, unescaped, matched with memmem, leftmost first (with
+ * only '%' between them, the leftmost occurrence of each segment is never
+ * worse than a later one). */
+typedef struct like_lit {
+  char *buf;           /* the segments' bytes, back to back */
+  int32_t *off, *len;  /* segment k: buf + off[k], len[k] bytes */
+  int nseg;
+  bool lead, trail;    /* the pattern starts / ends with '%' */
+  bool any_pct;
+} like_lit;
+
+static bool like_lit_compile(const char *p, int32_t np, const like_esc *esc, like_lit *L) {
+  memset(L, 0, sizeof *L);
+  L->buf = em_malloc((size_t)np + 1);
+  L->off = em_malloc(sizeof(int32_t) * ((size_t)np + 1));
+  L->len = em_malloc(sizeof(int32_t) * ((size_t)np + 1));
+  if (!L->buf || !L->off || !L->len) return false;
+  int32_t w = 0, start = 0;
+  bool open = false;
+  for (int32_t i = 0; i < np;) {
+    if (esc_at(p, np, i, esc)) {
+      int32_t at = i + esc->n;
+      int32_t cl = esc_at(p, np, at, esc) ? esc->n : 1;
+      memcpy(L->buf + w, p + at, (size_t)cl);
+      w += cl;
+      open = true;
+      i = at + cl;
+      continue;
+    }
+    if (p[i] == '_') return false;
+    if (p[i] == '%') {
+      if (i == 0) L->lead = true;
+      if (i == np - 1) L->trail = true;
+      L->any_pct = true;
+      if (open && w > start) {
+        L->off[L->nseg] = start;
+        L->len[L->nseg++] = w - start;
+      }
+      start = w;
+      open = false;
+      i++;
+      continue;
+    }
+    /* A segment must start on a character boundary for byte search to be a
+     * character match. */
+    if (!open && is_cont((unsigned char)p[i])) return false;
+    L->buf[w++] = p[i++];
+    open = true;
+  }
+  if (open && w > start) {
+    L->off[L->nseg] = start;
+    L->len[L->nseg++] = w - start;
+  }
+  return true;
+}
+
+static void like_lit_free(like_lit *L) {
+  em_free(L->buf);
+  em_free(L->off);
+  em_free(L->len);
+}
+
+static bool like_lit_match(const like_lit *L, const char *s, int32_t ns) {
+  if (!L->any_pct) /* exact */
+    return L->nseg == 0 ? ns == 0 : ns == L->len[0] && memcmp(s, L->buf, (size_t)ns) == 0;
+  int first = 0, last = L->nseg; /* segments [first, last) are searched */
+  int32_t pos = 0, end = ns;
+  if (!L->lead && L->nseg > 0) {
+    if (L->len[0] > ns || memcmp(s, L->buf + L->off[0], (size_t)L->len[0]) != 0) return false;
+    pos = L->len[0];
+    first = 1;
+  }
+  if (!L->trail && last > first) {
+    int32_t k = L->len[last - 1];
+    if (ns - k < pos || memcmp(s + ns - k, L->buf + L->off[last - 1], (size_t)k) != 0) return false;
+    end = ns - k;
+    last--;
+  }
+  for (int g = first; g < last; g++) {
+    const char *hit = memmem(s + pos, (size_t)(end - pos), L->buf + L->off[g], (size_t)L->len[g]);
+    if (!hit) return false;
+    pos = (int32_t)(hit - s) + L->len[g];
+  }
+  return true;
+}
+
 static int like_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
                        em_error *err) {
   (void)ctx;
@@ -426,23 +513,63 @@ static int like_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval
     esc.n = 1;
     while (esc.n < 4 && is_cont((unsigned char)esc.b[esc.n])) esc.n++;
   }
-  em_vec *r = em_fn_result(e->type, n, args, 2);
-  if (!r) return em_error_internal(err, "out of memory");
-  uint8_t *bits = em_vec_values(r);
-  for (int64_t i = 0; i < n; i++) {
-    if (any_null(args, 2, i)) continue;
-    int32_t ls, lp;
-    const char *s = em_vec_str(args[0], i, &ls), *p = em_vec_str(args[1], i, &lp);
-    if (like_check(p, lp, &esc, err)) {
-      em_vec_unref(r);
-      return -1;
+  /* A constant pattern (a one-row vector) is checked and compiled once. */
+  if (args[1]->len != n && args[0]->len == n) {
+    if (em_vec_is_null(args[1], 0)) {
+      if (!(*out = em_vec_new_nulls(e->type, n))) return em_error_internal(err, "out of memory");
+      return 0;
     }
+    int32_t lp;
+    const char *p = em_vec_str(args[1], 0, &lp);
+    if (like_check(p, lp, &esc, err)) return -1;
+    like_lit L;
+    bool lit = like_lit_compile(p, lp, &esc, &L);
+    em_vec *r = em_fn_result(e->type, n, args, 1);
+    if (!r) {
+      like_lit_free(&L);
+      return em_error_internal(err, "out of memory");
+    }
+    uint8_t *bits = em_vec_values(r);
+    for (int64_t i = 0; i < n; i++) {
+      if (em_vec_is_null(args[0], i)) continue;
+      int32_t ls;
+      const char *s = em_vec_str(args[0], i, &ls);
+      if (lit ? like_lit_match(&L, s, ls) : like_match(s, ls, p, lp, &esc)) em_bit_set(bits, i);
+    }
+    like_lit_free(&L);
+    em_fn_finish(r, n);
+    *out = r;
+    return 0;
+  }
+  em_vec *full[2];
+  if (em_fn_expand_scalars(args, 2, n, full)) return em_error_internal(err, "out of memory");
+  em_vec *r = em_fn_result(e->type, n, full, 2);
+  if (!r) {
+    em_vec_unref(full[0]);
+    em_vec_unref(full[1]);
+    return em_error_internal(err, "out of memory");
+  }
+  uint8_t *bits = em_vec_values(r);
+  int rc = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (any_null(full, 2, i)) continue;
+    int32_t ls, lp;
+    const char *s = em_vec_str(full[0], i, &ls), *p = em_vec_str(full[1], i, &lp);
+    if ((rc = like_check(p, lp, &esc, err))) break;
     if (like_match(s, ls, p, lp, &esc)) em_bit_set(bits, i);
+  }
+  em_vec_unref(full[0]);
+  em_vec_unref(full[1]);
+  if (rc) {
+    em_vec_unref(r);
+    return -1;
   }
   em_fn_finish(r, n);
   *out = r;
   return 0;
 }
+
+bool em_fn_is_like_kernel(em_kernel_fn k) { return k == like_kernel; }
 
 /* ---- resolvers ---- */
 

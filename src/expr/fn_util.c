@@ -247,7 +247,8 @@ oom:
 }
 
 bool em_fn_kernel_takes_scalars(em_kernel_fn k) {
-  return k == em_fn_arith_kernel || k == em_fn_cmp_kernel || em_fn_is_in_set_kernel(k) || em_fn_is_concat_kernel(k);
+  return k == em_fn_arith_kernel || k == em_fn_cmp_kernel || em_fn_is_in_set_kernel(k) || em_fn_is_concat_kernel(k) ||
+         em_fn_is_like_kernel(k);
 }
 
 int em_fn_expand_scalars(em_vec *const *args, int nargs, int64_t n, em_vec **out) {

@@ -5,7 +5,10 @@
  *  - arithmetic and comparisons with a constant operand (eval.c hands the
  *    kernel a one-row vector) give exactly what the same call over a
  *    column holding the constant on every row gives: values, NULLs, and
- *    errors (ANSI overflow, division by zero), for both operand sides.
+ *    errors (ANSI overflow, division by zero), for both operand sides;
+ *  - LIKE with a constant pattern (compiled once; literal-and-% patterns
+ *    matched with memmem) and concat with constant operands give what the
+ *    same calls over columns give (the row-by-row matcher and builder).
  * The calls are resolved by the functions' own resolvers.
  */
 #include "runner.h"
@@ -208,8 +211,98 @@ TEST(constant_operand_equals_column) {
   em_arena_destroy(&A);
 }
 
+/* A random string over an alphabet that stresses LIKE: letters, the
+ * metacharacters, the escape, a two-byte character. */
+static em_vec *random_strings(int64_t n, bool pattern) {
+  static const char *atoms[] = {"a", "b", "ab", "%", "_", "\\%", "\\_", "\\\\", "\xc3\xa9", "ba", "%", "%", "%"};
+  static const char *text[] = {"a", "b", "%", "_", "\\", "\xc3\xa9", "ab", "aab"};
+  em_vec *v = em_vec_new(em_type_string(), n);
+  for (int64_t i = 0; i < n; i++) {
+    if (!pattern && rnd() % 13 == 0) {
+      CHECK(em_vec_append_null(v) == 0);
+      continue;
+    }
+    char buf[64];
+    size_t k = 0;
+    int parts = (int)(rnd() % (pattern ? 8 : 7));
+    for (int j = 0; j < parts; j++) {
+      const char *a = pattern ? atoms[rnd() % 13] : text[rnd() % 8];
+      size_t l = strlen(a);
+      memcpy(buf + k, a, l);
+      k += l;
+    }
+    if (pattern && rnd() % 29 == 0) buf[k++] = '\\'; /* an escape at the end: an error */
+    CHECK(em_vec_append_bytes(v, buf, k) == 0);
+  }
+  return v;
+}
+
+static em_batch *two_columns(em_vec *x, em_vec *k) {
+  em_type *schema = em_type_struct_new(2);
+  CHECK(em_type_struct_set(schema, 0, "x", em_type_ref(x->type), true, NULL) == 0);
+  CHECK(em_type_struct_set(schema, 1, "k", em_type_ref(k->type), true, NULL) == 0);
+  em_vec *cols[2] = {em_vec_ref(x), k};
+  return em_batch_new(schema, 2, cols, x->len);
+}
+
+TEST(like_and_concat_constant_equals_column) {
+  em_arena_init(&A, 1 << 16);
+  const int64_t n = 400;
+  em_eval_ctx ctx = {.timezone = "UTC"};
+  em_vec *x = random_strings(n, false);
+  em_vec *pats = random_strings(400, true);
+  int matched = 0, errors = 0, checked = 0;
+  for (int64_t pi = 0; pi <= pats->len; pi++) {
+    em_vec *lit = pi < pats->len ? em_vec_slice_copy(pats, pi, 1) : em_vec_new_nulls(em_type_string(), 1);
+    em_batch *b = two_columns(x, em_vec_repeat(lit, n));
+    const char *fns[] = {"like", "concat"};
+    for (int f = 0; f < 2; f++)
+      for (int side = 0; side < (f ? 2 : 1); side++) {
+        em_expr *xc = column(0, em_type_string()), *kc = column(1, em_type_string()), *kl = literal(lit);
+        em_expr *fast = side ? call2(fns[f], kl, xc, false) : call2(fns[f], xc, kl, false);
+        em_expr *slow = side ? call2(fns[f], kc, xc, false) : call2(fns[f], xc, kc, false);
+        em_vec *vf = NULL, *vs = NULL;
+        em_error ef = {0}, es = {0};
+        int rf = em_expr_eval(fast, b, &ctx, &vf, &ef), rs = em_expr_eval(slow, b, &ctx, &vs, &es);
+        CHECK_EQ_INT(rf, rs);
+        checked++;
+        if (rf) {
+          CHECK_EQ_INT(ef.cls, es.cls);
+          errors++;
+          continue;
+        }
+        CHECK_EQ_INT(vf->len, vs->len);
+        CHECK_EQ_INT(vf->null_count, vs->null_count);
+        for (int64_t i = 0; i < n; i++) {
+          CHECK(em_vec_is_null(vf, i) == em_vec_is_null(vs, i));
+          if (em_vec_is_null(vf, i)) continue;
+          if (f == 0) {
+            bool a = em_bit_get(em_vec_values(vf), i);
+            CHECK(a == em_bit_get(em_vec_values(vs), i));
+            matched += a;
+          } else {
+            int32_t la, lb;
+            const char *sa = em_vec_str(vf, i, &la), *sb = em_vec_str(vs, i, &lb);
+            CHECK(la == lb && memcmp(sa, sb, (size_t)la) == 0);
+          }
+        }
+        em_vec_unref(vf);
+        em_vec_unref(vs);
+      }
+    em_batch_unref(b);
+    em_vec_unref(lit);
+  }
+  CHECK(checked > 500);
+  CHECK(errors > 0);    /* malformed escapes were reached */
+  CHECK(matched > 500); /* and patterns that match */
+  em_vec_unref(x);
+  em_vec_unref(pats);
+  em_arena_destroy(&A);
+}
+
 TEST_LIST{
     TEST_ENTRY(divmagic_matches_division),
     TEST_ENTRY(constant_operand_equals_column),
+    TEST_ENTRY(like_and_concat_constant_equals_column),
     TEST_END,
 };
