@@ -91,8 +91,8 @@ static int compare3(const em_vec *a, const em_vec *b, bool bs, int64_t n, int8_t
   case EM_T_STRUCT:
     /* Spark's ordering of arrays and structs: element by element, NULL
      * elements first and equal to each other, NaN as above. */
-    for (int64_t i = 0; i < n; i++)
-      out[i] = em_vec_is_null(a, i) || em_vec_is_null(b, i) ? 0 : (int8_t)em_nested_cmp(a, i, b, i);
+    for (int64_t i = 0, j = 0; i < n; i++, j += !bs)
+      out[i] = em_vec_is_null(a, i) || em_vec_is_null(b, j) ? 0 : (int8_t)em_nested_cmp(a, i, b, j);
     return 0;
   default:
     return em_error_internal(err, "comparison over an unexpected type");

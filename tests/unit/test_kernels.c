@@ -8,7 +8,10 @@
  *    errors (ANSI overflow, division by zero), for both operand sides;
  *  - LIKE with a constant pattern (compiled once; literal-and-% patterns
  *    matched with memmem) and concat with constant operands give what the
- *    same calls over columns give (the row-by-row matcher and builder).
+ *    same calls over columns give (the row-by-row matcher and builder);
+ *  - decimal + - * (an int64 loop when the batch's bounds allow it, the
+ *    int128 path otherwise) equal exact int128 arithmetic, NULL on
+ *    overflow (ANSI off), for small and huge values.
  * The calls are resolved by the functions' own resolvers.
  */
 #include "runner.h"
@@ -300,9 +303,94 @@ TEST(like_and_concat_constant_equals_column) {
   em_arena_destroy(&A);
 }
 
+static __int128 p10(int k) {
+  __int128 x = 1;
+  while (k-- > 0) x *= 10;
+  return x;
+}
+
+static em_vec *random_decimals(int p, int sc, int64_t n, bool huge) {
+  em_vec *v = em_vec_new(em_type_decimal(p, sc), n);
+  __int128 lim = p10(p);
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t r = rnd();
+    if (r % 9 == 0) {
+      CHECK(em_vec_append_null(v) == 0);
+      continue;
+    }
+    __int128 x = (__int128)(rnd() % 100000) - 50000;
+    if (r % 5 == 0) x = (__int128)(int64_t)(rnd() >> 20); /* up to 2^43 */
+    if (huge && i == n / 2) x = p10(p - 1) * 9 + 3; /* beyond int64 */
+    x %= lim;
+    CHECK(em_vec_append_fixed(v, &x) == 0);
+  }
+  return v;
+}
+
+TEST(decimal_arith_equals_int128) {
+  em_arena_init(&A, 1 << 16);
+  const int64_t n = 500;
+  em_eval_ctx ctx = {.timezone = "UTC"};
+  int types[][4] = {{5, 2, 5, 2}, {15, 2, 16, 2}, {20, 2, 10, 3}, {38, 2, 38, 2}, {18, 0, 18, 6}, {12, 4, 9, 0}};
+  const char *ops[] = {"+", "-", "*"};
+  int checked = 0, nulls = 0;
+  for (size_t t = 0; t < sizeof types / sizeof *types; t++)
+    for (int huge = 0; huge < 2; huge++) {
+      if (huge && types[t][0] < 20) continue; /* the huge value must not fit int64 */
+      em_vec *a = random_decimals(types[t][0], types[t][1], n, huge);
+      em_vec *b = random_decimals(types[t][2], types[t][3], n, false);
+      em_batch *bt = two_columns(a, em_vec_ref(b));
+      for (int o = 0; o < 3; o++) {
+        em_expr *e = call2(ops[o], column(0, a->type), column(1, b->type), false);
+        em_vec *r = NULL;
+        em_error er = {0};
+        CHECK(em_expr_eval(e, bt, &ctx, &r, &er) == 0);
+        CHECK(r->type->id == EM_T_DECIMAL);
+        int sa = types[t][1], sb = types[t][3], rs = r->type->u.dec.scale, rp = r->type->u.dec.precision;
+        int s = sa > sb ? sa : sb;
+        if (o < 2 ? rs != s : rs != sa + sb) { /* a rounded result: not what this test computes */
+          em_vec_unref(r);
+          continue;
+        }
+        for (int64_t i = 0; i < n; i++) {
+          if (em_vec_is_null(a, i) || em_vec_is_null(b, i)) {
+            CHECK(em_vec_is_null(r, i));
+            continue;
+          }
+          __int128 x, y, z, want;
+          memcpy(&x, (const uint8_t *)em_vec_values(a) + i * 16, 16);
+          memcpy(&y, (const uint8_t *)em_vec_values(b) + i * 16, 16);
+          bool wrap = false;
+          if (o == 2) {
+            wrap = __builtin_mul_overflow(x, y, &want);
+          } else {
+            want = o == 0 ? x * p10(s - sa) + y * p10(s - sb) : x * p10(s - sa) - y * p10(s - sb);
+          }
+          bool fits = !wrap && want < p10(rp) && want > -p10(rp);
+          CHECK(em_vec_is_null(r, i) == !fits);
+          if (!fits) {
+            nulls++;
+            continue;
+          }
+          memcpy(&z, (const uint8_t *)em_vec_values(r) + i * 16, 16);
+          CHECK(z == want);
+          checked++;
+        }
+        em_vec_unref(r);
+      }
+      em_batch_unref(bt);
+      em_vec_unref(a);
+      em_vec_unref(b);
+    }
+  CHECK(checked > 5000);
+  CHECK(nulls > 0); /* overflow of dec(38) reached */
+  em_arena_destroy(&A);
+}
+
 TEST_LIST{
     TEST_ENTRY(divmagic_matches_division),
     TEST_ENTRY(constant_operand_equals_column),
     TEST_ENTRY(like_and_concat_constant_equals_column),
+    TEST_ENTRY(decimal_arith_equals_int128),
     TEST_END,
 };
