@@ -48,6 +48,7 @@ static const char *lp_name(em_lplan_kind k) {
   case EM_LP_SCAN: return "FileScan";
   case EM_LP_EXPAND: return "Expand";
   case EM_LP_CACHED: return "InMemoryRelation";
+  case EM_LP_OBSERVE: return "CollectMetrics";
   }
   return "?";
 }
@@ -71,6 +72,12 @@ static void describe(const em_lplan *n, int depth, bool canonical, em_strbuf *sb
     case EM_LP_OFFSET:
     case EM_LP_TAIL:
       em_strbuf_printf(sb, " %lld", (long long)n->u.limit.n);
+      break;
+    case EM_LP_OBSERVE:
+      em_strbuf_printf(sb, " %s, [", n->u.observe.name);
+      for (int i = 0; i < n->u.observe.nresults; i++)
+        em_strbuf_printf(sb, "%s%s", i ? ", " : "", n->u.observe.names[i]);
+      em_strbuf_puts(sb, "]");
       break;
     case EM_LP_JOIN: {
       static const char *types[] = {"", "Inner", "FullOuter", "LeftOuter", "RightOuter", "LeftAnti", "LeftSemi", "Cross"};

@@ -287,7 +287,11 @@ void em_execute_resp_init(em_operation *op, Spark__Connect__ExecutePlanResponse 
 int em_execute_push(em_operation *op, Spark__Connect__ExecutePlanResponse *r, const char *id, em_error *err);
 /* Sends the observed metrics of root's CollectMetrics nodes, if any, in one
  * response (observe.c); spec is the tree's spec. */
-int em_observe_send(em_operation *op, em_spec *spec, const em_spec_rel *root, em_error *err);
+/* Sends the observed metrics of the CollectMetrics nodes under root: those
+ * the run accumulated (plan's EM_LP_OBSERVE nodes, ctx->observed), others
+ * (a node inside a cached relation) computed over the node's input. */
+int em_observe_send(em_operation *op, em_spec *spec, const em_spec_rel *root, const em_plan *plan, em_exec_ctx *ctx,
+                    em_error *err);
 /* Runs a resolved subquery plan for the analyzer (em_analyze_ctx.run_subquery). */
 int em_session_run_subquery(void *sess, em_plan *plan, em_batch ***batches, int *nbatches, em_error *err);
 /* Parses the query of a SQL message with its parameters (sql_proto.c). */

@@ -119,7 +119,9 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
         .eval = {.timezone = tz, .ansi = actx.ansi, .map_last_win = actx.map_last_win},
         .batch_rows = em_session_conf_int(sess, "spark.sql.execution.arrow.maxRecordsPerBatch", 10000),
         .threads = 0,
+        .observed = em_observations_new(),
     };
+    if (!ctx.observed) rc = em_error_internal(err, "out of memory");
     if (ctx.batch_rows <= 0) ctx.batch_rows = 10000;
     int64_t max_chunk = em_session_conf_int(sess, "spark.connect.session.resultChunking.maxChunkSize", 120795955);
     exec_out o = {.op = op, .schema = plan->schema};
@@ -127,7 +129,7 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
     o.ipc.large_var_types = em_session_conf_bool(sess, "spark.sql.execution.arrow.useLargeVarTypes", false);
     if (op->allow_chunking)
       o.chunk_size = (op->preferred_chunk >= 1024 && op->preferred_chunk <= max_chunk) ? op->preferred_chunk : max_chunk;
-    rc = em_exec_run(plan, &ctx, on_batch, &o, err);
+    if (!rc) rc = em_exec_run(plan, &ctx, on_batch, &o, err);
     em_free(spill_dir);
     if (!rc && o.batches_sent == 0) {
       /* Spark sends one empty batch for an empty result. */
@@ -153,7 +155,8 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
       }
       em_strbuf_free(&sb);
     }
-    if (!rc) rc = em_observe_send(op, &spec, rel, err);
+    if (!rc) rc = em_observe_send(op, &spec, rel, plan, &ctx, err);
+    em_observations_free(ctx.observed);
   }
   em_free(tz);
   em_plan_free(plan);

@@ -1,15 +1,15 @@
 /*
  * Observed metrics (df.observe / Observation): after a relation's result
  * is sent, every CollectMetrics node of its plan is answered with its
- * metrics, computed as a global aggregate of the metric expressions over
- * the node's input (resolved and run as a plan of its own), and all of
- * them go in one ExecutePlanResponse.observed_metrics message, each with
- * the observation's name, the metrics' names as keys, their values as
+ * metrics, all in one ExecutePlanResponse.observed_metrics message, each
+ * with the observation's name, the metrics' names as keys, their values as
  * literals and the node's plan id. PySpark fills Observation.get from it.
  *
- * The input is computed a second time for the metrics, so metrics over
- * non-deterministic input (rand, sampling without a seed) may differ from
- * the rows returned. Values of nested types are sent as NULL literals.
+ * The values are those the run accumulated over the rows that passed the
+ * node (exec/op_observe.c). A node that did not run in the query (it is
+ * inside a cached relation, whose stored rows were read instead) is
+ * answered by a global aggregate of its metrics over its input, run as a
+ * plan of its own. Values of nested types are sent as NULL literals.
  */
 #include "connect_int.h"
 
@@ -125,6 +125,43 @@ null:
   return l->null ? l : NULL;
 }
 
+/* The plan's observe node for CollectMetrics node m: the same name (and
+ * plan id when both have one). */
+static const em_lplan *find_node(const em_lplan *n, const em_spec_rel *m, int depth) {
+  if (!n || depth > 4096) return NULL;
+  if (n->kind == EM_LP_OBSERVE && n->u.observe.name && m->u.metrics.name &&
+      strcmp(n->u.observe.name, m->u.metrics.name) == 0 &&
+      (n->plan_id < 0 || m->plan_id < 0 || n->plan_id == m->plan_id))
+    return n;
+  em_lplan *kids[2];
+  int k = em_lplan_children(n, kids);
+  for (int i = 0; i < k; i++) {
+    const em_lplan *f = find_node(kids[i], m, depth + 1);
+    if (f) return f;
+  }
+  if ((n->kind == EM_LP_UNION || n->kind == EM_LP_SET_OP) && n->u.set_op.right)
+    return find_node(n->u.set_op.right, m, depth + 1);
+  return NULL;
+}
+
+/* Fills om from a one-row batch of metric values named by its schema. */
+static int fill(const em_spec_rel *m, const em_batch *row, const em_type *schema,
+                Spark__Connect__ExecutePlanResponse__ObservedMetrics *om, em_arena *a, em_error *err) {
+  int n = schema->u.st.nfields;
+  om->name = em_arena_strdup(a, m->u.metrics.name);
+  om->keys = em_arena_calloc(a, sizeof(char *) * (size_t)(n + 1));
+  om->values = em_arena_calloc(a, sizeof(void *) * (size_t)(n + 1));
+  if (!om->name || !om->keys || !om->values) return em_error_internal(err, "out of memory");
+  for (int i = 0; i < n; i++) {
+    om->keys[i] = em_arena_strdup(a, schema->u.st.fields[i].name);
+    om->values[i] = to_literal(row ? row->cols[i] : NULL, a);
+    if (!om->keys[i] || !om->values[i]) return em_error_internal(err, "out of memory");
+  }
+  om->n_keys = om->n_values = (size_t)n;
+  om->plan_id = m->plan_id >= 0 ? m->plan_id : 0;
+  return 0;
+}
+
 /* Resolves and runs the metrics of CollectMetrics node m, filling om. */
 static int compute(em_operation *op, em_spec *spec, const em_spec_rel *m, Spark__Connect__ExecutePlanResponse__ObservedMetrics *om,
                    em_arena *a, em_error *err) {
@@ -155,28 +192,14 @@ static int compute(em_operation *op, em_spec *spec, const em_spec_rel *m, Spark_
   int rc = em_exec_run(plan, &ctx, keep_batch, &row, err);
   em_free(spill_dir);
   em_free(tz);
-  int n = plan->schema->u.st.nfields;
-  if (!rc) {
-    om->name = em_arena_strdup(a, m->u.metrics.name);
-    om->keys = em_arena_calloc(a, sizeof(char *) * (size_t)(n + 1));
-    om->values = em_arena_calloc(a, sizeof(void *) * (size_t)(n + 1));
-    if (!om->name || !om->keys || !om->values) rc = em_error_internal(err, "out of memory");
-  }
-  for (int i = 0; !rc && i < n; i++) {
-    om->keys[i] = em_arena_strdup(a, plan->schema->u.st.fields[i].name);
-    om->values[i] = to_literal(row.b ? row.b->cols[i] : NULL, a);
-    if (!om->keys[i] || !om->values[i]) rc = em_error_internal(err, "out of memory");
-  }
-  if (!rc) {
-    om->n_keys = om->n_values = (size_t)n;
-    om->plan_id = m->plan_id >= 0 ? m->plan_id : 0;
-  }
+  if (!rc) rc = fill(m, row.b, plan->schema, om, a, err);
   if (row.b) em_batch_unref(row.b);
   em_plan_free(plan);
   return rc;
 }
 
-int em_observe_send(em_operation *op, em_spec *spec, const em_spec_rel *root, em_error *err) {
+int em_observe_send(em_operation *op, em_spec *spec, const em_spec_rel *root, const em_plan *plan, em_exec_ctx *ctx,
+                    em_error *err) {
   const em_spec_rel *found[MAX_OBSERVED];
   int n = 0;
   collect(root, found, &n, 0);
@@ -192,7 +215,16 @@ int em_observe_send(em_operation *op, em_spec *spec, const em_spec_rel *root, em
       break;
     }
     spark__connect__execute_plan_response__observed_metrics__init(oms[i]);
-    rc = compute(op, spec, found[i], oms[i], &a, err);
+    const em_lplan *node = find_node(plan->root, found[i], 0);
+    em_batch *row = NULL;
+    if (node && em_observations_result(ctx->observed, node, ctx, &row, err)) {
+      rc = -1;
+    } else if (row) {
+      rc = fill(found[i], row, row->schema, oms[i], &a, err);
+      em_batch_unref(row);
+    } else {
+      rc = compute(op, spec, found[i], oms[i], &a, err);
+    }
   }
   if (!rc) {
     Spark__Connect__ExecutePlanResponse r;

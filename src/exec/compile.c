@@ -155,6 +155,13 @@ static int compile_node_limit(const em_plan *plan, const em_lplan *n, em_arena *
     if (add_op(a, p, op)) p = NULL;
     break;
   }
+  case EM_LP_OBSERVE: {
+    if (compile_node(plan, n->child, a, &p, err)) return -1;
+    em_op op = {.vt = &em_op_observe_vt, .out_schema = schema};
+    op.u.cfg = n;
+    if (add_op(a, p, op)) p = NULL;
+    break;
+  }
   case EM_LP_FILTER: {
     if (compile_node(plan, n->child, a, &p, err)) return -1;
     em_op op = {.vt = &em_op_filter_vt, .out_schema = schema};

@@ -43,7 +43,20 @@ typedef struct em_exec_ctx {
    * was written. */
   const char *spill_dir;
   em_spill_stats *spill_stats;
+  /* df.observe metrics of this run (op_observe.c); NULL: observe nodes
+   * only pass their rows on. */
+  struct em_observations *observed;
 } em_exec_ctx;
+
+/* The accumulated metrics of a run's observe nodes (EM_LP_OBSERVE). Set
+ * ctx->observed to a new holder before em_exec_run; afterwards
+ * em_observations_result gives node n's metrics: a one-row batch of its
+ * `results` (new reference), or *out = NULL when the node did not run in
+ * this query (replaced by a cached relation). */
+typedef struct em_observations em_observations;
+em_observations *em_observations_new(void);
+void em_observations_free(em_observations *o);
+int em_observations_result(em_observations *o, const em_lplan *n, em_exec_ctx *ctx, em_batch **out, em_error *err);
 
 /* Receives result batches in order, on the caller's thread. Return 0 to
  * continue, -1 (with err set) to stop the query. The batch is borrowed:

@@ -156,6 +156,8 @@ extern const em_source_vt em_src_chain_vt;
 extern const em_source_vt em_src_scan_vt;
 int em_src_scan_init(em_source *src, const em_lplan *n, em_arena *a, em_error *err);
 extern const em_op_vt em_op_sample_vt;
+/* df.observe (op_observe.c); u.cfg is the EM_LP_OBSERVE node. */
+extern const em_op_vt em_op_observe_vt;
 extern const em_op_vt em_op_project_vt;
 extern const em_op_vt em_op_filter_vt;
 extern const em_op_vt em_op_local_limit_vt;

@@ -702,8 +702,9 @@ int em_analyze(const em_spec_rel *rel, const em_analyze_ctx *ctx, em_plan **out,
   em_lplan *root = resolve_rel(&az, rel, 0);
   if (!root) {
     em_plan_free(p);
-    /* Spark's AnalysisException message ends with the unresolved plan. */
-    if (em_errclass_exc(err->cls) == EM_EXC_EXT_ANALYSIS) {
+    /* Spark's AnalysisException message ends with the unresolved plan
+     * (not a function lookup's WRONG_NUM_ARGS, raised before there is one). */
+    if (em_errclass_exc(err->cls) == EM_EXC_EXT_ANALYSIS && err->cls != EM_ERR_WRONG_NUM_ARGS_WITHOUT_SUGGESTION) {
       em_strbuf sb;
       em_strbuf_init(&sb);
       em_spec_describe(rel, &sb);

@@ -190,6 +190,12 @@ static void put_node(em_strbuf *sb, const em_lplan *n) {
     put_exprs(sb, n->u.generate.args, n->u.generate.nargs);
     put_i64(sb, n->u.generate.stack_rows);
     break;
+  case EM_LP_OBSERVE:
+    em_strbuf_puts(sb, n->u.observe.name);
+    em_strbuf_putc(sb, ';');
+    put_exprs(sb, n->u.observe.aggs, n->u.observe.naggs);
+    put_exprs(sb, n->u.observe.results, n->u.observe.nresults);
+    break;
   case EM_LP_CACHED:
     /* Only checkpoints are cached leaves before substitution: their id. */
     em_strbuf_append(sb, (const char *)n->u.cached.id, 16);

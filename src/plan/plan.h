@@ -57,6 +57,7 @@ typedef enum em_lplan_kind {
   EM_LP_SCAN,     /* resolve_read.c: a file source (spark.read) */
   EM_LP_EXPAND,   /* resolve_grouping.c, resolve_unpivot.c: n output rows per input row */
   EM_LP_CACHED,   /* a cached or checkpointed relation (a leaf; cache.c) */
+  EM_LP_OBSERVE,  /* resolve_observe.c: df.observe (CollectMetrics), rows pass through */
 } em_lplan_kind;
 
 /* How an exchange distributes rows (Spark's Partitioning). */
@@ -215,6 +216,17 @@ struct em_lplan {
       em_expr ***projs;
       int nprojs;
     } expand;
+    struct {
+      /* df.observe(name, metrics...): the child's rows pass unchanged while
+       * the aggregate calls accumulate over them; after the query, each
+       * metric is results[i] over the row [aggregate results...]. */
+      const char *name;
+      em_expr **aggs; /* EM_EX_AGG calls over the child */
+      int naggs;
+      em_expr **results;
+      char **names;
+      int nresults;
+    } observe;
     struct {
       /* The cache entry (exec's em_cache_entry; a reference the plan
        * holds, see em_plan.held). Its lineage plan computes the rows when

@@ -1,14 +1,17 @@
 /*
- * df.observe(name, metrics...): Spark's CollectMetrics. The rows pass
- * through unchanged, so the node resolves to a projection of all its
- * input's columns (keeping the node's plan id); the metrics are
- * checked here as Spark's CheckAnalysis does and computed by the server
- * as a global aggregate over the same input (connect/observe.c), sent in
- * ExecutePlanResponse.observed_metrics.
+ * df.observe(name, metrics...): Spark's CollectMetrics. The node passes
+ * its input's rows on unchanged (keeping the node's plan id, for df.col
+ * references to the observed DataFrame) while the executor accumulates
+ * the metrics' aggregate calls over exactly those rows (exec/op_observe.c);
+ * after the query the server evaluates each metric over the aggregate
+ * results and sends them in ExecutePlanResponse.observed_metrics
+ * (connect/observe.c). One computation: metrics over non-deterministic
+ * input describe the rows returned.
  *
- * Checks, each naming the whole metric (e.g. "id AS x"): a column outside
- * any aggregate (NON_AGGREGATE_FUNC_ARG_IS_ATTRIBUTE), an aggregate inside
- * an aggregate (NESTED_AGGREGATES_UNSUPPORTED), DISTINCT
+ * The metrics are checked here as Spark's CheckAnalysis does, each error
+ * naming the whole metric (e.g. "id AS x"): a column outside any aggregate
+ * (NON_AGGREGATE_FUNC_ARG_IS_ATTRIBUTE), an aggregate inside an aggregate
+ * (NESTED_AGGREGATES_UNSUPPORTED), DISTINCT
  * (AGGREGATE_EXPRESSION_WITH_DISTINCT_UNSUPPORTED); an empty name is
  * MISSING_NAME.
  */
@@ -68,13 +71,29 @@ em_lplan *em_az_resolve_observe(em_az *az, const em_spec_rel *r, em_lplan *child
       em_error_set_context(az->err, se->origin_fragment, se->origin_call_site);
     return NULL;
   }
-  /* A projection of every column, so the node keeps its plan id (for
-   * df.col references to the observed DataFrame). */
-  int *idx = em_arena_calloc(&az->plan->arena, sizeof(int) * (size_t)(child->nout + 1));
-  if (!idx) {
+  /* The node: the child's rows and columns, and the metrics as aggregate
+   * calls plus one expression per metric over their results. */
+  int nm = r->u.metrics.nmetrics;
+  em_lplan *n = em_az_pass_through(az, EM_LP_OBSERVE, r, child);
+  em_agg_build b = {.az = az, .child = child, .nkeys = 0, .gid_key = -1};
+  if (!n) return NULL;
+  n->u.observe.name = em_arena_strdup(&az->plan->arena, name);
+  n->u.observe.results = em_arena_calloc(&az->plan->arena, sizeof(em_expr *) * (size_t)(nm + 1));
+  n->u.observe.names = em_arena_calloc(&az->plan->arena, sizeof(char *) * (size_t)(nm + 1));
+  if (!n->u.observe.name || !n->u.observe.results || !n->u.observe.names) {
     em_error_internal(az->err, "out of memory during analysis");
     return NULL;
   }
-  for (int i = 0; i < child->nout; i++) idx[i] = i;
-  return em_az_project_columns(az, r, child, idx, child->nout);
+  for (int i = 0; i < nm; i++) {
+    char *mname = NULL, *meta = NULL;
+    em_expr *e = em_az_resolve_expr(az, r->u.metrics.metrics[i], child, &mname, &meta);
+    em_expr *o = e ? em_az_agg_rewrite(&b, e) : NULL;
+    if (!o) return NULL;
+    n->u.observe.results[i] = o;
+    n->u.observe.names[i] = mname ? mname : em_arena_strdup(&az->plan->arena, "");
+  }
+  n->u.observe.nresults = nm;
+  n->u.observe.aggs = b.aggs;
+  n->u.observe.naggs = b.naggs;
+  return n;
 }

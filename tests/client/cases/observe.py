@@ -87,3 +87,24 @@ def case_observe_join(spark):
 def case_observe_grouped_metrics_error(spark):
     obs = Observation("g")
     return error(lambda: spark.range(3).observe(obs, (F.col("id") + F.sum("id")).alias("x")).collect())
+
+
+def case_observe_nondeterministic_input(spark):
+    # The metrics describe the rows the query returned: one computation of
+    # a non-deterministic input (a second run would draw other values).
+    obs = Observation("nd")
+    df = spark.range(0, 3000, 1, 3).select((F.rand() * 1000).alias("r")) \
+        .observe(obs, F.count(F.lit(1)).alias("n"), F.max("r").alias("hi"), F.min("r").alias("lo"))
+    rows = df.collect()
+    m = obs.get
+    vals = [r.r for r in rows]
+    return {"n": m["n"], "same_max": m["hi"] == max(vals), "same_min": m["lo"] == min(vals)}
+
+
+def case_observe_many_partitions_expression(spark):
+    obs = Observation("expr")
+    df = spark.range(0, 5000, 1, 4).observe(
+        obs, (F.sum("id") * 2 + F.count(F.lit(1))).alias("mix"), F.avg(F.col("id") % 7).alias("a"),
+        F.lit(3).alias("three"))
+    out = collect(df.filter("id < 5"))
+    return {"result": out, "metrics": obs.get}
