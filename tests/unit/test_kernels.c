@@ -310,7 +310,9 @@ static __int128 p10(int k) {
 }
 
 static em_vec *random_decimals(int p, int sc, int64_t n, bool huge) {
-  em_vec *v = em_vec_new(em_type_decimal(p, sc), n);
+  em_type *t = em_type_decimal(p, sc);
+  em_vec *v = em_vec_new(t, n);
+  em_type_unref(t);
   __int128 lim = p10(p);
   for (int64_t i = 0; i < n; i++) {
     uint64_t r = rnd();
