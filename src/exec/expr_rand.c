@@ -74,6 +74,17 @@ static int rand_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval
   return 0;
 }
 
+/* The resolved call: no arguments left (the seed is in cfg), DOUBLE. */
+static int resolved(em_func_call *call, rand_cfg *cfg, em_error *err) {
+  if (!call->sql) return em_error_internal(err, "out of memory");
+  call->nargs = 0;
+  call->type = em_type_double();
+  call->nullable = false;
+  call->kernel = rand_kernel;
+  call->data = cfg;
+  return 0;
+}
+
 /* rand(seed): one BIGINT literal argument (the plans Ember builds). */
 static int rand_resolve(em_func_call *call, em_error *err) {
   if (call->nargs != 1 || call->args[0]->kind != EM_EX_LITERAL || call->args[0]->type->id != EM_T_LONG)
@@ -82,13 +93,7 @@ static int rand_resolve(em_func_call *call, em_error *err) {
   if (!cfg) return em_error_internal(err, "out of memory");
   cfg->seed = *(const int64_t *)em_vec_values(call->args[0]->u.lit);
   call->sql = em_arena_printf(call->arena, "rand(%lld)", (long long)cfg->seed);
-  if (!call->sql) return em_error_internal(err, "out of memory");
-  call->nargs = 0;
-  call->type = em_type_double();
-  call->nullable = false;
-  call->kernel = rand_kernel;
-  call->data = cfg;
-  return 0;
+  return resolved(call, cfg, err);
 }
 
 const em_func_def em_fn_rand_seeded = {"rand", EM_FN_SCALAR, rand_resolve};
@@ -134,13 +139,7 @@ static int resolve_random(em_func_call *call, bool gaussian, em_error *err) {
   }
   call->sql = call->nargs == 0 ? em_arena_printf(call->arena, "%s(%lld)", fname, (long long)cfg->seed)
                                : em_arena_printf(call->arena, "%s(%s)", fname, call->arg_sql[0]);
-  if (!call->sql) return em_error_internal(err, "out of memory");
-  call->nargs = 0;
-  call->type = em_type_double();
-  call->nullable = false;
-  call->kernel = rand_kernel;
-  call->data = cfg;
-  return 0;
+  return resolved(call, cfg, err);
 }
 
 int em_fn_resolve_rand(em_func_call *call, em_error *err);

@@ -163,13 +163,30 @@ static void check_same(const em_vec *a, const em_vec *b) {
   }
 }
 
+/* Evaluates fn(x, k) (fn(k, x) when side) over b, whose column 0 is x and
+ * column 1 the constant lit on every row: once with the literal (a one-row
+ * operand), once with the column. Both must fail alike: returns 1 on that
+ * error, else 0 with both results in *vf and *vs. */
+static int eval_both(const char *fn, em_type *t, em_vec *lit, int side, bool ansi, const em_batch *b, em_vec **vf,
+                     em_vec **vs) {
+  em_eval_ctx ctx = {.timezone = "UTC"};
+  em_expr *xc = column(0, t), *kc = column(1, t), *kl = literal(lit);
+  em_expr *fast = side ? call2(fn, kl, xc, ansi) : call2(fn, xc, kl, ansi);
+  em_expr *slow = side ? call2(fn, kc, xc, ansi) : call2(fn, xc, kc, ansi);
+  em_error ef = {0}, es = {0};
+  *vf = *vs = NULL;
+  int rf = em_expr_eval(fast, b, &ctx, vf, &ef), rs = em_expr_eval(slow, b, &ctx, vs, &es);
+  CHECK_EQ_INT(rf, rs);
+  if (rf) CHECK_EQ_INT(ef.cls, es.cls);
+  return rf ? 1 : 0;
+}
+
 TEST(constant_operand_equals_column) {
   em_arena_init(&A, 1 << 16);
   const char *ops[] = {"+", "-", "*", "/", "%", "pmod", "==", "<", "<=", ">", ">=", "<=>"};
   em_type *types[] = {em_type_int(), em_type_long(), em_type_double()};
   int64_t consts[] = {3, -3, 1, -1, 0, 7, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, 1000003};
   const int64_t n = 300;
-  em_eval_ctx ctx = {.timezone = "UTC"};
   int checked = 0, errors = 0;
   for (int ty = 0; ty < 3; ty++) {
     em_vec *x = random_col(types[ty], n, ty);
@@ -187,15 +204,8 @@ TEST(constant_operand_equals_column) {
       for (size_t o = 0; o < sizeof ops / sizeof *ops; o++)
         for (int ansi = 0; ansi < 2; ansi++)
           for (int side = 0; side < 2; side++) {
-            em_expr *xc = column(0, types[ty]), *kc = column(1, types[ty]), *kl = literal(lit);
-            em_expr *fast = side ? call2(ops[o], kl, xc, ansi) : call2(ops[o], xc, kl, ansi);
-            em_expr *slow = side ? call2(ops[o], kc, xc, ansi) : call2(ops[o], xc, kc, ansi);
-            em_vec *vf = NULL, *vs = NULL;
-            em_error ef = {0}, es = {0};
-            int rf = em_expr_eval(fast, b, &ctx, &vf, &ef), rs = em_expr_eval(slow, b, &ctx, &vs, &es);
-            CHECK_EQ_INT(rf, rs);
-            if (rf) {
-              CHECK_EQ_INT(ef.cls, es.cls);
+            em_vec *vf, *vs;
+            if (eval_both(ops[o], types[ty], lit, side, ansi, b, &vf, &vs)) {
               errors++;
             } else {
               check_same(vf, vs);
@@ -251,7 +261,6 @@ static em_batch *two_columns(em_vec *x, em_vec *k) {
 TEST(like_and_concat_constant_equals_column) {
   em_arena_init(&A, 1 << 16);
   const int64_t n = 400;
-  em_eval_ctx ctx = {.timezone = "UTC"};
   em_vec *x = random_strings(n, false);
   em_vec *pats = random_strings(400, true);
   int matched = 0, errors = 0, checked = 0;
@@ -261,16 +270,9 @@ TEST(like_and_concat_constant_equals_column) {
     const char *fns[] = {"like", "concat"};
     for (int f = 0; f < 2; f++)
       for (int side = 0; side < (f ? 2 : 1); side++) {
-        em_expr *xc = column(0, em_type_string()), *kc = column(1, em_type_string()), *kl = literal(lit);
-        em_expr *fast = side ? call2(fns[f], kl, xc, false) : call2(fns[f], xc, kl, false);
-        em_expr *slow = side ? call2(fns[f], kc, xc, false) : call2(fns[f], xc, kc, false);
-        em_vec *vf = NULL, *vs = NULL;
-        em_error ef = {0}, es = {0};
-        int rf = em_expr_eval(fast, b, &ctx, &vf, &ef), rs = em_expr_eval(slow, b, &ctx, &vs, &es);
-        CHECK_EQ_INT(rf, rs);
+        em_vec *vf, *vs;
         checked++;
-        if (rf) {
-          CHECK_EQ_INT(ef.cls, es.cls);
+        if (eval_both(fns[f], em_type_string(), lit, side, false, b, &vf, &vs)) {
           errors++;
           continue;
         }
