@@ -685,6 +685,7 @@ static void end_batch(batch_ctx *c, em_buf **scratch, uint32_t nscratch) {
 int em_ipc_batch_decode(em_ipc_reader *r, em_fb *fb, const em_fbt *rb, const uint8_t *body, size_t body_len,
                         em_batch **out, em_error *err) {
   batch_ctx c;
+  memset(&c, 0, sizeof c); /* end_batch runs also when begin_batch did not */
   em_buf **scratch = NULL;
   uint32_t nscratch = 0;
   int64_t length = 0;

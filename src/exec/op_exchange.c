@@ -46,61 +46,16 @@
  * adaptive groups on one thread. Output partitions are then read in
  * parallel: each gathers its rows from every run with em_vec_take. All
  * runs stay in memory until the end of the query and are charged to the
- * query's memory tracker; spilling runs is future work.
+ * query's memory tracker. Hash and single exchanges spill: when the budget
+ * refuses an input partition's batches, they go to disk grouped by reduce
+ * partition (spill_exchange.c) and the readers stream them back in the
+ * same order.
  */
-#include "exec_int.h"
+#include "exchange_int.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct xcfg {
-  em_part_mode mode;
-  int nparts;
-  bool adaptive;
-  em_expr **keys;
-  bool *asc, *nulls_first;
-  int nkeys;
-  const bool *used;
-  bool unsorted;
-  int sample_size;
-  int min_partitions;
-} xcfg;
-
-/* One input partition's rows. */
-typedef struct xmap {
-  em_batch *rows;  /* all its rows, concatenated (NULL when none) */
-  em_vec **keys;   /* range: its sort keys */
-  int64_t n;
-  int32_t *pid;    /* reduce partition per row (until grouped) */
-  uint32_t *order; /* row indices grouped by reduce partition */
-  int64_t *starts; /* nred + 1 */
-} xmap;
-
-typedef struct xstate {
-  xmap *maps;
-  int nmaps;
-  int nred;         /* reduce partitions */
-  int ngroups;      /* output partitions */
-  int *gstart;      /* group g reads reduce partitions [gstart[g], gstart[g+1]) */
-  int64_t *grows;   /* rows per group */
-  em_memtracker *mem;
-  _Atomic int64_t charged;
-} xstate;
-
-typedef struct xlocal {
-  em_batch **batches;
-  em_vec ***keys;   /* range */
-  int32_t **pids;   /* hash */
-  int n, cap;
-} xlocal;
-
-typedef struct xout_local {
-  int map;     /* input partition being read */
-  int red;     /* reduce partition being read */
-  int64_t off; /* position within that map's rows of the partition */
-  bool started;
-} xout_local;
 
 static int oom(em_error *err) { return em_error_internal(err, "out of memory in exchange"); }
 
@@ -118,8 +73,9 @@ static void free_keys(em_vec **keys, int n) {
 
 /* ---- the sink side ---- */
 
+static xstate *state_of(em_sink *s, em_error *err);
+
 static int x_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx *ctx, em_error *err) {
-  (void)part;
   const xcfg *cfg = s->cfg;
   xlocal *st = local;
   if (st->n == st->cap) {
@@ -160,7 +116,21 @@ static int x_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx *c
   st->keys[st->n] = keys;
   st->pids[st->n] = pids;
   st->n++;
-  return 0;
+  if (!em_xspill_mode(cfg) || !ctx->mem) return 0;
+  /* Hash and single: the held batches are reserved as they arrive; over
+   * the budget, they go to disk. */
+  int64_t bytes = (int64_t)em_batch_bytes(b) + (pids ? 4 * b->nrows : 0);
+  st->mem = ctx->mem;
+  if (em_memtracker_reserve(ctx->mem, bytes, err) == 0) {
+    st->charged += bytes;
+    return 0;
+  }
+  if (!em_spill_should(ctx, err)) return -1;
+  em_error_clear(err);
+  xstate *xs = state_of(s, err);
+  if (!xs) return -1;
+  if (part < 0 || part >= xs->nmaps) return em_error_internal(err, "exchange: partition out of range");
+  return em_xspill_segment(cfg, s, &xs->maps[part], st, ctx, err);
 }
 
 static void x_close_local(em_sink *s, void *local) {
@@ -174,6 +144,7 @@ static void x_close_local(em_sink *s, void *local) {
   em_free(st->batches);
   em_free(st->keys);
   em_free(st->pids);
+  if (st->mem && st->charged) em_memtracker_release(st->mem, st->charged);
   memset(st, 0, sizeof *st);
 }
 
@@ -304,6 +275,29 @@ static int x_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_err
   xmap *mp = &xs->maps[part];
   int64_t total = 0;
   for (int i = 0; i < st->n; i++) total += st->batches[i]->nrows;
+  int64_t run_bytes = 0; /* hash and single: reserved before concatenating */
+  if (em_xspill_mode(cfg) && ctx->mem && !mp->spill && total > 0) {
+    run_bytes = st->charged + 8 * total;
+    if (em_memtracker_reserve(ctx->mem, run_bytes, err)) {
+      if (!em_spill_should(ctx, err)) return -1;
+      em_error_clear(err);
+      run_bytes = 0;
+      if (em_xspill_segment(cfg, s, mp, st, ctx, err)) return -1;
+    }
+  }
+  if (mp->spill) {
+    /* The rest follows the spilled segments. */
+    int rc = st->n > 0 ? em_xspill_segment(cfg, s, mp, st, ctx, err) : 0;
+    if (!rc) rc = em_xspill_finish(cfg, mp, err);
+    x_close_local(s, local);
+    return rc;
+  }
+  if (run_bytes) {
+    pthread_mutex_lock(&s->mu);
+    xs->mem = ctx->mem;
+    pthread_mutex_unlock(&s->mu);
+    atomic_fetch_add(&xs->charged, run_bytes);
+  }
   if (total == 0) {
     x_close_local(s, local);
     return 0;
@@ -345,7 +339,7 @@ static int x_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_err
   /* The pushed batches are no longer needed. */
   x_close_local(s, local);
   if (rc) return -1;
-  if (ctx->mem) {
+  if (ctx->mem && !em_xspill_mode(cfg)) {
     int64_t bytes = (int64_t)em_batch_bytes(mp->rows) + 8 * total;
     if (em_memtracker_reserve(ctx->mem, bytes, err)) return -1;
     pthread_mutex_lock(&s->mu);
@@ -539,6 +533,10 @@ static int adaptive_groups(const xcfg *cfg, xstate *xs, em_error *err) {
   for (int m = 0; m < xs->nmaps; m++) {
     xmap *mp = &xs->maps[m];
     if (mp->n == 0) continue;
+    if (mp->spill) {
+      for (int p = 0; p < nred; p++) size[p] += mp->red_bytes[p];
+      continue;
+    }
     for (int p = 0; p < nred; p++)
       for (int64_t k = mp->starts[p]; k < mp->starts[p + 1]; k++)
         size[p] += (int64_t)em_unsafe_row_size(mp->rows->cols, NULL, mp->rows->ncols, mp->order[k]) + 4;
@@ -599,6 +597,7 @@ static int x_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
 /* ---- the source side ---- */
 
 static int x_next(em_sink *s, void *local, int part, em_batch **out, em_exec_ctx *ctx, em_error *err) {
+  const xcfg *cfg = s->cfg;
   xstate *xs = s->state;
   xout_local *st = local;
   *out = NULL;
@@ -622,6 +621,17 @@ static int x_next(em_sink *s, void *local, int part, em_batch **out, em_exec_ctx
       continue;
     }
     xmap *mp = &xs->maps[st->map];
+    if (mp->spill) {
+      /* Spilled blocks are whole batches: the rows gathered so far go
+       * first, then one block a call. */
+      if (got > 0) break;
+      if (em_xspill_next(cfg, s, mp, st->red, st, out, err)) return -1;
+      if (*out) return 0;
+      st->red++;
+      st->seg = 0;
+      st->in_seg = false;
+      continue;
+    }
     int64_t have = mp->n ? mp->starts[st->red + 1] - mp->starts[st->red] - st->off : 0;
     if (have <= 0) {
       st->red++;
@@ -673,6 +683,7 @@ static void x_destroy(em_sink *s) {
     em_free(mp->pid);
     em_free(mp->order);
     em_free(mp->starts);
+    em_xspill_free(mp);
   }
   if (xs->mem) em_memtracker_release(xs->mem, atomic_load(&xs->charged));
   em_free(xs->maps);

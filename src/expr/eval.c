@@ -40,6 +40,31 @@ em_vec *em_vec_repeat(const em_vec *lit, int64_t n) {
     v->values->len = (size_t)(n * w);
     return v;
   }
+  if (null) {
+    em_vec_unref(v);
+    return em_vec_new_nulls(lit->type, n);
+  }
+  em_type_id t = lit->type->id;
+  if (t == EM_T_STRING || t == EM_T_BINARY || t == EM_T_CHAR || t == EM_T_VARCHAR) {
+    /* Offsets k * len, the bytes n times. */
+    int32_t len;
+    const char *s = em_vec_str(lit, 0, &len);
+    if ((int64_t)len * n > INT32_MAX || em_vec_reserve(v, n, (size_t)len * (size_t)n + 1)) {
+      em_vec_unref(v);
+      return NULL;
+    }
+    int32_t *o = (int32_t *)v->values->data;
+    char *d = (char *)v->data->data;
+    for (int64_t i = 0; i < n; i++) {
+      o[i] = (int32_t)(i * len);
+      memcpy(d + i * len, s, (size_t)len);
+    }
+    o[n] = (int32_t)(n * len);
+    v->len = n;
+    v->values->len = (size_t)(n + 1) * 4;
+    v->data->len = (size_t)len * (size_t)n;
+    return v;
+  }
   for (int64_t i = 0; i < n; i++) {
     if (em_vec_append_range(v, lit, 0, 1)) {
       em_vec_unref(v);

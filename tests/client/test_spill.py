@@ -87,3 +87,16 @@ def test_join_spills(spark, budget):
 
     t = _both(spark, budget, q, ordered=False)
     assert t.num_rows == 400_000
+
+
+def test_repartition_spills(spark, budget):
+    # A hash exchange over the budget: same rows in the same partitions and
+    # order (compared in output order, with the partition id).
+    def q():
+        df = spark.range(0, 400_000, 1, 4).select("id", ((F.col("id") * 7919) % 100_003).alias("k"),
+                                                 F.col("id").cast("string").alias("s"))
+        return df.repartition(6, "k").withColumn("p", F.spark_partition_id())
+
+    t = _both(spark, budget, q, ordered=True)
+    assert t.num_rows == 400_000
+    assert len(set(t.column("p").to_pylist())) == 6
