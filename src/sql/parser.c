@@ -195,16 +195,24 @@ static bool empty(em_sqlp *p) {
   return p->toks[0].kind == EM_TK_EOF;
 }
 
+/* Input left after a complete statement or expression is a syntax error at
+ * its first token. ANTLR recovers by deleting one token, and says so in the
+ * hint (": extra input 'x'"), only when that token alone stands before the
+ * end of input; otherwise Spark reports it without a hint. */
+static void trailing_input(em_sqlp *p) {
+  em_tok *t = em_sql_peek(p, 0);
+  if (t->kind == EM_TK_EOF) return;
+  char hint[EM_ERROR_VAL_MAX] = "";
+  if (em_sql_peek(p, 1)->kind == EM_TK_EOF)
+    snprintf(hint, sizeof hint, ": extra input '%.*s'", t->end - t->start > 400 ? 400 : t->end - t->start,
+             p->text + t->start);
+  em_sql_syntax_error(p, p->pos, hint);
+}
+
 static void end_of_statement(em_sqlp *p) {
   while (em_sql_accept_op(p, ";")) {
   }
-  em_tok *t = em_sql_peek(p, 0);
-  if (t->kind != EM_TK_EOF) {
-    char hint[EM_ERROR_VAL_MAX];
-    snprintf(hint, sizeof hint, ": extra input '%.*s'", t->end - t->start > 400 ? 400 : t->end - t->start,
-             p->text + t->start);
-    em_sql_syntax_error(p, p->pos, hint);
-  }
+  trailing_input(p);
 }
 
 int em_sql_parse_statement_(em_sqlp *p, em_sql_stmt *out);
@@ -217,8 +225,18 @@ int em_sql_parse_statement(em_spec *spec, const char *text, const em_sql_opts *o
   if (setjmp(p.jb)) return -1;
   em_sql_lex(&p);
   if (empty(&p)) {
+    /* Spark points at the end of input (after any blanks). */
+    int line = 1, col = 0;
+    for (const char *c = text; *c; c++) {
+      if (*c == '\n') {
+        line++;
+        col = 0;
+      } else {
+        col++;
+      }
+    }
     em_error_set(err, EM_ERR_PARSE_EMPTY_STATEMENT, NULL);
-    em_sql_error_position(&p, 1, 0);
+    em_sql_error_position(&p, line, col);
     return -1;
   }
   if (em_sql_parse_statement_(&p, out)) return -1;
@@ -243,13 +261,7 @@ int em_sql_parse_expr(em_spec *spec, const char *text, const em_sql_opts *opts, 
   if (setjmp(p.jb)) return -1;
   em_sql_lex(&p);
   em_spec_expr *e = em_sql_named_expr(&p);
-  em_tok *t = em_sql_peek(&p, 0);
-  if (t->kind != EM_TK_EOF) {
-    char hint[EM_ERROR_VAL_MAX];
-    snprintf(hint, sizeof hint, ": extra input '%.*s'", t->end - t->start > 400 ? 400 : t->end - t->start,
-             p.text + t->start);
-    em_sql_syntax_error(&p, p.pos, hint);
-  }
+  trailing_input(&p);
   *out = e;
   return 0;
 }
