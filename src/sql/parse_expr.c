@@ -83,10 +83,15 @@ em_type *em_sql_type(em_sqlp *p) {
   char *txt = em_sql_strndup(p, p->text + start, (size_t)(end - start));
   em_error sub;
   em_error_clear(&sub);
-  em_type *t = em_type_parse_ddl(txt, &sub);
+  em_type *t = em_type_parse_one(txt, &sub);
   if (!t) {
-    /* Report the DDL parser's error at the type's position. */
+    /* Report the DDL parser's error at the type's position; an unknown
+     * type name is Spark's UNSUPPORTED_DATATYPE over the type's text. */
     *p->err = sub;
+    if (sub.cls == EM_ERR_PARSE_UNSUPPORTED_DATATYPE) {
+      em_error_set(p->err, EM_ERR_PARSE_UNSUPPORTED_DATATYPE, "typeName", sub.vals[0], NULL);
+      em_sql_span_error(p, from, p->pos - 1);
+    }
     if (em_errclass_exc(sub.cls) == EM_EXC_PARSE) {
       const char *m = strstr(sub.msg, " (line ");
       if (m) sub.msg[m - sub.msg] = '\0';
@@ -662,6 +667,10 @@ static em_spec_expr *predicate(em_sqlp *p) {
       r = em_sql_func(p, "between", args, 3);
     } else if (em_sql_accept_kw(p, "IN")) {
       em_sql_expect_op(p, "(");
+      if (em_sql_is_op(em_sql_peek(p, 0), ")")) {
+        em_error_set(p->err, EM_ERR_INVALID_SQL_SYNTAX_EMPTY_IN_PREDICATE, NULL);
+        em_sql_span_error(p, p->pos - 2, p->pos);
+      }
       if (em_sql_at_query_start(p)) {
         r = em_sql_expr_new(p, EM_SE_SUBQUERY);
         r->u.subquery.kind = EM_SUBQUERY_IN;

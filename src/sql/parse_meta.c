@@ -58,22 +58,11 @@ static char *columns_text(em_sqlp *p) {
 }
 
 /* A ParseException over the whole statement (Spark's checks after the
- * grammar): the statement as SQL context, with the caret excerpt. */
+ * grammar). */
 static _Noreturn void statement_error(em_sqlp *p) {
-  em_tok *a = &p->toks[0];
   int last = p->ntoks - 2;
   while (last > 0 && em_sql_is_op(&p->toks[last], ";")) last--;
-  em_tok *b = &p->toks[last > 0 ? last : 0];
-  em_error_set_sql_context(p->err, em_sql_strndup(p, p->text + a->start, (size_t)(b->end - a->start)));
-  const char *sum = em_sql_context_summary(p, a->line, a->col, a->start, b->end - 1);
-  if (sum) {
-    em_strbuf sb;
-    em_strbuf_init(&sb);
-    em_strbuf_printf(&sb, "\n%s\n%s", p->err->msg, sum);
-    snprintf(p->err->msg, sizeof p->err->msg, "%s", sb.data ? sb.data : "");
-    em_strbuf_free(&sb);
-  }
-  em_sql_fail(p);
+  em_sql_span_error(p, 0, last > 0 ? last : 0);
 }
 
 static bool create_function(em_sqlp *p, em_sql_stmt *out) {

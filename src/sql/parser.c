@@ -101,6 +101,20 @@ void em_sql_error_position(em_sqlp *p, int line, int col) {
   em_strbuf_free(&sb);
 }
 
+_Noreturn void em_sql_span_error(em_sqlp *p, int from, int to) {
+  em_tok *a = &p->toks[from], *b = &p->toks[to];
+  em_error_set_sql_context(p->err, em_sql_strndup(p, p->text + a->start, (size_t)(b->end - a->start)));
+  const char *sum = em_sql_context_summary(p, a->line, a->col, a->start, b->end - 1);
+  if (sum) {
+    em_strbuf sb;
+    em_strbuf_init(&sb);
+    em_strbuf_printf(&sb, "\n%s\n%s", p->err->msg, sum);
+    snprintf(p->err->msg, sizeof p->err->msg, "%s", sb.data ? sb.data : "");
+    em_strbuf_free(&sb);
+  }
+  em_sql_fail(p);
+}
+
 _Noreturn void em_sql_syntax_error(em_sqlp *p, int at, const char *hint) {
   em_tok *t = &p->toks[at];
   char buf[EM_ERROR_VAL_MAX];

@@ -67,6 +67,10 @@ void em_sql_lex(em_sqlp *p);
 /* parser.c: token helpers and errors. */
 _Noreturn void em_sql_fail(em_sqlp *p);                 /* err already set */
 _Noreturn void em_sql_syntax_error(em_sqlp *p, int at, const char *hint);
+/* A ParseException Spark raises after the grammar (err already set): tokens
+ * [from, to] as the SQL context, with the "== SQL (line L, position P) =="
+ * excerpt. */
+_Noreturn void em_sql_span_error(em_sqlp *p, int from, int to);
 _Noreturn void em_sql_oom(em_sqlp *p);
 /* Renders a ParseException position suffix and "== SQL ==" excerpt at
  * (line, col) into the error message. */

@@ -933,6 +933,20 @@ static em_type *attempt(const char *text, const char *shown, bool table, em_erro
 
 static bool is_parse_error(const em_error *e) { return em_errclass_exc(e->cls) == EM_EXC_PARSE; }
 
+em_type *em_type_parse_one(const char *text, em_error *err) {
+  if (!text || strlen(text) > 1000000) {
+    em_error_internal(err, "bad type text");
+    return NULL;
+  }
+  em_error sub;
+  em_error_clear(&sub);
+  bool oom_flag = false;
+  em_type *t = attempt(text, text, false, &sub, &oom_flag);
+  if (!t && oom_flag) em_error_internal(err, "out of memory parsing a type");
+  else if (!t && err) *err = sub;
+  return t;
+}
+
 em_type *em_type_parse_ddl(const char *ddl, em_error *err) {
   if (!ddl) {
     em_error_internal(err, "NULL DDL string");

@@ -137,6 +137,9 @@ int em_type_tree_string(const em_type *schema, int level, em_strbuf *sb);
  * A lone type that is not a struct is returned as is. Returns a new
  * reference, or NULL with PARSE_SYNTAX_ERROR/other errors in err. */
 em_type *em_type_parse_ddl(const char *ddl, em_error *err);
+/* Parses one data type ("map<string, int>", "decimal(10,2)"), as SQL's
+ * CAST(x AS type) does: no table-schema reading. */
+em_type *em_type_parse_one(const char *text, em_error *err);
 /* Parses Spark's DataType JSON. */
 em_type *em_type_parse_json(const char *json, size_t len, em_error *err);
 
