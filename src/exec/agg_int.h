@@ -37,7 +37,8 @@ typedef struct em_aggtable {
   int naggs;
   em_expr *const *aggs;      /* EM_EX_AGG calls (borrowed) */
   /* Slots: power-of-two array, linear probing. */
-  void *slots;
+  void *slots;     /* aligned into slots_mem (see slots_alloc) */
+  void *slots_mem; /* what to free */
   uint64_t mask;
   /* Groups (columnar): hash and key of each. */
   uint32_t ngroups, capgroups;

@@ -26,6 +26,7 @@
 #include "agg_int.h"
 
 #include <string.h>
+#include <sys/mman.h>
 #include <xxhash.h>
 
 #define MIN_SLOTS 1024
@@ -85,10 +86,29 @@ static int grow_groups(em_aggtable *t, uint32_t need, em_error *err) {
   return 0;
 }
 
+/* A zeroed slot array of n bytes; *mem receives what to free. Big arrays
+ * are aligned to 2 MiB and marked for transparent huge pages: probes read
+ * them at random, and with 4 KiB pages most of those reads would miss the
+ * TLB too. They are zeroed by writing (memset), not calloc: calloc's fresh
+ * pages are mapped to the shared zero page on a probe's first read and then
+ * copied on the first write, and each of those copies flushes the TLB of
+ * every core running the query. */
+static void *slots_alloc(size_t n, void **mem) {
+  const size_t huge = (size_t)2 << 20;
+  if (n < 2 * huge) return *mem = em_calloc(1, n);
+  uint8_t *raw = em_malloc(n + huge);
+  if (!(*mem = raw)) return NULL;
+  uint8_t *p = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+  madvise(p, n & ~(huge - 1), MADV_HUGEPAGE);
+  memset(p, 0, n);
+  return p;
+}
+
 static int resize_slots(em_aggtable *t, uint64_t nslots, em_error *err) {
   size_t ss = slot_size(t);
   if (charge(t, (int64_t)(ss * nslots) - (int64_t)(t->slots ? ss * (t->mask + 1) : 0), err)) return -1;
-  void *ns = em_calloc(nslots, ss);
+  void *nmem;
+  void *ns = slots_alloc(nslots * ss, &nmem);
   if (!ns) return oom(err);
   uint64_t mask = nslots - 1;
   if (t->mode == EM_AT_INT) {
@@ -109,8 +129,9 @@ static int resize_slots(em_aggtable *t, uint64_t nslots, em_error *err) {
       s[i].gid1 = g + 1;
     }
   }
-  em_free(t->slots);
+  em_free(t->slots_mem);
   t->slots = ns;
+  t->slots_mem = nmem;
   t->mask = mask;
   return 0;
 }
@@ -166,7 +187,7 @@ void em_aggtable_free(em_aggtable *t) {
     em_free(t->states[a]);
   }
   em_free(t->states);
-  em_free(t->slots);
+  em_free(t->slots_mem);
   em_free(t->hashes);
   em_free(t->ikeys);
   em_free(t->koffs);
