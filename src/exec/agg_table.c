@@ -403,6 +403,25 @@ int em_aggtable_merge(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids
   return 0;
 }
 
+int em_aggtable_copy_groups(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, em_error *err) {
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t sg = src_gids[i];
+    int64_t g;
+    if (t->mode == EM_AT_NONE)
+      g = 0;
+    else if (t->mode == EM_AT_INT)
+      g = (int64_t)sg == src->null_gid ? int_null_group(t, err) : int_find(t, src->ikeys[sg], src->hashes[sg], err);
+    else
+      g = bytes_find(t, src->kheap + src->koffs[sg], src->koffs[sg + 1] - src->koffs[sg], src->hashes[sg], err);
+    if (g < 0) return -1;
+    for (int a = 0; a < t->naggs; a++) {
+      size_t ss = t->aggs[a]->u.fn.agg->state_size;
+      memcpy(t->states[a] + (size_t)g * ss, src->states[a] + (size_t)sg * ss, ss);
+    }
+  }
+  return 0;
+}
+
 /* Builds a key vector of type kt from int64 bits. */
 static em_vec *emit_ikeys(const em_aggtable *t, em_type *kt, int64_t start, int64_t n) {
   em_vec *v = em_vec_new(kt, n);
