@@ -73,10 +73,12 @@ int em_aggtable_reserve(em_aggtable *t, uint64_t ngroups, em_error *err);
  * each key, then each aggregate's merge. */
 int em_aggtable_merge(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, uint32_t *scratch,
                       em_error *err);
-/* Copies groups src_gids[0..n) of src into t, which must not hold their
- * keys yet: each key is inserted and its states are copied byte for byte
- * (only for aggregates whose states own no memory: destroy == NULL). */
-int em_aggtable_copy_groups(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, em_error *err);
+/* Moves groups src_gids[0..n) of src into t, which must not hold their
+ * keys yet: each key is inserted and its states are moved byte for byte;
+ * source states that own memory (destroy != NULL) are zeroed, so only for
+ * aggregates whose zeroed state is an empty, destroyable one (those that
+ * spill, em_agg_spill_ops_of). */
+int em_aggtable_move_groups(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, em_error *err);
 /* Builds the key columns and aggregate results of groups [start, start+n)
  * into cols[0 .. nkeys+naggs). */
 int em_aggtable_emit(em_aggtable *t, int64_t start, int64_t n, em_vec **cols, em_error *err);
@@ -176,6 +178,8 @@ int em_agg_spill_raw_write(em_agg_shared *sh, int part, int b, em_batch *batch, 
 
 /* Groups a table must reach before its reduction is judged. */
 extern uint32_t em_agg_part_min_groups;
+/* Partitions switched so far (for tests). */
+extern _Atomic int64_t em_agg_part_switches;
 /* Called after each aggregated batch: judges the reduction once the table
  * has em_agg_part_min_groups groups and, when it is poor and the mode is
  * possible, switches the partition to the partitioned mode. */

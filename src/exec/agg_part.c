@@ -19,7 +19,7 @@
  * Final phase. Output partition j owns buckets j*8 .. j*8+7 (the top
  * EM_AGG_OUT_BITS hash bits, as the in-memory merge), and builds them one
  * after the other: for each input partition p in order, p's table of the
- * bucket is its snapshot's groups of the bucket (states copied byte for
+ * bucket is its snapshot's groups of the bucket (states moved byte for
  * byte) updated with p's bucket rows in row order - exactly the states p's
  * own table would have had - and these are merged in partition order into
  * a fresh result table, as the in-memory merge does. So results are the
@@ -29,8 +29,10 @@
  *
  * When the mode applies: keys (not a global aggregate), at least two input
  * partitions (so the output partitioning is the merge's), and aggregate
- * states that own no memory (copied as bytes: count, sum, avg, min/max of
- * numbers, ...).
+ * states that can be moved as bytes (those that own no memory, and the
+ * value holders of min/max/first/last, whose zeroed state is empty; the
+ * same aggregates as can spill). The snapshot's states are moved, each
+ * once, into the bucket tables.
  *
  * Memory. Bucket batches are charged to the query's memtracker. When the
  * budget refuses and spilling is on, the partition goes to disk as the
@@ -43,6 +45,7 @@
  */
 #include "agg_int.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #define NB EM_AGG_NBUCKETS
@@ -50,6 +53,7 @@
 #define STAGE_ROWS 2048
 
 uint32_t em_agg_part_min_groups = 65536;
+_Atomic int64_t em_agg_part_switches;
 
 /* One partitioned input partition. */
 typedef struct part_in {
@@ -111,8 +115,10 @@ void em_agg_part_free(em_agg_part *pt) {
 static bool eligible(const em_sink *s) {
   const em_hash_agg_cfg *cfg = s->cfg;
   if (cfg->mode == EM_AT_NONE || s->in_parts < 2) return false;
-  for (int a = 0; a < cfg->naggs; a++)
-    if (cfg->aggs[a]->u.fn.agg->destroy) return false;
+  for (int a = 0; a < cfg->naggs; a++) {
+    const em_agg_def *d = cfg->aggs[a]->u.fn.agg;
+    if (d->destroy && !em_agg_spill_ops_of(d)) return false;
+  }
   return true;
 }
 
@@ -144,6 +150,7 @@ int em_agg_part_maybe_start(em_sink *s, em_agg_shared *sh, em_agg_local *l, int 
   if (part < 0 || part >= pt->nparts || pt->in[part]) return em_error_internal(err, "hash aggregate: bad partition");
   if (!(pt->in[part] = em_calloc(1, sizeof(part_in)))) return oom(err);
   l->part = true;
+  atomic_fetch_add(&em_agg_part_switches, 1);
   return 0;
 }
 
@@ -399,7 +406,7 @@ static em_aggtable *part_table(em_sink *s, em_agg_shared *sh, int p, int b, em_e
    * table grows for them. */
   uint32_t *groups = NULL;
   int rc = em_aggtable_reserve(t, (uint64_t)gn, err);
-  if (!rc && gn) rc = em_aggtable_copy_groups(t, src, pt->gids[p * NB + b], gn, err);
+  if (!rc && gn) rc = em_aggtable_move_groups(t, src, pt->gids[p * NB + b], gn, err);
   for (int i = 0; !rc && pi && i < pi->nb[b]; i++) {
     em_batch *bt = pi->b[b][i];
     int64_t n = bt->nrows;

@@ -403,7 +403,7 @@ int em_aggtable_merge(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids
   return 0;
 }
 
-int em_aggtable_copy_groups(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, em_error *err) {
+int em_aggtable_move_groups(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, em_error *err) {
   for (int64_t i = 0; i < n; i++) {
     uint32_t sg = src_gids[i];
     int64_t g;
@@ -415,8 +415,12 @@ int em_aggtable_copy_groups(em_aggtable *t, em_aggtable *src, const uint32_t *sr
       g = bytes_find(t, src->kheap + src->koffs[sg], src->koffs[sg + 1] - src->koffs[sg], src->hashes[sg], err);
     if (g < 0) return -1;
     for (int a = 0; a < t->naggs; a++) {
-      size_t ss = t->aggs[a]->u.fn.agg->state_size;
-      memcpy(t->states[a] + (size_t)g * ss, src->states[a] + (size_t)sg * ss, ss);
+      const em_agg_def *d = t->aggs[a]->u.fn.agg;
+      size_t ss = d->state_size;
+      uint8_t *from = src->states[a] + (size_t)sg * ss, *to = t->states[a] + (size_t)g * ss;
+      if (d->destroy) d->destroy(t->aggs[a], to); /* the new group's initial state */
+      memcpy(to, from, ss);
+      if (d->destroy) memset(from, 0, ss); /* what it owned moved: zeroed, still destroyable */
     }
   }
   return 0;
