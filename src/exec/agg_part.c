@@ -13,10 +13,10 @@
  * rows a group, stop aggregating. The table keeps the states of the rows
  * seen so far (the "snapshot"), and the further rows of the partition only
  * have their keys and aggregate arguments evaluated and are scattered, in
- * row order, into EM_AGG_NBUCKETS in-memory buckets by the top bits of
+ * row order, into 256 in-memory buckets by the top bits of
  * their key hash (sequential writes, no lookups).
  *
- * Final phase. Output partition j owns buckets j*8 .. j*8+7 (the top
+ * Final phase. Output partition j owns buckets j*32 .. j*32+31 (the top
  * EM_AGG_OUT_BITS hash bits, as the in-memory merge), and builds them one
  * after the other: for each input partition p in order, p's table of the
  * bucket is its snapshot's groups of the bucket (states moved byte for
@@ -24,8 +24,8 @@
  * own table would have had - and these are merged in partition order into
  * a fresh result table, as the in-memory merge does. So results are the
  * same to the bit (floating-point sums, first/last, overflow checks). A
- * bucket holds about 1/64 of the groups: its tables stay in the caches and
- * the two cores build different buckets at once.
+ * bucket holds about 1/256 of the groups: its tables stay in the caches and
+ * the cores build different buckets at once.
  *
  * When the mode applies: keys (not a global aggregate), at least two input
  * partitions (so the output partitioning is the merge's), and aggregate
@@ -41,16 +41,23 @@
  * follow them there. When any partition spilled, finalize writes the
  * buckets of the other partitioned partitions too and the spilled final
  * phase reads everything. Without spilling the query fails with
- * UNABLE_TO_ACQUIRE_MEMORY.
+ * UNABLE_TO_ACQUIRE_MEMORY. A spill bucket gathers 4 of our buckets, one
+ * after the other: rows of one key are in one bucket, so each key's rows
+ * stay in row order, which is all a group's states depend on.
  */
 #include "agg_int.h"
 
 #include <stdatomic.h>
 #include <string.h>
 
-#define NB EM_AGG_NBUCKETS
+/* 256 buckets: a bucket's tables (1/256 of the groups) stay in a core's
+ * L2 cache for groupings of a few million keys. Spill bucket of bucket b:
+ * b >> TO_SPILL (spill_agg.c has 64). */
+#define BITS 8
+#define NB (1 << BITS)
+#define TO_SPILL (BITS - EM_AGG_BUCKET_BITS)
 #define PER_OUT (NB >> EM_AGG_OUT_BITS)
-#define STAGE_ROWS 2048
+#define STAGE_ROWS 1024
 
 uint32_t em_agg_part_min_groups = 65536;
 _Atomic int64_t em_agg_part_switches;
@@ -237,13 +244,13 @@ static int to_disk(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, int
   int rc = em_agg_spill_start(s, sh, l, part, ctx, err);
   for (int b = 0; b < NB; b++) {
     for (int i = 0; i < pi->nb[b]; i++) {
-      if (!rc) rc = em_agg_spill_raw_write(sh, part, b, pi->b[b][i], ctx, err);
+      if (!rc) rc = em_agg_spill_raw_write(sh, part, b >> TO_SPILL, pi->b[b][i], ctx, err);
       if (pt->mem) em_memtracker_release(pt->mem, (int64_t)em_batch_bytes(pi->b[b][i]));
       em_batch_unref(pi->b[b][i]);
     }
     pi->nb[b] = 0;
     if (b == pb) {
-      if (!rc) rc = em_agg_spill_raw_write(sh, part, b, pending, ctx, err);
+      if (!rc) rc = em_agg_spill_raw_write(sh, part, b >> TO_SPILL, pending, ctx, err);
       em_batch_unref(pending);
     }
     if (pi->nstage[b]) {
@@ -251,7 +258,7 @@ static int to_disk(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, int
       if (!st) {
         if (!rc) rc = oom(err);
       } else {
-        if (!rc) rc = em_agg_spill_raw_write(sh, part, b, st, ctx, err);
+        if (!rc) rc = em_agg_spill_raw_write(sh, part, b >> TO_SPILL, st, ctx, err);
         em_batch_unref(st);
       }
     }
@@ -313,11 +320,11 @@ int em_agg_part_rows(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, e
   int64_t cnt[NB + 1] = {0};
   if (!rc) {
     const uint64_t *h = pi->h;
-    for (int64_t i = 0; i < n; i++) cnt[(h[i] >> (64 - EM_AGG_BUCKET_BITS)) + 1]++;
+    for (int64_t i = 0; i < n; i++) cnt[(h[i] >> (64 - BITS)) + 1]++;
     for (int k = 0; k < NB; k++) cnt[k + 1] += cnt[k];
     int64_t fill[NB];
     memcpy(fill, cnt, sizeof fill);
-    for (int64_t i = 0; i < n; i++) pi->idx[fill[h[i] >> (64 - EM_AGG_BUCKET_BITS)]++] = (uint32_t)i;
+    for (int64_t i = 0; i < n; i++) pi->idx[fill[h[i] >> (64 - BITS)]++] = (uint32_t)i;
   }
   for (int bk = 0; !rc && bk < NB; bk++) {
     int64_t m = cnt[bk + 1] - cnt[bk];
@@ -359,7 +366,7 @@ int em_agg_part_finalize(em_sink *s, em_agg_shared *sh, em_exec_ctx *ctx, em_err
       if (!pi) continue;
       for (int b = 0; b < NB; b++)
         for (int i = 0; i < pi->nb[b]; i++)
-          if (em_agg_spill_raw_write(sh, p, b, pi->b[b][i], ctx, err)) return -1;
+          if (em_agg_spill_raw_write(sh, p, b >> TO_SPILL, pi->b[b][i], ctx, err)) return -1;
       part_in_free(pt, pi);
       pt->in[p] = NULL;
     }
@@ -375,12 +382,12 @@ int em_agg_part_finalize(em_sink *s, em_agg_shared *sh, em_exec_ctx *ctx, em_err
     pt->nonempty++;
     if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
     int64_t *cnt = pt->gn + (size_t)p * NB;
-    for (uint32_t g = 0; g < t->ngroups; g++) cnt[t->hashes[g] >> (64 - EM_AGG_BUCKET_BITS)]++;
+    for (uint32_t g = 0; g < t->ngroups; g++) cnt[t->hashes[g] >> (64 - BITS)]++;
     int64_t fill[NB] = {0};
     for (int b = 0; b < NB; b++)
       if (cnt[b] && !(pt->gids[p * NB + b] = em_malloc(sizeof(uint32_t) * (size_t)cnt[b]))) return oom(err);
     for (uint32_t g = 0; g < t->ngroups; g++) {
-      int b = (int)(t->hashes[g] >> (64 - EM_AGG_BUCKET_BITS));
+      int b = (int)(t->hashes[g] >> (64 - BITS));
       pt->gids[p * NB + b][fill[b]++] = g;
     }
   }
@@ -396,8 +403,6 @@ static em_aggtable *part_table(em_sink *s, em_agg_shared *sh, int p, int b, em_e
   em_agg_part *pt = sh->part;
   part_in *pi = pt->in[p];
   em_aggtable *src = sh->tables[p];
-  int64_t rows = 0;
-  for (int i = 0; pi && i < pi->nb[b]; i++) rows += pi->b[b][i]->nrows;
   em_aggtable *t = em_aggtable_new(cfg->mode, cfg->nkeys, cfg->key_types, cfg->naggs, cfg->aggs, ctx->mem, err);
   if (!t) return NULL;
   int64_t gn = pt->gn[p * NB + b];

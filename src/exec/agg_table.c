@@ -284,6 +284,11 @@ static inline int64_t int_find(em_aggtable *t, int64_t key, uint64_t h, em_error
   return g;
 }
 
+/* int_find's insert, out of line for em_aggtable_lookup's loop. */
+static __attribute__((noinline)) int64_t int_insert(em_aggtable *t, int64_t key, uint64_t h, em_error *err) {
+  return int_find(t, key, h, err);
+}
+
 static int64_t int_null_group(em_aggtable *t, em_error *err) {
   if (t->null_gid >= 0) return t->null_gid;
   if (new_group_check(t, err)) return -1;
@@ -344,6 +349,7 @@ int em_aggtable_reserve(em_aggtable *t, uint64_t ngroups, em_error *err) {
 }
 
 #define PREFETCH_AHEAD 16
+#define SMALL_SLOTS 8192 /* 128 KiB of INT slots */
 
 int em_aggtable_lookup(em_aggtable *t, em_vec *const *keys, int64_t n, uint32_t *groups, em_error *err) {
   if (t->mode == EM_AT_NONE) {
@@ -358,12 +364,32 @@ int em_aggtable_lookup(em_aggtable *t, em_vec *const *keys, int64_t n, uint32_t 
     load_ikeys(v, n, k);
     for (int64_t i = 0; i < n; i++) h[i] = mix64((uint64_t)k[i]);
     const uint8_t *valid = v->validity && v->null_count ? v->validity->data : NULL;
+    /* The hit path inline, inserts out of line; prefetching only pays
+     * once the slots outgrow the L1/L2 caches. */
+    em_at_islot *s = t->slots;
+    uint64_t mask = t->mask;
+    bool prefetch = mask >= SMALL_SLOTS;
     for (int64_t i = 0; i < n; i++) {
-      if (i + PREFETCH_AHEAD < n)
-        __builtin_prefetch((em_at_islot *)t->slots + (h[i + PREFETCH_AHEAD] & t->mask));
-      int64_t g = valid && !em_bit_get(valid, i) ? int_null_group(t, err) : int_find(t, k[i], h[i], err);
+      if (prefetch && i + PREFETCH_AHEAD < n) __builtin_prefetch(s + (h[i + PREFETCH_AHEAD] & mask));
+      int64_t g = -1;
+      if (valid && !em_bit_get(valid, i)) {
+        g = int_null_group(t, err);
+      } else {
+        int64_t key = k[i];
+        for (uint64_t j = h[i] & mask; s[j].gid1; j = (j + 1) & mask)
+          if (s[j].key == key) {
+            g = s[j].gid1 - 1;
+            break;
+          }
+        if (g < 0) g = int_insert(t, key, h[i], err);
+      }
       if (g < 0) return -1;
       groups[i] = (uint32_t)g;
+      if (s != t->slots) { /* grown */
+        s = t->slots;
+        mask = t->mask;
+        prefetch = mask >= SMALL_SLOTS;
+      }
     }
     return 0;
   }
