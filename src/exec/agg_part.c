@@ -59,6 +59,13 @@
 #define PER_OUT (NB >> EM_AGG_OUT_BITS)
 #define STAGE_ROWS 1024
 
+/* The table is judged twice. At 64K groups, a partition whose rows were
+ * nearly all new keys (under 1.25 rows a group) switches at once. At 256K
+ * groups (a table of about 14 MiB with two small states, more than a
+ * core's share of the caches) it switches with under 2 rows a group.
+ * Groupings of up to ~150K keys in random order thus keep their table
+ * however many rows they have: its lookups hit the L3 cache, and
+ * partitioning would only add the rows' round trip through memory. */
 uint32_t em_agg_part_min_groups = 65536;
 _Atomic int64_t em_agg_part_switches;
 
@@ -132,10 +139,16 @@ static bool eligible(const em_sink *s) {
 int em_agg_part_maybe_start(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, int64_t nrows,
                             em_exec_ctx *ctx, em_error *err) {
   l->seen += nrows;
-  if (l->checked || l->t->ngroups < em_agg_part_min_groups) return 0;
-  l->checked = true;
-  /* Two rows a group or more: the table reduces; keep it. */
-  if ((int64_t)l->t->ngroups * 2 <= l->seen || !eligible(s)) return 0;
+  uint64_t ng = l->t->ngroups, first = em_agg_part_min_groups;
+  if (l->checked || ng < first) return 0;
+  if (!eligible(s)) {
+    l->checked = true;
+    return 0;
+  }
+  bool last = ng >= first * 4;
+  if (last) l->checked = true;
+  /* Enough rows a group: the table reduces; keep it (for now). */
+  if ((uint64_t)l->seen * 4 >= ng * (last ? 8 : 5)) return 0;
   const em_hash_agg_cfg *cfg = s->cfg;
   pthread_mutex_lock(&s->mu);
   if (!sh->part && (sh->part = em_calloc(1, sizeof *sh->part))) {
