@@ -117,7 +117,7 @@ static void part_in_free(em_agg_part *pt, part_in *pi) {
 
 void em_agg_part_free(em_agg_part *pt) {
   if (!pt) return;
-  for (int p = 0; p < pt->nparts; p++) part_in_free(pt, pt->in[p]);
+  for (int p = 0; pt->in && p < pt->nparts; p++) part_in_free(pt, pt->in[p]);
   for (int i = 0; pt->gids && i < pt->nparts * NB; i++) em_free(pt->gids[i]);
   em_free(pt->gids);
   em_free(pt->gn);
