@@ -53,6 +53,7 @@ typedef struct em_aggtable {
   /* Scratch for a batch. */
   uint64_t *bh;
   int64_t *bk;
+  uint32_t *bm; /* rows left to the second pass of an INT lookup */
   int64_t bcap;
   em_rowkeys rk;
   /* Memory accounting. */

@@ -194,6 +194,7 @@ void em_aggtable_free(em_aggtable *t) {
   em_free(t->kheap);
   em_free(t->bh);
   em_free(t->bk);
+  em_free(t->bm);
   em_rowkeys_free(&t->rk);
   if (t->mem && t->charged) em_memtracker_release(t->mem, t->charged);
   em_free(t);
@@ -203,13 +204,17 @@ static int scratch(em_aggtable *t, int64_t n, em_error *err) {
   if (n <= t->bcap) return 0;
   em_free(t->bh);
   em_free(t->bk);
+  em_free(t->bm);
   t->bh = em_malloc(sizeof(uint64_t) * (size_t)n);
   t->bk = em_malloc(sizeof(int64_t) * (size_t)n);
-  if (!t->bh || !t->bk) {
+  t->bm = em_malloc(sizeof(uint32_t) * (size_t)n);
+  if (!t->bh || !t->bk || !t->bm) {
     em_free(t->bh);
     em_free(t->bk);
+    em_free(t->bm);
     t->bh = NULL;
     t->bk = NULL;
+    t->bm = NULL;
     t->bcap = 0;
     return oom(err);
   }
@@ -364,13 +369,29 @@ int em_aggtable_lookup(em_aggtable *t, em_vec *const *keys, int64_t n, uint32_t 
     load_ikeys(v, n, k);
     for (int64_t i = 0; i < n; i++) h[i] = mix64((uint64_t)k[i]);
     const uint8_t *valid = v->validity && v->null_count ? v->validity->data : NULL;
-    /* The hit path inline, inserts out of line; prefetching only pays
-     * once the slots outgrow the L1/L2 caches. */
+    /* Two passes. The first, without branches, takes every row whose key
+     * sits in its home slot (most rows of a table kept half empty) and
+     * lists the others; the second probes and inserts those, in row
+     * order, so new groups are numbered by first appearance as before.
+     * The first pass sees the table as it was before the batch: a key new
+     * in the batch misses on every row and is inserted by its first one. */
     em_at_islot *s = t->slots;
     uint64_t mask = t->mask;
+    uint32_t *miss = t->bm;
+    int64_t nmiss = 0;
     bool prefetch = mask >= SMALL_SLOTS;
     for (int64_t i = 0; i < n; i++) {
       if (prefetch && i + PREFETCH_AHEAD < n) __builtin_prefetch(s + (h[i + PREFETCH_AHEAD] & mask));
+      const em_at_islot *e = &s[h[i] & mask];
+      bool hit = (e->gid1 != 0) & (e->key == k[i]);
+      if (valid) hit &= em_bit_get(valid, i);
+      groups[i] = e->gid1 - 1;
+      miss[nmiss] = (uint32_t)i;
+      nmiss += !hit;
+    }
+    for (int64_t m = 0; m < nmiss; m++) {
+      int64_t i = miss[m];
+      if (prefetch && m + PREFETCH_AHEAD < nmiss) __builtin_prefetch(s + (h[miss[m + PREFETCH_AHEAD]] & mask));
       int64_t g = -1;
       if (valid && !em_bit_get(valid, i)) {
         g = int_null_group(t, err);
