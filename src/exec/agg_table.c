@@ -5,8 +5,10 @@
  * array kept at most half full. Lookups are done a batch at a time: first
  * the hash of every row (a multiply-xorshift finalizer for single integer
  * keys, XXH3 over the canonical row-key bytes otherwise), then one probe
- * loop that prefetches the slot of the row 16 ahead, so the cache misses
- * of a large table overlap instead of queueing.
+ * loop that prefetches the slot of the row 16 ahead (for tables beyond the
+ * L1/L2 caches), so the cache misses of a large table overlap instead of
+ * queueing. Single integer keys take two passes: a branch-free one for the
+ * rows whose key sits in its home slot, then the probe loop for the rest.
  *
  * Layout. Groups are numbered densely 0..ngroups-1 in order of first
  * appearance; everything about a group is columnar and indexed by its id:
