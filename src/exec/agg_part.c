@@ -90,7 +90,10 @@ struct em_agg_part {
   uint32_t **gids; /* [p * NB + b] */
   int64_t *gn;
   int nonempty;
+  _Atomic uint64_t *hint; /* [p]: groups of p's bucket table built last */
 };
+
+#define pi_hint(pt, p) ((pt)->hint[p])
 
 static int oom(em_error *err) { return em_error_internal(err, "out of memory in a partitioned hash aggregate"); }
 
@@ -121,6 +124,7 @@ void em_agg_part_free(em_agg_part *pt) {
   for (int i = 0; pt->gids && i < pt->nparts * NB; i++) em_free(pt->gids[i]);
   em_free(pt->gids);
   em_free(pt->gn);
+  em_free((void *)pt->hint);
   em_free(pt->in);
   if (pt->raw_schema) em_type_unref(pt->raw_schema);
   em_free(pt);
@@ -388,7 +392,8 @@ int em_agg_part_finalize(em_sink *s, em_agg_shared *sh, em_exec_ctx *ctx, em_err
   int np = sh->ntables < pt->nparts ? sh->ntables : pt->nparts;
   pt->gids = em_calloc((size_t)pt->nparts * NB, sizeof *pt->gids);
   pt->gn = em_calloc((size_t)pt->nparts * NB, sizeof *pt->gn);
-  if (!pt->gids || !pt->gn) return oom(err);
+  pt->hint = em_calloc((size_t)pt->nparts, sizeof *pt->hint);
+  if (!pt->gids || !pt->gn || !pt->hint) return oom(err);
   for (int p = 0; p < np; p++) {
     const em_aggtable *t = sh->tables[p];
     if (!t) continue;
@@ -422,8 +427,12 @@ static em_aggtable *part_table(em_sink *s, em_agg_shared *sh, int p, int b, em_e
   /* Sized for the snapshot's groups: the rows' keys are unknown (a bound
    * from their count would oversize the table out of the caches), so the
    * table grows for them. */
+  /* Sized for the larger of the snapshot's groups and the groups of the
+   * partition's bucket built last (hash buckets are alike in size), so
+   * that most tables never grow. */
+  uint64_t hint = atomic_load_explicit(&pi_hint(pt, p), memory_order_relaxed);
   uint32_t *groups = NULL;
-  int rc = em_aggtable_reserve(t, (uint64_t)gn, err);
+  int rc = em_aggtable_reserve(t, (uint64_t)gn > hint ? (uint64_t)gn : hint, err);
   if (!rc && gn) rc = em_aggtable_move_groups(t, src, pt->gids[p * NB + b], gn, err);
   for (int i = 0; !rc && pi && i < pi->nb[b]; i++) {
     em_batch *bt = pi->b[b][i];
@@ -443,6 +452,7 @@ static em_aggtable *part_table(em_sink *s, em_agg_shared *sh, int p, int b, em_e
     }
   }
   em_free(groups);
+  if (!rc) atomic_store_explicit(&pi_hint(pt, p), t->ngroups, memory_order_relaxed);
   /* The bucket's rows are folded (or the query failed): give them back. */
   for (int i = 0; pi && i < pi->nb[b]; i++) {
     if (pt->mem) em_memtracker_release(pt->mem, (int64_t)em_batch_bytes(pi->b[b][i]));
