@@ -37,7 +37,8 @@ typedef struct em_aggtable {
   int naggs;
   em_expr *const *aggs;      /* EM_EX_AGG calls (borrowed) */
   /* Slots: power-of-two array, linear probing. */
-  void *slots;
+  void *slots;     /* aligned into slots_mem (see slots_alloc) */
+  void *slots_mem; /* what to free */
   uint64_t mask;
   /* Groups (columnar): hash and key of each. */
   uint32_t ngroups, capgroups;
@@ -52,6 +53,7 @@ typedef struct em_aggtable {
   /* Scratch for a batch. */
   uint64_t *bh;
   int64_t *bk;
+  uint32_t *bm; /* rows left to the second pass of an INT lookup */
   int64_t bcap;
   em_rowkeys rk;
   /* Memory accounting. */
@@ -72,6 +74,12 @@ int em_aggtable_reserve(em_aggtable *t, uint64_t ngroups, em_error *err);
  * each key, then each aggregate's merge. */
 int em_aggtable_merge(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, uint32_t *scratch,
                       em_error *err);
+/* Moves groups src_gids[0..n) of src into t, which must not hold their
+ * keys yet: each key is inserted and its states are moved byte for byte;
+ * source states that own memory (destroy != NULL) are zeroed, so only for
+ * aggregates whose zeroed state is an empty, destroyable one (those that
+ * spill, em_agg_spill_ops_of). */
+int em_aggtable_move_groups(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, em_error *err);
 /* Builds the key columns and aggregate results of groups [start, start+n)
  * into cols[0 .. nkeys+naggs). */
 int em_aggtable_emit(em_aggtable *t, int64_t start, int64_t n, em_vec **cols, em_error *err);
@@ -97,6 +105,14 @@ typedef struct em_hash_agg_cfg {
 extern const em_sink_vt em_sink_hash_agg_vt;
 
 typedef struct em_agg_spill em_agg_spill;
+typedef struct em_agg_part em_agg_part;
+
+/* Key-hash buckets of the spilled and the partitioned modes: the top
+ * EM_AGG_BUCKET_BITS bits of a key's hash; output partition j holds
+ * buckets j * 2^(BUCKET-OUT) ... of the top EM_AGG_OUT_BITS bits. */
+#define EM_AGG_BUCKET_BITS 6
+#define EM_AGG_NBUCKETS (1 << EM_AGG_BUCKET_BITS)
+#define EM_AGG_OUT_BITS 3
 
 /* The sink's shared state (op_hash_agg.c). */
 typedef struct em_agg_shared {
@@ -109,6 +125,7 @@ typedef struct em_agg_shared {
   int64_t *part_n;
   em_aggtable **merged;   /* per output partition, built by next */
   em_agg_spill *spill;    /* set once a table spilled (spill_agg.c) */
+  em_agg_part *part;      /* set once a partition went partitioned (agg_part.c) */
 } em_agg_shared;
 
 /* A task's state while aggregating its partition. */
@@ -118,6 +135,9 @@ typedef struct em_agg_local {
   int64_t gcap;
   bool raw;      /* spilled: rows go to the partition's spill files */
   void *rawbuf;  /* spill_agg.c's per-bucket buffers */
+  bool part;     /* partitioned: rows go to in-memory buckets (agg_part.c) */
+  bool checked;  /* the reduction of the table was judged */
+  int64_t seen;  /* rows aggregated into the table */
 } em_agg_local;
 
 /* A reader of the output. */
@@ -149,5 +169,33 @@ int em_agg_spill_finalize(em_sink *s, em_agg_shared *sh, em_exec_ctx *ctx, em_er
 int em_agg_spill_next(em_sink *s, em_agg_shared *sh, em_agg_src_local *l, int part, em_batch **out,
                       em_exec_ctx *ctx, em_error *err);
 void em_agg_spill_free(em_agg_spill *sp);
+/* The schema of raw rows: the keys, then every aggregate's arguments. */
+em_type *em_agg_raw_schema(const em_hash_agg_cfg *cfg);
+/* Appends a batch of raw rows (raw schema) of bucket b to partition part's
+ * spill files (after em_agg_spill_start for part, or any start when finalizing). */
+int em_agg_spill_raw_write(em_agg_shared *sh, int part, int b, em_batch *batch, em_exec_ctx *ctx, em_error *err);
+
+/* ---- agg_part.c: the partitioned mode of high-cardinality groupings ---- */
+
+/* Groups a table must reach before its reduction is judged. */
+extern uint32_t em_agg_part_min_groups;
+/* Partitions switched so far (for tests). */
+extern _Atomic int64_t em_agg_part_switches;
+/* Called after each aggregated batch: judges the reduction once the table
+ * has em_agg_part_min_groups groups and, when it is poor and the mode is
+ * possible, switches the partition to the partitioned mode. */
+int em_agg_part_maybe_start(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, int64_t nrows,
+                            em_exec_ctx *ctx, em_error *err);
+/* A batch of a partitioned partition: keys and arguments go to buckets. */
+int em_agg_part_rows(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, em_batch *b, em_exec_ctx *ctx,
+                     em_error *err);
+/* The partition's end: staged rows become bucket batches. */
+int em_agg_part_flush(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, em_exec_ctx *ctx, em_error *err);
+/* finalize with partitioned partitions: prepares the bucket-wise final
+ * phase (or, when another partition spilled, sends everything to disk). */
+int em_agg_part_finalize(em_sink *s, em_agg_shared *sh, em_exec_ctx *ctx, em_error *err);
+int em_agg_part_next(em_sink *s, em_agg_shared *sh, em_agg_src_local *l, int part, em_batch **out, em_exec_ctx *ctx,
+                     em_error *err);
+void em_agg_part_free(em_agg_part *pt);
 
 #endif

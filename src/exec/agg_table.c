@@ -5,8 +5,10 @@
  * array kept at most half full. Lookups are done a batch at a time: first
  * the hash of every row (a multiply-xorshift finalizer for single integer
  * keys, XXH3 over the canonical row-key bytes otherwise), then one probe
- * loop that prefetches the slot of the row 16 ahead, so the cache misses
- * of a large table overlap instead of queueing.
+ * loop that prefetches the slot of the row 16 ahead (for tables beyond the
+ * L1/L2 caches), so the cache misses of a large table overlap instead of
+ * queueing. Single integer keys take two passes: a branch-free one for the
+ * rows whose key sits in its home slot, then the probe loop for the rest.
  *
  * Layout. Groups are numbered densely 0..ngroups-1 in order of first
  * appearance; everything about a group is columnar and indexed by its id:
@@ -26,6 +28,7 @@
 #include "agg_int.h"
 
 #include <string.h>
+#include <sys/mman.h>
 #include <xxhash.h>
 
 #define MIN_SLOTS 1024
@@ -85,10 +88,29 @@ static int grow_groups(em_aggtable *t, uint32_t need, em_error *err) {
   return 0;
 }
 
+/* A zeroed slot array of n bytes; *mem receives what to free. Big arrays
+ * are aligned to 2 MiB and marked for transparent huge pages: probes read
+ * them at random, and with 4 KiB pages most of those reads would miss the
+ * TLB too. They are zeroed by writing (memset), not calloc: calloc's fresh
+ * pages are mapped to the shared zero page on a probe's first read and then
+ * copied on the first write, and each of those copies flushes the TLB of
+ * every core running the query. */
+static void *slots_alloc(size_t n, void **mem) {
+  const size_t huge = (size_t)2 << 20;
+  if (n < 2 * huge) return *mem = em_calloc(1, n);
+  uint8_t *raw = em_malloc(n + huge);
+  if (!(*mem = raw)) return NULL;
+  uint8_t *p = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+  madvise(p, n & ~(huge - 1), MADV_HUGEPAGE);
+  memset(p, 0, n);
+  return p;
+}
+
 static int resize_slots(em_aggtable *t, uint64_t nslots, em_error *err) {
   size_t ss = slot_size(t);
   if (charge(t, (int64_t)(ss * nslots) - (int64_t)(t->slots ? ss * (t->mask + 1) : 0), err)) return -1;
-  void *ns = em_calloc(nslots, ss);
+  void *nmem;
+  void *ns = slots_alloc(nslots * ss, &nmem);
   if (!ns) return oom(err);
   uint64_t mask = nslots - 1;
   if (t->mode == EM_AT_INT) {
@@ -109,8 +131,9 @@ static int resize_slots(em_aggtable *t, uint64_t nslots, em_error *err) {
       s[i].gid1 = g + 1;
     }
   }
-  em_free(t->slots);
+  em_free(t->slots_mem);
   t->slots = ns;
+  t->slots_mem = nmem;
   t->mask = mask;
   return 0;
 }
@@ -166,13 +189,14 @@ void em_aggtable_free(em_aggtable *t) {
     em_free(t->states[a]);
   }
   em_free(t->states);
-  em_free(t->slots);
+  em_free(t->slots_mem);
   em_free(t->hashes);
   em_free(t->ikeys);
   em_free(t->koffs);
   em_free(t->kheap);
   em_free(t->bh);
   em_free(t->bk);
+  em_free(t->bm);
   em_rowkeys_free(&t->rk);
   if (t->mem && t->charged) em_memtracker_release(t->mem, t->charged);
   em_free(t);
@@ -182,13 +206,17 @@ static int scratch(em_aggtable *t, int64_t n, em_error *err) {
   if (n <= t->bcap) return 0;
   em_free(t->bh);
   em_free(t->bk);
+  em_free(t->bm);
   t->bh = em_malloc(sizeof(uint64_t) * (size_t)n);
   t->bk = em_malloc(sizeof(int64_t) * (size_t)n);
-  if (!t->bh || !t->bk) {
+  t->bm = em_malloc(sizeof(uint32_t) * (size_t)n);
+  if (!t->bh || !t->bk || !t->bm) {
     em_free(t->bh);
     em_free(t->bk);
+    em_free(t->bm);
     t->bh = NULL;
     t->bk = NULL;
+    t->bm = NULL;
     t->bcap = 0;
     return oom(err);
   }
@@ -263,6 +291,11 @@ static inline int64_t int_find(em_aggtable *t, int64_t key, uint64_t h, em_error
   return g;
 }
 
+/* int_find's insert, out of line for em_aggtable_lookup's loop. */
+static __attribute__((noinline)) int64_t int_insert(em_aggtable *t, int64_t key, uint64_t h, em_error *err) {
+  return int_find(t, key, h, err);
+}
+
 static int64_t int_null_group(em_aggtable *t, em_error *err) {
   if (t->null_gid >= 0) return t->null_gid;
   if (new_group_check(t, err)) return -1;
@@ -323,6 +356,7 @@ int em_aggtable_reserve(em_aggtable *t, uint64_t ngroups, em_error *err) {
 }
 
 #define PREFETCH_AHEAD 16
+#define SMALL_SLOTS 8192 /* 128 KiB of INT slots */
 
 int em_aggtable_lookup(em_aggtable *t, em_vec *const *keys, int64_t n, uint32_t *groups, em_error *err) {
   if (t->mode == EM_AT_NONE) {
@@ -337,12 +371,48 @@ int em_aggtable_lookup(em_aggtable *t, em_vec *const *keys, int64_t n, uint32_t 
     load_ikeys(v, n, k);
     for (int64_t i = 0; i < n; i++) h[i] = mix64((uint64_t)k[i]);
     const uint8_t *valid = v->validity && v->null_count ? v->validity->data : NULL;
+    /* Two passes. The first, without branches, takes every row whose key
+     * sits in its home slot (most rows of a table kept half empty) and
+     * lists the others; the second probes and inserts those, in row
+     * order, so new groups are numbered by first appearance as before.
+     * The first pass sees the table as it was before the batch: a key new
+     * in the batch misses on every row and is inserted by its first one. */
+    em_at_islot *s = t->slots;
+    uint64_t mask = t->mask;
+    uint32_t *miss = t->bm;
+    int64_t nmiss = 0;
+    bool prefetch = mask >= SMALL_SLOTS;
     for (int64_t i = 0; i < n; i++) {
-      if (i + PREFETCH_AHEAD < n)
-        __builtin_prefetch((em_at_islot *)t->slots + (h[i + PREFETCH_AHEAD] & t->mask));
-      int64_t g = valid && !em_bit_get(valid, i) ? int_null_group(t, err) : int_find(t, k[i], h[i], err);
+      if (prefetch && i + PREFETCH_AHEAD < n) __builtin_prefetch(s + (h[i + PREFETCH_AHEAD] & mask));
+      const em_at_islot *e = &s[h[i] & mask];
+      bool hit = (e->gid1 != 0) & (e->key == k[i]);
+      if (valid) hit &= em_bit_get(valid, i);
+      groups[i] = e->gid1 - 1;
+      miss[nmiss] = (uint32_t)i;
+      nmiss += !hit;
+    }
+    for (int64_t m = 0; m < nmiss; m++) {
+      int64_t i = miss[m];
+      if (prefetch && m + PREFETCH_AHEAD < nmiss) __builtin_prefetch(s + (h[miss[m + PREFETCH_AHEAD]] & mask));
+      int64_t g = -1;
+      if (valid && !em_bit_get(valid, i)) {
+        g = int_null_group(t, err);
+      } else {
+        int64_t key = k[i];
+        for (uint64_t j = h[i] & mask; s[j].gid1; j = (j + 1) & mask)
+          if (s[j].key == key) {
+            g = s[j].gid1 - 1;
+            break;
+          }
+        if (g < 0) g = int_insert(t, key, h[i], err);
+      }
       if (g < 0) return -1;
       groups[i] = (uint32_t)g;
+      if (s != t->slots) { /* grown */
+        s = t->slots;
+        mask = t->mask;
+        prefetch = mask >= SMALL_SLOTS;
+      }
     }
     return 0;
   }
@@ -378,6 +448,29 @@ int em_aggtable_merge(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids
     if (d->merge(t->aggs[a], t->states[a], d->state_size, scratch_gids, src->states[a], d->state_size, src_gids, n,
                  err))
       return -1;
+  }
+  return 0;
+}
+
+int em_aggtable_move_groups(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, em_error *err) {
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t sg = src_gids[i];
+    int64_t g;
+    if (t->mode == EM_AT_NONE)
+      g = 0;
+    else if (t->mode == EM_AT_INT)
+      g = (int64_t)sg == src->null_gid ? int_null_group(t, err) : int_find(t, src->ikeys[sg], src->hashes[sg], err);
+    else
+      g = bytes_find(t, src->kheap + src->koffs[sg], src->koffs[sg + 1] - src->koffs[sg], src->hashes[sg], err);
+    if (g < 0) return -1;
+    for (int a = 0; a < t->naggs; a++) {
+      const em_agg_def *d = t->aggs[a]->u.fn.agg;
+      size_t ss = d->state_size;
+      uint8_t *from = src->states[a] + (size_t)sg * ss, *to = t->states[a] + (size_t)g * ss;
+      if (d->destroy) d->destroy(t->aggs[a], to); /* the new group's initial state */
+      memcpy(to, from, ss);
+      if (d->destroy) memset(from, 0, ss); /* what it owned moved: zeroed, still destroyable */
+    }
   }
   return 0;
 }

@@ -67,13 +67,13 @@ static agg_shared *shared_of(em_sink *s, em_error *err) {
 
 /* Makes the table of input partition `part` (one per partition; see the
  * essay on determinism). */
-static em_aggtable *acquire_table(em_sink *s, int part, em_exec_ctx *ctx, em_error *err) {
+static em_aggtable *acquire_table(em_sink *s, int part, em_memtracker *mem, em_error *err) {
   const em_hash_agg_cfg *cfg = s->cfg;
   agg_shared *sh = shared_of(s, err);
   if (!sh) return NULL;
   int nparts = s->in_parts > 0 ? s->in_parts : 1;
   if (part < 0 || part >= nparts) part = nparts - 1;
-  em_aggtable *t = em_aggtable_new(cfg->mode, cfg->nkeys, cfg->key_types, cfg->naggs, cfg->aggs, ctx->mem, err);
+  em_aggtable *t = em_aggtable_new(cfg->mode, cfg->nkeys, cfg->key_types, cfg->naggs, cfg->aggs, mem, err);
   if (!t) return NULL;
   pthread_mutex_lock(&s->mu);
   int rc = 0;
@@ -96,8 +96,15 @@ static int agg_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx 
   const em_hash_agg_cfg *cfg = s->cfg;
   agg_local *l = local;
   if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
-  if (!l->t && !(l->t = acquire_table(s, part, ctx, err))) return -1;
+  if (!l->t && !(l->t = acquire_table(s, part, ctx->mem, err))) {
+    /* Other partitions hold the budget: this one spills from the start
+     * (its empty table, uncharged, is only for hashing). */
+    if (!em_spill_should(ctx, err) || !em_agg_spillable(cfg)) return -1;
+    em_error_clear(err);
+    if (!(l->t = acquire_table(s, part, NULL, err)) || em_agg_spill_start(s, s->state, l, part, ctx, err)) return -1;
+  }
   if (l->raw) return em_agg_spill_rows(s, s->state, l, part, b, ctx, err);
+  if (l->part) return em_agg_part_rows(s, s->state, l, part, b, ctx, err);
   int64_t n = b->nrows;
   if (n > l->gcap) {
     em_free(l->groups);
@@ -142,11 +149,13 @@ static int agg_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx 
     for (int k = 0; k < na; k++) em_vec_unref(args[k]);
     if (args != abuf) em_free(args);
   }
+  if (!rc && !l->checked) rc = em_agg_part_maybe_start(s, s->state, l, part, n, ctx, err);
   return rc;
 }
 
 static int agg_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_error *err) {
   agg_local *l = local;
+  if (l->part && em_agg_part_flush(s, s->state, l, part, ctx, err)) return -1;
   if (l->raw && em_agg_spill_flush(s, s->state, l, part, ctx, err)) return -1;
   l->t = NULL; /* the table stays in tables[part] for finalize */
   return 0;
@@ -170,6 +179,10 @@ static int agg_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   if (!sh) return -1;
   int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
   if (width < 1) width = 1;
+  if (sh->part) {
+    if (em_agg_part_finalize(s, sh, ctx, err)) return -1;
+    if (!sh->spill) return 0;
+  }
   if (sh->spill) {
     if (em_agg_spill_finalize(s, sh, ctx, err)) return -1;
     sh->nparts = RADIX_PARTS;
@@ -186,7 +199,7 @@ static int agg_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   sh->ntables = kept;
   if (sh->ntables == 0 && cfg->mode == EM_AT_NONE) {
     /* A global aggregate over no rows still has its one row. */
-    if (!acquire_table(s, 0, ctx, err)) return -1;
+    if (!acquire_table(s, 0, ctx->mem, err)) return -1;
     sh->ntables = 1;
   }
   if (sh->ntables <= 1 || cfg->mode == EM_AT_NONE) {
@@ -277,6 +290,7 @@ static int agg_next(em_sink *s, void *local, int part, em_batch **out, em_exec_c
   agg_src_local *l = local;
   *out = NULL;
   if (sh->spill) return em_agg_spill_next(s, sh, l, part, out, ctx, err);
+  if (sh->part) return em_agg_part_next(s, sh, l, part, out, ctx, err);
   if (!l->started) {
     l->started = true;
     if (sh->single) {
@@ -327,6 +341,7 @@ static void agg_destroy(em_sink *s) {
   em_free(sh->part_n);
   em_free(sh->tables);
   em_agg_spill_free(sh->spill);
+  em_agg_part_free(sh->part);
   em_free(sh);
   s->state = NULL;
 }

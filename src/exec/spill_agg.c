@@ -38,9 +38,9 @@
 
 #include <string.h>
 
-#define SPILL_BITS 6
-#define NBUCKETS (1 << SPILL_BITS)
-#define OUT_BITS 3 /* op_hash_agg.c's RADIX_BITS */
+#define SPILL_BITS EM_AGG_BUCKET_BITS
+#define NBUCKETS EM_AGG_NBUCKETS
+#define OUT_BITS EM_AGG_OUT_BITS /* op_hash_agg.c's RADIX_BITS */
 #define PER_OUT (NBUCKETS >> OUT_BITS)
 
 struct em_agg_spill {
@@ -89,6 +89,23 @@ void em_agg_spill_free(em_agg_spill *sp) {
   em_free(sp);
 }
 
+em_type *em_agg_raw_schema(const em_hash_agg_cfg *cfg) {
+  int nargs = 0;
+  for (int a = 0; a < cfg->naggs; a++) nargs += cfg->aggs[a]->nargs;
+  em_type **t = em_calloc((size_t)(cfg->nkeys + nargs + 1), sizeof *t);
+  em_type *base = t ? em_type_struct_new(0) : NULL, *out = NULL;
+  if (base) {
+    int n = 0;
+    for (int k = 0; k < cfg->nkeys; k++) t[n++] = cfg->key_types[k];
+    for (int a = 0; a < cfg->naggs; a++)
+      for (int i = 0; i < cfg->aggs[a]->nargs; i++) t[n++] = cfg->aggs[a]->args[i]->type;
+    out = em_spill_schema(base, t, n, "_r");
+    em_type_unref(base);
+  }
+  em_free(t);
+  return out;
+}
+
 static em_agg_spill *spill_new(em_sink *s) {
   const em_hash_agg_cfg *cfg = s->cfg;
   em_agg_spill *sp = em_calloc(1, sizeof *sp);
@@ -107,11 +124,7 @@ static em_agg_spill *spill_new(em_sink *s) {
     t[n++] = em_type_binary();
     for (int a = 0; a < cfg->naggs; a++) t[n++] = em_type_binary();
     if (base) sp->snap_schema = em_spill_schema(base, t, n, "_s");
-    n = 0;
-    for (int k = 0; k < cfg->nkeys; k++) t[n++] = cfg->key_types[k];
-    for (int a = 0; a < cfg->naggs; a++)
-      for (int i = 0; i < cfg->aggs[a]->nargs; i++) t[n++] = cfg->aggs[a]->args[i]->type;
-    if (base) sp->raw_schema = em_spill_schema(base, t, n, "_r");
+    sp->raw_schema = em_agg_raw_schema(cfg);
     if (base) em_type_unref(base);
   }
   em_free(t);
@@ -227,6 +240,12 @@ int em_agg_spill_start(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part,
   l->raw = true;
   sp->spilled[part] = true;
   return 0;
+}
+
+int em_agg_spill_raw_write(em_agg_shared *sh, int part, int b, em_batch *batch, em_exec_ctx *ctx, em_error *err) {
+  em_agg_spill *sp = sh->spill;
+  if (!sp || part < 0 || part >= sp->nparts) return em_error_internal(err, "hash aggregate: no spill of the partition");
+  return write_to(&sp->raw[part * NBUCKETS + b], ctx, batch, err);
 }
 
 static int flush_bucket(em_agg_spill *sp, rawbuf *rb, int part, int b, em_exec_ctx *ctx, em_error *err) {

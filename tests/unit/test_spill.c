@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "exec/agg_int.h"
 #include "exec/exec_int.h"
 #include "expr/rowkey.h"
 #include "plan/plan.h"
@@ -361,6 +362,93 @@ TEST(agg_fault_injection) {
   teardown();
 }
 
+/* ---- partitioned hash aggregate (agg_part.c) ---- */
+
+/* groupBy(k) over range(0, n, parts): k = (id * 7919) % groups with key 5
+ * made NULL (as a string when asked), aggregates whose results depend on
+ * the order of rows (double sums, first/last) and whose states own no
+ * memory (so the partitioned mode applies). */
+static em_spec_rel *part_query(int64_t n, int parts, int64_t groups, bool string_key, int64_t below) {
+  em_spec_expr *d = fn("*", 2, cast_to(col("id"), em_type_double()), fn("/", 2, lit_long(1), lit_long(3)));
+  em_spec_rel *src = range_rel(0, n, parts);
+  if (below >= 0) {
+    em_spec_rel *f = em_spec_rel_new(&S, EM_SR_FILTER);
+    f->input = src;
+    f->u.filter.cond = fn("<", 2, col("id"), lit_long(below));
+    src = f;
+  }
+  em_spec_rel *in =
+      project(src, 3, col("id"), alias(fn("nullif", 2, scrambled("id", groups), lit_long(5)), "k"), alias(d, "d"));
+  em_spec_expr *key = string_key ? alias(cast_to(col("k"), em_type_string()), "ks") : col("k");
+  em_spec_expr *aggs[] = {fn("sum", 1, col("d")),   fn("count", 1, col("id")), fn("first", 1, col("id")),
+                          fn("last", 1, col("d")),  fn("avg", 1, col("d")),    fn("max", 1, col("d")),
+                          fn("stddev", 1, col("d")), fn("min", 1, col("id")),  fn("sum", 1, col("id"))};
+  return agg_rel(in, 1, &key, 9, aggs);
+}
+
+/* The query with the partitioned mode off, then on after `min_groups`:
+ * identical results (floating-point bits included), and the mode was used
+ * (`want_switch`). Returns the row count. */
+static int64_t check_partitioned(em_spec_rel *rel, uint32_t min_groups, bool want_switch) {
+  uint32_t saved = em_agg_part_min_groups;
+  em_error err;
+  result a, b;
+  em_agg_part_min_groups = UINT32_MAX;
+  int64_t sw0 = atomic_load(&em_agg_part_switches);
+  if (run_budget(rel, 0, &a, NULL, &err)) fprintf(stderr, "%s\n", err.msg);
+  CHECK_EQ_INT(atomic_load(&em_agg_part_switches), sw0);
+  em_agg_part_min_groups = min_groups;
+  int rc = run_budget(rel, 0, &b, NULL, &err);
+  em_agg_part_min_groups = saved;
+  if (rc) fprintf(stderr, "%s\n", err.msg);
+  CHECK_EQ_INT(rc, 0);
+  CHECK_EQ_INT(atomic_load(&em_agg_part_switches) > sw0, want_switch);
+  check_same(&a, &b, false);
+  int64_t rows = a.rows;
+  result_free(&a);
+  result_free(&b);
+  return rows;
+}
+
+TEST(agg_partitioned_same_results) {
+  setup();
+  /* 60000 keys over 200k rows in 4 partitions (+ the NULL key). */
+  CHECK_EQ_INT(check_partitioned(part_query(200000, 4, 60000, false, -1), 2048, true), 60000);
+  CHECK_EQ_INT(check_partitioned(part_query(200000, 4, 60000, true, -1), 2048, true), 60000);
+  /* Only the first partition has rows: its tables are the results. */
+  CHECK_EQ_INT(check_partitioned(part_query(200000, 4, 60000, false, 30000), 2048, true), 30000);
+  /* Keys that repeat (a reducing table) keep the table. */
+  CHECK_EQ_INT(check_partitioned(part_query(200000, 4, 1500, false, -1), 1024, false), 1500);
+  /* One input partition: never partitioned (its table is the result). */
+  CHECK_EQ_INT(check_partitioned(part_query(50000, 1, 60000, false, -1), 2048, false), 50000);
+  teardown();
+}
+
+/* Spilling from the partitioned mode: the bucket batches go to the spill
+ * files in order; the same results as in memory. */
+TEST(agg_partitioned_spills) {
+  setup();
+  uint32_t saved = em_agg_part_min_groups;
+  em_agg_part_min_groups = 2048;
+  int64_t sw0 = atomic_load(&em_agg_part_switches);
+  em_spec_rel *q = part_query(200000, 4, 60000, false, -1);
+  CHECK_EQ_INT(check_spills(q, 3 << 20, false), 60000);
+  CHECK(atomic_load(&em_agg_part_switches) > sw0);
+  check_fails_without_spill(q, 3 << 20);
+  em_agg_part_min_groups = saved;
+  teardown();
+}
+
+TEST(agg_partitioned_fault_injection) {
+  setup();
+  uint32_t saved = em_agg_part_min_groups;
+  em_agg_part_min_groups = 1024;
+  fault_sweep(part_query(20000, 2, 8000, false, -1), 0, 37, 1500);
+  fault_sweep(part_query(20000, 2, 8000, false, -1), 160 << 10, 41, 1500);
+  em_agg_part_min_groups = saved;
+  teardown();
+}
+
 /* ---- grace hash join ---- */
 
 /* left: 150k rows (lk has 60000 values), right (the build side): 120k rows
@@ -453,6 +541,9 @@ TEST_LIST{
     TEST_ENTRY(agg_string_key_spills),
     TEST_ENTRY(agg_one_partition_spills),
     TEST_ENTRY(agg_fault_injection),
+    TEST_ENTRY(agg_partitioned_same_results),
+    TEST_ENTRY(agg_partitioned_spills),
+    TEST_ENTRY(agg_partitioned_fault_injection),
     TEST_ENTRY(join_inner_spills),
     TEST_ENTRY(join_outer_kinds_spill),
     TEST_ENTRY(join_residual_spills),

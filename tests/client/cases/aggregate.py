@@ -472,3 +472,23 @@ def case_error_rollup_unsupported_in_ember(spark):
     # Spark supports rollup; Ember raises UNSUPPORTED for now. Recorded for
     # the day Ember implements it.
     return sorted_result(kv(spark).rollup("k").agg(F.count("*")))
+
+
+def high_cardinality(spark, key):
+    # 600k rows in 2 partitions into 300k keys: each partition's first rows
+    # are all new keys (Ember switches to its partitioned aggregation); the
+    # groups are folded into one row.
+    ids = spark.range(0, 600000, 1, 2)
+    g = ids.groupBy(key.alias("g")).agg(F.count("*").alias("c"), F.sum("id").alias("s"),
+                                        F.min("id").alias("mn"), F.max("id").alias("mx"))
+    return collect(g.agg(F.count("*"), F.sum("c"), F.sum("s"), F.sum("mn"), F.max("mx"),
+                         F.sum(F.col("mx") - F.col("mn")), F.count("g")))
+
+
+def case_high_cardinality_int_keys(spark):
+    return high_cardinality(spark, F.col("id") % 300000)
+
+
+def case_high_cardinality_string_keys_with_null(spark):
+    k = F.when(F.col("id") % 7 == 0, F.lit(None)).otherwise((F.col("id") % 300000).cast("string"))
+    return high_cardinality(spark, k)
