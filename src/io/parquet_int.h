@@ -249,6 +249,23 @@ void em_pq_leafdata_free(em_pq_leafdata *d);
 int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_meta *m, int rg,
                      const em_pq_node *leaf, _Atomic bool *cancel, em_pq_leafdata *out, em_error *err);
 
+/* ---- row groups decoded ahead by the pool (parquet_prefetch.c) ---- */
+
+typedef struct em_pq_prefetch em_pq_prefetch;
+
+/* Decoding of the leaves marked in leaf_needed, row group after row
+ * group; submit (NULL: none) starts a helper task on another thread. The
+ * file, footer and schema must outlive it. NULL on OOM. */
+em_pq_prefetch *em_pq_prefetch_new(int fd, int64_t size, const char *path, const em_pq_meta *m,
+                                   const em_pq_schema *s, const bool *leaf_needed, em_task_submit_fn submit);
+/* Row group rg, the pos-th the reader reads, decoded: *leaves (indexed by
+ * leaf) stays valid until the load of position pos + 2. next_rg (-1:
+ * none) is the row group of position pos + 1, which helpers may decode
+ * meanwhile. */
+int em_pq_prefetch_load(em_pq_prefetch *p, int pos, int rg, int next_rg, em_pq_leafdata **leaves, em_error *err);
+/* Waits for chunks being decoded, then lets go of the state. */
+void em_pq_prefetch_free(em_pq_prefetch *p);
+
 /* ---- vectors from leaf data (parquet_assemble.c) ---- */
 
 /* Builds the vector of node n for rows [r0, r1) of the row group from the
