@@ -238,9 +238,33 @@ typedef struct em_pq_leafdata {
   int64_t scan_entry, scan_value;
   /* Internal growth. */
   int64_t cap_entries, cap_values, cap_data;
+  /* Lazy values: a flat leaf of 4- or 8-byte values whose data pages are
+   * all dictionary-encoded keeps each page's index stream (in lz_store)
+   * and the dictionary instead of the values, and `fixed` holds only the
+   * window of values em_pq_lazy_window decoded last (values
+   * [win0, win0 + n)), so values are decoded batch by batch while they
+   * are in cache rather than a whole row group at once. */
+  bool lazy;
+  uint8_t *lz_store;
+  int64_t lz_store_len, lz_store_cap;
+  struct em_pq_lzpage *lz_pages;
+  int64_t lz_npages, lz_pages_cap;
+  uint8_t *lz_dict;
+  int64_t lz_dict_n;
+  int64_t lz_cur, lz_next; /* cursor: page, and value index it is at (-1: none) */
+  em_pq_rle lz_rle;
 } em_pq_leafdata;
 
+typedef struct em_pq_lzpage {
+  int64_t v0, n;    /* values */
+  int64_t off, len; /* RLE/bit-packed indices in lz_store */
+  int bit_width;
+} em_pq_lzpage;
+
 void em_pq_leafdata_free(em_pq_leafdata *d);
+/* Decodes values [v0, v1) of a lazy leaf into d->fixed[0..); -1 with an
+ * internal error when the indices are malformed or out of the dictionary. */
+int em_pq_lazy_window(em_pq_leafdata *d, int64_t v0, int64_t v1, em_error *err);
 
 /* Reads leaf `col` of row group `rg` (the chunk's bytes are read from fd)
  * into *out. cancel (may be NULL) is checked between pages. *out is
