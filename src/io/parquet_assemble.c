@@ -144,8 +144,13 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   /* A lazy leaf's values of these rows, decoded now: `fixed` then holds
    * values [vbase, val). */
   int64_t vbase = 0;
-  if (d->lazy) {
-    if (em_pq_lazy_window(d, rg.v0, val, err)) {
+  const em_pq_selem *el = n->elem;
+  /* Decimals of signed integers without nulls are widened as they are
+   * decoded, below. */
+  bool widen_lazy = d->lazy && dense && t->id == EM_T_DECIMAL && !(el->logical == EM_PQL_INT && !el->is_signed) &&
+                    (el->type == EM_PQ_INT64 || el->type == EM_PQ_INT32);
+  if (d->lazy && !widen_lazy) {
+    if (em_pq_lazy_window(d, rg.v0, val, NULL, err)) {
       em_free(vi);
       em_vec_unref(v);
       return -1;
@@ -162,7 +167,6 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   v->len = nslots;
 #define VALID(i) (dense || vi[i] >= 0)
 #define IDX(i) ((dense ? rg.v0 + (i) : vi[i]) - vbase)
-  const em_pq_selem *el = n->elem;
   int w = d->width;
   const uint8_t *fx = d->fixed;
   switch (t->id) {
@@ -213,6 +217,15 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   case EM_T_DECIMAL: {
     __int128 *dst = (__int128 *)(void *)v->values->data;
     bool unsig = el->logical == EM_PQL_INT && !el->is_signed;
+    if (widen_lazy) {
+      if (em_pq_lazy_window(d, rg.v0, val, v->values->data, err)) {
+        em_free(vi);
+        em_vec_unref(v);
+        return -1;
+      }
+      v->values->len = (size_t)nslots * 16;
+      break;
+    }
     if (dense && !unsig && (el->type == EM_PQ_INT64 || el->type == EM_PQ_INT32)) {
       /* The common case: signed unscaled integers widened in one loop. */
       if (el->type == EM_PQ_INT64) {

@@ -182,7 +182,8 @@ static int decode_dict_page(creader *c, const uint8_t *p, size_t len, int64_t n,
 /* m (<= 1024) dictionary indices decoded from r and looked up in the
  * dictionary of dn values of width w (4 or 8): the values into dst.
  * -1 when the indices run out, -2 when one is out of the dictionary. */
-static int dict_block(em_pq_rle *r, const uint8_t *dict, uint32_t dn, int w, int64_t m, uint8_t *dst) {
+static int dict_block(em_pq_rle *r, const uint8_t *dict, uint32_t dn, int w, int64_t m, uint8_t *dst,
+                      bool widen) {
   uint32_t blk[1024];
   if (em_pq_rle_get(r, blk, m)) return -1;
   /* Indices compared four at a time, in two independent vectors of the
@@ -203,6 +204,24 @@ static int dict_block(em_pq_rle *r, const uint8_t *dict, uint32_t dn, int w, int
   uint32_t bad = (uint32_t)(b0[0] | b0[1] | b0[2] | b0[3]);
   for (int64_t i = i8; i < m; i++) bad |= blk[i] >= dn;
   if (bad) return -2;
+  if (widen) {
+    /* Signed integers straight to 128 bits (decimals). */
+    if (w == 8)
+      for (int64_t i = 0; i < m; i++) {
+        int64_t y;
+        memcpy(&y, dict + (size_t)blk[i] * 8, 8);
+        __int128 x = y;
+        memcpy(dst + i * 16, &x, 16);
+      }
+    else
+      for (int64_t i = 0; i < m; i++) {
+        int32_t y;
+        memcpy(&y, dict + (size_t)blk[i] * 4, 4);
+        __int128 x = y;
+        memcpy(dst + i * 16, &x, 16);
+      }
+    return 0;
+  }
   if (w == 8)
     for (int64_t i = 0; i < m; i++) memcpy(dst + i * 8, dict + (size_t)blk[i] * 8, 8);
   else
@@ -220,7 +239,7 @@ static int dict_decode(creader *c, const uint8_t *p, size_t len, int64_t n, uint
   em_pq_rle_init(&r, p + 1, len - 1, bw);
   for (int64_t i0 = 0; i0 < n; i0 += 1024) {
     int64_t m = n - i0 < 1024 ? n - i0 : 1024;
-    int rc = dict_block(&r, c->dict_fixed, (uint32_t)c->dict_n, c->width, m, dst + i0 * c->width);
+    int rc = dict_block(&r, c->dict_fixed, (uint32_t)c->dict_n, c->width, m, dst + i0 * c->width, false);
     if (rc == -1) return corrupt(c, "dictionary indices truncated");
     if (rc == -2) return corrupt(c, "dictionary index out of range");
   }
@@ -269,10 +288,10 @@ static int lazy_page(creader *c, const uint8_t *p, size_t len, int64_t n) {
   return 0;
 }
 
-int em_pq_lazy_window(em_pq_leafdata *d, int64_t v0, int64_t v1, em_error *err) {
+int em_pq_lazy_window(em_pq_leafdata *d, int64_t v0, int64_t v1, uint8_t *dst128, em_error *err) {
   int64_t n = v1 - v0;
   int w = d->width;
-  if (grow((void **)&d->fixed, &d->cap_values, n > 0 ? n : 1, (size_t)w))
+  if (!dst128 && grow((void **)&d->fixed, &d->cap_values, n > 0 ? n : 1, (size_t)w))
     return em_error_internal(err, "out of memory decoding Parquet");
   if (n <= 0) return 0;
   if (v0 < 0 || v1 > d->nvalues) return em_error_internal(err, "Parquet values out of their leaf");
@@ -305,7 +324,8 @@ int em_pq_lazy_window(em_pq_leafdata *d, int64_t v0, int64_t v1, em_error *err) 
     }
     int64_t m = n - done < left ? n - done : left;
     if (m > 1024) m = 1024;
-    int rc = dict_block(&d->lz_rle, d->lz_dict, (uint32_t)d->lz_dict_n, w, m, d->fixed + done * w);
+    int rc = dst128 ? dict_block(&d->lz_rle, d->lz_dict, (uint32_t)d->lz_dict_n, w, m, dst128 + done * 16, true)
+                    : dict_block(&d->lz_rle, d->lz_dict, (uint32_t)d->lz_dict_n, w, m, d->fixed + done * w, false);
     if (rc == -1) return em_error_internal(err, "Parquet dictionary indices truncated");
     if (rc == -2) return em_error_internal(err, "Parquet dictionary index out of range");
     done += m;

@@ -262,9 +262,10 @@ typedef struct em_pq_lzpage {
 } em_pq_lzpage;
 
 void em_pq_leafdata_free(em_pq_leafdata *d);
-/* Decodes values [v0, v1) of a lazy leaf into d->fixed[0..); -1 with an
+/* Decodes values [v0, v1) of a lazy leaf into d->fixed[0..), or (dst128
+ * not NULL) as signed integers widened to 128 bits into dst128; -1 with an
  * internal error when the indices are malformed or out of the dictionary. */
-int em_pq_lazy_window(em_pq_leafdata *d, int64_t v0, int64_t v1, em_error *err);
+int em_pq_lazy_window(em_pq_leafdata *d, int64_t v0, int64_t v1, uint8_t *dst128, em_error *err);
 
 /* Reads leaf `col` of row group `rg` (the chunk's bytes are read from fd)
  * into *out. cancel (may be NULL) is checked between pages. *out is
