@@ -5,7 +5,7 @@
  * submit that fails), the reader returns exactly the batches it returns
  * alone, a reader closed early while helpers decode leaks and crashes
  * nothing, and a damaged row group fails the read at the same row as
- * without helpers.
+ * without helpers; allocation failures end a read cleanly.
  *
  * Files: tests/data/parquet/rowgroups.parquet (4 row groups of 100 rows:
  * id BIGINT, s STRING, n INT with nulls, d DECIMAL(9,2); see
@@ -215,9 +215,55 @@ TEST(damaged_row_group_fails_at_the_same_row) {
   em_pool_shutdown();
 }
 
+/* Every allocation failing in turn (em_mem_fail_after) while helpers
+ * decode: the read ends with an error or with every row right, and
+ * nothing leaks (ASan). */
+TEST(allocation_failures_end_cleanly) {
+  use_file("dict_rowgroups.parquet");
+  outcome alone = read_all(NULL, 50, -1);
+  const em_format *f = em_format_find("parquet");
+  em_type *t = NULL;
+  em_error err;
+  em_options o = {0};
+  CHECK_EQ_INT(f->infer_schema(&file, 1, &o, "UTC", &t, &err), 0);
+  int n = t->u.st.nfields;
+  int cols[16];
+  CHECK(n <= 16);
+  for (int i = 0; i < n; i++) cols[i] = i;
+  em_split split = {.file = &file, .start = 0, .length = file.size};
+  int failures = 0;
+  for (int with = 0; with < 2; with++) {
+    for (uint64_t at = 1; at < 400; at++) {
+      em_read_request req = {.split = &split, .data_schema = t, .columns = cols, .ncolumns = n, .options = &o,
+                             .session_tz = "UTC", .batch_rows = 50, .submit = with ? submit_inline : NULL};
+      em_mem_fail_after(at);
+      em_format_reader *rd = NULL;
+      int64_t rows = 0;
+      bool failed = f->open(&req, &rd, &err) != 0;
+      while (!failed) {
+        em_batch *b = NULL;
+        if (f->next(rd, &b, &err)) {
+          failed = true;
+          break;
+        }
+        if (!b) break;
+        rows += b->nrows;
+        em_batch_unref(b);
+      }
+      if (rd) f->close(rd);
+      em_mem_fail_after(0);
+      if (failed) failures++;
+      else CHECK_EQ_INT(rows, alone.rows);
+    }
+  }
+  CHECK(failures > 0);
+  em_type_unref(t);
+}
+
 TEST_LIST{
     TEST_ENTRY(helpers_read_what_the_reader_reads_alone),
     TEST_ENTRY(early_close_waits_for_helpers),
     TEST_ENTRY(damaged_row_group_fails_at_the_same_row),
+    TEST_ENTRY(allocation_failures_end_cleanly),
     TEST_END,
 };
