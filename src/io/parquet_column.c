@@ -33,6 +33,9 @@ void em_pq_leafdata_free(em_pq_leafdata *d) {
   em_free(d->lz_store);
   em_free(d->lz_pages);
   em_free(d->lz_dict);
+  em_free(d->scratch_read);
+  em_free(d->scratch_page);
+  em_free(d->scratch_dict);
   memset(d, 0, sizeof *d);
 }
 
@@ -47,6 +50,7 @@ typedef struct creader {
   bool has_dict;
   int64_t dict_n;
   uint8_t *dict_fixed;
+  int64_t dict_cap; /* bytes of dict_fixed */
   int64_t *dict_off;
   uint8_t *dict_data;
   /* scratch */
@@ -159,6 +163,7 @@ static int decode_dict_page(creader *c, const uint8_t *p, size_t len, int64_t n,
   c->has_dict = true;
   if (c->width) {
     if (!(c->dict_fixed = em_malloc((size_t)(n ? n : 1) * (size_t)c->width))) return oom(c);
+    c->dict_cap = (n ? n : 1) * c->width;
     return plain_fixed(c, p, len, n, c->dict_fixed);
   }
   if (!(c->dict_off = em_malloc(sizeof(int64_t) * (size_t)(n + 1)))) return oom(c);
@@ -620,8 +625,20 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
   em_pq_leafdata keep = *out;
   em_free(keep.row_entry);
   em_free(keep.row_value);
-  em_free(keep.lz_dict);
   memset(out, 0, sizeof *out);
+  out->scratch_read = keep.scratch_read;
+  out->scratch_read_cap = keep.scratch_read_cap;
+  out->scratch_page = keep.scratch_page;
+  out->scratch_page_cap = keep.scratch_page_cap;
+  /* The previous chunk's dictionary is room for this one's. */
+  if (keep.lz_dict && !keep.scratch_dict) {
+    out->scratch_dict = keep.lz_dict;
+    out->scratch_dict_cap = keep.lz_dict_cap;
+  } else {
+    em_free(keep.lz_dict);
+    out->scratch_dict = keep.scratch_dict;
+    out->scratch_dict_cap = keep.scratch_dict_cap;
+  }
   out->lz_store = keep.lz_store;
   out->lz_store_cap = keep.lz_store_cap;
   out->lz_pages = keep.lz_pages;
@@ -685,14 +702,24 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
       return -1;
     }
   }
-  uint8_t *buf = em_malloc((size_t)(len ? len : 1));
+  uint8_t *buf = out->scratch_read;
+  int64_t buf_cap = out->scratch_read_cap;
+  out->scratch_read = NULL;
+  out->scratch_read_cap = 0;
+  if (!buf || buf_cap < (len ? len : 1)) {
+    em_free(buf);
+    buf_cap = len ? len : 1;
+    buf = em_malloc((size_t)buf_cap);
+  }
   if (!buf) {
     em_pq_leafdata_free(out);
     return oom(&c);
   }
   int rc = -1;
-  uint8_t *page = NULL;
-  int64_t page_cap = 0;
+  uint8_t *page = out->scratch_page, *spare_dict = out->scratch_dict;
+  int64_t page_cap = out->scratch_page_cap, spare_cap = out->scratch_dict_cap;
+  out->scratch_page = out->scratch_dict = NULL;
+  out->scratch_page_cap = out->scratch_dict_cap = 0;
   if (em_pq_pread(fd, buf, (size_t)len, start)) {
     corrupt(&c, "cannot read a column chunk");
     goto done;
@@ -702,7 +729,9 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     if (out->nentries >= ch->num_values) break;
     if (len - pos < 256 && start + len < file_size - 8) {
       /* Values missing at the stated end: the next header may follow. */
-      if (extend(fd, &buf, &len, start, pos + 65536, file_size - 8 - start) && pos >= len) break;
+      int ex = extend(fd, &buf, &len, start, pos + 65536, file_size - 8 - start);
+      buf_cap = len; /* (extend may have resized the buffer: at least len) */
+      if (ex && pos >= len) break;
     }
     if (pos >= len) break;
     if (cancel && *cancel) {
@@ -723,6 +752,7 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
         corrupt(&c, "page runs past its column chunk");
         goto done;
       }
+      buf_cap = len;
     }
     const uint8_t *body = buf + pos;
     pos += pg.compressed_size;
@@ -765,7 +795,14 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
       c.dict_off = NULL;
       c.dict_data = NULL;
       c.has_dict = false;
-      if (!(c.dict_fixed = em_malloc(ulen))) {
+      c.dict_fixed = NULL;
+      if (spare_dict && spare_cap >= (int64_t)ulen) {
+        c.dict_fixed = spare_dict;
+        c.dict_cap = spare_cap;
+        spare_dict = NULL;
+      } else if ((c.dict_fixed = em_malloc(ulen))) {
+        c.dict_cap = (int64_t)ulen;
+      } else {
         oom(&c);
         goto done;
       }
@@ -820,6 +857,7 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     /* The dictionary goes with the pages. */
     out->lz_dict = c.dict_fixed;
     out->lz_dict_n = c.dict_n;
+    out->lz_dict_cap = c.dict_cap;
     c.dict_fixed = NULL;
   }
   if (!c.width && !out->offsets) {
@@ -859,8 +897,25 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
   }
   rc = 0;
 done:
+  if (rc == 0) {
+    /* Kept for the next chunk of the leaf. */
+    out->scratch_read = buf;
+    out->scratch_read_cap = buf_cap;
+    out->scratch_page = page;
+    out->scratch_page_cap = page_cap;
+    buf = page = NULL;
+    if (!spare_dict && c.dict_fixed) {
+      spare_dict = c.dict_fixed;
+      spare_cap = c.dict_cap;
+      c.dict_fixed = NULL;
+    }
+    out->scratch_dict = spare_dict;
+    out->scratch_dict_cap = spare_cap;
+    spare_dict = NULL;
+  }
   em_free(buf);
   em_free(page);
+  em_free(spare_dict);
   em_free(c.dict_fixed);
   em_free(c.dict_off);
   em_free(c.dict_data);

@@ -253,6 +253,12 @@ typedef struct em_pq_leafdata {
   int64_t lz_dict_n;
   int64_t lz_cur, lz_next; /* cursor: page, and value index it is at (-1: none) */
   em_pq_rle lz_rle;
+  int64_t lz_dict_cap;
+  /* Buffers the next chunk of the leaf reuses (the chunk's bytes, a
+   * decompressed page, a dictionary), so that a row group does not fault
+   * in fresh memory. */
+  uint8_t *scratch_read, *scratch_page, *scratch_dict;
+  int64_t scratch_read_cap, scratch_page_cap, scratch_dict_cap;
 } em_pq_leafdata;
 
 typedef struct em_pq_lzpage {
