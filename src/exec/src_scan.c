@@ -29,9 +29,12 @@ typedef struct scan_local {
   em_format_reader *rd;
   int file;
   /* All-null vectors of the unread columns, shared by the batches of
-   * nulls_rows rows (vectors are immutable once made). */
-  em_vec **nulls;
-  int64_t nulls_rows;
+   * nulls_rows[k] rows (vectors are immutable once made): two sizes, as
+   * files alternate full batches with the short last one of a row group
+   * or file. */
+  em_vec **nulls[2];
+  int64_t nulls_rows[2];
+  int nulls_next; /* the set a new size replaces */
   /* The current file's names for em_input_file. */
   em_strbuf uri, meta_uri;
   const em_split *named; /* the split uri/meta_uri name */
@@ -88,16 +91,19 @@ static void wrap_read_error(em_error *err, const em_split *s) {
 
 /* The all-null column i of `rows` rows: a new reference. */
 static em_vec *null_col(scan_local *st, int nout, int i, em_type *t, int64_t rows) {
-  if (!st->nulls && !(st->nulls = em_calloc((size_t)(nout ? nout : 1), sizeof *st->nulls))) return NULL;
-  if (st->nulls_rows != rows) {
-    for (int k = 0; k < nout; k++) {
-      em_vec_unref(st->nulls[k]);
-      st->nulls[k] = NULL;
+  int k = st->nulls[0] && st->nulls_rows[0] == rows ? 0 : st->nulls[1] && st->nulls_rows[1] == rows ? 1 : -1;
+  if (k < 0) {
+    k = st->nulls_next;
+    st->nulls_next ^= 1;
+    if (!st->nulls[k] && !(st->nulls[k] = em_calloc((size_t)(nout ? nout : 1), sizeof *st->nulls[k]))) return NULL;
+    for (int c = 0; c < nout; c++) {
+      em_vec_unref(st->nulls[k][c]);
+      st->nulls[k][c] = NULL;
     }
-    st->nulls_rows = rows;
+    st->nulls_rows[k] = rows;
   }
-  if (!st->nulls[i] && !(st->nulls[i] = em_vec_new_nulls(t, rows))) return NULL;
-  return em_vec_ref(st->nulls[i]);
+  if (!st->nulls[k][i] && !(st->nulls[k][i] = em_vec_new_nulls(t, rows))) return NULL;
+  return em_vec_ref(st->nulls[k][i]);
 }
 
 int em_src_scan_init(em_source *src, const em_lplan *n, em_arena *a, em_error *err) {
@@ -148,6 +154,8 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
           .options = &sp->options,
           .session_tz = ctx->eval.timezone,
           .batch_rows = ctx->batch_rows > 0 ? ctx->batch_rows : 4096,
+          /* Idle workers may help inside a split (not with one worker). */
+          .submit = (ctx->threads > 0 ? ctx->threads : em_pool_size()) > 1 ? em_pool_submit : NULL,
       };
       st->file = (int)(s->file - sp->files);
       if (sp->format->open(&req, &st->rd, err)) {
@@ -217,10 +225,11 @@ static void scan_close(const em_source *src, void *local) {
   scan_local *st = local;
   if (st->rd) c->sp->format->close(st->rd);
   st->rd = NULL;
-  if (st->nulls) {
-    for (int i = 0; i < src->schema->u.st.nfields; i++) em_vec_unref(st->nulls[i]);
-    em_free(st->nulls);
-    st->nulls = NULL;
+  for (int k = 0; k < 2; k++) {
+    if (!st->nulls[k]) continue;
+    for (int i = 0; i < src->schema->u.st.nfields; i++) em_vec_unref(st->nulls[k][i]);
+    em_free(st->nulls[k]);
+    st->nulls[k] = NULL;
   }
   em_strbuf_free(&st->uri);
   em_strbuf_free(&st->meta_uri);

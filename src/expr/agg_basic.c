@@ -36,8 +36,7 @@ static int count_update(const em_expr *c, uint8_t *st, size_t stride, const uint
     int64_t i = 0;
     while (i < n) {
       uint32_t grp = g[i];
-      int64_t j = i + 1;
-      while (j < n && g[j] == grp) j++;
+      int64_t j = em_agg_run_end(g, i, n);
       *(int64_t *)(st + grp * stride) += j - i;
       i = j;
     }
@@ -292,8 +291,7 @@ static int sum_dec_update(const em_expr *c, uint8_t *st, size_t stride, const ui
         cnt++;
       }
     } else {
-      int64_t j = i;
-      while (j < n && g[j] == grp) j++;
+      int64_t j = em_agg_run_end(g, i, n);
       for (int64_t k = i; k < j; k++) {
         __int128 x;
         memcpy(&x, p + 16 * k, 16);

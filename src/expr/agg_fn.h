@@ -22,6 +22,25 @@ typedef struct em_agg_cfg {
   em_expr *inner;
 } em_agg_cfg;
 
+/* The end of the run of rows of group g[i] from row i (g[j] == g[i] for
+ * i <= j < end). Short runs (grouped input) cost a few compares; long ones
+ * (a global aggregate: one group) are compared 16 rows at a time in a
+ * loop the compiler vectorizes. */
+static inline int64_t em_agg_run_end(const uint32_t *g, int64_t i, int64_t n) {
+  uint32_t grp = g[i];
+  int64_t j = i + 1;
+  for (int k = 0; k < 3 && j < n; k++, j++)
+    if (g[j] != grp) return j;
+  while (j + 16 <= n) {
+    uint32_t x = 0;
+    for (int k = 0; k < 16; k++) x |= g[j + k] ^ grp;
+    if (x) break;
+    j += 16;
+  }
+  while (j < n && g[j] == grp) j++;
+  return j;
+}
+
 /* The state of source row i of a merge. */
 #define EM_AGG_SRC(src, stride, rows, i) ((src) + (size_t)((rows) ? (rows)[i] : (uint32_t)(i)) * (stride))
 

@@ -58,6 +58,8 @@ typedef struct em_pushed_filter {
 
 typedef struct em_format_reader em_format_reader; /* a format's own state */
 
+typedef int (*em_task_submit_fn)(void (*fn)(void *), void *arg);
+
 typedef struct em_read_request {
   const em_split *split;
   const em_type *data_schema;  /* STRUCT: the file's columns as the query sees them */
@@ -68,6 +70,9 @@ typedef struct em_read_request {
   const em_options *options;
   const char *session_tz;      /* spark.sql.session.timeZone */
   int64_t batch_rows;          /* target rows per batch */
+  /* Starts fn(arg) on another worker (0) for work inside one split, e.g.
+   * Parquet row groups decoded ahead; NULL: the reader works alone. */
+  em_task_submit_fn submit;
 } em_read_request;
 
 typedef struct em_format {

@@ -141,6 +141,22 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
     em_vec_unref(v);
     return em_error_internal(err, "Parquet leaf has fewer values than its levels say");
   }
+  /* A lazy leaf's values of these rows, decoded now: `fixed` then holds
+   * values [vbase, val). */
+  int64_t vbase = 0;
+  const em_pq_selem *el = n->elem;
+  /* Decimals of signed integers without nulls are widened as they are
+   * decoded, below. */
+  bool widen_lazy = d->lazy && dense && t->id == EM_T_DECIMAL && !(el->logical == EM_PQL_INT && !el->is_signed) &&
+                    (el->type == EM_PQ_INT64 || el->type == EM_PQ_INT32);
+  if (d->lazy && !widen_lazy) {
+    if (em_pq_lazy_window(d, rg.v0, val, NULL, err)) {
+      em_free(vi);
+      em_vec_unref(v);
+      return -1;
+    }
+    vbase = rg.v0;
+  }
   if (nulls) {
     if (!(v->validity = em_buf_new((size_t)(nslots + 7) / 8))) goto fail_oom;
     v->validity->len = (size_t)(nslots + 7) / 8;
@@ -150,8 +166,7 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   v->null_count = nulls;
   v->len = nslots;
 #define VALID(i) (dense || vi[i] >= 0)
-#define IDX(i) (dense ? rg.v0 + (i) : vi[i])
-  const em_pq_selem *el = n->elem;
+#define IDX(i) ((dense ? rg.v0 + (i) : vi[i]) - vbase)
   int w = d->width;
   const uint8_t *fx = d->fixed;
   switch (t->id) {
@@ -202,17 +217,26 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
   case EM_T_DECIMAL: {
     __int128 *dst = (__int128 *)(void *)v->values->data;
     bool unsig = el->logical == EM_PQL_INT && !el->is_signed;
+    if (widen_lazy) {
+      if (em_pq_lazy_window(d, rg.v0, val, v->values->data, err)) {
+        em_free(vi);
+        em_vec_unref(v);
+        return -1;
+      }
+      v->values->len = (size_t)nslots * 16;
+      break;
+    }
     if (dense && !unsig && (el->type == EM_PQ_INT64 || el->type == EM_PQ_INT32)) {
       /* The common case: signed unscaled integers widened in one loop. */
       if (el->type == EM_PQ_INT64) {
-        const uint8_t *src = fx + rg.v0 * 8;
+        const uint8_t *src = fx + (rg.v0 - vbase) * 8;
         for (int64_t i = 0; i < nslots; i++) {
           int64_t y;
           memcpy(&y, src + i * 8, 8);
           dst[i] = y;
         }
       } else {
-        const uint8_t *src = fx + rg.v0 * 4;
+        const uint8_t *src = fx + (rg.v0 - vbase) * 4;
         for (int64_t i = 0; i < nslots; i++) {
           int32_t y;
           memcpy(&y, src + i * 4, 4);
@@ -290,7 +314,7 @@ static int leaf_vec(const em_pq_node *n, em_pq_leafdata *d, int64_t r0, int64_t 
     if (nslots == 0) {
       /* nothing */
     } else if (ow == w && nulls == 0 && flat) {
-      memcpy(dst, fx + rg.v0 * w, (size_t)nslots * (size_t)w);
+      memcpy(dst, fx + (rg.v0 - vbase) * w, (size_t)nslots * (size_t)w);
     } else {
       for (int64_t i = 0; i < nslots; i++) {
         if (!VALID(i)) {

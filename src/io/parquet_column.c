@@ -30,6 +30,12 @@ void em_pq_leafdata_free(em_pq_leafdata *d) {
   em_free(d->data);
   em_free(d->row_entry);
   em_free(d->row_value);
+  em_free(d->lz_store);
+  em_free(d->lz_pages);
+  em_free(d->lz_dict);
+  em_free(d->scratch_read);
+  em_free(d->scratch_page);
+  em_free(d->scratch_dict);
   memset(d, 0, sizeof *d);
 }
 
@@ -44,11 +50,15 @@ typedef struct creader {
   bool has_dict;
   int64_t dict_n;
   uint8_t *dict_fixed;
+  int64_t dict_cap; /* bytes of dict_fixed */
   int64_t *dict_off;
   uint8_t *dict_data;
   /* scratch */
   uint32_t *idx;
   int64_t idx_cap;
+  /* The current page when it was decompressed into out->lz_store (past
+   * lz_store_len, not yet kept), else NULL. */
+  const uint8_t *store_page;
   int64_t *tmp64;
   int64_t tmp_cap;
 } creader;
@@ -86,7 +96,8 @@ static int reserve(creader *c, int64_t entries, int64_t values) {
     d->cap_entries = n;
     /* grow() above used the same doubling, so both arrays hold n. */
   }
-  if (nv + (c->width ? 0 : 1) > d->cap_values) { /* byte arrays: offsets hold nv + 1 */
+  /* (A lazy leaf's values are not stored: `fixed` is its window.) */
+  if (!d->lazy && nv + (c->width ? 0 : 1) > d->cap_values) { /* byte arrays: offsets hold nv + 1 */
     int64_t cap = d->cap_values;
     if (c->width) {
       int64_t cc = cap;
@@ -152,6 +163,7 @@ static int decode_dict_page(creader *c, const uint8_t *p, size_t len, int64_t n,
   c->has_dict = true;
   if (c->width) {
     if (!(c->dict_fixed = em_malloc((size_t)(n ? n : 1) * (size_t)c->width))) return oom(c);
+    c->dict_cap = (n ? n : 1) * c->width;
     return plain_fixed(c, p, len, n, c->dict_fixed);
   }
   if (!(c->dict_off = em_malloc(sizeof(int64_t) * (size_t)(n + 1)))) return oom(c);
@@ -172,10 +184,169 @@ static int decode_dict_page(creader *c, const uint8_t *p, size_t len, int64_t n,
   return 0;
 }
 
+/* m (<= 1024) dictionary indices decoded from r and looked up in the
+ * dictionary of dn values of width w (4 or 8): the values into dst.
+ * -1 when the indices run out, -2 when one is out of the dictionary. */
+static int dict_block(em_pq_rle *r, const uint8_t *dict, uint32_t dn, int w, int64_t m, uint8_t *dst,
+                      bool widen) {
+  uint32_t blk[1024];
+  if (em_pq_rle_get(r, blk, m)) return -1;
+  /* Indices compared four at a time, in two independent vectors of the
+   * compiler's (a running maximum would not vectorize). */
+  typedef uint32_t v4u __attribute__((vector_size(16)));
+  typedef int32_t v4i __attribute__((vector_size(16)));
+  v4i b0 = {0, 0, 0, 0}, b1 = {0, 0, 0, 0};
+  const v4u dnv = {dn, dn, dn, dn};
+  int64_t i8 = m & ~(int64_t)7;
+  for (int64_t i = 0; i < i8; i += 8) {
+    v4u x, y;
+    memcpy(&x, blk + i, sizeof x);
+    memcpy(&y, blk + i + 4, sizeof y);
+    b0 |= x >= dnv;
+    b1 |= y >= dnv;
+  }
+  b0 |= b1;
+  uint32_t bad = (uint32_t)(b0[0] | b0[1] | b0[2] | b0[3]);
+  for (int64_t i = i8; i < m; i++) bad |= blk[i] >= dn;
+  if (bad) return -2;
+  if (widen) {
+    /* Signed integers straight to 128 bits (decimals). */
+    if (w == 8)
+      for (int64_t i = 0; i < m; i++) {
+        int64_t y;
+        memcpy(&y, dict + (size_t)blk[i] * 8, 8);
+        __int128 x = y;
+        memcpy(dst + i * 16, &x, 16);
+      }
+    else
+      for (int64_t i = 0; i < m; i++) {
+        int32_t y;
+        memcpy(&y, dict + (size_t)blk[i] * 4, 4);
+        __int128 x = y;
+        memcpy(dst + i * 16, &x, 16);
+      }
+    return 0;
+  }
+  if (w == 8)
+    for (int64_t i = 0; i < m; i++) memcpy(dst + i * 8, dict + (size_t)blk[i] * 8, 8);
+  else
+    for (int64_t i = 0; i < m; i++) memcpy(dst + i * 4, dict + (size_t)blk[i] * 4, 4);
+  return 0;
+}
+
+/* n values of a dictionary-encoded value section (bit width byte, then
+ * indices) into dst. */
+static int dict_decode(creader *c, const uint8_t *p, size_t len, int64_t n, uint8_t *dst) {
+  if (len < 1) return corrupt(c, "dictionary indices missing");
+  int bw = p[0];
+  if (bw > 32) return corrupt(c, "dictionary index width out of range");
+  em_pq_rle r;
+  em_pq_rle_init(&r, p + 1, len - 1, bw);
+  for (int64_t i0 = 0; i0 < n; i0 += 1024) {
+    int64_t m = n - i0 < 1024 ? n - i0 : 1024;
+    int rc = dict_block(&r, c->dict_fixed, (uint32_t)c->dict_n, c->width, m, dst + i0 * c->width, false);
+    if (rc == -1) return corrupt(c, "dictionary indices truncated");
+    if (rc == -2) return corrupt(c, "dictionary index out of range");
+  }
+  return 0;
+}
+
+/* A lazy leaf's pages decoded into `fixed` after all (a page that is not
+ * dictionary-encoded, or a new dictionary, follows them). */
+static int materialize(creader *c) {
+  em_pq_leafdata *d = c->out;
+  d->lazy = false;
+  if (d->lz_npages == 0) return 0;
+  if (reserve(c, 0, 0)) return -1;
+  for (int64_t k = 0; k < d->lz_npages; k++) {
+    const em_pq_lzpage *pg = &d->lz_pages[k];
+    /* The page's bit width byte precedes its indices in the store. */
+    if (dict_decode(c, d->lz_store + pg->off - 1, (size_t)pg->len + 1, pg->n, d->fixed + pg->v0 * c->width))
+      return -1;
+  }
+  d->lz_npages = 0;
+  d->lz_store_len = 0;
+  return 0;
+}
+
+/* Keeps a dictionary-encoded page of a lazy leaf: its value section is
+ * copied to the store (checked when its values are decoded). */
+static int lazy_page(creader *c, const uint8_t *p, size_t len, int64_t n) {
+  em_pq_leafdata *d = c->out;
+  if (len < 1) return corrupt(c, "dictionary indices missing");
+  if (p[0] > 32) return corrupt(c, "dictionary index width out of range");
+  if (grow((void **)&d->lz_pages, &d->lz_pages_cap, d->lz_npages + 1, sizeof(em_pq_lzpage))) return oom(c);
+  int64_t off;
+  if (c->store_page) {
+    /* Decompressed into the store already (after its levels): kept where
+     * it is. */
+    off = d->lz_store_len + (p - c->store_page);
+  } else {
+    if (grow((void **)&d->lz_store, &d->lz_store_cap, d->lz_store_len + (int64_t)len, 1)) return oom(c);
+    off = d->lz_store_len;
+    memcpy(d->lz_store + off, p, len);
+  }
+  d->lz_pages[d->lz_npages++] =
+      (em_pq_lzpage){.v0 = d->nvalues, .n = n, .off = off + 1, .len = (int64_t)len - 1, .bit_width = p[0]};
+  d->lz_store_len = off + (int64_t)len;
+  d->nvalues += n;
+  return 0;
+}
+
+int em_pq_lazy_window(em_pq_leafdata *d, int64_t v0, int64_t v1, uint8_t *dst128, em_error *err) {
+  int64_t n = v1 - v0;
+  int w = d->width;
+  if (!dst128 && grow((void **)&d->fixed, &d->cap_values, n > 0 ? n : 1, (size_t)w))
+    return em_error_internal(err, "out of memory decoding Parquet");
+  if (n <= 0) return 0;
+  if (v0 < 0 || v1 > d->nvalues) return em_error_internal(err, "Parquet values out of their leaf");
+  if (d->lz_next != v0) {
+    /* Not where the cursor is (rows come in order, so only at the
+     * start): the page holding v0, and its values before v0 skipped. */
+    int64_t k = 0;
+    while (k < d->lz_npages && d->lz_pages[k].v0 + d->lz_pages[k].n <= v0) k++;
+    if (k == d->lz_npages) return em_error_internal(err, "Parquet values out of their leaf");
+    const em_pq_lzpage *pg = &d->lz_pages[k];
+    em_pq_rle_init(&d->lz_rle, d->lz_store + pg->off, (size_t)pg->len, pg->bit_width);
+    d->lz_cur = k;
+    uint32_t skip[1024];
+    for (int64_t s = pg->v0; s < v0;) {
+      int64_t m = v0 - s < 1024 ? v0 - s : 1024;
+      if (em_pq_rle_get(&d->lz_rle, skip, m)) return em_error_internal(err, "Parquet dictionary indices truncated");
+      s += m;
+    }
+    d->lz_next = v0;
+  }
+  int64_t done = 0;
+  while (done < n) {
+    const em_pq_lzpage *pg = &d->lz_pages[d->lz_cur];
+    int64_t left = pg->v0 + pg->n - d->lz_next;
+    if (left == 0) {
+      if (++d->lz_cur >= d->lz_npages) return em_error_internal(err, "Parquet values out of their leaf");
+      pg = &d->lz_pages[d->lz_cur];
+      em_pq_rle_init(&d->lz_rle, d->lz_store + pg->off, (size_t)pg->len, pg->bit_width);
+      continue;
+    }
+    int64_t m = n - done < left ? n - done : left;
+    if (m > 1024) m = 1024;
+    int rc = dst128 ? dict_block(&d->lz_rle, d->lz_dict, (uint32_t)d->lz_dict_n, w, m, dst128 + done * 16, true)
+                    : dict_block(&d->lz_rle, d->lz_dict, (uint32_t)d->lz_dict_n, w, m, d->fixed + done * w, false);
+    if (rc == -1) return em_error_internal(err, "Parquet dictionary indices truncated");
+    if (rc == -2) return em_error_internal(err, "Parquet dictionary index out of range");
+    done += m;
+    d->lz_next += m;
+  }
+  return 0;
+}
+
 /* n values of the page's value section p[0..len). */
 static int decode_values(creader *c, const uint8_t *p, size_t len, int64_t n, int encoding) {
   em_pq_leafdata *d = c->out;
   if (n == 0) return 0;
+  if (d->lazy) {
+    if ((encoding == 2 || encoding == 8) && c->has_dict) return lazy_page(c, p, len, n);
+    if (materialize(c)) return -1;
+  }
   /* Sizes from the file bound what is allocated: PLAIN fixed values
    * (not booleans, which are bits) must be in the page, and wide fixed
    * values (FIXED_LEN_BYTE_ARRAY beyond a decimal's 16 bytes) that a
@@ -214,37 +385,7 @@ static int decode_values(creader *c, const uint8_t *p, size_t len, int64_t n, in
     if (c->width == 4 || c->width == 8) {
       /* The common case: indices decoded a block at a time into a buffer
        * that stays in L1, checked and looked up at once. */
-      uint32_t blk[1024];
-      int w = c->width;
-      uint8_t *dst = d->fixed + d->nvalues * w;
-      uint32_t dn = (uint32_t)c->dict_n;
-      for (int64_t i0 = 0; i0 < n; i0 += 1024) {
-        int64_t m = n - i0 < 1024 ? n - i0 : 1024;
-        if (em_pq_rle_get(&r, blk, m)) return corrupt(c, "dictionary indices truncated");
-        /* Indices compared four at a time, in two independent vectors of
-         * the compiler's (a running maximum would not vectorize). */
-        typedef uint32_t v4u __attribute__((vector_size(16)));
-        typedef int32_t v4i __attribute__((vector_size(16)));
-        v4i b0 = {0, 0, 0, 0}, b1 = {0, 0, 0, 0};
-        const v4u dnv = {dn, dn, dn, dn};
-        int64_t i8 = m & ~(int64_t)7;
-        for (int64_t i = 0; i < i8; i += 8) {
-          v4u x, y;
-          memcpy(&x, blk + i, sizeof x);
-          memcpy(&y, blk + i + 4, sizeof y);
-          b0 |= x >= dnv;
-          b1 |= y >= dnv;
-        }
-        b0 |= b1;
-        uint32_t bad = (uint32_t)(b0[0] | b0[1] | b0[2] | b0[3]);
-        for (int64_t i = i8; i < m; i++) bad |= blk[i] >= dn;
-        if (bad) return corrupt(c, "dictionary index out of range");
-        const uint8_t *dict = c->dict_fixed;
-        if (w == 8)
-          for (int64_t i = 0; i < m; i++) memcpy(dst + (i0 + i) * 8, dict + (size_t)blk[i] * 8, 8);
-        else
-          for (int64_t i = 0; i < m; i++) memcpy(dst + (i0 + i) * 4, dict + (size_t)blk[i] * 4, 4);
-      }
+      if (dict_decode(c, p, len, n, d->fixed + d->nvalues * c->width)) return -1;
       d->nvalues += n;
       return 0;
     }
@@ -485,6 +626,24 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
   em_free(keep.row_entry);
   em_free(keep.row_value);
   memset(out, 0, sizeof *out);
+  out->scratch_read = keep.scratch_read;
+  out->scratch_read_cap = keep.scratch_read_cap;
+  out->scratch_page = keep.scratch_page;
+  out->scratch_page_cap = keep.scratch_page_cap;
+  /* The previous chunk's dictionary is room for this one's. */
+  if (keep.lz_dict && !keep.scratch_dict) {
+    out->scratch_dict = keep.lz_dict;
+    out->scratch_dict_cap = keep.lz_dict_cap;
+  } else {
+    em_free(keep.lz_dict);
+    out->scratch_dict = keep.scratch_dict;
+    out->scratch_dict_cap = keep.scratch_dict_cap;
+  }
+  out->lz_store = keep.lz_store;
+  out->lz_store_cap = keep.lz_store_cap;
+  out->lz_pages = keep.lz_pages;
+  out->lz_pages_cap = keep.lz_pages_cap;
+  out->lz_cur = out->lz_next = -1;
   out->def = keep.def;
   out->rep = keep.rep;
   out->fixed = keep.fixed;
@@ -522,6 +681,9 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     }
     return 0;
   }
+  /* Flat 4- and 8-byte values start lazy (kept as dictionary indices)
+   * and stay so while every data page is dictionary-encoded. */
+  out->lazy = leaf->rep == 0 && (c.width == 4 || c.width == 8) && c.ptype != EM_PQ_BOOLEAN;
   int64_t start = ch->data_page_offset;
   if (ch->dictionary_page_offset > 0 && ch->dictionary_page_offset < start) start = ch->dictionary_page_offset;
   int64_t len = ch->total_compressed_size;
@@ -540,14 +702,24 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
       return -1;
     }
   }
-  uint8_t *buf = em_malloc((size_t)(len ? len : 1));
+  uint8_t *buf = out->scratch_read;
+  int64_t buf_cap = out->scratch_read_cap;
+  out->scratch_read = NULL;
+  out->scratch_read_cap = 0;
+  if (!buf || buf_cap < (len ? len : 1)) {
+    em_free(buf);
+    buf_cap = len ? len : 1;
+    buf = em_malloc((size_t)buf_cap);
+  }
   if (!buf) {
     em_pq_leafdata_free(out);
     return oom(&c);
   }
   int rc = -1;
-  uint8_t *page = NULL;
-  int64_t page_cap = 0;
+  uint8_t *page = out->scratch_page, *spare_dict = out->scratch_dict;
+  int64_t page_cap = out->scratch_page_cap, spare_cap = out->scratch_dict_cap;
+  out->scratch_page = out->scratch_dict = NULL;
+  out->scratch_page_cap = out->scratch_dict_cap = 0;
   if (em_pq_pread(fd, buf, (size_t)len, start)) {
     corrupt(&c, "cannot read a column chunk");
     goto done;
@@ -557,7 +729,9 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     if (out->nentries >= ch->num_values) break;
     if (len - pos < 256 && start + len < file_size - 8) {
       /* Values missing at the stated end: the next header may follow. */
-      if (extend(fd, &buf, &len, start, pos + 65536, file_size - 8 - start) && pos >= len) break;
+      int ex = extend(fd, &buf, &len, start, pos + 65536, file_size - 8 - start);
+      buf_cap = len; /* (extend may have resized the buffer: at least len) */
+      if (ex && pos >= len) break;
     }
     if (pos >= len) break;
     if (cancel && *cancel) {
@@ -578,10 +752,13 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
         corrupt(&c, "page runs past its column chunk");
         goto done;
       }
+      buf_cap = len;
     }
     const uint8_t *body = buf + pos;
     pos += pg.compressed_size;
     if (pg.type != EM_PQ_PAGE_DATA && pg.type != EM_PQ_PAGE_DATA_V2 && pg.type != EM_PQ_PAGE_DICT) continue;
+    /* A new dictionary: the lazy pages so far need the old one. */
+    if (pg.type == EM_PQ_PAGE_DICT && out->lazy && out->lz_npages && materialize(&c)) goto done;
     if (pg.uncompressed_size > MAX_PAGE_BYTES) {
       corrupt(&c, "page too large");
       goto done;
@@ -618,7 +795,14 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
       c.dict_off = NULL;
       c.dict_data = NULL;
       c.has_dict = false;
-      if (!(c.dict_fixed = em_malloc(ulen))) {
+      c.dict_fixed = NULL;
+      if (spare_dict && spare_cap >= (int64_t)ulen) {
+        c.dict_fixed = spare_dict;
+        c.dict_cap = spare_cap;
+        spare_dict = NULL;
+      } else if ((c.dict_fixed = em_malloc(ulen))) {
+        c.dict_cap = (int64_t)ulen;
+      } else {
         oom(&c);
         goto done;
       }
@@ -630,15 +814,28 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
       c.has_dict = true;
       continue;
     } else if (compressed) {
-      if (grow((void **)&page, &page_cap, (int64_t)ulen + 1, 1)) {
-        oom(&c);
-        goto done;
+      /* A dictionary-encoded data page of a lazy leaf decompresses
+       * straight into the leaf's store, where its indices stay. */
+      uint8_t *dst;
+      if (out->lazy && c.has_dict && pg.type != EM_PQ_PAGE_DICT && (pg.encoding == 2 || pg.encoding == 8)) {
+        if (grow((void **)&out->lz_store, &out->lz_store_cap, out->lz_store_len + (int64_t)ulen + 1, 1)) {
+          oom(&c);
+          goto done;
+        }
+        dst = out->lz_store + out->lz_store_len;
+        c.store_page = dst;
+      } else {
+        if (grow((void **)&page, &page_cap, (int64_t)ulen + 1, 1)) {
+          oom(&c);
+          goto done;
+        }
+        dst = page;
       }
-      if (em_pq_decompress(ch->codec, data, clen, page, ulen, err)) {
+      if (em_pq_decompress(ch->codec, data, clen, dst, ulen, err)) {
         if (err->cls == EM_ERR_INTERNAL) corrupt(&c, "a page does not decompress");
         goto done;
       }
-      data = page;
+      data = dst;
     } else {
       /* Uncompressed: the sizes must agree (some writers pad, take the smaller). */
       if (ulen > clen) ulen = clen;
@@ -649,10 +846,19 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
                          levels_len)) {
       goto done;
     }
+    c.store_page = NULL;
   }
   if (out->nentries != ch->num_values && out->nentries < ch->num_values) {
     corrupt(&c, "column chunk has fewer values than its metadata says");
     goto done;
+  }
+  if (out->lazy && out->lz_npages == 0) out->lazy = false;
+  if (out->lazy) {
+    /* The dictionary goes with the pages. */
+    out->lz_dict = c.dict_fixed;
+    out->lz_dict_n = c.dict_n;
+    out->lz_dict_cap = c.dict_cap;
+    c.dict_fixed = NULL;
   }
   if (!c.width && !out->offsets) {
     if (!(out->offsets = em_calloc(1, sizeof(int64_t)))) {
@@ -691,8 +897,25 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
   }
   rc = 0;
 done:
+  if (rc == 0) {
+    /* Kept for the next chunk of the leaf. */
+    out->scratch_read = buf;
+    out->scratch_read_cap = buf_cap;
+    out->scratch_page = page;
+    out->scratch_page_cap = page_cap;
+    buf = page = NULL;
+    if (!spare_dict && c.dict_fixed) {
+      spare_dict = c.dict_fixed;
+      spare_cap = c.dict_cap;
+      c.dict_fixed = NULL;
+    }
+    out->scratch_dict = spare_dict;
+    out->scratch_dict_cap = spare_cap;
+    spare_dict = NULL;
+  }
   em_free(buf);
   em_free(page);
+  em_free(spare_dict);
   em_free(c.dict_fixed);
   em_free(c.dict_off);
   em_free(c.dict_data);

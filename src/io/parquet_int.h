@@ -238,9 +238,40 @@ typedef struct em_pq_leafdata {
   int64_t scan_entry, scan_value;
   /* Internal growth. */
   int64_t cap_entries, cap_values, cap_data;
+  /* Lazy values: a flat leaf of 4- or 8-byte values whose data pages are
+   * all dictionary-encoded keeps each page's index stream (in lz_store)
+   * and the dictionary instead of the values, and `fixed` holds only the
+   * window of values em_pq_lazy_window decoded last (values
+   * [win0, win0 + n)), so values are decoded batch by batch while they
+   * are in cache rather than a whole row group at once. */
+  bool lazy;
+  uint8_t *lz_store;
+  int64_t lz_store_len, lz_store_cap;
+  struct em_pq_lzpage *lz_pages;
+  int64_t lz_npages, lz_pages_cap;
+  uint8_t *lz_dict;
+  int64_t lz_dict_n;
+  int64_t lz_cur, lz_next; /* cursor: page, and value index it is at (-1: none) */
+  em_pq_rle lz_rle;
+  int64_t lz_dict_cap;
+  /* Buffers the next chunk of the leaf reuses (the chunk's bytes, a
+   * decompressed page, a dictionary), so that a row group does not fault
+   * in fresh memory. */
+  uint8_t *scratch_read, *scratch_page, *scratch_dict;
+  int64_t scratch_read_cap, scratch_page_cap, scratch_dict_cap;
 } em_pq_leafdata;
 
+typedef struct em_pq_lzpage {
+  int64_t v0, n;    /* values */
+  int64_t off, len; /* RLE/bit-packed indices in lz_store */
+  int bit_width;
+} em_pq_lzpage;
+
 void em_pq_leafdata_free(em_pq_leafdata *d);
+/* Decodes values [v0, v1) of a lazy leaf into d->fixed[0..), or (dst128
+ * not NULL) as signed integers widened to 128 bits into dst128; -1 with an
+ * internal error when the indices are malformed or out of the dictionary. */
+int em_pq_lazy_window(em_pq_leafdata *d, int64_t v0, int64_t v1, uint8_t *dst128, em_error *err);
 
 /* Reads leaf `col` of row group `rg` (the chunk's bytes are read from fd)
  * into *out. cancel (may be NULL) is checked between pages. *out is
@@ -248,6 +279,23 @@ void em_pq_leafdata_free(em_pq_leafdata *d);
  * reused; on failure it is freed. */
 int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_meta *m, int rg,
                      const em_pq_node *leaf, _Atomic bool *cancel, em_pq_leafdata *out, em_error *err);
+
+/* ---- row groups decoded ahead by the pool (parquet_prefetch.c) ---- */
+
+typedef struct em_pq_prefetch em_pq_prefetch;
+
+/* Decoding of the leaves marked in leaf_needed, row group after row
+ * group; submit (NULL: none) starts a helper task on another thread. The
+ * file, footer and schema must outlive it. NULL on OOM. */
+em_pq_prefetch *em_pq_prefetch_new(int fd, int64_t size, const char *path, const em_pq_meta *m,
+                                   const em_pq_schema *s, const bool *leaf_needed, em_task_submit_fn submit);
+/* Row group rg, the pos-th the reader reads, decoded: *leaves (indexed by
+ * leaf) stays valid until the load of position pos + 2. next_rg (-1:
+ * none) is the row group of position pos + 1, which helpers may decode
+ * meanwhile. */
+int em_pq_prefetch_load(em_pq_prefetch *p, int pos, int rg, int next_rg, em_pq_leafdata **leaves, em_error *err);
+/* Waits for chunks being decoded, then lets go of the state. */
+void em_pq_prefetch_free(em_pq_prefetch *p);
 
 /* ---- vectors from leaf data (parquet_assemble.c) ---- */
 

@@ -172,7 +172,8 @@ struct em_format_reader {
   int *rgs; /* row groups to read */
   int nrgs, rg_pos;
   int cur_rg; /* loaded row group or -1 */
-  em_pq_leafdata *leaves;
+  em_pq_prefetch *pf;
+  em_pq_leafdata *leaves; /* the loaded row group's (the prefetch's set) */
   int64_t row, rows;
   int64_t batch_row; /* file row index of the last batch's first row */
 };
@@ -338,10 +339,7 @@ static int64_t rg_size(const em_pq_rowgroup *g) {
 
 static void pq_close(em_format_reader *r) {
   if (!r) return;
-  if (r->leaves) {
-    for (int i = 0; r->f.schema && i < r->f.schema->nleaves; i++) em_pq_leafdata_free(&r->leaves[i]);
-    em_free(r->leaves);
-  }
+  em_pq_prefetch_free(r->pf);
   pq_file_close(&r->f);
   em_type_unref(r->out_schema);
   em_free(r->cols);
@@ -363,9 +361,8 @@ static int pq_open(const em_read_request *req, em_format_reader **out, em_error 
   r->ncols = req->ncolumns;
   r->cols = em_calloc((size_t)(r->ncols ? r->ncols : 1), sizeof *r->cols);
   r->leaf_needed = em_calloc((size_t)(s->nleaves ? s->nleaves : 1), sizeof(bool));
-  r->leaves = em_calloc((size_t)(s->nleaves ? s->nleaves : 1), sizeof *r->leaves);
   r->out_schema = em_type_struct_new(r->ncols);
-  if (!r->cols || !r->leaf_needed || !r->leaves || !r->out_schema) {
+  if (!r->cols || !r->leaf_needed || !r->out_schema) {
     em_error_internal(err, "out of memory");
     goto fail;
   }
@@ -443,6 +440,11 @@ static int pq_open(const em_read_request *req, em_format_reader **out, em_error 
     }
     if (!skip) r->rgs[r->nrgs++] = g;
   }
+  /* Decoding of the chosen row groups, shared with idle workers. */
+  if (!(r->pf = em_pq_prefetch_new(r->f.fd, r->f.size, r->path, m, s, r->leaf_needed, req->submit))) {
+    em_error_internal(err, "out of memory");
+    goto fail;
+  }
   *out = r;
   return 0;
 fail:
@@ -486,17 +488,12 @@ static em_vec *widen_vec(const em_vec *src, em_type *t) {
   return v;
 }
 
-static int load_rg(em_format_reader *r, int g, em_error *err) {
-  const em_pq_schema *s = r->f.schema;
-  /* Needed leaves keep their arrays for the next chunk (em_pq_read_chunk). */
-  for (int i = 0; i < s->nleaves; i++)
-    if (!r->leaf_needed[i]) em_pq_leafdata_free(&r->leaves[i]);
+/* Loads the row group at position pos of the split's list. */
+static int load_rg(em_format_reader *r, int pos, em_error *err) {
   r->cur_rg = -1;
-  for (int i = 0; i < s->nleaves; i++) {
-    if (!r->leaf_needed[i]) continue;
-    if (em_pq_read_chunk(r->f.fd, r->f.size, r->path, r->f.meta, g, s->leaves[i], NULL, &r->leaves[i], err))
-      return -1;
-  }
+  int g = r->rgs[pos];
+  int next = pos + 1 < r->nrgs ? r->rgs[pos + 1] : -1;
+  if (em_pq_prefetch_load(r->pf, pos, g, next, &r->leaves, err)) return -1;
   r->cur_rg = g;
   r->row = 0;
   r->rows = r->f.meta->rowgroups[g].num_rows;
@@ -507,7 +504,7 @@ static int pq_next(em_format_reader *r, em_batch **out, em_error *err) {
   *out = NULL;
   while (r->cur_rg < 0 || r->row >= r->rows) {
     if (r->rg_pos >= r->nrgs) return 0;
-    if (load_rg(r, r->rgs[r->rg_pos++], err)) return -1;
+    if (load_rg(r, r->rg_pos++, err)) return -1;
   }
   int64_t n = r->rows - r->row;
   int64_t br = r->req.batch_rows > 0 ? r->req.batch_rows : 4096;

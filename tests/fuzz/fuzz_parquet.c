@@ -5,7 +5,9 @@
  * fail with an error: never a crash, an out-of-bounds access, a leak or
  * an unbounded allocation. Every column is read, in small batches, with a
  * filter on the first column (a bigint or string; an equality for odd
- * sizes) so the statistics and dictionary filtering code runs too.
+ * sizes) so the statistics and dictionary filtering code runs too. For
+ * half of the inputs a helper (run at once by the submitting thread)
+ * decodes row groups ahead, as pool workers do (parquet_prefetch.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,11 @@
 #include "io/format.h"
 
 extern const em_format em_format_parquet;
+
+static int run_now(void (*fn)(void *), void *arg) {
+  fn(arg);
+  return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int fd = memfd_create("fuzz.parquet", 0);
@@ -49,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       nf = 1;
     }
     em_read_request req = {.split = &sp, .data_schema = schema, .columns = cols, .ncolumns = n,
-                           .filters = &pf, .nfilters = nf, .session_tz = "UTC", .batch_rows = 7};
+                           .filters = &pf, .nfilters = nf, .session_tz = "UTC", .batch_rows = 7,
+                           .submit = size & 2 ? run_now : NULL};
     em_format_reader *r;
     if (em_format_parquet.open(&req, &r, &err) == 0) {
       for (int k = 0; k < 10000; k++) {

@@ -186,6 +186,11 @@ static const char *tmp_path(const char *name) {
   return path;
 }
 
+static int submit_inline(void (*fn)(void *), void *arg) {
+  fn(arg);
+  return 0;
+}
+
 /* Reads the whole file back; returns the batches' rows concatenated per
  * column by comparing against `in` directly. */
 static void check_read_back(const char *path, em_type *schema, em_batch **in, int nin) {
@@ -197,8 +202,12 @@ static void check_read_back(const char *path, em_type *schema, em_batch **in, in
   int *cols = malloc((size_t)nc * sizeof *cols);
   for (int i = 0; i < nc; i++) cols[i] = i;
   em_options o = {0};
+  /* Batches of any size (values decoded batch by batch cross pages at
+   * any row), with or without a helper decoding row groups ahead. */
+  static const int64_t batch_sizes[] = {1000, 1, 7, 64, 333, 4096};
   em_read_request rq = {.split = &sp, .data_schema = schema, .columns = cols, .ncolumns = nc, .options = &o,
-                        .session_tz = "UTC", .batch_rows = 1000};
+                        .session_tz = "UTC", .batch_rows = batch_sizes[rnd() % 6],
+                        .submit = rnd() % 2 ? submit_inline : NULL};
   em_format_reader *r;
   em_error err;
   if (PQF.open(&rq, &r, &err)) {
