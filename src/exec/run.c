@@ -39,8 +39,13 @@ typedef struct run_state {
   pthread_cond_t cv;
   part_queue *parts;
   int running; /* tasks submitted and not finished */
+  /* The error of the lowest failing partition so far (err_part): the one
+   * reported, so that which error a query ends with does not depend on
+   * which task failed first. Partitions above it stop (halt_above). */
   em_error task_err;
   bool have_err;
+  int err_part;
+  _Atomic int halt_above;
   /* Partition run on the consumer's own thread, whose batches go straight
    * to the consumer (-1: none). */
   int direct_part;
@@ -151,6 +156,8 @@ static int segment_start(const em_pipeline *p, int part) {
   return seg;
 }
 
+static bool halted(run_state *rs, int part);
+
 /* Runs partition `part` of the pipeline to its end; returns its status
  * with the error in *err. */
 static int run_partition(run_state *rs, int part, em_error *errp) {
@@ -180,7 +187,7 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
   if (!rc && p->sink && p->sink->vt->local_size && !(locals[p->nops] = em_calloc(1, p->sink->vt->local_size)))
     rc = em_error_internal(&err, "out of memory starting a task");
   while (!rc) {
-    if (atomic_load(&rs->stop)) break;
+    if (halted(rs, part)) break;
     em_batch *b = NULL;
     if (src->vt->next(src, src_local, lpart, &b, &ctx, &err)) {
       rc = -1;
@@ -196,7 +203,7 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
     }
   }
   /* The input has ended: operators with pending rows emit them. */
-  for (int k = first_op; !rc && input_done && k < p->nops && !atomic_load(&rs->stop); k++) {
+  for (int k = first_op; !rc && input_done && k < p->nops && !halted(rs, part); k++) {
     if (!p->ops[k].vt->finish) continue;
     for (;;) {
       em_batch *out = NULL;
@@ -211,7 +218,7 @@ static int run_partition(run_state *rs, int part, em_error *errp) {
       if (rc || !input_done || st != EM_OP_HAVE_MORE_OUTPUT) break;
     }
   }
-  if (!rc && p->sink && !atomic_load(&rs->stop) && p->sink->vt->combine)
+  if (!rc && p->sink && !halted(rs, part) && p->sink->vt->combine)
     rc = p->sink->vt->combine(p->sink, locals[p->nops], part, &ctx, &err);
   if (p->sink && locals && p->sink->vt->close_local && locals[p->nops])
     p->sink->vt->close_local(p->sink, locals[p->nops]);
@@ -236,10 +243,12 @@ static void run_task(void *arg) {
   int rc = run_partition(rs, part, &err);
   pthread_mutex_lock(&rs->mu);
   rs->parts[part].done = true;
-  if (rc && !atomic_load(&rs->stop) && !rs->have_err) {
+  if (rc) rs->parts[part].failed = true;
+  if (rc && !atomic_load(&rs->stop) && (!rs->have_err || part < rs->err_part)) {
     rs->task_err = err;
     rs->have_err = true;
-    rs->parts[part].failed = true;
+    rs->err_part = part;
+    atomic_store(&rs->halt_above, part);
   }
   rs->running--;
   pthread_cond_broadcast(&rs->cv);
@@ -425,7 +434,12 @@ static void rs_init(run_state *rs, em_pipeline *p, const em_exec_ctx *ctx, int n
   pthread_cond_init(&rs->cv, &ca);
   pthread_condattr_destroy(&ca);
   rs->parts = em_calloc((size_t)nparts, sizeof *rs->parts);
+  atomic_store(&rs->halt_above, INT32_MAX);
 }
+
+/* Whether partition part's task should stop: the query stops, or a lower
+ * partition failed. */
+static bool halted(run_state *rs, int part) { return atomic_load(&rs->stop) || part > atomic_load(&rs->halt_above); }
 
 static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err);
 
@@ -469,7 +483,9 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
   int launched = 0;
   pthread_mutex_lock(&rs.mu);
   while (!rc) {
-    if (rs.have_err) {
+    if (rs.have_err && rs.running == 0) {
+      /* Every partition below the failed one has finished: the lowest
+       * failure is known. */
       *err = rs.task_err;
       rc = -1;
       break;
@@ -479,7 +495,7 @@ static int run_sink_pipeline(em_pipeline *p, em_exec_ctx *ctx, em_error *err) {
       break;
     }
     if (launched == nparts && rs.running == 0) break;
-    if (launched < nparts && rs.running < width &&
+    if (!rs.have_err && launched < nparts && rs.running < width &&
         (segment_start(p, launched) < launched || launched == 0 || rs.running == 0)) {
       pthread_mutex_unlock(&rs.mu);
       if (launch(&rs, launched)) rc = em_error_internal(err, "cannot start a task");
@@ -574,7 +590,8 @@ static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, vo
 
   while (!rc && cur < nparts) {
     /* Keep `width` tasks in flight, in partition order. */
-    while (!satisfied && !rc && launched < nparts && launched - cur < width && segment_start(p, launched) <= cur) {
+    while (!satisfied && !rc && launched < nparts && launched - cur < width && segment_start(p, launched) <= cur &&
+           launched <= atomic_load(&rs.halt_above)) {
       if (launch(&rs, launched)) {
         rc = em_error_internal(err, "cannot start a task");
         break;
@@ -584,7 +601,7 @@ static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, vo
     if (rc) break;
     pthread_mutex_lock(&rs.mu);
     part_queue *q = &rs.parts[cur];
-    while (q->head == q->n && !q->done && !rs.have_err) {
+    while (q->head == q->n && !q->done) {
       if (em_exec_cancelled(ctx)) break;
       struct timespec ts;
       clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -595,8 +612,11 @@ static int run_pipeline(em_pipeline *p, em_exec_ctx *ctx, consume_fn consume, vo
       }
       pthread_cond_timedwait(&rs.cv, &rs.mu, &ts);
     }
-    if (rs.have_err) {
-      *err = rs.task_err;
+    if (q->head == q->n && q->done && q->failed) {
+      /* Partitions below this one succeeded: the lowest failure is its
+       * (not recorded only when the query was being stopped). */
+      if (rs.have_err) *err = rs.task_err;
+      else em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
       pthread_mutex_unlock(&rs.mu);
       rc = -1;
       break;

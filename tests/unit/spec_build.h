@@ -69,4 +69,41 @@ static inline em_spec_expr *alias(em_spec_expr *child, const char *name) {
   return e;
 }
 
+
+/* CAST(child AS t) (the spec takes the type reference). */
+static inline em_spec_expr *cast_to(em_spec_expr *child, em_type *t) {
+  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_CAST);
+  e->u.cast.child = child;
+  e->u.cast.type = t;
+  em_spec_own_type(&S, t);
+  return e;
+}
+
+/* select(n expressions...). */
+static inline em_spec_rel *project(em_spec_rel *in, int n, ...) {
+  em_spec_rel *r = em_spec_rel_new(&S, EM_SR_PROJECT);
+  r->input = in;
+  r->u.project.exprs = em_spec_array(&S, (size_t)n, sizeof(em_spec_expr *));
+  r->u.project.nexprs = n;
+  va_list ap;
+  va_start(ap, n);
+  for (int i = 0; i < n; i++) r->u.project.exprs[i] = va_arg(ap, em_spec_expr *);
+  va_end(ap);
+  return r;
+}
+
+/* groupBy(groups[0..ng)).agg(aggs[0..na)). */
+static inline em_spec_rel *agg_rel(em_spec_rel *in, em_spec_expr **groups, int ng, em_spec_expr **aggs, int na) {
+  em_spec_rel *r = em_spec_rel_new(&S, EM_SR_AGGREGATE);
+  r->input = in;
+  r->u.aggregate.group_type = EM_GROUP_BY;
+  r->u.aggregate.groups = em_spec_array(&S, (size_t)(ng + 1), sizeof(em_spec_expr *));
+  r->u.aggregate.aggs = em_spec_array(&S, (size_t)(na + 1), sizeof(em_spec_expr *));
+  for (int i = 0; i < ng; i++) r->u.aggregate.groups[i] = groups[i];
+  for (int i = 0; i < na; i++) r->u.aggregate.aggs[i] = aggs[i];
+  r->u.aggregate.ngroups = ng;
+  r->u.aggregate.naggs = na;
+  return r;
+}
+
 #endif

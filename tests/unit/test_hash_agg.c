@@ -34,19 +34,6 @@ static em_spec_expr *distinct(em_spec_expr *f) {
 
 static em_spec_expr *star(void) { return em_spec_expr_new(&S, EM_SE_STAR); }
 
-/* groupBy(groups...).agg(aggs...): pass NULL-terminated lists. */
-static em_spec_rel *agg_rel(em_spec_rel *in, em_spec_expr **groups, int ng, em_spec_expr **aggs, int na) {
-  em_spec_rel *r = em_spec_rel_new(&S, EM_SR_AGGREGATE);
-  r->input = in;
-  r->u.aggregate.group_type = EM_GROUP_BY;
-  r->u.aggregate.groups = em_spec_array(&S, (size_t)(ng + 1), sizeof(em_spec_expr *));
-  r->u.aggregate.aggs = em_spec_array(&S, (size_t)(na + 1), sizeof(em_spec_expr *));
-  for (int i = 0; i < ng; i++) r->u.aggregate.groups[i] = groups[i];
-  for (int i = 0; i < na; i++) r->u.aggregate.aggs[i] = aggs[i];
-  r->u.aggregate.ngroups = ng;
-  r->u.aggregate.naggs = na;
-  return r;
-}
 
 #define G(...) ((em_spec_expr *[]){__VA_ARGS__}), (int)(sizeof((em_spec_expr *[]){__VA_ARGS__}) / sizeof(em_spec_expr *))
 #define NOGROUP NULL, 0

@@ -29,13 +29,6 @@ static char spill_dir[256];
 
 /* ---- spec builders ---- */
 
-static em_spec_expr *cast_to(em_spec_expr *child, em_type *t) {
-  em_spec_expr *e = em_spec_expr_new(&S, EM_SE_CAST);
-  e->u.cast.child = child;
-  e->u.cast.type = t;
-  em_spec_own_type(&S, t);
-  return e;
-}
 
 static em_spec_expr *order(em_spec_expr *child, bool asc) {
   em_spec_expr *e = em_spec_expr_new(&S, EM_SE_SORT_ORDER);
@@ -45,17 +38,6 @@ static em_spec_expr *order(em_spec_expr *child, bool asc) {
   return e;
 }
 
-static em_spec_rel *project(em_spec_rel *in, int n, ...) {
-  em_spec_rel *r = em_spec_rel_new(&S, EM_SR_PROJECT);
-  r->input = in;
-  r->u.project.exprs = em_spec_array(&S, (size_t)n, sizeof(em_spec_expr *));
-  r->u.project.nexprs = n;
-  va_list ap;
-  va_start(ap, n);
-  for (int i = 0; i < n; i++) r->u.project.exprs[i] = va_arg(ap, em_spec_expr *);
-  va_end(ap);
-  return r;
-}
 
 static em_spec_rel *sort_rel(em_spec_rel *in, bool global, int n, ...) {
   em_spec_rel *r = em_spec_rel_new(&S, EM_SR_SORT);
@@ -70,18 +52,6 @@ static em_spec_rel *sort_rel(em_spec_rel *in, bool global, int n, ...) {
   return r;
 }
 
-static em_spec_rel *agg_rel(em_spec_rel *in, int ng, em_spec_expr **groups, int na, em_spec_expr **aggs) {
-  em_spec_rel *r = em_spec_rel_new(&S, EM_SR_AGGREGATE);
-  r->input = in;
-  r->u.aggregate.group_type = EM_GROUP_BY;
-  r->u.aggregate.groups = em_spec_array(&S, (size_t)(ng + 1), sizeof(em_spec_expr *));
-  r->u.aggregate.aggs = em_spec_array(&S, (size_t)(na + 1), sizeof(em_spec_expr *));
-  for (int i = 0; i < ng; i++) r->u.aggregate.groups[i] = groups[i];
-  for (int i = 0; i < na; i++) r->u.aggregate.aggs[i] = aggs[i];
-  r->u.aggregate.ngroups = ng;
-  r->u.aggregate.naggs = na;
-  return r;
-}
 
 static em_spec_rel *join_rel(em_spec_rel *l, em_spec_rel *r, em_spec_expr *cond, em_join_type type) {
   em_spec_rel *j = em_spec_rel_new(&S, EM_SR_JOIN);
@@ -326,7 +296,7 @@ static em_spec_rel *agg_query(int64_t groups, bool string_key) {
   em_spec_expr *aggs[] = {fn("sum", 1, col("d")), fn("count", 1, col("id")), fn("min", 1, cast_to(col("id"), em_type_string())),
                           fn("first", 1, col("id")), fn("avg", 1, col("d")), fn("max", 1, col("d")),
                           fn("stddev", 1, col("d"))};
-  return agg_rel(in, 1, &key, 7, aggs);
+  return agg_rel(in, &key, 1, aggs, 7);
 }
 
 TEST(agg_int_key_spills) {
@@ -349,7 +319,7 @@ TEST(agg_one_partition_spills) {
                             alias(fn("*", 2, cast_to(col("id"), em_type_double()), fn("/", 2, lit_long(1), lit_long(7))), "d"));
   em_spec_expr *key = col("k");
   em_spec_expr *aggs[] = {fn("sum", 1, col("d")), fn("last", 1, col("d"))};
-  CHECK_EQ_INT(check_spills(agg_rel(in, 1, &key, 2, aggs), 512 << 10, false), 40000);
+  CHECK_EQ_INT(check_spills(agg_rel(in, &key, 1, aggs, 2), 512 << 10, false), 40000);
   teardown();
 }
 
@@ -358,7 +328,7 @@ TEST(agg_fault_injection) {
   em_spec_rel *in = project(range_rel(0, 20000, 2), 2, alias(scrambled("id", 8000), "k"), col("id"));
   em_spec_expr *key = col("k");
   em_spec_expr *aggs[] = {fn("sum", 1, col("id")), fn("max", 1, cast_to(col("id"), em_type_string()))};
-  fault_sweep(agg_rel(in, 1, &key, 2, aggs), 96 << 10, 123, 2500);
+  fault_sweep(agg_rel(in, &key, 1, aggs, 2), 96 << 10, 123, 2500);
   teardown();
 }
 
@@ -383,7 +353,7 @@ static em_spec_rel *part_query(int64_t n, int parts, int64_t groups, bool string
   em_spec_expr *aggs[] = {fn("sum", 1, col("d")),   fn("count", 1, col("id")), fn("first", 1, col("id")),
                           fn("last", 1, col("d")),  fn("avg", 1, col("d")),    fn("max", 1, col("d")),
                           fn("stddev", 1, col("d")), fn("min", 1, col("id")),  fn("sum", 1, col("id"))};
-  return agg_rel(in, 1, &key, 9, aggs);
+  return agg_rel(in, &key, 1, aggs, 9);
 }
 
 /* The query with the partitioned mode off, then on after `min_groups`:
