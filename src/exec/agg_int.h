@@ -83,6 +83,9 @@ int em_aggtable_move_groups(em_aggtable *t, em_aggtable *src, const uint32_t *sr
 /* Builds the key columns and aggregate results of groups [start, start+n)
  * into cols[0 .. nkeys+naggs). */
 int em_aggtable_emit(em_aggtable *t, int64_t start, int64_t n, em_vec **cols, em_error *err);
+/* Evaluates each aggregate's arguments over batch b and folds its rows
+ * into the states of groups[0 .. b->nrows) (from em_aggtable_lookup). */
+int em_aggtable_update(em_aggtable *t, const uint32_t *groups, const em_batch *b, em_exec_ctx *ctx, em_error *err);
 
 /* Spilling support. The hash of each row's key as lookup computes it
  * (h must hold n entries). */

@@ -587,3 +587,24 @@ int64_t em_aggtable_find_stored(em_aggtable *t, uint64_t h, const uint8_t *key, 
   }
   return bytes_find(t, key, len, h, err);
 }
+
+int em_aggtable_update(em_aggtable *t, const uint32_t *groups, const em_batch *b, em_exec_ctx *ctx, em_error *err) {
+  int rc = 0;
+  for (int a = 0; !rc && a < t->naggs; a++) {
+    const em_expr *call = t->aggs[a];
+    em_vec *abuf[4];
+    em_vec **args = call->nargs <= 4 ? abuf : em_calloc((size_t)call->nargs, sizeof *args);
+    if (!args) return em_error_internal(err, "out of memory in aggregate");
+    int na = 0;
+    for (; na < call->nargs; na++)
+      if (em_expr_eval(call->args[na], b, &ctx->eval, &args[na], err)) {
+        rc = -1;
+        break;
+      }
+    const em_agg_def *d = call->u.fn.agg;
+    if (!rc) rc = d->update(call, t->states[a], d->state_size, groups, args, b->nrows, err);
+    for (int k = 0; k < na; k++) em_vec_unref(args[k]);
+    if (args != abuf) em_free(args);
+  }
+  return rc;
+}

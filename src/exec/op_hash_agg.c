@@ -133,22 +133,7 @@ static int agg_sink(em_sink *s, void *local, int part, em_batch *b, em_exec_ctx 
     if (em_agg_spill_start(s, s->state, l, part, ctx, err)) return -1;
     return em_agg_spill_rows(s, s->state, l, part, b, ctx, err);
   }
-  for (int a = 0; !rc && a < cfg->naggs; a++) {
-    const em_expr *call = cfg->aggs[a];
-    em_vec *abuf[4];
-    em_vec **args = call->nargs <= 4 ? abuf : em_calloc((size_t)call->nargs, sizeof *args);
-    if (!args) return oom(err);
-    int na = 0;
-    for (; na < call->nargs; na++)
-      if (em_expr_eval(call->args[na], b, &ctx->eval, &args[na], err)) {
-        rc = -1;
-        break;
-      }
-    const em_agg_def *d = call->u.fn.agg;
-    if (!rc) rc = d->update(call, l->t->states[a], d->state_size, l->groups, args, n, err);
-    for (int k = 0; k < na; k++) em_vec_unref(args[k]);
-    if (args != abuf) em_free(args);
-  }
+  if (!rc) rc = em_aggtable_update(l->t, l->groups, b, ctx, err);
   if (!rc && !l->checked) rc = em_agg_part_maybe_start(s, s->state, l, part, n, ctx, err);
   return rc;
 }

@@ -119,23 +119,7 @@ static em_op_status observe_execute(const em_op *op, void *local, em_batch *in, 
       l->gcap = rows;
     }
     if (em_aggtable_lookup(l->t, NULL, rows, l->groups, err)) return EM_OP_ERROR;
-    for (int a = 0; a < n->u.observe.naggs; a++) {
-      const em_expr *call = n->u.observe.aggs[a];
-      em_vec *abuf[4];
-      em_vec **args = call->nargs <= 4 ? abuf : em_calloc((size_t)call->nargs, sizeof *args);
-      if (!args) return em_error_internal(err, "out of memory in observe"), EM_OP_ERROR;
-      int na = 0, rc = 0;
-      for (; na < call->nargs; na++)
-        if (em_expr_eval(call->args[na], in, &ctx->eval, &args[na], err)) {
-          rc = -1;
-          break;
-        }
-      const em_agg_def *d = call->u.fn.agg;
-      if (!rc) rc = d->update(call, l->t->states[a], d->state_size, l->groups, args, rows, err);
-      for (int k = 0; k < na; k++) em_vec_unref(args[k]);
-      if (args != abuf) em_free(args);
-      if (rc) return EM_OP_ERROR;
-    }
+    if (em_aggtable_update(l->t, l->groups, in, ctx, err)) return EM_OP_ERROR;
   }
   *out = em_batch_ref(in);
   return EM_OP_NEED_MORE_INPUT;
