@@ -379,6 +379,37 @@ TEST(sort_merge_in_segments) {
   em_sort_merge_segment_rows = saved;
 }
 
+/* The bucketed global sort (one exact key, sort_bucket.c): many buckets,
+ * sorted in finalize or by pool helpers while the output is read, give
+ * the stable sort's rows: narrow and wide key ranges (packed words and
+ * pairs), nulls first and last, descending, one and several partitions,
+ * empty partitions, and keys that are not decodable (gathered). */
+TEST(sort_bucketed) {
+  int64_t saved_rows = em_sort_bucket_rows, saved_async = em_sort_bucket_async_rows;
+  int tys[] = {TY_BOOL, TY_BYTE, TY_INT, TY_LONG, TY_DATE, TY_TS, TY_DOUBLE, TY_FLOAT, TY_DEC10};
+  int64_t rows[] = {1, 16, 1 << 20};
+  for (size_t r = 0; r < sizeof rows / sizeof *rows; r++)
+    for (int async = 0; async < 2; async++) {
+      em_sort_bucket_rows = rows[r];
+      em_sort_bucket_async_rows = async ? 0 : 1 << 30;
+      for (size_t t = 0; t < sizeof tys / sizeof *tys; t++)
+        for (int o = 0; o < 4; o++) {
+          bool asc[1] = {o & 1}, nf[1] = {(o >> 1) & 1};
+          check_sort(1, &tys[t], asc, nf, 3001, 3, true, 0);
+          check_sort(1, &tys[t], asc, nf, 1200, 1, true, 0);
+          g_no_nulls = true;
+          check_sort(1, &tys[t], asc, nf, 2000, 2, true, 0);
+          g_no_nulls = false;
+        }
+      /* More partitions than rows: empty runs. */
+      bool asc[1] = {true}, nf[1] = {false};
+      check_sort(1, &tys[2], asc, nf, 5, 8, true, 0);
+      check_sort(1, &tys[3], asc, nf, 0, 2, true, 0);
+    }
+  em_sort_bucket_rows = saved_rows;
+  em_sort_bucket_async_rows = saved_async;
+}
+
 TEST_LIST{
     TEST_ENTRY(prefix_orders_like_comparator),
     TEST_ENTRY(radix_sort_is_stable),
@@ -388,5 +419,6 @@ TEST_LIST{
     TEST_ENTRY(sort_three_keys),
     TEST_ENTRY(sort_under_limit),
     TEST_ENTRY(sort_merge_in_segments),
+    TEST_ENTRY(sort_bucketed),
     TEST_END,
 };
