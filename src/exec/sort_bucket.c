@@ -357,7 +357,9 @@ int em_sort_bucket_start(const em_sort_cfg *cfg, em_sort_state *ss, em_exec_ctx 
   else
     j->it = big_alloc(sizeof *j->it * (size_t)(j->nn ? j->nn : 1), &j->mem);
   if (!j->bstart || !j->hist || !j->done || (!j->w && !j->it)) return em_error_internal(err, "out of memory sorting");
-  int width = ctx->threads > 0 ? ctx->threads : em_pool_size();
+  /* Small sorts stay on this thread: no pool round trips. */
+  bool small = j->nn < em_sort_bucket_async_rows;
+  int width = small ? 1 : ctx->threads > 0 ? ctx->threads : em_pool_size();
   scatter_arg sa = {j, ss};
   if (par_for(nr, width, run_histogram, &sa)) return em_error_internal(err, "out of memory sorting");
   if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
@@ -379,7 +381,7 @@ int em_sort_bucket_start(const em_sort_cfg *cfg, em_sort_state *ss, em_exec_ctx 
     em_free(ss->runs[r].pfx);
     ss->runs[r].pfx = NULL;
   }
-  if (j->nn < em_sort_bucket_async_rows || width <= 1) {
+  if (width <= 1) {
     while (sort_one(j)) {
     }
     return atomic_load(&j->oom) ? em_error_internal(err, "out of memory sorting") : 0;
