@@ -3,10 +3,10 @@
  * output while the rest is still being sorted.
  *
  * The merge path (sort_merge.c) sorts every run completely before the
- * first row can leave. Here the runs only encode their prefixes (in row
- * order, on the task that collected them, both cores at once); finalize
- * takes the global range of the prefixes, cuts it into buckets by their
- * high bits, and scatters every row into its bucket as one word: the
+ * first row can leave. Here the runs only find the range of their
+ * prefixes (on the task that collected them, both cores at once);
+ * finalize takes the global range, cuts it into buckets by the high bits
+ * of the prefix, and scatters every row into its bucket as one word: the
  * prefix's distance from the minimum with the row's global number (runs
  * in partition order, rows in order) below it, or a (prefix, number) pair
  * when the range is wider than 32 bits. A bucket then holds its rows in
@@ -68,14 +68,32 @@ bool em_sort_bucketed(const em_sort_cfg *cfg) {
   return cfg->global && cfg->limit <= 0 && cfg->pfx && cfg->pfx_exact && cfg->nkeys == 1;
 }
 
+/* Prefixes are encoded a chunk at a time into a buffer that stays in
+ * L1, twice (for the range, then for the scatter), rather than stored:
+ * re-encoding is cheaper than writing and reading them back. */
+#define CHUNK 1024
+
+/* The prefixes of run r's non-null rows [i, i + m) (m <= CHUNK), in order. */
+static void encode_chunk(const em_sort_cfg *cfg, const em_sort_run *r, int64_t i, int64_t m, uint64_t *out) {
+  uint32_t rows[CHUNK];
+  const uint32_t *src = r->perm + i;
+  if (!r->nnull) {
+    for (int64_t k = 0; k < m; k++) rows[k] = (uint32_t)(i + k);
+    src = rows;
+  }
+  em_sort_key_encode(r->keys[0], src, m, cfg->ascending[0], out);
+}
+
 int em_sort_run_prepare(const em_sort_cfg *cfg, em_sort_run *r, em_error *err) {
+  (void)err;
   int64_t n = r->n;
   r->unsorted = true;
   if (n == 0) return 0;
   const em_vec *k0 = r->keys[0];
   int64_t nnull = k0->validity ? k0->null_count : 0, nn = n - nnull;
   r->nnull = nnull;
-  /* perm: the non-null rows, then the null rows, each in order. */
+  /* With nulls, perm: the non-null rows, then the null rows, each in
+   * order (without, the order is the identity and perm is not read). */
   if (nnull) {
     const uint8_t *bits = k0->validity->data;
     int64_t a = 0, b = nn;
@@ -85,16 +103,15 @@ int em_sort_run_prepare(const em_sort_cfg *cfg, em_sort_run *r, em_error *err) {
       else
         r->perm[b++] = (uint32_t)i;
     }
-  } else {
-    for (int64_t i = 0; i < n; i++) r->perm[i] = (uint32_t)i;
   }
-  r->pfx = em_malloc(sizeof *r->pfx * (size_t)(nn ? nn : 1));
-  if (!r->pfx) return em_error_internal(err, "out of memory sorting");
-  em_sort_key_encode(k0, r->perm, nn, cfg->ascending[0], r->pfx);
-  uint64_t mn = UINT64_MAX, mx = 0;
-  for (int64_t i = 0; i < nn; i++) {
-    mn = r->pfx[i] < mn ? r->pfx[i] : mn;
-    mx = r->pfx[i] > mx ? r->pfx[i] : mx;
+  uint64_t mn = UINT64_MAX, mx = 0, pk[CHUNK];
+  for (int64_t i = 0; i < nn; i += CHUNK) {
+    int64_t m = nn - i < CHUNK ? nn - i : CHUNK;
+    encode_chunk(cfg, r, i, m, pk);
+    for (int64_t k = 0; k < m; k++) {
+      mn = pk[k] < mn ? pk[k] : mn;
+      mx = pk[k] > mx ? pk[k] : mx;
+    }
   }
   r->pmin = mn;
   r->pmax = mx;
@@ -176,6 +193,7 @@ static int par_for(int n, int width, void (*fn)(void *, int), void *arg) {
 static inline uint64_t bucket_key(uint64_t k, int shift) { return shift >= 64 ? 0 : k >> shift; }
 
 typedef struct scatter_arg {
+  const em_sort_cfg *cfg;
   bucket_job *j;
   em_sort_state *ss;
 } scatter_arg;
@@ -185,8 +203,12 @@ static void run_histogram(void *arg, int r) {
   bucket_job *j = a->j;
   const em_sort_run *run = &a->ss->runs[r];
   int64_t nn = run->n - run->nnull, *h = j->hist + (int64_t)r * j->nb;
-  const uint64_t *pk = run->pfx;
-  for (int64_t i = 0; i < nn; i++) h[bucket_key(pk[i] - j->mn, j->shift)]++;
+  uint64_t pk[CHUNK];
+  for (int64_t i = 0; i < nn; i += CHUNK) {
+    int64_t m = nn - i < CHUNK ? nn - i : CHUNK;
+    encode_chunk(a->cfg, run, i, m, pk);
+    for (int64_t k = 0; k < m; k++) h[bucket_key(pk[k] - j->mn, j->shift)]++;
+  }
 }
 
 static void run_scatter(void *arg, int r) {
@@ -194,21 +216,24 @@ static void run_scatter(void *arg, int r) {
   bucket_job *j = a->j;
   const em_sort_run *run = &a->ss->runs[r];
   int64_t nn = run->n - run->nnull, *h = j->hist + (int64_t)r * j->nb;
-  const uint64_t *pk = run->pfx;
-  const uint32_t *perm = run->perm;
-  uint64_t base = (uint64_t)j->base[r], mn = j->mn;
+  const uint32_t *perm = run->nnull ? run->perm : NULL;
+  uint64_t base = (uint64_t)j->base[r], mn = j->mn, pk[CHUNK];
   int shift = j->shift;
-  if (j->packed) {
-    uint64_t *w = j->w;
-    for (int64_t i = 0; i < nn; i++) {
-      uint64_t k = pk[i] - mn;
-      w[h[bucket_key(k, shift)]++] = k << 32 | (base + perm[i]);
-    }
-  } else {
-    em_sort_item *it = j->it;
-    for (int64_t i = 0; i < nn; i++) {
-      uint64_t k = pk[i] - mn;
-      it[h[bucket_key(k, shift)]++] = (em_sort_item){k, (uint32_t)(base + perm[i])};
+  for (int64_t i = 0; i < nn; i += CHUNK) {
+    int64_t m = nn - i < CHUNK ? nn - i : CHUNK;
+    encode_chunk(a->cfg, run, i, m, pk);
+    if (j->packed) {
+      uint64_t *w = j->w;
+      for (int64_t k = 0; k < m; k++) {
+        uint64_t key = pk[k] - mn, g = base + (perm ? perm[i + k] : (uint64_t)(i + k));
+        w[h[bucket_key(key, shift)]++] = key << 32 | g;
+      }
+    } else {
+      em_sort_item *it = j->it;
+      for (int64_t k = 0; k < m; k++) {
+        uint64_t key = pk[k] - mn, g = base + (perm ? perm[i + k] : (uint64_t)(i + k));
+        it[h[bucket_key(key, shift)]++] = (em_sort_item){key, (uint32_t)g};
+      }
     }
   }
 }
@@ -360,7 +385,7 @@ int em_sort_bucket_start(const em_sort_cfg *cfg, em_sort_state *ss, em_exec_ctx 
   /* Small sorts stay on this thread: no pool round trips. */
   bool small = j->nn < em_sort_bucket_async_rows;
   int width = small ? 1 : ctx->threads > 0 ? ctx->threads : em_pool_size();
-  scatter_arg sa = {j, ss};
+  scatter_arg sa = {cfg, j, ss};
   if (par_for(nr, width, run_histogram, &sa)) return em_error_internal(err, "out of memory sorting");
   if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
   /* Offsets: bucket by bucket, and within a bucket run by run. */
@@ -376,11 +401,6 @@ int em_sort_bucket_start(const em_sort_cfg *cfg, em_sort_state *ss, em_exec_ctx 
   j->bstart[j->nb] = at;
   if (par_for(nr, width, run_scatter, &sa)) return em_error_internal(err, "out of memory sorting");
   if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
-  /* The prefixes live on in the buckets. */
-  for (int r = 0; r < nr; r++) {
-    em_free(ss->runs[r].pfx);
-    ss->runs[r].pfx = NULL;
-  }
   if (width <= 1) {
     while (sort_one(j)) {
     }

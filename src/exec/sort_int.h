@@ -31,10 +31,10 @@ typedef struct em_sort_run {
    * holds nnull rows, first or last as the key's null order says. */
   uint64_t *pfx;
   int64_t nnull;
-  /* Bucketed global sort (sort_bucket.c): the run is not sorted; perm
-   * holds the rows whose first key is not null, then the others, each in
-   * order, and pfx the prefixes of the former in that order, between
-   * pmin and pmax. */
+  /* Bucketed global sort (sort_bucket.c): the run is not sorted; when the
+   * first key has nulls, perm holds the rows whose first key is not null,
+   * then the others, each in order (else perm is unset: the identity);
+   * the prefixes of the former lie in [pmin, pmax]; pfx is unused. */
   bool unsorted;
   uint64_t pmin, pmax;
 } em_sort_run;
