@@ -200,6 +200,8 @@ void em_operation_release_until(em_operation *op, int64_t index) {
   pthread_mutex_unlock(&op->mu);
 }
 
+static void release_buf(void *b) { em_buf_unref(b); }
+
 void em_operation_attach(em_operation *op, em_rpc *call, int64_t from) {
   pthread_mutex_lock(&op->mu);
   int gen = ++op->sender_gen;
@@ -232,8 +234,9 @@ void em_operation_attach(em_operation *op, em_rpc *call, int64_t from) {
       if (idx + 1 > op->sent_through) op->sent_through = idx + 1;
       pthread_cond_broadcast(&op->cv); /* the producer may be throttled */
       pthread_mutex_unlock(&op->mu);
-      int rc = em_rpc_send(call, msg->data, msg->len);
-      em_buf_unref(msg);
+      /* gRPC reads the retained response in place and drops our reference
+       * when it is done with it. */
+      int rc = em_rpc_send_shared(call, msg->data, msg->len, release_buf, msg);
       pthread_mutex_lock(&op->mu);
       if (rc) {
         err.cls = EM_ERR_NONE;

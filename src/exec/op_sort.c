@@ -378,7 +378,9 @@ static em_vec *concat(em_type *t, em_vec **vs, int n, int64_t total) {
   return out;
 }
 
-int em_sort_build_run(em_sink *s, em_sort_local *st, em_sort_run *r, em_exec_ctx *ctx, em_error *err) {
+/* Concatenates the local batches into run r, then sorts it, or with
+ * `defer` only encodes its prefixes for the bucketed sort. */
+static int build_run(em_sink *s, em_sort_local *st, em_sort_run *r, bool defer, em_exec_ctx *ctx, em_error *err) {
   const sort_cfg *cfg = s->cfg;
   int64_t total = 0;
   for (int i = 0; i < st->n; i++) total += st->batches[i]->nrows;
@@ -422,8 +424,22 @@ int em_sort_build_run(em_sink *s, em_sort_local *st, em_sort_run *r, em_exec_ctx
   em_free(cols);
   /* The inputs are no longer needed: release them before sorting. */
   em_sort_local_free_batches(cfg, st);
+  if (!rc && defer) return em_sort_run_prepare(cfg, r, err);
   if (!rc) rc = cfg->limit > 0 && cfg->limit < total ? top_k(cfg, r, cfg->limit, ctx, err) : sort_perm(cfg, r, ctx, err);
   return rc;
+}
+
+int em_sort_build_run(em_sink *s, em_sort_local *st, em_sort_run *r, em_exec_ctx *ctx, em_error *err) {
+  return build_run(s, st, r, false, ctx, err);
+}
+
+int em_sort_run_sort(const em_sort_cfg *cfg, em_sort_run *r, em_exec_ctx *ctx, em_error *err) {
+  if (!r->unsorted) return 0;
+  r->unsorted = false;
+  em_free(r->pfx);
+  r->pfx = NULL;
+  if (r->n == 0) return 0;
+  return sort_perm(cfg, r, ctx, err);
 }
 
 void em_sort_run_free(const em_sort_cfg *cfg, em_sort_run *r) {
@@ -446,6 +462,8 @@ static int sort_combine(em_sink *s, void *local, int part, em_exec_ctx *ctx, em_
   ss->charged += st->charged;
   pthread_mutex_unlock(&s->mu);
   st->charged = 0;
+  /* The bucketed sort sorts in finalize and while the output leaves. */
+  if (em_sort_bucketed(cfg)) return build_run(s, st, &ss->runs[part], true, ctx, err);
   if (em_sort_build_run(s, st, &ss->runs[part], ctx, err)) return -1;
   /* A global sort's runs are merged: rows in sorted order make the
    * merge's gather sequential, and this task's core does the reordering. */
@@ -492,6 +510,12 @@ static int sort_finalize(em_sink *s, em_exec_ctx *ctx, em_error *err) {
   s->out_parts = 1;
   int64_t total = 0;
   for (int i = 0; i < ss->nruns; i++) total += ss->runs[i].n;
+  if (em_sort_bucketed(cfg)) {
+    if (total <= (int64_t)UINT32_MAX) return em_sort_bucket_start(cfg, ss, ctx, err);
+    /* Too many rows to number in 32 bits: sort the runs and merge them. */
+    for (int i = 0; i < ss->nruns; i++)
+      if (em_sort_run_sort(cfg, &ss->runs[i], ctx, err)) return -1;
+  }
   ss->mn = total;
   ss->mrun = em_malloc(sizeof *ss->mrun * (size_t)(total ? total : 1));
   ss->mrow = em_malloc(sizeof *ss->mrow * (size_t)(total ? total : 1));
@@ -546,6 +570,7 @@ static int sort_next(em_sink *s, void *local, int part, em_batch **out, em_exec_
   *out = NULL;
   if (!ss) return 0;
   if (ss->spilled) return em_sort_spill_next(s, local, part, out, ctx, err);
+  if (ss->bucket) return em_sort_bucket_next(s, ss, st, out, ctx, err);
   int64_t n = cfg->global ? ss->mn : (part < ss->nruns ? ss->runs[part].n : 0);
   if (st->pos >= n) return 0;
   int64_t m = n - st->pos < ctx->batch_rows ? n - st->pos : ctx->batch_rows;
@@ -562,6 +587,7 @@ static void sort_destroy(em_sink *s) {
   const sort_cfg *cfg = s->cfg;
   sort_state *ss = s->state;
   if (!ss) return;
+  em_sort_bucket_free(ss);
   for (int i = 0; i < ss->nruns; i++) em_sort_run_free(cfg, &ss->runs[i]);
   em_sort_spill_destroy(ss);
   if (ss->charged && ss->mem) em_memtracker_release(ss->mem, ss->charged);

@@ -31,6 +31,12 @@ typedef struct em_sort_run {
    * holds nnull rows, first or last as the key's null order says. */
   uint64_t *pfx;
   int64_t nnull;
+  /* Bucketed global sort (sort_bucket.c): the run is not sorted; when the
+   * first key has nulls, perm holds the rows whose first key is not null,
+   * then the others, each in order (else perm is unset: the identity);
+   * the prefixes of the former lie in [pmin, pmax]; pfx is unused. */
+  bool unsorted;
+  uint64_t pmin, pmax;
 } em_sort_run;
 
 /* What one task collects before its partition ends. */
@@ -60,6 +66,8 @@ typedef struct em_sort_state {
   em_type *file_schema;     /* rows ++ keys */
   em_spill_file ***pfiles;  /* per input partition, its runs in order */
   int *pnfiles;
+  /* Bucketed global sort: the bucket sorting (sort_bucket.c). */
+  void *bucket;
 } em_sort_state;
 
 /* A reader of the sort's output. */
@@ -113,9 +121,36 @@ void em_sort_key_decode(const em_type *t, const uint64_t *pk, int64_t n, bool as
 /* Stable sort of a[0..n) by key (tmp has room for n items). Returns a or
  * tmp, whichever holds the result. */
 em_sort_item *em_sort_radix(em_sort_item *a, em_sort_item *tmp, int64_t n);
+/* Stable LSD radix sort of a[0..n) by bits [lo, lo + bits) (the bits below
+ * lo are in order already). Returns a or tmp, NULL on OOM. */
+uint64_t *em_sort_radix_u64(uint64_t *a, uint64_t *tmp, int64_t n, int lo, int bits);
 /* Sorts the pairs (keys[i], idx[i]) stably by key, in place (a narrow key
  * range is packed with the index into one word). -1 on OOM. */
 int em_sort_by_prefix(uint64_t *keys, uint32_t *idx, int64_t n);
+
+/* Sorts a run left unsorted for the bucketed sort the usual way (the
+ * spilling and merge paths need sorted runs). */
+int em_sort_run_sort(const em_sort_cfg *cfg, em_sort_run *r, em_exec_ctx *ctx, em_error *err);
+
+/* ---- sort_bucket.c: the global sort on one exact key by buckets ---- */
+
+/* Whether the global sort takes the bucketed path: no limit, one key with
+ * an exact prefix. */
+bool em_sort_bucketed(const em_sort_cfg *cfg);
+/* combine: encodes run r's prefixes in row order instead of sorting it. */
+int em_sort_run_prepare(const em_sort_cfg *cfg, em_sort_run *r, em_error *err);
+/* finalize: scatters the unsorted runs into buckets and starts sorting
+ * them (helpers on the pool; all at once for small sorts). Sets ss->mn.
+ * At most 2^32 rows in all. */
+int em_sort_bucket_start(const em_sort_cfg *cfg, em_sort_state *ss, em_exec_ctx *ctx, em_error *err);
+/* The next output batch (waits for, or sorts, the buckets it needs). */
+int em_sort_bucket_next(em_sink *s, em_sort_state *ss, em_sort_out_local *st, em_batch **out, em_exec_ctx *ctx,
+                        em_error *err);
+void em_sort_bucket_free(em_sort_state *ss);
+/* Target rows per bucket, and the least non-null rows sorted in the
+ * background (tests lower them). */
+extern int64_t em_sort_bucket_rows;
+extern int64_t em_sort_bucket_async_rows;
 
 /* ---- spill_sort.c ---- */
 

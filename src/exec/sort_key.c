@@ -139,8 +139,9 @@ static void insertion_sort(em_sort_item *a, int64_t n) {
 }
 
 /* LSD radix sort of a[0..n) by bits [lo, lo+bits) of each element (the
- * bits below lo are already in order: stable). Returns a or tmp. */
-static uint64_t *radix_u64(uint64_t *a, uint64_t *tmp, int64_t n, int lo, int bits) {
+ * bits below lo are already in order: stable). Returns a or tmp, NULL on
+ * OOM. */
+uint64_t *em_sort_radix_u64(uint64_t *a, uint64_t *tmp, int64_t n, int lo, int bits) {
   int passes = (bits + 10) / 11, width = passes ? (bits + passes - 1) / passes : 0;
   size_t nb = (size_t)1 << width;
   int64_t *h = em_malloc(sizeof *h * nb);
@@ -182,7 +183,7 @@ int em_sort_by_prefix(uint64_t *keys, uint32_t *idx, int64_t n) {
     uint64_t *w = em_malloc(sizeof *w * 2 * (size_t)n);
     if (!w) return -1;
     for (int64_t i = 0; i < n; i++) w[i] = (keys[i] - mn) << 32 | idx[i];
-    uint64_t *r = radix_u64(w, w + n, n, 32, bits);
+    uint64_t *r = em_sort_radix_u64(w, w + n, n, 32, bits);
     if (!r) {
       em_free(w);
       return -1;

@@ -154,6 +154,7 @@ int em_sort_spill_finalize(em_sink *s, em_sort_state *ss, em_exec_ctx *ctx, em_e
       continue;
     }
     if (ss->pfiles[p]) return em_error_internal(err, "sort: partition both spilled and in memory");
+    if (em_sort_run_sort(cfg, r, ctx, err)) return -1;
     em_spill_file *f = write_run(s, ss, r, ctx, err);
     if (!f) return -1;
     em_sort_run_free(cfg, r);

@@ -11,7 +11,9 @@
  * Copies: a received grpc_byte_buffer is copied once into one em_malloc'd
  * buffer (the handler's protobuf decoder wants flat bytes). em_rpc_send
  * copies once into a gRPC slice, since the caller keeps its buffer;
- * em_rpc_send_take hands the caller's buffer to gRPC without a copy.
+ * em_rpc_send_take hands the caller's buffer to gRPC without a copy, and
+ * em_rpc_send_shared lends it (a slice whose release callback drops the
+ * caller's reference).
  *
  * Unary and client-streaming calls have one response. Their em_rpc_send
  * keeps the message back and em_rpc_finish sends initial metadata, the
@@ -226,6 +228,10 @@ int em_rpc_send_take(em_rpc *c, void *data, size_t len) {
   /* gRPC calls em_free when its last reference to the bytes goes, which
    * may be after this returns and on another thread. */
   return send_slice(c, grpc_slice_new(data, len, em_free));
+}
+
+int em_rpc_send_shared(em_rpc *c, const void *data, size_t len, void (*release)(void *), void *user) {
+  return send_slice(c, grpc_slice_new_with_user_data((void *)data, len, release, user));
 }
 
 void em_rpc_finish(em_rpc *c, int grpc_status, const char *message, const void *details, size_t details_len) {

@@ -75,6 +75,12 @@ int em_rpc_send(em_rpc *call, const void *data, size_t len);
  * For large responses (Arrow batches), where the copy would show. */
 int em_rpc_send_take(em_rpc *call, void *data, size_t len);
 
+/* Like em_rpc_send, but lends `data` instead of copying it: gRPC reads the
+ * bytes in place and calls release(user) once when it is done with them,
+ * possibly after this returns and on another thread, and also on failure.
+ * For buffers the caller keeps shared (an operation's retained responses). */
+int em_rpc_send_shared(em_rpc *call, const void *data, size_t len, void (*release)(void *), void *user);
+
 /* Ends the call with a gRPC status. `message` may be NULL. `details`
  * (a serialized google.rpc.Status) goes in the grpc-status-details-bin
  * trailer when non-NULL. Must be called exactly once. */

@@ -202,6 +202,8 @@ static int ref_cmp(const void *x, const void *y) {
 
 /* Set: the keys have no nulls. */
 static bool g_no_nulls;
+/* > 0: the sink runs under this memory budget, spilling to /tmp. */
+static int64_t g_budget;
 
 /* Sorts n rows (columns: keys..., row number) in nparts partitions through
  * the sink and checks the row numbers that come out. */
@@ -241,6 +243,12 @@ static void check_sort(int nkeys, const int *types, const bool *asc, const bool 
   s->in_parts = nparts;
   em_exec_ctx ctx = {0};
   ctx.batch_rows = 777;
+  em_memtracker mem;
+  if (g_budget > 0) {
+    em_memtracker_init(&mem, NULL, g_budget);
+    ctx.mem = &mem;
+    ctx.spill_dir = "/tmp";
+  }
   em_error err = {0};
   /* Partition p gets rows [p*n/P, (p+1)*n/P), pushed in batches of 100. */
   for (int p = 0; p < nparts; p++) {
@@ -301,6 +309,7 @@ static void check_sort(int nkeys, const int *types, const bool *asc, const bool 
   }
   em_free(want);
   s->vt->destroy(s);
+  if (g_budget > 0) CHECK_EQ_INT(atomic_load(&mem.used), 0);
   em_arena_destroy(&arena);
   for (int c = 0; c < ncols; c++) em_vec_unref(cols[c]);
   em_type_unref(schema);
@@ -379,6 +388,51 @@ TEST(sort_merge_in_segments) {
   em_sort_merge_segment_rows = saved;
 }
 
+/* The bucketed global sort (one exact key, sort_bucket.c): many buckets,
+ * sorted in finalize or by pool helpers while the output is read, give
+ * the stable sort's rows: narrow and wide key ranges (packed words and
+ * pairs), nulls first and last, descending, one and several partitions,
+ * empty partitions, and keys that are not decodable (gathered). */
+TEST(sort_bucketed) {
+  int64_t saved_rows = em_sort_bucket_rows, saved_async = em_sort_bucket_async_rows;
+  int tys[] = {TY_BOOL, TY_BYTE, TY_INT, TY_LONG, TY_DATE, TY_TS, TY_DOUBLE, TY_FLOAT, TY_DEC10};
+  int64_t rows[] = {1, 16, 1 << 20};
+  for (size_t r = 0; r < sizeof rows / sizeof *rows; r++)
+    for (int async = 0; async < 2; async++) {
+      em_sort_bucket_rows = rows[r];
+      em_sort_bucket_async_rows = async ? 0 : 1 << 30;
+      for (size_t t = 0; t < sizeof tys / sizeof *tys; t++)
+        for (int o = 0; o < 4; o++) {
+          bool asc[1] = {o & 1}, nf[1] = {(o >> 1) & 1};
+          check_sort(1, &tys[t], asc, nf, 3001, 3, true, 0);
+          check_sort(1, &tys[t], asc, nf, 1200, 1, true, 0);
+          g_no_nulls = true;
+          check_sort(1, &tys[t], asc, nf, 2000, 2, true, 0);
+          g_no_nulls = false;
+        }
+      /* More partitions than rows: empty runs. */
+      bool asc[1] = {true}, nf[1] = {false};
+      check_sort(1, &tys[2], asc, nf, 5, 8, true, 0);
+      check_sort(1, &tys[3], asc, nf, 0, 2, true, 0);
+    }
+  em_sort_bucket_rows = saved_rows;
+  em_sort_bucket_async_rows = saved_async;
+}
+
+/* A bucketed sort where a later partition spills and an earlier one did
+ * not: the in-memory run, left unsorted, is sorted and written out, and
+ * the external merge gives the stable sort's rows. */
+TEST(sort_bucketed_partly_spilled) {
+  int tys[] = {TY_INT, TY_LONG, TY_DOUBLE};
+  for (size_t t = 0; t < sizeof tys / sizeof *tys; t++)
+    for (int o = 0; o < 4; o++) {
+      bool asc[1] = {o & 1}, nf[1] = {(o >> 1) & 1};
+      g_budget = 300000;
+      check_sort(1, &tys[t], asc, nf, 30000, 2, true, 0);
+      g_budget = 0;
+    }
+}
+
 TEST_LIST{
     TEST_ENTRY(prefix_orders_like_comparator),
     TEST_ENTRY(radix_sort_is_stable),
@@ -388,5 +442,7 @@ TEST_LIST{
     TEST_ENTRY(sort_three_keys),
     TEST_ENTRY(sort_under_limit),
     TEST_ENTRY(sort_merge_in_segments),
+    TEST_ENTRY(sort_bucketed),
+    TEST_ENTRY(sort_bucketed_partly_spilled),
     TEST_END,
 };
