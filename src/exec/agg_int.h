@@ -152,6 +152,17 @@ typedef struct em_agg_src_local {
   bool t_owned;        /* spilled: t is freed when emitted */
 } em_agg_src_local;
 
+/* The next batch (at most batch_rows) of groups [l->pos, l->end) of l->t,
+ * keys then aggregate results, typed by the sink's output schema. */
+int em_agg_emit_batch(em_sink *s, em_agg_src_local *l, em_batch **out, em_exec_ctx *ctx, em_error *err);
+/* A reader over bucket tables built one after another: buckets
+ * part * per_out .. part * per_out + per_out - 1 of output partition part,
+ * each from build(s, arg, bucket) (NULL with no error: an empty bucket),
+ * freed once emitted. */
+typedef em_aggtable *(*em_agg_bucket_fn)(em_sink *s, void *arg, int bucket, em_exec_ctx *ctx, em_error *err);
+int em_agg_bucket_next(em_sink *s, void *arg, em_agg_bucket_fn build, int per_out, em_agg_src_local *l, int part,
+                       em_batch **out, em_exec_ctx *ctx, em_error *err);
+
 /* ---- spill_agg.c ---- */
 
 /* Whether every aggregate's state can go to disk. */

@@ -533,40 +533,12 @@ fail:
   return NULL;
 }
 
+/* em_agg_bucket_fn over build_bucket. */
+static em_aggtable *bucket_of(em_sink *s, void *arg, int bucket, em_exec_ctx *ctx, em_error *err) {
+  return build_bucket(s, arg, bucket, ctx, err);
+}
+
 int em_agg_part_next(em_sink *s, em_agg_shared *sh, em_agg_src_local *l, int part, em_batch **out, em_exec_ctx *ctx,
                      em_error *err) {
-  *out = NULL;
-  while (!l->t || l->pos >= l->end) {
-    if (l->t) {
-      em_aggtable_free(l->t);
-      l->t = NULL;
-      l->t_owned = false;
-    }
-    if (l->bucket >= PER_OUT) return 0;
-    if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
-    int b = part * PER_OUT + l->bucket++;
-    em_error_clear(err);
-    em_aggtable *t = build_bucket(s, sh, b, ctx, err);
-    if (!t) {
-      if (err->cls != EM_ERR_NONE) return -1;
-      continue;
-    }
-    l->t = t;
-    l->t_owned = true;
-    l->pos = 0;
-    l->end = t->ngroups;
-  }
-  int64_t n = l->end - l->pos;
-  if (n > ctx->batch_rows) n = ctx->batch_rows;
-  int ncols = s->out_schema->u.st.nfields;
-  em_vec **cols = em_calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
-  if (!cols) return oom(err);
-  if (em_aggtable_emit(l->t, l->pos, n, cols, err)) {
-    em_free(cols);
-    return -1;
-  }
-  l->pos += n;
-  *out = em_batch_new(em_type_ref(s->out_schema), ncols, cols, n);
-  em_free(cols);
-  return *out ? 0 : oom(err);
+  return em_agg_bucket_next(s, sh, bucket_of, PER_OUT, l, part, out, ctx, err);
 }

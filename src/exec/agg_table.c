@@ -608,3 +608,45 @@ int em_aggtable_update(em_aggtable *t, const uint32_t *groups, const em_batch *b
   }
   return rc;
 }
+
+int em_agg_emit_batch(em_sink *s, em_agg_src_local *l, em_batch **out, em_exec_ctx *ctx, em_error *err) {
+  int64_t n = l->end - l->pos;
+  if (n > ctx->batch_rows) n = ctx->batch_rows;
+  int ncols = s->out_schema->u.st.nfields;
+  em_vec **cols = em_calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
+  if (!cols) return em_error_internal(err, "out of memory in aggregate");
+  if (em_aggtable_emit(l->t, l->pos, n, cols, err)) {
+    em_free(cols);
+    return -1;
+  }
+  l->pos += n;
+  *out = em_batch_new(em_type_ref(s->out_schema), ncols, cols, n);
+  em_free(cols);
+  return *out ? 0 : em_error_internal(err, "out of memory in aggregate");
+}
+
+int em_agg_bucket_next(em_sink *s, void *arg, em_agg_bucket_fn build, int per_out, em_agg_src_local *l, int part,
+                       em_batch **out, em_exec_ctx *ctx, em_error *err) {
+  *out = NULL;
+  while (!l->t || l->pos >= l->end) {
+    if (l->t) {
+      em_aggtable_free(l->t);
+      l->t = NULL;
+      l->t_owned = false;
+    }
+    if (l->bucket >= per_out) return 0;
+    if (em_exec_cancelled(ctx)) return em_error_set(err, EM_ERR_OPERATION_CANCELED, NULL);
+    int b = part * per_out + l->bucket++;
+    em_error_clear(err);
+    em_aggtable *t = build(s, arg, b, ctx, err);
+    if (!t) {
+      if (err->cls != EM_ERR_NONE) return -1;
+      continue;
+    }
+    l->t = t;
+    l->t_owned = true;
+    l->pos = 0;
+    l->end = t->ngroups;
+  }
+  return em_agg_emit_batch(s, l, out, ctx, err);
+}

@@ -299,19 +299,7 @@ static int agg_next(em_sink *s, void *local, int part, em_batch **out, em_exec_c
     }
     return 0;
   }
-  int64_t n = l->end - l->pos;
-  if (n > ctx->batch_rows) n = ctx->batch_rows;
-  int ncols = s->out_schema->u.st.nfields;
-  em_vec **cols = em_calloc((size_t)(ncols ? ncols : 1), sizeof *cols);
-  if (!cols) return oom(err);
-  if (em_aggtable_emit(l->t, l->pos, n, cols, err)) {
-    em_free(cols);
-    return -1;
-  }
-  l->pos += n;
-  *out = em_batch_new(em_type_ref(s->out_schema), ncols, cols, n);
-  em_free(cols);
-  return *out ? 0 : oom(err);
+  return em_agg_emit_batch(s, l, out, ctx, err);
 }
 
 static void agg_destroy(em_sink *s) {

@@ -912,19 +912,7 @@ static em_spec_rel *sample_clause(em_sqlp *p, em_spec_rel *r) {
     char buf[64];
     snprintf(buf, sizeof buf, "Sampling fraction (%.1f) must be on interval [0, 1]", frac);
     em_error_set(p->err, EM_ERR_SAMPLE_FRACTION_RANGE, "msg", buf, NULL);
-    /* With the clause as its SQL context and Spark's excerpt. */
-    em_tok *a = &p->toks[from], *b = &p->toks[p->pos - 1];
-    em_error_set_sql_context(p->err, em_sql_strndup(p, p->text + a->start, (size_t)(b->end - a->start)));
-    const char *sum = em_sql_context_summary(p, a->line, a->col, a->start, b->end - 1);
-    if (sum) {
-      /* A ParseException's message: a line break first, then the excerpt. */
-      em_strbuf sb;
-      em_strbuf_init(&sb);
-      em_strbuf_printf(&sb, "\n%s\n%s", p->err->msg, sum);
-      snprintf(p->err->msg, sizeof p->err->msg, "%s", sb.data ? sb.data : "");
-      em_strbuf_free(&sb);
-    }
-    em_sql_fail(p);
+    em_sql_span_error(p, from, p->pos - 1); /* the clause as its SQL context, with Spark's excerpt */
   }
   em_spec_rel *sm = em_sql_rel_new(p, EM_SR_SAMPLE);
   sm->input = r;
