@@ -152,6 +152,16 @@ typedef struct em_agg_src_local {
   bool t_owned;        /* spilled: t is freed when emitted */
 } em_agg_src_local;
 
+/* The raw rows of batch b that the spilled and partitioned modes scatter
+ * into key-hash buckets: cols[0 ..) gets the key expressions, then every
+ * aggregate's arguments, evaluated over b (the caller releases them, also
+ * on error); h[i] row i's key hash as lookup computes it; idx the rows
+ * ordered stably by the top `bits` bits of their hash, bucket k's rows at
+ * idx[cnt[k] .. cnt[k + 1]) (cnt has 2^bits + 1 entries). h and idx hold
+ * b->nrows entries. */
+int em_agg_scatter_order(const em_hash_agg_cfg *cfg, em_aggtable *t, const em_batch *b, em_exec_ctx *ctx,
+                         em_vec **cols, uint64_t *h, uint32_t *idx, int bits, int64_t *cnt, em_error *err);
+
 /* The next batch (at most batch_rows) of groups [l->pos, l->end) of l->t,
  * keys then aggregate results, typed by the sink's output schema. */
 int em_agg_emit_batch(em_sink *s, em_agg_src_local *l, em_batch **out, em_exec_ctx *ctx, em_error *err);

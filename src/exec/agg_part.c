@@ -319,13 +319,8 @@ int em_agg_part_rows(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, e
   em_vec **cols = ncols <= 8 ? cbuf : em_calloc((size_t)ncols, sizeof *cols);
   if (!cols) return oom(err);
   memset(cols, 0, sizeof *cols * (size_t)ncols);
-  int rc = 0, c = 0;
-  for (int k = 0; !rc && k < cfg->nkeys; k++, c++)
-    if (em_expr_eval(cfg->keys[k], b, &ctx->eval, &cols[c], err)) rc = -1;
-  for (int a = 0; !rc && a < cfg->naggs; a++)
-    for (int i = 0; !rc && i < cfg->aggs[a]->nargs; i++, c++)
-      if (em_expr_eval(cfg->aggs[a]->args[i], b, &ctx->eval, &cols[c], err)) rc = -1;
-  if (!rc && n > pi->cap) {
+  int rc = 0;
+  if (n > pi->cap) {
     em_free(pi->h);
     em_free(pi->idx);
     pi->h = em_malloc(sizeof *pi->h * (size_t)n);
@@ -333,16 +328,8 @@ int em_agg_part_rows(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, e
     pi->cap = pi->h && pi->idx ? n : 0;
     if (!pi->cap) rc = oom(err);
   }
-  if (!rc) rc = em_aggtable_hash(l->t, cols, n, pi->h, err);
-  int64_t cnt[NB + 1] = {0};
-  if (!rc) {
-    const uint64_t *h = pi->h;
-    for (int64_t i = 0; i < n; i++) cnt[(h[i] >> (64 - BITS)) + 1]++;
-    for (int k = 0; k < NB; k++) cnt[k + 1] += cnt[k];
-    int64_t fill[NB];
-    memcpy(fill, cnt, sizeof fill);
-    for (int64_t i = 0; i < n; i++) pi->idx[fill[h[i] >> (64 - BITS)]++] = (uint32_t)i;
-  }
+  int64_t cnt[NB + 1];
+  if (!rc) rc = em_agg_scatter_order(cfg, l->t, b, ctx, cols, pi->h, pi->idx, BITS, cnt, err);
   for (int bk = 0; !rc && bk < NB; bk++) {
     int64_t m = cnt[bk + 1] - cnt[bk];
     if (m == 0) continue;

@@ -429,17 +429,18 @@ int em_aggtable_lookup(em_aggtable *t, em_vec *const *keys, int64_t n, uint32_t 
   return 0;
 }
 
+/* t's group of src's group sg (created when new); -1 on error. */
+static int64_t group_of(em_aggtable *t, const em_aggtable *src, uint32_t sg, em_error *err) {
+  if (t->mode == EM_AT_NONE) return 0;
+  if (t->mode == EM_AT_INT)
+    return (int64_t)sg == src->null_gid ? int_null_group(t, err) : int_find(t, src->ikeys[sg], src->hashes[sg], err);
+  return bytes_find(t, src->kheap + src->koffs[sg], src->koffs[sg + 1] - src->koffs[sg], src->hashes[sg], err);
+}
+
 int em_aggtable_merge(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, uint32_t *scratch_gids,
                       em_error *err) {
   for (int64_t i = 0; i < n; i++) {
-    uint32_t sg = src_gids[i];
-    int64_t g;
-    if (t->mode == EM_AT_NONE)
-      g = 0;
-    else if (t->mode == EM_AT_INT)
-      g = (int64_t)sg == src->null_gid ? int_null_group(t, err) : int_find(t, src->ikeys[sg], src->hashes[sg], err);
-    else
-      g = bytes_find(t, src->kheap + src->koffs[sg], src->koffs[sg + 1] - src->koffs[sg], src->hashes[sg], err);
+    int64_t g = group_of(t, src, src_gids[i], err);
     if (g < 0) return -1;
     scratch_gids[i] = (uint32_t)g;
   }
@@ -455,13 +456,7 @@ int em_aggtable_merge(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids
 int em_aggtable_move_groups(em_aggtable *t, em_aggtable *src, const uint32_t *src_gids, int64_t n, em_error *err) {
   for (int64_t i = 0; i < n; i++) {
     uint32_t sg = src_gids[i];
-    int64_t g;
-    if (t->mode == EM_AT_NONE)
-      g = 0;
-    else if (t->mode == EM_AT_INT)
-      g = (int64_t)sg == src->null_gid ? int_null_group(t, err) : int_find(t, src->ikeys[sg], src->hashes[sg], err);
-    else
-      g = bytes_find(t, src->kheap + src->koffs[sg], src->koffs[sg + 1] - src->koffs[sg], src->hashes[sg], err);
+    int64_t g = group_of(t, src, sg, err);
     if (g < 0) return -1;
     for (int a = 0; a < t->naggs; a++) {
       const em_agg_def *d = t->aggs[a]->u.fn.agg;
@@ -649,4 +644,26 @@ int em_agg_bucket_next(em_sink *s, void *arg, em_agg_bucket_fn build, int per_ou
     l->end = t->ngroups;
   }
   return em_agg_emit_batch(s, l, out, ctx, err);
+}
+
+int em_agg_scatter_order(const em_hash_agg_cfg *cfg, em_aggtable *t, const em_batch *b, em_exec_ctx *ctx,
+                         em_vec **cols, uint64_t *h, uint32_t *idx, int bits, int64_t *cnt, em_error *err) {
+  int c = 0;
+  for (int k = 0; k < cfg->nkeys; k++, c++)
+    if (em_expr_eval(cfg->keys[k], b, &ctx->eval, &cols[c], err)) return -1;
+  for (int a = 0; a < cfg->naggs; a++)
+    for (int i = 0; i < cfg->aggs[a]->nargs; i++, c++)
+      if (em_expr_eval(cfg->aggs[a]->args[i], b, &ctx->eval, &cols[c], err)) return -1;
+  int64_t n = b->nrows;
+  if (em_aggtable_hash(t, cols, n, h, err)) return -1;
+  int nb = 1 << bits;
+  memset(cnt, 0, sizeof *cnt * (size_t)(nb + 1));
+  for (int64_t i = 0; i < n; i++) cnt[(h[i] >> (64 - bits)) + 1]++;
+  for (int k = 0; k < nb; k++) cnt[k + 1] += cnt[k];
+  int64_t *fill = em_malloc(sizeof *fill * (size_t)nb);
+  if (!fill) return em_error_internal(err, "out of memory in aggregate");
+  memcpy(fill, cnt, sizeof *fill * (size_t)nb);
+  for (int64_t i = 0; i < n; i++) idx[fill[h[i] >> (64 - bits)]++] = (uint32_t)i;
+  em_free(fill);
+  return 0;
 }

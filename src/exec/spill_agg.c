@@ -270,13 +270,8 @@ int em_agg_spill_rows(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, 
   int ncols = sp->raw_schema->u.st.nfields;
   em_vec **cols = em_calloc((size_t)ncols, sizeof *cols);
   if (!cols) return oom(err);
-  int rc = 0, c = 0;
-  for (int k = 0; !rc && k < cfg->nkeys; k++, c++)
-    if (em_expr_eval(cfg->keys[k], b, &ctx->eval, &cols[c], err)) rc = -1;
-  for (int a = 0; !rc && a < cfg->naggs; a++)
-    for (int i = 0; !rc && i < cfg->aggs[a]->nargs; i++, c++)
-      if (em_expr_eval(cfg->aggs[a]->args[i], b, &ctx->eval, &cols[c], err)) rc = -1;
-  if (!rc && n > rb->cap) {
+  int rc = 0;
+  if (n > rb->cap) {
     em_free(rb->h);
     em_free(rb->idx);
     rb->h = em_malloc(sizeof *rb->h * (size_t)n);
@@ -284,15 +279,8 @@ int em_agg_spill_rows(em_sink *s, em_agg_shared *sh, em_agg_local *l, int part, 
     rb->cap = rb->h && rb->idx ? n : 0;
     if (!rb->cap) rc = oom(err);
   }
-  if (!rc) rc = em_aggtable_hash(l->t, cols, n, rb->h, err);
-  int64_t cnt[NBUCKETS + 1] = {0};
-  if (!rc) {
-    for (int64_t i = 0; i < n; i++) cnt[(rb->h[i] >> (64 - SPILL_BITS)) + 1]++;
-    for (int k = 0; k < NBUCKETS; k++) cnt[k + 1] += cnt[k];
-    int64_t fill[NBUCKETS];
-    memcpy(fill, cnt, sizeof fill);
-    for (int64_t i = 0; i < n; i++) rb->idx[fill[rb->h[i] >> (64 - SPILL_BITS)]++] = (uint32_t)i;
-  }
+  int64_t cnt[NBUCKETS + 1];
+  if (!rc) rc = em_agg_scatter_order(cfg, l->t, b, ctx, cols, rb->h, rb->idx, SPILL_BITS, cnt, err);
   int64_t want = ctx->batch_rows > 0 ? ctx->batch_rows : 4096;
   for (int bk = 0; !rc && bk < NBUCKETS; bk++) {
     int64_t m = cnt[bk + 1] - cnt[bk];
