@@ -298,7 +298,14 @@ static int cast_date_to_ts(const em_vec *v, em_type *to, em_vec **out, em_error 
   if (!r) return em_error_internal(err, "out of memory in cast");
   const int32_t *src = em_vec_values(v);
   int64_t *dst = em_vec_values(r);
-  for (int64_t i = 0; i < n; i++) dst[i] = (int64_t)src[i] * 86400000000LL;
+  for (int64_t i = 0; i < n; i++) {
+    /* Years beyond the microsecond range (DATE '2020401-02'): Spark's
+     * daysToMicros fails with a long overflow. */
+    if (__builtin_mul_overflow((int64_t)src[i], 86400000000LL, &dst[i]) && !em_vec_is_null(v, i)) {
+      em_vec_unref(r);
+      return em_fn_overflow(err, "long overflow", NULL);
+    }
+  }
   *out = r;
   return 0;
 }
