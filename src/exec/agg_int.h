@@ -68,6 +68,9 @@ void em_aggtable_free(em_aggtable *t);
 /* Maps rows [0, n) of the key columns to groups (creating new groups with
  * initialised states). groups must hold n entries. */
 int em_aggtable_lookup(em_aggtable *t, em_vec *const *keys, int64_t n, uint32_t *groups, em_error *err);
+/* Merges every group of t into m (each aggregate's merge), then frees t,
+ * also on error. */
+int em_aggtable_absorb(em_aggtable *m, em_aggtable *t, em_error *err);
 /* Makes room for ngroups groups without growing again. */
 int em_aggtable_reserve(em_aggtable *t, uint64_t ngroups, em_error *err);
 /* Folds groups src_gids[0..n) of src into t (same layout): find or insert

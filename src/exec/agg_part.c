@@ -459,7 +459,7 @@ static em_aggtable *build_bucket(em_sink *s, em_agg_shared *sh, int b, em_exec_c
   em_agg_part *pt = sh->part;
   int np = sh->ntables < pt->nparts ? sh->ntables : pt->nparts;
   em_aggtable *m = NULL;
-  uint32_t *gids = NULL, *scratch = NULL;
+  uint32_t *scratch = NULL;
   for (int p = 0; p < np; p++) {
     if (!sh->tables[p]) continue;
     part_in *pi = pt->in[p];
@@ -495,26 +495,13 @@ static em_aggtable *build_bucket(em_sink *s, em_agg_shared *sh, int b, em_exec_c
       }
       rc = em_aggtable_merge(m, sh->tables[p], pt->gids[p * NB + b], gn, scratch, err);
     } else {
-      em_free(gids);
-      em_free(scratch);
-      gids = em_malloc(sizeof *gids * (size_t)(t->ngroups + 1));
-      scratch = em_malloc(sizeof *scratch * (size_t)(t->ngroups + 1));
-      if (!gids || !scratch) {
-        em_aggtable_free(t);
-        oom(err);
-        goto fail;
-      }
-      for (uint32_t g = 0; g < t->ngroups; g++) gids[g] = g;
-      rc = em_aggtable_merge(m, t, gids, t->ngroups, scratch, err);
-      em_aggtable_free(t);
+      rc = em_aggtable_absorb(m, t, err);
     }
     if (rc) goto fail;
   }
-  em_free(gids);
   em_free(scratch);
   return m;
 fail:
-  em_free(gids);
   em_free(scratch);
   em_aggtable_free(m);
   return NULL;

@@ -667,3 +667,17 @@ int em_agg_scatter_order(const em_hash_agg_cfg *cfg, em_aggtable *t, const em_ba
   em_free(fill);
   return 0;
 }
+
+int em_aggtable_absorb(em_aggtable *m, em_aggtable *t, em_error *err) {
+  uint32_t *gids = em_malloc(sizeof *gids * (size_t)(t->ngroups + 1));
+  uint32_t *scratch = em_malloc(sizeof *scratch * (size_t)(t->ngroups + 1));
+  int rc = gids && scratch ? 0 : em_error_internal(err, "out of memory in aggregate");
+  if (!rc) {
+    for (uint32_t g = 0; g < t->ngroups; g++) gids[g] = g;
+    rc = em_aggtable_merge(m, t, gids, t->ngroups, scratch, err);
+  }
+  em_free(gids);
+  em_free(scratch);
+  em_aggtable_free(t);
+  return rc;
+}

@@ -425,7 +425,6 @@ static em_aggtable *load_part(em_sink *s, em_agg_spill *sp, int p, int b, em_exe
 static em_aggtable *build_bucket(em_sink *s, em_agg_spill *sp, int b, em_exec_ctx *ctx, em_error *err) {
   const em_hash_agg_cfg *cfg = s->cfg;
   em_aggtable *m = NULL;
-  uint32_t *gids = NULL, *scratch = NULL;
   for (int p = 0; p < sp->nparts; p++) {
     if (!sp->snap[p * NBUCKETS + b] && !sp->raw[p * NBUCKETS + b]) continue;
     em_aggtable *t = load_part(s, sp, p, b, ctx, err);
@@ -439,26 +438,10 @@ static em_aggtable *build_bucket(em_sink *s, em_agg_spill *sp, int b, em_exec_ct
       em_aggtable_free(t);
       goto fail;
     }
-    em_free(gids);
-    em_free(scratch);
-    gids = em_malloc(sizeof *gids * (size_t)(t->ngroups + 1));
-    scratch = em_malloc(sizeof *scratch * (size_t)(t->ngroups + 1));
-    if (!gids || !scratch) {
-      em_aggtable_free(t);
-      oom(err);
-      goto fail;
-    }
-    for (uint32_t g = 0; g < t->ngroups; g++) gids[g] = g;
-    int rc = em_aggtable_merge(m, t, gids, t->ngroups, scratch, err);
-    em_aggtable_free(t);
-    if (rc) goto fail;
+    if (em_aggtable_absorb(m, t, err)) goto fail;
   }
-  em_free(gids);
-  em_free(scratch);
   return m;
 fail:
-  em_free(gids);
-  em_free(scratch);
   em_aggtable_free(m);
   return NULL;
 }

@@ -95,6 +95,14 @@ void em_aggval_move(em_aggval *dst, em_aggval *src);
 void em_aggval_free(em_aggval *s);
 /* Appends the value (NULL when unset) to out. -1 OOM. */
 int em_aggval_emit(const em_aggval *s, em_vec *out);
+/* JVM hashes (jvm_hash.c) for reproducing Spark's hash-map iteration
+ * orders: Murmur3_x86_32's mixing step and finalisation, UTF8String's
+ * hash (seed 42), and a key's Java hashCode or (scala) Scala ##; false for
+ * types not reproduced, 0 for NULL. */
+uint32_t em_jvm_mix(uint32_t h, uint32_t k);
+uint32_t em_jvm_fmix(uint32_t h, uint32_t len);
+uint32_t em_jvm_utf8_hash(const uint8_t *p, uint32_t n);
+bool em_jvm_key_hash(const em_aggval *k, const em_type *t, bool scala, uint32_t *out);
 /* Compares a stored non-null value with value i of v (same type): <0, 0, >0
  * in Spark's ordering (NaN largest, strings by bytes). */
 int em_aggval_cmp(const em_aggval *s, const em_vec *v, int64_t i);

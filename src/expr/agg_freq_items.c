@@ -144,100 +144,6 @@ static int fi_merge(const em_expr *c, uint8_t *dst, size_t stride, const uint32_
 
 /* ---- Spark's iteration order ---- */
 
-static inline uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
-static uint32_t mix_k1(uint32_t k) { return rotl32(k * 0xcc9e2d51u, 15) * 0x1b873593u; }
-static uint32_t mix_h1(uint32_t h, uint32_t k) { return rotl32(h ^ k, 13) * 5 + 0xe6546b64u; }
-
-/* UTF8String.hashCode: Murmur3_x86_32.hashUnsafeBytes with seed 42. */
-static uint32_t utf8_hash(const uint8_t *p, uint32_t n) {
-  uint32_t h = 42, aligned = n - n % 4;
-  for (uint32_t i = 0; i < aligned; i += 4)
-    h = mix_h1(h, mix_k1((uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 3] << 24));
-  for (uint32_t i = aligned; i < n; i++) h = mix_h1(h, mix_k1((uint32_t)(int32_t)(int8_t)p[i]));
-  h ^= n;
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  return h ^ (h >> 16);
-}
-
-static uint32_t long_hash(int64_t v) {
-  if (v >= INT32_MIN && v <= INT32_MAX) return (uint32_t)(int32_t)v;
-  return (uint32_t)((uint64_t)v ^ ((uint64_t)v >> 32));
-}
-
-static uint32_t float_bits_hash(float f) {
-  uint32_t bits = 0x7fc00000u;
-  if (f == f) memcpy(&bits, &f, 4);
-  return bits;
-}
-
-/* Scala's ## of a double: as an int, a long, a float, else Double.hashCode. */
-static uint32_t double_hash(double d) {
-  if (d == d && d >= -2147483648.0 && d <= 2147483647.0 && (double)(int32_t)d == d) return (uint32_t)(int32_t)d;
-  if (d == d && d >= -9.2233720368547758e18 && d < 9.2233720368547758e18 && (double)(int64_t)d == d)
-    return long_hash((int64_t)d);
-  if (d != d || (double)(float)d == d) return float_bits_hash((float)d);
-  uint64_t bits;
-  memcpy(&bits, &d, 8);
-  return (uint32_t)(bits ^ (bits >> 32));
-}
-
-static bool scala_hash(const em_aggval *k, const em_type *t, uint32_t *out) {
-  if (k->null) {
-    *out = 0;
-    return true;
-  }
-  const uint8_t *b = k->u.inl;
-  switch (t->id) {
-  case EM_T_BOOLEAN: *out = b[0] ? 1231u : 1237u; return true;
-  case EM_T_BYTE: *out = (uint32_t)(int32_t)*(const int8_t *)b; return true;
-  case EM_T_SHORT: {
-    int16_t x;
-    memcpy(&x, b, 2);
-    *out = (uint32_t)(int32_t)x;
-    return true;
-  }
-  case EM_T_INT:
-  case EM_T_DATE: {
-    int32_t x;
-    memcpy(&x, b, 4);
-    *out = (uint32_t)x;
-    return true;
-  }
-  case EM_T_LONG:
-  case EM_T_TIMESTAMP:
-  case EM_T_TIMESTAMP_NTZ: {
-    int64_t x;
-    memcpy(&x, b, 8);
-    *out = long_hash(x);
-    return true;
-  }
-  case EM_T_FLOAT: {
-    float f;
-    memcpy(&f, b, 4);
-    if (f == f && f >= -2147483648.0f && f < 2147483648.0f && (float)(int32_t)f == f) *out = (uint32_t)(int32_t)f;
-    else if (f == f && f >= -9.2233720368547758e18f && f < 9.2233720368547758e18f && (float)(int64_t)f == f)
-      *out = long_hash((int64_t)f);
-    else
-      *out = float_bits_hash(f);
-    return true;
-  }
-  case EM_T_DOUBLE: {
-    double d;
-    memcpy(&d, b, 8);
-    *out = double_hash(d);
-    return true;
-  }
-  case EM_T_STRING:
-    if (!k->heap || k->len < 5) return false;
-    *out = utf8_hash(k->u.bytes + 5, k->len - 5);
-    return true;
-  default: return false;
-  }
-}
-
 typedef struct fi_slot {
   uint32_t bucket;
   int32_t hash;
@@ -262,7 +168,7 @@ static bool spark_order(const fi_state *s, const em_type *t, int *order) {
   if (!sl) return false;
   for (int i = 0; i < s->len; i++) {
     uint32_t h;
-    if (!scala_hash(&s->v[i], t, &h)) {
+    if (!em_jvm_key_hash(&s->v[i], t, true, &h)) {
       em_free(sl);
       return false;
     }
