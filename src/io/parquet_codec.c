@@ -1,5 +1,6 @@
 /*
- * Page decompression with Debian's libraries. Parquet codecs:
+ * Page decompression with Debian's libraries (snappy with our own decoder,
+ * io/snappy_decode.c). Parquet codecs:
  * 0 UNCOMPRESSED, 1 SNAPPY, 2 GZIP, 3 LZO, 4 BROTLI, 5 LZ4, 6 ZSTD,
  * 7 LZ4_RAW. Every codec must produce exactly the page's uncompressed size.
  *
@@ -10,10 +11,10 @@
  * GZIP pages may hold several concatenated gzip members.
  */
 #include "parquet_int.h"
+#include "io/snappy.h"
 
 #include <brotli/decode.h>
 #include <lz4.h>
-#include <snappy-c.h>
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -71,13 +72,9 @@ int em_pq_decompress(int codec, const uint8_t *src, size_t n, uint8_t *dst, size
     if (n != dn) break;
     memcpy(dst, src, n);
     return 0;
-  case 1: {
-    size_t ulen;
-    if (snappy_uncompressed_length((const char *)src, n, &ulen) != SNAPPY_OK || ulen != dn) break;
-    size_t out = dn;
-    if (snappy_uncompress((const char *)src, n, (char *)dst, &out) != SNAPPY_OK || out != dn) break;
+  case 1:
+    if (em_snappy_decode(src, n, dst, dn)) break;
     return 0;
-  }
   case 2:
     if (gzip_inflate(src, n, dst, dn)) break;
     return 0;

@@ -104,6 +104,7 @@ typedef struct em_pq_rowgroup {
 /* A decoded footer. Strings point into `raw` (owned). */
 typedef struct em_pq_meta {
   uint8_t *raw;
+  size_t raw_len;
   em_arena names; /* schema element names */
   int nelems;
   em_pq_selem *elems;
@@ -182,6 +183,19 @@ int em_pq_schema_own(em_pq_schema *s, em_type *t);
  * Unsupported types fail with an error naming the column. */
 int em_pq_schema_build(const em_pq_meta *m, const char *path, em_pq_schema **out, em_error *err);
 void em_pq_schema_free(em_pq_schema *s);
+
+/* Decoded footers kept between queries (parquet_footer_cache.c): the
+ * entry of the file at path, decoded now or found with the file's footer
+ * bytes unchanged; released with em_pq_footer_release. */
+typedef struct em_pq_footer em_pq_footer;
+int em_pq_footer_get(int fd, int64_t size, const char *path, em_pq_footer **out, em_error *err);
+void em_pq_footer_release(em_pq_footer *f);
+const em_pq_meta *em_pq_footer_meta(const em_pq_footer *f);
+const em_pq_schema *em_pq_footer_schema(const em_pq_footer *f);
+/* Empties the cache (entries in use live on until released); the number
+ * of entries kept (tests). */
+void em_pq_footer_cache_clear(void);
+size_t em_pq_footer_cache_entries(void);
 
 /* ---- codecs (parquet_codec.c) ---- */
 

@@ -400,6 +400,7 @@ int em_pq_read_meta(int fd, int64_t size, const char *path, em_pq_meta **out, em
   em_pq_meta *m = em_calloc(1, sizeof *m);
   if (!m) return em_error_internal(err, "out of memory reading a Parquet footer");
   em_arena_init(&m->names, 4096);
+  m->raw_len = len;
   if (!(m->raw = em_malloc(len))) {
     em_pq_meta_free(m);
     return em_error_internal(err, "out of memory reading a Parquet footer");

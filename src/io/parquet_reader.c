@@ -26,15 +26,16 @@
 typedef struct pq_file {
   int fd;
   int64_t size;
-  em_pq_meta *meta;
-  em_pq_schema *schema;
+  em_pq_footer *footer; /* shared, read-only (parquet_footer_cache.c) */
+  const em_pq_meta *meta;
+  const em_pq_schema *schema;
 } pq_file;
 
 static void pq_file_close(pq_file *f) {
   if (f->fd >= 0) close(f->fd);
-  em_pq_schema_free(f->schema);
-  em_pq_meta_free(f->meta);
+  em_pq_footer_release(f->footer);
   f->fd = -1;
+  f->footer = NULL;
   f->schema = NULL;
   f->meta = NULL;
 }
@@ -54,10 +55,12 @@ static int pq_file_open(const char *path, pq_file *f, em_error *err) {
     return em_pq_corrupt(err, path, "not a regular file");
   }
   f->size = st.st_size;
-  if (em_pq_read_meta(f->fd, f->size, path, &f->meta, err) || em_pq_schema_build(f->meta, path, &f->schema, err)) {
+  if (em_pq_footer_get(f->fd, f->size, path, &f->footer, err)) {
     pq_file_close(f);
     return -1;
   }
+  f->meta = em_pq_footer_meta(f->footer);
+  f->schema = em_pq_footer_schema(f->footer);
   return 0;
 }
 
