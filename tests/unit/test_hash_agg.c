@@ -229,6 +229,48 @@ TEST(global_over_range) {
   teardown();
 }
 
+/* Decimal sums add 64-bit words for chunks whose values are all narrow
+ * (agg_basic.c): values near the narrow bound, wide values in some
+ * chunks (first, middle and last row of a chunk), negatives, and chunk
+ * tails of every parity; the result is the exact 128-bit sum. */
+TEST(decimal_sums_narrow_and_wide) {
+  setup();
+  const int64_t n = 5000;
+  em_type *st = em_type_struct_new(1);
+  em_type_struct_set(st, 0, "x", em_type_decimal(30, 0), true, NULL);
+  em_vec *v = em_vec_new(em_type_decimal(30, 0), n);
+  __int128 want = 0;
+  uint64_t seed = 12345;
+  for (int64_t i = 0; i < n; i++) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    __int128 x;
+    if (i == 0 || i == 777 || i == 1279 || i == 4999)
+      x = ((__int128)1 << 70) + (__int128)i; /* wide */
+    else if (i % 301 == 0)
+      x = -((__int128)1 << 55) - 1; /* just beyond the narrow bound */
+    else if (i % 2)
+      x = ((__int128)1 << 55) - 1 - (__int128)(seed >> 40); /* near the bound */
+    else
+      x = -(__int128)(seed >> 12);
+    want += x;
+    em_vec_append_fixed(v, &x);
+  }
+  em_vec *cols[1] = {v};
+  em_spec_rel *rel = agg_rel(local_rel(em_batch_new(st, 1, cols, n)), NOGROUP, G(fn("sum", 1, col("x"))));
+  result r;
+  em_error err;
+  CHECK_EQ_INT(run(rel, &r, &err), 0);
+  CHECK_EQ_INT(r.rows, 1);
+  int64_t i;
+  const em_vec *out = cell(&r, 0, 0, &i);
+  CHECK(!em_vec_is_null(out, i));
+  __int128 got;
+  memcpy(&got, (const uint8_t *)em_vec_values(out) + 16 * i, 16);
+  CHECK(got == want);
+  result_free(&r);
+  teardown();
+}
+
 /* Spark: case_global_empty — one row; counts 0, the rest NULL, lists empty. */
 TEST(global_over_empty_input) {
   setup();
@@ -711,6 +753,7 @@ TEST(fault_injection) {
 
 TEST_LIST{
     TEST_ENTRY(global_over_range),
+    TEST_ENTRY(decimal_sums_narrow_and_wide),
     TEST_ENTRY(global_over_empty_input),
     TEST_ENTRY(grouped_empty_input_has_no_rows),
     TEST_ENTRY(many_groups),
