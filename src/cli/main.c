@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "base/base.h"
 #include "connect/connect.h"
@@ -26,7 +29,21 @@ static void usage(FILE *f) {
           "  --conf KEY=VALUE   a Spark setting applied to every session\n");
 }
 
+/* Batches, decoded pages and hash tables are mostly tens of kilobytes to
+ * a few megabytes. glibc's defaults serve those above 128 KiB from fresh
+ * mappings (one page fault per 4 KiB on first touch, every query) and
+ * give freed heap tops back at once; measured, that was 10-15% of the CPU
+ * of a short Parquet query. Below 4 MiB they now come from the heap, and
+ * up to 16 MiB of a freed heap top stays for the next query. */
+static void tune_malloc(void) {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 16 << 20);
+#endif
+}
+
 static int serve(int argc, char **argv) {
+  tune_malloc();
   const char *host = "127.0.0.1";
   int port = 15002;
   const char **keys = calloc((size_t)argc + 1, sizeof *keys);

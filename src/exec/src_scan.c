@@ -3,7 +3,10 @@
  * io/splits.c) one after the other through the format's reader, requesting
  * only the data columns the plan uses, and adds the partition columns as
  * constants of each file. Columns nobody reads are filled with nulls (the
- * operators above never look at them). Partitions run as parallel tasks.
+ * operators above never look at them): all-null vectors kept for the
+ * process, shared by every scan (a query used to allocate and zero about
+ * a megabyte of them, page faults included, for a wide table). Partitions
+ * run as parallel tasks.
  *
  * Like Spark's FileScanRDD, the scan tells the task which file its rows
  * come from (em_eval_ctx.input_file, for input_file_name() and _metadata)
@@ -13,6 +16,7 @@
  */
 #include "exec_int.h"
 
+#include <pthread.h>
 #include <string.h>
 
 typedef struct scan_cfg {
@@ -28,13 +32,6 @@ typedef struct scan_local {
   int split, end;
   em_format_reader *rd;
   int file;
-  /* All-null vectors of the unread columns, shared by the batches of
-   * nulls_rows[k] rows (vectors are immutable once made): two sizes, as
-   * files alternate full batches with the short last one of a row group
-   * or file. */
-  em_vec **nulls[2];
-  int64_t nulls_rows[2];
-  int nulls_next; /* the set a new size replaces */
   /* The current file's names for em_input_file. */
   em_strbuf uri, meta_uri;
   const em_split *named; /* the split uri/meta_uri name */
@@ -89,21 +86,59 @@ static void wrap_read_error(em_error *err, const em_split *s) {
   em_strbuf_free(&uri);
 }
 
-/* The all-null column i of `rows` rows: a new reference. */
-static em_vec *null_col(scan_local *st, int nout, int i, em_type *t, int64_t rows) {
-  int k = st->nulls[0] && st->nulls_rows[0] == rows ? 0 : st->nulls[1] && st->nulls_rows[1] == rows ? 1 : -1;
-  if (k < 0) {
-    k = st->nulls_next;
-    st->nulls_next ^= 1;
-    if (!st->nulls[k] && !(st->nulls[k] = em_calloc((size_t)(nout ? nout : 1), sizeof *st->nulls[k]))) return NULL;
-    for (int c = 0; c < nout; c++) {
-      em_vec_unref(st->nulls[k][c]);
-      st->nulls[k][c] = NULL;
+/* All-null vectors of unread columns, by type and length, shared by every
+ * scan (vectors are immutable once made). Full batches and the short last
+ * batch of each row group or file give a few lengths per table; a slot
+ * is reused round-robin, and vectors above the byte budget are not kept. */
+enum { NULLS_SLOTS = 128, NULLS_BUDGET = 32 << 20 };
+static struct {
+  em_type *type;
+  int64_t rows;
+  size_t bytes;
+  em_vec *v;
+} nulls_cache[NULLS_SLOTS];
+static int nulls_next;
+static size_t nulls_bytes;
+static pthread_mutex_t nulls_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t vec_bytes(const em_vec *v) {
+  size_t b = (v->values ? v->values->cap : 0) + (v->validity ? v->validity->cap : 0) + (v->data ? v->data->cap : 0);
+  for (int i = 0; i < v->nchildren; i++) b += vec_bytes(v->children[i]);
+  return b;
+}
+
+/* The all-null column of type t and `rows` rows: a new reference. */
+static em_vec *null_col(em_type *t, int64_t rows) {
+  pthread_mutex_lock(&nulls_mu);
+  for (int k = 0; k < NULLS_SLOTS; k++)
+    if (nulls_cache[k].v && nulls_cache[k].rows == rows &&
+        (nulls_cache[k].type == t || em_type_equal(nulls_cache[k].type, t, false))) {
+      em_vec *v = em_vec_ref(nulls_cache[k].v);
+      pthread_mutex_unlock(&nulls_mu);
+      return v;
     }
-    st->nulls_rows[k] = rows;
+  pthread_mutex_unlock(&nulls_mu);
+  em_vec *v = em_vec_new_nulls(t, rows);
+  if (!v) return NULL;
+  size_t bytes = vec_bytes(v);
+  em_vec *old = NULL;
+  em_type *old_t = NULL;
+  pthread_mutex_lock(&nulls_mu);
+  int k = nulls_next;
+  if (nulls_bytes - nulls_cache[k].bytes + bytes <= NULLS_BUDGET) {
+    old = nulls_cache[k].v;
+    old_t = nulls_cache[k].type;
+    nulls_bytes = nulls_bytes - nulls_cache[k].bytes + bytes;
+    nulls_cache[k].v = em_vec_ref(v);
+    nulls_cache[k].type = em_type_ref(t);
+    nulls_cache[k].rows = rows;
+    nulls_cache[k].bytes = bytes;
+    nulls_next = (k + 1) % NULLS_SLOTS;
   }
-  if (!st->nulls[k][i] && !(st->nulls[k][i] = em_vec_new_nulls(t, rows))) return NULL;
-  return em_vec_ref(st->nulls[k][i]);
+  pthread_mutex_unlock(&nulls_mu);
+  em_vec_unref(old);
+  em_type_unref(old_t);
+  return v;
 }
 
 int em_src_scan_init(em_source *src, const em_lplan *n, em_arena *a, em_error *err) {
@@ -200,7 +235,7 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
         }
         cols[i] = em_vec_take(sp->part_values[i - sp->ndata], idx, rows);
       } else {
-        cols[i] = null_col(st, nout, i, t, rows);
+        cols[i] = null_col(t, rows);
       }
       if (!cols[i]) goto oom;
     }
@@ -225,12 +260,6 @@ static void scan_close(const em_source *src, void *local) {
   scan_local *st = local;
   if (st->rd) c->sp->format->close(st->rd);
   st->rd = NULL;
-  for (int k = 0; k < 2; k++) {
-    if (!st->nulls[k]) continue;
-    for (int i = 0; i < src->schema->u.st.nfields; i++) em_vec_unref(st->nulls[k][i]);
-    em_free(st->nulls[k]);
-    st->nulls[k] = NULL;
-  }
   em_strbuf_free(&st->uri);
   em_strbuf_free(&st->meta_uri);
 }
