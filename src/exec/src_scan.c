@@ -186,6 +186,8 @@ static int scan_next(const em_source *src, void *local, int part, em_batch **out
           .ncolumns = c->ncols,
           .filters = sp->filters,
           .nfilters = sp->nfilters,
+          /* Row indexes count the rows a reader returns. */
+          .filter_rows = sp->filter_rows && !sp->row_index,
           .options = &sp->options,
           .session_tz = ctx->eval.timezone,
           .batch_rows = ctx->batch_rows > 0 ? ctx->batch_rows : 4096,

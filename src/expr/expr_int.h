@@ -143,6 +143,11 @@ int em_fn_eval_rows(const em_expr *x, em_eval_ctx *ctx, const uint8_t *sel, em_v
 /* True for kernels that evaluate their own arguments (eval.c passes no
  * argument vectors to them and sets ctx->batch). */
 bool em_fn_kernel_is_lazy(em_kernel_fn k);
+/* AND / OR evaluate their right side only for the rows the left leaves
+ * open (fn_logic.c). */
+bool em_fn_logic_lazy_kernel(em_kernel_fn k);
+/* Whether x draws from a per-row generator (rand, uuid, ...). */
+bool em_expr_counts_rows(const em_expr *x);
 
 /* Constant operands. eval.c hands kernels that accept them a constant
  * argument (a literal, or casts of one) as a vector of ONE row instead of

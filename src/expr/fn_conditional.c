@@ -11,7 +11,9 @@
  * evaluated through em_fn_eval_rows with the mask of rows that reach it.
  * That evaluates the whole batch first (the common, cheap case) and only
  * when it fails re-evaluates on the reaching rows alone, so an error from
- * a row that does not reach the branch is not raised.
+ * a row that does not reach the branch is not raised. A branch that draws
+ * from a generator per row (rand, uuid, ...) is computed on the reaching
+ * rows alone, so that it draws for exactly the rows Spark draws for.
  *
  * Result types: the wider common type of the values (ANSI: a string and a
  * number meet at BIGINT/DOUBLE; legacy: at STRING), every value cast to it.
@@ -31,12 +33,32 @@ static int64_t count_bits(const uint8_t *bits, int64_t n) {
   return c;
 }
 
+/* Whether x draws from a generator once per row it is computed for (its
+ * results then depend on which rows it was computed for). */
+bool em_expr_counts_rows(const em_expr *x) {
+  if (x->kind == EM_EX_CALL && x->u.fn.name) {
+    static const char *const names[] = {"rand", "randn", "random", "uuid", "shuffle", "monotonically_increasing_id",
+                                        NULL};
+    for (const char *const *n = names; *n; n++)
+      if (em_strcaseeq(x->u.fn.name, *n)) return true;
+  }
+  for (int i = 0; i < x->nargs; i++)
+    if (em_expr_counts_rows(x->args[i])) return true;
+  return false;
+}
+
 int em_fn_eval_rows(const em_expr *x, em_eval_ctx *ctx, const uint8_t *sel, em_vec **out, em_error *err) {
   const em_batch *b = ctx->batch;
   if (!b) return em_error_internal(err, "conditional evaluated without its batch");
-  if (em_expr_eval(x, b, ctx, out, err) == 0) return 0;
   int64_t n = b->nrows, m = sel ? count_bits(sel, n) : n;
-  if (!sel || m == n) return -1;
+  /* A generator advances only for the rows that reach the branch, as in
+   * Spark: computed on those rows alone from the start. */
+  bool counts = sel && m < n && em_expr_counts_rows(x);
+  if (!counts) {
+    if (em_expr_eval(x, b, ctx, out, err) == 0) return 0;
+    if (!sel || m == n) return -1;
+    em_error_clear(err);
+  }
   /* Retry on the reaching rows only. */
   em_vec **cols = em_calloc((size_t)(b->ncols ? b->ncols : 1), sizeof *cols);
   if (!cols) return em_error_internal(err, "out of memory");
@@ -190,7 +212,9 @@ done:
   return rc;
 }
 
-bool em_fn_kernel_is_lazy(em_kernel_fn k) { return k == cond_kernel || em_fn_hof_kernel(k); }
+bool em_fn_kernel_is_lazy(em_kernel_fn k) {
+  return k == cond_kernel || em_fn_hof_kernel(k) || em_fn_logic_lazy_kernel(k);
+}
 
 /* ---- resolution ---- */
 

@@ -8,9 +8,11 @@
  *   AND: true = Ta & Tb, false = Fa | Fb;  OR: true = Ta | Tb, false = Fa & Fb
  * and the result is valid where it is true or false.
  *
- * Spark evaluates the right side of AND/OR only when needed; an error in
- * the right side for a row decided by the left (false AND 1/0) is raised
- * here, as the right side is computed for the whole batch. Not done yet.
+ * Spark evaluates the right side of AND/OR only for the rows the left side
+ * leaves open (not false for AND, not true for OR): the kernels are lazy
+ * (eval.c hands them the batch) and compute the right side through
+ * em_fn_eval_rows with the mask of those rows, so false AND 1/0 raises no
+ * error and rand() on the right draws only for the open rows.
  *
  * Coercion: ANSI promotes a string operand to BOOLEAN (AND/OR are binary
  * operators; NOT's implicit cast), legacy does not; NULL is a BOOLEAN.
@@ -22,6 +24,58 @@
 enum { LOGIC_AND, LOGIC_OR, LOGIC_NOT };
 
 static const uint8_t *bits_or_null(const em_vec *v) { return v->validity ? v->validity->data : NULL; }
+
+static int logic_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                        em_error *err);
+
+/* AND / OR over the batch in ctx: the left side for every row, the right
+ * side for the rows the left leaves open. */
+static int logic_lazy(const em_expr *e, em_vec *const *unused, int64_t n, em_eval_ctx *ctx, em_vec **out,
+                      em_error *err) {
+  (void)unused;
+  const em_fn_info *fi = e->u.fn.data;
+  const em_batch *b = ctx->batch;
+  if (!b) return em_error_internal(err, "AND/OR evaluated without its batch");
+  em_vec *args[2] = {NULL, NULL};
+  if (em_expr_eval(e->args[0], b, ctx, &args[0], err)) return -1;
+  /* Open rows: AND where the left is not false, OR where it is not true
+   * (NULL is open for both). */
+  const em_vec *a = args[0];
+  size_t bytes = (size_t)(n + 7) / 8;
+  uint8_t *open = em_malloc(bytes + 1);
+  if (!open) {
+    em_vec_unref(args[0]);
+    return em_error_internal(err, "out of memory");
+  }
+  bool anull = a->type->id == EM_T_NULL || a->len != n;
+  const uint8_t *av = anull ? NULL : em_vec_values(a), *aok = bits_or_null(a);
+  bool any = false;
+  for (size_t k = 0; k < bytes; k++) {
+    uint8_t va = anull ? 0 : aok ? aok[k] : 0xff;
+    uint8_t decided = anull ? 0 : fi->op == LOGIC_AND ? (uint8_t)(va & ~av[k]) : (uint8_t)(va & av[k]);
+    open[k] = (uint8_t)~decided;
+    if (k + 1 == bytes && n % 8) open[k] &= (uint8_t)((1u << (n % 8)) - 1);
+    any |= open[k] != 0;
+  }
+  int rc = 0;
+  if (a->len != n && a->type->id != EM_T_NULL) {
+    /* A constant left side (not expected after folding): no laziness. */
+    rc = em_expr_eval(e->args[1], b, ctx, &args[1], err);
+  } else if (!any) {
+    /* The left decides every row: the right is not computed at all. */
+    args[1] = em_vec_new_nulls(e->args[1]->type, n);
+    if (!args[1]) rc = em_error_internal(err, "out of memory");
+  } else {
+    rc = em_fn_eval_rows(e->args[1], ctx, open, &args[1], err);
+  }
+  em_free(open);
+  if (!rc) rc = logic_kernel(e, args, n, ctx, out, err);
+  em_vec_unref(args[0]);
+  if (args[1]) em_vec_unref(args[1]);
+  return rc;
+}
+
+bool em_fn_logic_lazy_kernel(em_kernel_fn k) { return k == logic_lazy; }
 
 static int logic_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
                         em_error *err) {
@@ -77,7 +131,7 @@ static int resolve_binary(em_func_call *call, int op, em_error *err) {
   if (l->id != EM_T_BOOLEAN) return em_fn_type_error_binary_wrong(call, call->sql, "\"BOOLEAN\"", l, err);
   call->type = em_type_boolean();
   call->nullable = call->args[0]->nullable || call->args[1]->nullable;
-  call->kernel = logic_kernel;
+  call->kernel = logic_lazy;
   if (!(call->data = em_fn_info_new(call, op))) return em_error_internal(err, "out of memory");
   return 0;
 }

@@ -56,6 +56,12 @@ typedef struct em_pushed_filter {
   const em_vec *value;  /* 1-row vector of the column's type; NULL for IS [NOT] NULL */
 } em_pushed_filter;
 
+/* Row-level evaluation of a pushed filter (pushed_filter.c): whether it
+ * can be evaluated over a column of type t, and keep[i] &= whether row i
+ * of v passes (returns the rows kept). */
+bool em_pushed_filter_supported(const em_pushed_filter *f, const em_type *t);
+int64_t em_pushed_filter_rows(const em_pushed_filter *f, const em_vec *v, uint8_t *keep, int64_t n);
+
 typedef struct em_format_reader em_format_reader; /* a format's own state */
 
 typedef int (*em_task_submit_fn)(void (*fn)(void *), void *arg);
@@ -67,6 +73,9 @@ typedef struct em_read_request {
   int ncolumns;
   const em_pushed_filter *filters;
   int nfilters;
+  /* The reader may leave out rows the filters reject, not only skip
+   * data by statistics (the filter above drops them anyway). */
+  bool filter_rows;
   const em_options *options;
   const char *session_tz;      /* spark.sql.session.timeZone */
   int64_t batch_rows;          /* target rows per batch */

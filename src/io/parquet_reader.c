@@ -3,7 +3,10 @@
  * (format.h). A split reads the row groups whose byte midpoint lies in
  * it, as parquet-mr assigns row groups to splits, so every row group is
  * read by exactly one split however a file is cut. Row groups whose
- * statistics prove that a pushed filter matches no row are skipped. For
+ * statistics prove that a pushed filter matches no row are skipped; below
+ * a deterministic filter, rows a pushed filter rejects are left out of the
+ * batches, and the other columns of a batch whose rows are all rejected
+ * are never assembled. For
  * each remaining row group only the column chunks of the requested
  * columns are read and decoded (parquet_column.c), then batches of
  * batch_rows rows are assembled from them (parquet_assemble.c).
@@ -179,6 +182,13 @@ struct em_format_reader {
   em_pq_leafdata *leaves; /* the loaded row group's (the prefetch's set) */
   int64_t row, rows;
   int64_t batch_row; /* file row index of the last batch's first row */
+  /* Pushed filters evaluated per row (req.filter_rows): the filter and
+   * the output column it tests. */
+  int nrowf;
+  const em_pushed_filter **rowf;
+  int *rowf_col;
+  uint8_t *keep;    /* per row of a batch */
+  uint32_t *kept;   /* the kept rows' positions */
 };
 
 static bool widenable(const em_type *from, const em_type *to) {
@@ -348,6 +358,10 @@ static void pq_close(em_format_reader *r) {
   em_free(r->cols);
   em_free(r->leaf_needed);
   em_free(r->rgs);
+  em_free(r->rowf);
+  em_free(r->rowf_col);
+  em_free(r->keep);
+  em_free(r->kept);
   em_free(r);
 }
 
@@ -443,6 +457,25 @@ static int pq_open(const em_read_request *req, em_format_reader **out, em_error 
     }
     if (!skip) r->rgs[r->nrgs++] = g;
   }
+  /* Pushed filters over produced columns, evaluated per row. */
+  if (req->filter_rows && req->nfilters > 0) {
+    r->rowf = em_calloc((size_t)req->nfilters, sizeof *r->rowf);
+    r->rowf_col = em_calloc((size_t)req->nfilters, sizeof *r->rowf_col);
+    if (!r->rowf || !r->rowf_col) {
+      em_error_internal(err, "out of memory");
+      goto fail;
+    }
+    for (int k = 0; k < req->nfilters; k++) {
+      const em_pushed_filter *pf = &req->filters[k];
+      for (int i = 0; i < r->ncols; i++)
+        if (req->columns[i] == pf->column && r->cols[i].node &&
+            em_pushed_filter_supported(pf, r->cols[i].type)) {
+          r->rowf[r->nrowf] = pf;
+          r->rowf_col[r->nrowf++] = i;
+          break;
+        }
+    }
+  }
   /* Decoding of the chosen row groups, shared with idle workers. */
   if (!(r->pf = em_pq_prefetch_new(r->f.fd, r->f.size, r->path, m, s, r->leaf_needed, req->submit))) {
     em_error_internal(err, "out of memory");
@@ -503,43 +536,94 @@ static int load_rg(em_format_reader *r, int pos, em_error *err) {
   return 0;
 }
 
+/* Output column i of rows [r->row, r->row + n) into cols[i]. */
+static int make_col(em_format_reader *r, int i, int64_t n, em_vec **cols, em_error *err) {
+  outcol *oc = &r->cols[i];
+  if (!oc->node) {
+    cols[i] = em_vec_new_nulls(oc->type, n);
+    return cols[i] ? 0 : em_error_internal(err, "out of memory");
+  }
+  if (em_pq_assemble(oc->node, r->leaves, r->row, r->row + n, &cols[i], err)) {
+    if (err->cls == EM_ERR_INTERNAL) {
+      char msg[EM_ERROR_MSG_MAX];
+      snprintf(msg, sizeof msg, "%s", err->msg);
+      em_pq_corrupt(err, r->path, msg);
+    }
+    return -1;
+  }
+  if (oc->widen) {
+    em_vec *w = widen_vec(cols[i], oc->type);
+    em_vec_unref(cols[i]);
+    cols[i] = w;
+    if (!w) return em_error_internal(err, "out of memory");
+  }
+  return 0;
+}
+
+/* The rows of the next n that the row filters keep: their count, and
+ * their positions in r->kept when some are left out. The filters'
+ * columns are made into cols on the way. */
+static int64_t filter_window(em_format_reader *r, int64_t n, em_vec **cols, em_error *err) {
+  if (!r->keep && (!(r->keep = em_malloc((size_t)r->req.batch_rows + 1)) ||
+                   !(r->kept = em_malloc(sizeof(uint32_t) * ((size_t)r->req.batch_rows + 1)))))
+    return em_error_internal(err, "out of memory");
+  memset(r->keep, 1, (size_t)n);
+  int64_t k = n;
+  for (int f = 0; f < r->nrowf && k > 0; f++) {
+    int i = r->rowf_col[f];
+    if (!cols[i] && make_col(r, i, n, cols, err)) return -1;
+    k = em_pushed_filter_rows(r->rowf[f], cols[i], r->keep, n);
+  }
+  if (k > 0 && k < n) {
+    int64_t j = 0;
+    for (int64_t i = 0; i < n; i++) {
+      r->kept[j] = (uint32_t)i;
+      j += r->keep[i];
+    }
+  }
+  return k;
+}
+
 static int pq_next(em_format_reader *r, em_batch **out, em_error *err) {
   *out = NULL;
-  while (r->cur_rg < 0 || r->row >= r->rows) {
-    if (r->rg_pos >= r->nrgs) return 0;
-    if (load_rg(r, r->rg_pos++, err)) return -1;
-  }
-  int64_t n = r->rows - r->row;
   int64_t br = r->req.batch_rows > 0 ? r->req.batch_rows : 4096;
-  if (n > br) n = br;
+  r->req.batch_rows = br;
   em_vec **cols = em_calloc((size_t)(r->ncols ? r->ncols : 1), sizeof *cols);
   if (!cols) return em_error_internal(err, "out of memory");
-  for (int i = 0; i < r->ncols; i++) {
-    outcol *oc = &r->cols[i];
-    if (!oc->node) {
-      cols[i] = em_vec_new_nulls(oc->type, n);
-      if (!cols[i]) goto oom;
-      continue;
-    }
-    if (em_pq_assemble(oc->node, r->leaves, r->row, r->row + n, &cols[i], err)) {
-      if (err->cls == EM_ERR_INTERNAL) {
-        char msg[EM_ERROR_MSG_MAX];
-        snprintf(msg, sizeof msg, "%s", err->msg);
-        em_pq_corrupt(err, r->path, msg);
+  int64_t n, k;
+  for (;;) {
+    while (r->cur_rg < 0 || r->row >= r->rows) {
+      if (r->rg_pos >= r->nrgs) {
+        em_free(cols);
+        return 0;
       }
-      goto fail;
+      if (load_rg(r, r->rg_pos++, err)) goto fail;
     }
-    if (oc->widen) {
-      em_vec *w = widen_vec(cols[i], oc->type);
+    n = r->rows - r->row;
+    if (n > br) n = br;
+    k = n;
+    if (r->nrowf && (k = filter_window(r, n, cols, err)) < 0) goto fail;
+    if (k > 0) break;
+    /* Nothing kept: the other columns of these rows are never made. */
+    for (int i = 0; i < r->ncols; i++) {
       em_vec_unref(cols[i]);
-      cols[i] = w;
-      if (!w) goto oom;
+      cols[i] = NULL;
     }
+    r->row += n;
   }
+  for (int i = 0; i < r->ncols; i++)
+    if (!cols[i] && make_col(r, i, n, cols, err)) goto fail;
+  if (k < n)
+    for (int i = 0; i < r->ncols; i++) {
+      em_vec *t = em_vec_take(cols[i], r->kept, k);
+      em_vec_unref(cols[i]);
+      cols[i] = t;
+      if (!t) goto oom;
+    }
   r->batch_row = r->row;
   for (int g = 0; g < r->cur_rg; g++) r->batch_row += r->f.meta->rowgroups[g].num_rows;
   r->row += n;
-  *out = em_batch_new(em_type_ref(r->out_schema), r->ncols, cols, n);
+  *out = em_batch_new(em_type_ref(r->out_schema), r->ncols, cols, k);
   em_free(cols);
   if (!*out) return em_error_internal(err, "out of memory");
   return 0;

@@ -4,7 +4,8 @@
  * either way round; a cast of a literal to the column's type is folded) or test it for null become the scan's pushed filters,
  * which a format may use to skip data (Parquet row groups by statistics).
  * The filter stays in place: pushed filters only ever skip rows that the
- * filter would drop, as Spark's data source filters.
+ * filter would drop, as Spark's data source filters. Below a deterministic
+ * filter a reader may also drop single rows they reject (filter_rows).
  */
 #include "analyzer_int.h"
 
@@ -73,8 +74,13 @@ static int collect(em_az *az, em_scan_plan *sp, const em_expr *x, int depth) {
 
 static void walk(em_az *az, em_lplan *n, int depth) {
   if (!n || depth > 4096) return;
-  if (n->kind == EM_LP_FILTER && n->child && n->child->kind == EM_LP_SCAN)
+  if (n->kind == EM_LP_FILTER && n->child && n->child->kind == EM_LP_SCAN) {
     (void)collect(az, n->child->u.scan, n->u.filter.cond, 0);
+    /* Rows of the scan are dropped before the filter sees them only when
+     * the filter's result for a row does not depend on the rows before it
+     * (rand() and friends count rows). */
+    n->child->u.scan->filter_rows = em_az_deterministic(n->u.filter.cond);
+  }
   em_lplan *kids[2];
   int k = em_lplan_children(n, kids);
   for (int i = 0; i < k; i++) walk(az, kids[i], depth + 1);

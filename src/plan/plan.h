@@ -91,6 +91,9 @@ typedef struct em_scan_plan {
   bool *needed;                /* per output column (column pruning); NULL = all */
   em_pushed_filter *filters;   /* over data_schema columns */
   int nfilters;
+  /* The filter above is deterministic: a reader may drop rows its pushed
+   * filters reject (the filter would drop them anyway). */
+  bool filter_rows;
   /* Parquet's _metadata.row_index is wanted: output column ndata + npart
    * (hidden) holds each row's index in its file (resolve_metadata.c). */
   bool row_index;

@@ -44,3 +44,21 @@ def case_rand_error_string_seed(spark):
 
 def case_rand_error_two_args(spark):
     return error(lambda: spark.range(3).selectExpr("rand(1, 2)").collect())
+
+
+def case_rand_right_of_and_draws_for_open_rows(spark):
+    # Spark computes the right side of AND only where the left is not
+    # false (OR: not true), so the generator advances for those rows only.
+    df = spark.range(0, 40, 1, 2)
+    a = df.where((F.col("id") % 3 != 0) & (F.rand(5) < 0.5)).select("id")
+    o = df.where((F.col("id") % 4 == 0) | (F.rand(9) < 0.3)).select("id")
+    return [collect(a), collect(o)]
+
+
+def case_and_or_right_side_errors_only_for_open_rows(spark):
+    # ANSI division by zero on rows the left side decides is never computed.
+    df = spark.range(0, 10).selectExpr("id", "id - 5 AS z")
+    out = []
+    for cond in ["z <> 0 AND 10 / z > 1", "z = 0 OR 10 DIV z > 1", "z <> 0 AND (z = 1 OR 10 % z = 0)"]:
+        out.append(collect(df.where(cond)))
+    return out

@@ -201,3 +201,18 @@ def case_metadata_in_filters(spark):
             "by_name": collect(d3.orderBy("id")),
             "selected": collect(df.select("*", "_metadata.row_index").filter("row_index > 397").orderBy("id")),
             "expr": collect(df.selectExpr("_metadata.row_index + 1 AS r").filter("r > 399"))}
+
+
+def case_filter_rows_left_out_by_reader(spark):
+    # Row groups of 100 rows; n is NULL for ids 200..299: the reader leaves
+    # out the rows the pushed comparisons reject, nulls included.
+    df = spark.read.parquet(p("rowgroups.parquet"))
+    return result(df.where((F.col("n") > 150) & (F.col("s") >= "k2") & (F.col("id") <= 350))
+                  .select("id", "s", "n", "d").orderBy("id"))
+
+
+def case_filter_rows_with_rand_in_the_filter(spark):
+    # rand() draws once per row it is evaluated on: with it in the filter,
+    # the reader must hand over every row of the kept row groups.
+    df = spark.read.parquet(p("rowgroups.parquet"))
+    return collect(df.where((F.col("id") >= 250) & (F.rand(3) < 0.5)).select("id"))
