@@ -1,7 +1,7 @@
 """Scan benchmarks: reading TPC-H `lineitem` files, each engine alone on the
 machine, ratios printed and written to docs/benchmarks.md.
 
-    bench/run scan [--sf 1,10] [--engines ember,sail,duckdb] [--runs 3] [--no-csv]
+    bench/run scan [--sf 1,10] [--engines ember,sail,duckdb] [--runs 3] [--rounds 1] [--no-csv]
 
 Queries (every engine reads the same files; answers compared with DuckDB's):
   sum-sfN      full scan of lineitem (Parquet) + count(*) and the sums of
@@ -10,7 +10,10 @@ Queries (every engine reads the same files; answers compared with DuckDB's):
                written in l_orderkey order, so row-group statistics can skip
                almost every row group; count(*) and sum(l_extendedprice)
   csv-sf1      the same sums over lineitem as CSV (header, explicit schema)
-Peak RSS per query is the server's (DuckDB: the benchmark process) highest
+With --rounds N every engine runs N times, the engines' order reversed
+each round (this machine's speed drifts for seconds at a time; rounds
+spread the drift over every engine), and a query's time is the median of
+its per-round medians. Peak RSS per query is the server's (DuckDB: the benchmark process) highest
 resident set size while that query ran, warm-up included. Data: Parquet of
 bench/tpch/datagen.py for SF1; lineitem alone for other scale factors and
 the CSV copy, generated once with tpchgen-cli under
@@ -29,6 +32,7 @@ import time
 from pathlib import Path
 
 from bench.lib.harness import Bench
+from bench.lib.rounds import merge_rounds
 from bench.tpch import datagen
 
 SUM_COLS = ["l_quantity", "l_extendedprice", "l_discount", "l_tax"]
@@ -132,6 +136,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sf", default="1,10", help="comma-separated scale factors of the Parquet queries")
     ap.add_argument("--engines", default="ember,sail,duckdb")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=1, help="run every engine this many times, order reversed each round")
     ap.add_argument("--no-csv", action="store_true")
     ap.add_argument("--no-doc", action="store_true")
     args = ap.parse_args(argv)
@@ -164,7 +169,14 @@ def main(argv=None) -> int:
         return out
 
     b = Bench("scan", "Scans of TPC-H lineitem (Parquet and CSV)", engines)
-    b.run(workload, duck_workload)
+    rounds = []
+    for r in range(max(1, args.rounds)):
+        b.engines = engines if r % 2 == 0 else list(reversed(engines))
+        b.results = {}
+        b.run(workload, duck_workload)
+        rounds.append(b.results)
+    b.engines = engines
+    b.results = merge_rounds(rounds, engines, names)
     ref = b.results.get("duckdb")
 
     def wrong(q, v):

@@ -57,3 +57,27 @@ def test_update_doc_section(tmp_path):
     text = doc.read_text()
     assert "hand-written" in text and "second" in text and "first" not in text and "other" in text
     assert text.index("## X") < text.index("## Y")
+
+
+def test_scan_rounds_merge_medians_and_keep_failures():
+    from types import SimpleNamespace
+
+    from bench.lib.rounds import merge_rounds
+
+    def res(engine, metrics, rss=100, ok=True):
+        return SimpleNamespace(engine=engine, ok=ok, peak_rss=rss, ready_seconds=0.1, wall_seconds=1.0,
+                               cpu_util=0.5, metrics=metrics)
+
+    rounds = [
+        {"ember": res("ember", {"q": (("1",), 0.30, 10), "e": (("1",), 0.1, 5)}),
+         "duckdb": res("duckdb", {"q": (("1",), 0.2, 7), "e": ("error", "boom")})},
+        {"ember": res("ember", {"q": (("1",), 0.10, 30), "e": (("2",), 0.1, 5)}, rss=300),
+         "duckdb": res("duckdb", {"q": (("1",), 0.4, 9), "e": (("1",), 0.1, 5)})},
+        {"ember": res("ember", {"q": (("1",), 0.20, 20), "e": (("1",), 0.1, 5)}),
+         "duckdb": res("duckdb", {"q": (("1",), 0.3, 8), "e": (("1",), 0.1, 5)}, ok=False)},
+    ]
+    m = merge_rounds(rounds, ["ember", "duckdb"], ["q", "e"])
+    assert m["ember"].metrics["q"] == (("1",), 0.20, 30)
+    assert m["ember"].peak_rss == 300
+    assert m["ember"].metrics["e"][0] == "error"  # answers differ between rounds
+    assert not m["duckdb"].ok  # failed in a round
