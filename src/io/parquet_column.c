@@ -617,7 +617,8 @@ static int extend(int fd, uint8_t **buf, int64_t *len, int64_t start, int64_t ne
 }
 
 int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_meta *m, int rg,
-                     const em_pq_node *leaf, _Atomic bool *cancel, em_pq_leafdata *out, em_error *err) {
+                     const em_pq_node *leaf, const em_pq_pagesel *sel, _Atomic bool *cancel, em_pq_leafdata *out,
+                     em_error *err) {
   const em_pq_rowgroup *g = &m->rowgroups[rg];
   const em_pq_chunk *ch = &g->cols[leaf->leaf];
   /* The arrays of the previous chunk of this leaf (if any) are reused:
@@ -653,6 +654,11 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
   out->cap_values = keep.cap_values;
   out->cap_data = keep.cap_data;
   if (out->offsets) out->offsets[0] = 0;
+  /* Only flat leaves (an entry a row) take a page selection. */
+  if (sel && (leaf->rep > 0 || sel->row0 < 0 || sel->nentries <= 0 ||
+              sel->row0 + sel->nentries > m->rowgroups[rg].num_rows))
+    sel = NULL;
+  out->row0 = sel ? sel->row0 : 0;
   creader c = {.leaf = leaf, .path = path, .err = err, .ptype = leaf->elem->type, .out = out};
   switch (c.ptype) {
   case EM_PQ_BOOLEAN: c.width = 1; break;
@@ -691,8 +697,10 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     return corrupt(&c, "column chunk out of the file's range");
   /* A flat column has one entry and at most one value per row: sized
    * once (bounded, as the counts come from the file) instead of doubling. */
+  const int64_t want_entries = sel ? sel->nentries : ch->num_values;
+  const int64_t want_rows = sel ? sel->nentries : g->num_rows;
   if (leaf->rep == 0 && ch->num_values == g->num_rows) {
-    int64_t pre = ch->num_values < ((int64_t)1 << 20) ? ch->num_values : ((int64_t)1 << 20);
+    int64_t pre = want_entries < ((int64_t)1 << 20) ? want_entries : ((int64_t)1 << 20);
     /* ... and at most 64 MiB of values at once (FIXED_LEN_BYTE_ARRAY widths
      * come from the file too); more grows as pages deliver it. */
     int64_t w = c.width > 8 ? c.width : 8;
@@ -726,7 +734,7 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
   }
   int64_t pos = 0;
   for (;;) {
-    if (out->nentries >= ch->num_values) break;
+    if (out->nentries >= want_entries) break;
     if (len - pos < 256 && start + len < file_size - 8) {
       /* Values missing at the stated end: the next header may follow. */
       int ex = extend(fd, &buf, &len, start, pos + 65536, file_size - 8 - start);
@@ -743,7 +751,21 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
       corrupt(&c, "bad page header");
       goto done;
     }
+    const int64_t page_offset = start + pos;
     pos += (int64_t)pg.header_len;
+    if (sel && (pg.type == EM_PQ_PAGE_DATA || pg.type == EM_PQ_PAGE_DATA_V2)) {
+      /* Data pages before the selection are passed over; the first one
+       * after it ends the chunk. */
+      if (page_offset >= sel->end_offset) break;
+      if (page_offset < sel->first_offset) {
+        if (pg.compressed_size > len - pos) {
+          corrupt(&c, "page runs past its column chunk");
+          goto done;
+        }
+        pos += pg.compressed_size;
+        continue;
+      }
+    }
     if (pg.compressed_size > len - pos) {
       /* Some writers understate total_compressed_size (e.g. leave the
        * dictionary page out): read on, up to the footer. */
@@ -848,7 +870,7 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     }
     c.store_page = NULL;
   }
-  if (out->nentries != ch->num_values && out->nentries < ch->num_values) {
+  if (out->nentries < want_entries) {
     corrupt(&c, "column chunk has fewer values than its metadata says");
     goto done;
   }
@@ -891,7 +913,7 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
   } else {
     out->nrows = out->nentries;
   }
-  if (out->nrows != g->num_rows) {
+  if (out->nrows != want_rows) {
     corrupt(&c, "column chunk row count differs from its row group");
     goto done;
   }

@@ -93,6 +93,8 @@ typedef struct em_pq_chunk {
    * PLAIN_DICTIONARY and only level encodings besides), so the dictionary
    * holds every value of the chunk (parquet_dict_filter.c). */
   bool dict_only;
+  /* The page index (0 when absent): offset index and column index. */
+  int64_t oi_offset, oi_length, ci_offset, ci_length;
 } em_pq_chunk;
 
 typedef struct em_pq_rowgroup {
@@ -273,6 +275,9 @@ typedef struct em_pq_leafdata {
    * in fresh memory. */
   uint8_t *scratch_read, *scratch_page, *scratch_dict;
   int64_t scratch_read_cap, scratch_page_cap, scratch_dict_cap;
+  /* The row group's row of the first entry held (pages before it were
+   * skipped through the page index; 0 otherwise). */
+  int64_t row0;
 } em_pq_leafdata;
 
 typedef struct em_pq_lzpage {
@@ -291,8 +296,36 @@ int em_pq_lazy_window(em_pq_leafdata *d, int64_t v0, int64_t v1, uint8_t *dst128
  * into *out. cancel (may be NULL) is checked between pages. *out is
  * zeroed or holds an earlier chunk of the same leaf, whose arrays are
  * reused; on failure it is freed. */
+/* Which data pages of a chunk to decode (from its offset index): those
+ * starting at file offsets in [first_offset, end_offset), holding the
+ * chunk's entries from row row0 on, nentries of them (a flat leaf: one
+ * entry a row). The dictionary page is always decoded. */
+typedef struct em_pq_pagesel {
+  int64_t first_offset, end_offset;
+  int64_t row0, nentries;
+} em_pq_pagesel;
+
+/* Decodes the column chunk of `leaf` in row group rg (only the pages of
+ * sel when not NULL: out->row0 is then the first row it holds). */
 int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_meta *m, int rg,
-                     const em_pq_node *leaf, _Atomic bool *cancel, em_pq_leafdata *out, em_error *err);
+                     const em_pq_node *leaf, const em_pq_pagesel *sel, _Atomic bool *cancel, em_pq_leafdata *out,
+                     em_error *err);
+
+/* ---- the page index (parquet_page_index.c) ---- */
+
+typedef struct em_pq_pageloc {
+  int64_t offset, size, first_row;
+} em_pq_pageloc;
+
+/* The offset index of chunk ch of a row group of rg_rows rows: *npages
+ * locations (em_free them). -1 when it is absent or does not hold up. */
+int em_pq_offset_index(int fd, int64_t file_size, const em_pq_chunk *ch, int64_t rg_rows, em_pq_pageloc **out,
+                       int *npages);
+/* Clears may[k] for the pages of chunk ch whose column index bounds prove
+ * that f matches none of their rows; -1 (nothing cleared) when the chunk
+ * has no usable column index or its type's bounds are not trusted. */
+int em_pq_column_index_filter(int fd, int64_t file_size, const em_pq_chunk *ch, const em_pq_node *leaf,
+                              const em_pushed_filter *f, int npages, bool *may);
 
 /* ---- row groups decoded ahead by the pool (parquet_prefetch.c) ---- */
 
@@ -307,7 +340,8 @@ em_pq_prefetch *em_pq_prefetch_new(int fd, int64_t size, const char *path, const
  * leaf) stays valid until the load of position pos + 2. next_rg (-1:
  * none) is the row group of position pos + 1, which helpers may decode
  * meanwhile. */
-int em_pq_prefetch_load(em_pq_prefetch *p, int pos, int rg, int next_rg, em_pq_leafdata **leaves, em_error *err);
+int em_pq_prefetch_load(em_pq_prefetch *p, int pos, int rg, const em_pq_pagesel *sel, int next_rg,
+                        const em_pq_pagesel *next_sel, em_pq_leafdata **leaves, em_error *err);
 /* Waits for chunks being decoded, then lets go of the state. */
 void em_pq_prefetch_free(em_pq_prefetch *p);
 

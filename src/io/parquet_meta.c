@@ -157,6 +157,13 @@ static void read_chunk(em_tc *t, em_pq_chunk *c) {
       c->external = n > 0;
     } else if (fid == 3 && ty == EM_TC_STRUCT) {
       read_column_meta(t, c);
+    } else if (fid >= 4 && fid <= 7 && (ty == EM_TC_I32 || ty == EM_TC_I64)) {
+      /* The page index: offset index (4, 5) and column index (6, 7). */
+      int64_t v = tc_int(t, ty);
+      if (fid == 4) c->oi_offset = v;
+      else if (fid == 5) c->oi_length = v;
+      else if (fid == 6) c->ci_offset = v;
+      else c->ci_length = v;
     } else if (fid == 8 || fid == 9) {
       c->encrypted = true;
       em_pq_tc_skip(t, ty);

@@ -37,6 +37,7 @@ typedef struct pf_job {
   bool failed;
   em_error err;  /* the first failure */
   em_pq_leafdata *set;
+  const em_pq_pagesel *sel; /* per leaf (nentries 0: the whole chunk), or NULL */
 } pf_job;
 
 struct em_pq_prefetch {
@@ -81,10 +82,11 @@ static void pf_decode(em_pq_prefetch *p, pf_job *j) {
   int leaf = j->order[k];
   int rg = j->rg;
   em_pq_leafdata *d = &j->set[leaf];
+  const em_pq_pagesel *sel = j->sel && j->sel[leaf].nentries > 0 ? &j->sel[leaf] : NULL;
   pthread_mutex_unlock(&p->mu);
   em_error e;
   memset(&e, 0, sizeof e);
-  int rc = em_pq_read_chunk(p->fd, p->size, p->path, p->meta, rg, p->schema->leaves[leaf], NULL, d, &e);
+  int rc = em_pq_read_chunk(p->fd, p->size, p->path, p->meta, rg, p->schema->leaves[leaf], sel, NULL, d, &e);
   pthread_mutex_lock(&p->mu);
   if (rc && !j->failed) {
     j->failed = true;
@@ -147,10 +149,11 @@ em_pq_prefetch *em_pq_prefetch_new(int fd, int64_t size, const char *path, const
   return p;
 }
 
-/* Makes job j the decoding of row group rg; p->mu held. */
-static void pf_start(em_pq_prefetch *p, pf_job *j, int rg) {
+/* Makes job j the decoding of row group rg (pages of sel); p->mu held. */
+static void pf_start(em_pq_prefetch *p, pf_job *j, int rg, const em_pq_pagesel *sel) {
   const em_pq_rowgroup *g = &p->meta->rowgroups[rg];
   j->rg = rg;
+  j->sel = sel;
   j->seq = p->seq++;
   j->n = p->nneeded;
   j->next = j->done = 0;
@@ -169,13 +172,14 @@ static void pf_start(em_pq_prefetch *p, pf_job *j, int rg) {
   j->active = true;
 }
 
-int em_pq_prefetch_load(em_pq_prefetch *p, int pos, int rg, int next_rg, em_pq_leafdata **leaves, em_error *err) {
+int em_pq_prefetch_load(em_pq_prefetch *p, int pos, int rg, const em_pq_pagesel *sel, int next_rg,
+                        const em_pq_pagesel *next_sel, em_pq_leafdata **leaves, em_error *err) {
   pthread_mutex_lock(&p->mu);
   pf_job *j = &p->job[pos & 1];
-  if (!j->started || j->rg != rg || !j->active) pf_start(p, j, rg);
+  if (!j->started || j->rg != rg || !j->active) pf_start(p, j, rg, sel);
   /* The other set held the previous row group, whose batches are made:
    * it takes the next one. */
-  if (next_rg >= 0) pf_start(p, &p->job[(pos + 1) & 1], next_rg);
+  if (next_rg >= 0) pf_start(p, &p->job[(pos + 1) & 1], next_rg, next_sel);
   if (p->submit && p->queued == 0 && (j->next < j->n || next_rg >= 0)) {
     p->queued++;
     p->refs++;

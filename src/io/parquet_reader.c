@@ -189,6 +189,12 @@ struct em_format_reader {
   int *rowf_col;
   uint8_t *keep;    /* per row of a batch */
   uint32_t *kept;   /* the kept rows' positions */
+  /* Through the page index, per position in rgs: the rows [lo, hi) that
+   * may pass the filters, and per leaf the pages holding them (NULL: the
+   * whole row group). */
+  int64_t *rg_lo, *rg_hi;
+  em_pq_pagesel **rg_sel;
+  int nleaves;
 };
 
 static bool widenable(const em_type *from, const em_type *to) {
@@ -362,7 +368,92 @@ static void pq_close(em_format_reader *r) {
   em_free(r->rowf_col);
   em_free(r->keep);
   em_free(r->kept);
+  for (int i = 0; r->rg_sel && i < r->nrgs; i++) em_free(r->rg_sel[i]);
+  em_free(r->rg_sel);
+  em_free(r->rg_lo);
+  em_free(r->rg_hi);
   em_free(r);
+}
+
+/* The top-level flat leaf a pushed filter tests (as row group pruning
+ * matches it), or NULL. */
+static const em_pq_node *filter_leaf(const em_pq_schema *s, const em_type *ds, const em_pushed_filter *pf) {
+  if (pf->column < 0 || pf->column >= ds->u.st.nfields) return NULL;
+  const em_field *fd = &ds->u.st.fields[pf->column];
+  for (int j = 0; j < s->root->nchildren; j++) {
+    const em_pq_node *n = s->root->children[j];
+    if (n->kind == EM_PQN_LEAF && n->rep == 0 && em_strcaseeq(n->name, fd->name) &&
+        em_type_equal(n->type, fd->type, true))
+      return n;
+  }
+  return NULL;
+}
+
+/* Narrows row group rgs[pos] through the page index: *lo, *hi are the
+ * rows its filters' page bounds leave (lo == hi: none), and *sel the
+ * pages of each needed top-level flat leaf that hold them (NULL: read
+ * whole). -1 only on out-of-memory. */
+static int page_window(em_format_reader *r, int g, int64_t *lo, int64_t *hi, em_pq_pagesel **sel) {
+  const em_pq_meta *m = r->f.meta;
+  const em_pq_schema *s = r->f.schema;
+  const em_pq_rowgroup *rg = &m->rowgroups[g];
+  *lo = 0;
+  *hi = rg->num_rows;
+  *sel = NULL;
+  for (int k = 0; k < r->req.nfilters && *lo < *hi; k++) {
+    const em_pushed_filter *pf = &r->req.filters[k];
+    const em_pq_node *n = filter_leaf(s, r->req.data_schema, pf);
+    if (!n) continue;
+    const em_pq_chunk *ch = &rg->cols[n->leaf];
+    if (!ch->oi_offset || !ch->ci_offset) continue;
+    em_pq_pageloc *locs = NULL;
+    int np = 0;
+    if (em_pq_offset_index(r->f.fd, r->f.size, ch, rg->num_rows, &locs, &np)) continue;
+    bool *may = em_malloc((size_t)np);
+    if (!may) {
+      em_free(locs);
+      return -1;
+    }
+    memset(may, 1, (size_t)np);
+    if (em_pq_column_index_filter(r->f.fd, r->f.size, ch, n, pf, np, may) == 0) {
+      int first = 0, last = np - 1;
+      while (first < np && !may[first]) first++;
+      while (last >= 0 && !may[last]) last--;
+      if (first > last) {
+        *hi = *lo;
+      } else {
+        int64_t a = locs[first].first_row, b = last + 1 < np ? locs[last + 1].first_row : rg->num_rows;
+        if (a > *lo) *lo = a;
+        if (b < *hi) *hi = b;
+      }
+    }
+    em_free(may);
+    em_free(locs);
+  }
+  if (*lo >= *hi || (*lo == 0 && *hi == rg->num_rows)) return 0;
+  /* The pages of each needed top-level flat leaf over [lo, hi). */
+  em_pq_pagesel *sv = em_calloc((size_t)(r->nleaves ? r->nleaves : 1), sizeof *sv);
+  if (!sv) return -1;
+  for (int i = 0; i < r->ncols; i++) {
+    const em_pq_node *n = r->cols[i].node;
+    if (!n || n->kind != EM_PQN_LEAF || n->rep != 0) continue;
+    const em_pq_chunk *ch = &rg->cols[n->leaf];
+    em_pq_pageloc *locs = NULL;
+    int np = 0;
+    if (!ch->oi_offset || em_pq_offset_index(r->f.fd, r->f.size, ch, rg->num_rows, &locs, &np)) continue;
+    int k1 = 0, k2 = 0;
+    while (k1 + 1 < np && locs[k1 + 1].first_row <= *lo) k1++;
+    k2 = k1;
+    while (k2 + 1 < np && locs[k2 + 1].first_row < *hi) k2++;
+    int64_t end_row = k2 + 1 < np ? locs[k2 + 1].first_row : rg->num_rows;
+    sv[n->leaf] = (em_pq_pagesel){.first_offset = locs[k1].offset,
+                                  .end_offset = k2 + 1 < np ? locs[k2 + 1].offset : INT64_MAX,
+                                  .row0 = locs[k1].first_row,
+                                  .nentries = end_row - locs[k1].first_row};
+    em_free(locs);
+  }
+  *sel = sv;
+  return 0;
 }
 
 static int pq_open(const em_read_request *req, em_format_reader **out, em_error *err) {
@@ -457,6 +548,33 @@ static int pq_open(const em_read_request *req, em_format_reader **out, em_error 
     }
     if (!skip) r->rgs[r->nrgs++] = g;
   }
+  /* Row groups narrowed to the pages their filters leave (below a
+   * deterministic filter: rows outside the window fail it). */
+  r->nleaves = s->nleaves;
+  if (req->filter_rows && req->nfilters > 0 && r->nrgs > 0) {
+    r->rg_lo = em_calloc((size_t)r->nrgs, sizeof(int64_t));
+    r->rg_hi = em_calloc((size_t)r->nrgs, sizeof(int64_t));
+    r->rg_sel = em_calloc((size_t)r->nrgs, sizeof *r->rg_sel);
+    if (!r->rg_lo || !r->rg_hi || !r->rg_sel) {
+      em_error_internal(err, "out of memory");
+      goto fail;
+    }
+    int kept = 0;
+    for (int i = 0; i < r->nrgs; i++) {
+      int64_t wlo, whi;
+      em_pq_pagesel *sel;
+      if (page_window(r, r->rgs[i], &wlo, &whi, &sel)) {
+        em_error_internal(err, "out of memory");
+        goto fail;
+      }
+      if (wlo >= whi) continue; /* no page of it can pass */
+      r->rgs[kept] = r->rgs[i];
+      r->rg_lo[kept] = wlo;
+      r->rg_hi[kept] = whi;
+      r->rg_sel[kept++] = sel;
+    }
+    r->nrgs = kept;
+  }
   /* Pushed filters over produced columns, evaluated per row. */
   if (req->filter_rows && req->nfilters > 0) {
     r->rowf = em_calloc((size_t)req->nfilters, sizeof *r->rowf);
@@ -529,10 +647,12 @@ static int load_rg(em_format_reader *r, int pos, em_error *err) {
   r->cur_rg = -1;
   int g = r->rgs[pos];
   int next = pos + 1 < r->nrgs ? r->rgs[pos + 1] : -1;
-  if (em_pq_prefetch_load(r->pf, pos, g, next, &r->leaves, err)) return -1;
+  const em_pq_pagesel *sel = r->rg_sel ? r->rg_sel[pos] : NULL;
+  const em_pq_pagesel *next_sel = r->rg_sel && next >= 0 ? r->rg_sel[pos + 1] : NULL;
+  if (em_pq_prefetch_load(r->pf, pos, g, sel, next, next_sel, &r->leaves, err)) return -1;
   r->cur_rg = g;
-  r->row = 0;
-  r->rows = r->f.meta->rowgroups[g].num_rows;
+  r->row = r->rg_lo ? r->rg_lo[pos] : 0;
+  r->rows = r->rg_hi ? r->rg_hi[pos] : r->f.meta->rowgroups[g].num_rows;
   return 0;
 }
 
@@ -543,7 +663,9 @@ static int make_col(em_format_reader *r, int i, int64_t n, em_vec **cols, em_err
     cols[i] = em_vec_new_nulls(oc->type, n);
     return cols[i] ? 0 : em_error_internal(err, "out of memory");
   }
-  if (em_pq_assemble(oc->node, r->leaves, r->row, r->row + n, &cols[i], err)) {
+  /* A top-level leaf may hold its rows from row0 on (page index). */
+  int64_t row0 = oc->node->kind == EM_PQN_LEAF ? r->leaves[oc->node->leaf].row0 : 0;
+  if (em_pq_assemble(oc->node, r->leaves, r->row - row0, r->row + n - row0, &cols[i], err)) {
     if (err->cls == EM_ERR_INTERNAL) {
       char msg[EM_ERROR_MSG_MAX];
       snprintf(msg, sizeof msg, "%s", err->msg);

@@ -54,94 +54,89 @@ bool em_pushed_filter_supported(const em_pushed_filter *f, const em_type *t) {
   }
 }
 
+/* keep[i] &= (a[i] OP b) for a numeric array, one loop per operator (no
+ * branch per row: the compiler vectorizes them). */
+#define NUM_LOOPS(T, a, b)                                                   \
+  do {                                                                      \
+    switch (op) {                                                           \
+    case EM_PUSH_EQ: for (int64_t i = 0; i < n; i++) keep[i] &= (a)[i] == (b); break; \
+    case EM_PUSH_LT: for (int64_t i = 0; i < n; i++) keep[i] &= (a)[i] < (b); break;  \
+    case EM_PUSH_LE: for (int64_t i = 0; i < n; i++) keep[i] &= (a)[i] <= (b); break; \
+    case EM_PUSH_GT: for (int64_t i = 0; i < n; i++) keep[i] &= (a)[i] > (b); break;  \
+    case EM_PUSH_GE: for (int64_t i = 0; i < n; i++) keep[i] &= (a)[i] >= (b); break; \
+    default: break;                                                         \
+    }                                                                       \
+  } while (0)
+
 int64_t em_pushed_filter_rows(const em_pushed_filter *f, const em_vec *v, uint8_t *keep, int64_t n) {
   const uint8_t *valid = v->validity && v->null_count ? v->validity->data : NULL;
-  int64_t kept = 0;
   if (f->op == EM_PUSH_IS_NULL || f->op == EM_PUSH_IS_NOT_NULL) {
     bool want_null = f->op == EM_PUSH_IS_NULL;
     for (int64_t i = 0; i < n; i++) {
       bool is_null = valid ? !em_bit_get(valid, i) : v->type->id == EM_T_NULL;
       keep[i] &= is_null == want_null;
-      kept += keep[i];
     }
-    return kept;
-  }
-  const em_pushed_op op = f->op;
-  const void *x = em_vec_values(v), *y = em_vec_values(f->value);
-#define LOOP(CMP)                                          \
-  for (int64_t i = 0; i < n; i++) {                        \
-    bool ok = (!valid || em_bit_get(valid, i)) && holds(op, CMP); \
-    keep[i] &= ok;                                         \
-    kept += keep[i];                                       \
-  }
-#define NUM(T)                                              \
-  {                                                         \
-    const T *a = x, b = *(const T *)y;                      \
-    LOOP((a[i] > b) - (a[i] < b))                           \
-    break;                                                  \
-  }
-  switch (v->type->id) {
-  case EM_T_BOOLEAN: {
-    int b = em_bit_get(y, 0);
-    LOOP(em_bit_get(x, i) - b)
-    break;
-  }
-  case EM_T_BYTE: NUM(int8_t)
-  case EM_T_SHORT: NUM(int16_t)
-  case EM_T_INT:
-  case EM_T_DATE:
-  case EM_T_YM_INTERVAL: NUM(int32_t)
-  case EM_T_LONG:
-  case EM_T_TIMESTAMP:
-  case EM_T_TIMESTAMP_NTZ:
-  case EM_T_DT_INTERVAL: NUM(int64_t)
-  case EM_T_DECIMAL: {
-    const uint8_t *a = x;
-    __int128 b;
-    memcpy(&b, y, 16);
-    for (int64_t i = 0; i < n; i++) {
-      __int128 ai;
-      memcpy(&ai, a + 16 * i, 16);
-      bool ok = (!valid || em_bit_get(valid, i)) && holds(op, (ai > b) - (ai < b));
-      keep[i] &= ok;
-      kept += keep[i];
+  } else {
+    const em_pushed_op op = f->op;
+    const void *x = em_vec_values(v), *y = em_vec_values(f->value);
+    switch (v->type->id) {
+    case EM_T_BOOLEAN: {
+      int b = em_bit_get(y, 0);
+      for (int64_t i = 0; i < n; i++) keep[i] &= holds(op, em_bit_get(x, i) - b);
+      break;
     }
-    break;
-  }
-  case EM_T_FLOAT: {
-    const float *a = x;
-    double b = *(const float *)y;
-    LOOP(dcmp(a[i], b))
-    break;
-  }
-  case EM_T_DOUBLE: {
-    const double *a = x;
-    double b = *(const double *)y;
-    LOOP(dcmp(a[i], b))
-    break;
-  }
-  case EM_T_STRING:
-  case EM_T_BINARY: {
-    int32_t lb;
-    const char *sb = em_vec_str(f->value, 0, &lb);
-    for (int64_t i = 0; i < n; i++) {
-      bool ok = false;
-      if (!valid || em_bit_get(valid, i)) {
+    case EM_T_BYTE: NUM_LOOPS(int8_t, (const int8_t *)x, *(const int8_t *)y); break;
+    case EM_T_SHORT: NUM_LOOPS(int16_t, (const int16_t *)x, *(const int16_t *)y); break;
+    case EM_T_INT:
+    case EM_T_DATE:
+    case EM_T_YM_INTERVAL: NUM_LOOPS(int32_t, (const int32_t *)x, *(const int32_t *)y); break;
+    case EM_T_LONG:
+    case EM_T_TIMESTAMP:
+    case EM_T_TIMESTAMP_NTZ:
+    case EM_T_DT_INTERVAL: NUM_LOOPS(int64_t, (const int64_t *)x, *(const int64_t *)y); break;
+    case EM_T_DECIMAL: {
+      const uint8_t *a = x;
+      __int128 b;
+      memcpy(&b, y, 16);
+      for (int64_t i = 0; i < n; i++) {
+        __int128 ai;
+        memcpy(&ai, a + 16 * i, 16);
+        keep[i] &= holds(op, (ai > b) - (ai < b));
+      }
+      break;
+    }
+    case EM_T_FLOAT: {
+      const float *a = x;
+      double b = *(const float *)y;
+      for (int64_t i = 0; i < n; i++) keep[i] &= holds(op, dcmp(a[i], b));
+      break;
+    }
+    case EM_T_DOUBLE: {
+      const double *a = x;
+      double b = *(const double *)y;
+      for (int64_t i = 0; i < n; i++) keep[i] &= holds(op, dcmp(a[i], b));
+      break;
+    }
+    case EM_T_STRING:
+    case EM_T_BINARY: {
+      int32_t lb;
+      const char *sb = em_vec_str(f->value, 0, &lb);
+      for (int64_t i = 0; i < n; i++) {
+        if (!keep[i]) continue;
         int32_t la;
         const char *sa = em_vec_str(v, i, &la);
         int c = memcmp(sa, sb, (size_t)(la < lb ? la : lb));
-        ok = holds(op, c ? (c < 0 ? -1 : 1) : (la > lb) - (la < lb));
+        keep[i] = holds(op, c ? (c < 0 ? -1 : 1) : (la > lb) - (la < lb));
       }
-      keep[i] &= ok;
-      kept += keep[i];
+      break;
     }
-    break;
+    default: break;
+    }
+    /* NULL rows fail every comparison. */
+    if (valid)
+      for (int64_t i = 0; i < n; i++) keep[i] &= em_bit_get(valid, i);
   }
-  default:
-    for (int64_t i = 0; i < n; i++) kept += keep[i];
-    break;
-  }
-#undef NUM
-#undef LOOP
+  int64_t kept = 0;
+  for (int64_t i = 0; i < n; i++) kept += keep[i];
   return kept;
 }

@@ -4,10 +4,12 @@
  * Arbitrary bytes, written to an in-memory file, must read as batches or
  * fail with an error: never a crash, an out-of-bounds access, a leak or
  * an unbounded allocation. Every column is read, in small batches, with a
- * filter on the first column (a bigint or string; an equality for odd
- * sizes) so the statistics and dictionary filtering code runs too. For
- * half of the inputs a helper (run at once by the submitting thread)
- * decodes row groups ahead, as pool workers do (parquet_prefetch.c).
+ * filter on the first column (a bigint, int or string; an equality for
+ * odd sizes) so the statistics and dictionary filtering code runs too,
+ * and for half of the inputs with rows left out by the reader and pages
+ * skipped through the page index. For half of the inputs a helper (run at
+ * once by the submitting thread) decodes row groups ahead, as pool workers
+ * do (parquet_prefetch.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +52,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       em_vec_append_fixed(lit, &v);
       pf = (em_pushed_filter){.column = 0, .op = op, .value = lit};
       nf = 1;
+    } else if (n > 0 && schema->u.st.fields[0].type->id == EM_T_INT && (lit = em_vec_new(em_type_int(), 1))) {
+      int32_t v = (int32_t)(size % 4096);
+      em_vec_append_fixed(lit, &v);
+      pf = (em_pushed_filter){.column = 0, .op = op, .value = lit};
+      nf = 1;
     } else if (n > 0 && schema->u.st.fields[0].type->id == EM_T_STRING && (lit = em_vec_new(em_type_string(), 1))) {
       em_vec_append_bytes(lit, "b", 1);
       pf = (em_pushed_filter){.column = 0, .op = op, .value = lit};
@@ -57,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     em_read_request req = {.split = &sp, .data_schema = schema, .columns = cols, .ncolumns = n,
                            .filters = &pf, .nfilters = nf, .session_tz = "UTC", .batch_rows = 7,
+                           /* Rows left out and pages skipped through the page index. */
+                           .filter_rows = (size & 4) != 0,
                            .submit = size & 2 ? run_now : NULL};
     em_format_reader *r;
     if (em_format_parquet.open(&req, &r, &err) == 0) {

@@ -1,0 +1,223 @@
+/*
+ * Pages skipped through the Parquet page index (io/parquet_page_index.c,
+ * parquet_reader.c): with row-level filtering on, a read with pushed
+ * filters returns exactly the rows of a full read that pass every filter,
+ * in order and with every column equal, whichever pages the index lets the
+ * reader skip; and the index does skip pages of these files.
+ *
+ * Files nobody here wrote (../shared/testdata/parquet-testing/data):
+ * alltypes_tiny_pages.parquet (7300 rows, one row group, tiny pages with
+ * a column and offset index), int32_with_null_pages.parquet (pages that
+ * are all null in its column index).
+ */
+#include "runner.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/io.h"
+#include "io/parquet_int.h"
+
+static em_file file;
+static char path[1024];
+
+static bool use_file(const char *name) {
+  const char *td = getenv("EMBER_TESTDATA");
+  CHECK(td);
+  snprintf(path, sizeof path, "%s/parquet-testing/data/%s", td, name);
+  struct stat st;
+  if (stat(path, &st) != 0) return false;
+  file = (em_file){.path = path, .size = (int64_t)st.st_size};
+  return true;
+}
+
+static uint64_t mix(uint64_t h, const void *p, size_t n) {
+  const uint8_t *b = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+  return h;
+}
+
+/* A digest of row i of a flat batch: every column's null flag and value. */
+static uint64_t row_digest(const em_batch *b, int64_t i) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (int c = 0; c < b->ncols; c++) {
+    const em_vec *v = b->cols[c];
+    bool null = em_vec_is_null(v, i);
+    h = mix(h, &null, 1);
+    if (null) continue;
+    int w = em_type_fixed_width(v->type);
+    if (v->type->id == EM_T_BOOLEAN) {
+      uint8_t x = (uint8_t)em_bit_get(em_vec_values(v), i);
+      h = mix(h, &x, 1);
+    } else if (w > 0) {
+      h = mix(h, (const uint8_t *)em_vec_values(v) + (size_t)w * (size_t)i, (size_t)w);
+    } else {
+      int32_t len;
+      const char *s = em_vec_str(v, i, &len);
+      h = mix(h, s, (size_t)len);
+    }
+  }
+  return h;
+}
+
+typedef struct rows {
+  uint64_t *d;
+  int64_t n, cap;
+} rows;
+
+static void add_row(rows *r, uint64_t d) {
+  if (r->n == r->cap) {
+    r->cap = r->cap ? 2 * r->cap : 1024;
+    r->d = realloc(r->d, sizeof *r->d * (size_t)r->cap);
+    CHECK(r->d);
+  }
+  r->d[r->n++] = d;
+}
+
+/* Reads every column of the file; with filters, row-level filtering on.
+ * With want (full reads), only the rows every filter passes are kept. */
+static rows read_rows(const em_pushed_filter *filters, int nfilters, bool pushed) {
+  const em_format *f = em_format_find("parquet");
+  em_type *t = NULL;
+  em_error err;
+  em_options o = {0};
+  CHECK_EQ_INT(f->infer_schema(&file, 1, &o, "UTC", &t, &err), 0);
+  int nc = t->u.st.nfields;
+  int *cols = calloc((size_t)nc, sizeof(int));
+  for (int i = 0; i < nc; i++) cols[i] = i;
+  em_split split = {.file = &file, .start = 0, .length = file.size};
+  em_read_request req = {.split = &split,
+                         .data_schema = t,
+                         .columns = cols,
+                         .ncolumns = nc,
+                         .filters = pushed ? filters : NULL,
+                         .nfilters = pushed ? nfilters : 0,
+                         .filter_rows = pushed,
+                         .options = &o,
+                         .session_tz = "UTC",
+                         .batch_rows = 333};
+  em_format_reader *rd = NULL;
+  CHECK_EQ_INT(f->open(&req, &rd, &err), 0);
+  rows out = {0};
+  for (;;) {
+    em_batch *b = NULL;
+    if (f->next(rd, &b, &err) != 0) {
+      fprintf(stderr, "read failed: %s\n", err.msg);
+      CHECK(0);
+    }
+    if (!b) break;
+    uint8_t *keep = malloc((size_t)b->nrows + 1);
+    memset(keep, 1, (size_t)b->nrows);
+    if (!pushed)
+      for (int k = 0; k < nfilters; k++) em_pushed_filter_rows(&filters[k], b->cols[filters[k].column], keep, b->nrows);
+    for (int64_t i = 0; i < b->nrows; i++)
+      if (keep[i]) add_row(&out, row_digest(b, i));
+    free(keep);
+    em_batch_unref(b);
+  }
+  f->close(rd);
+  free(cols);
+  em_type_unref(t);
+  return out;
+}
+
+/* The filtered read equals the full read filtered here. */
+static int64_t check_filters(const em_pushed_filter *filters, int nfilters) {
+  rows want = read_rows(filters, nfilters, false);
+  rows got = read_rows(filters, nfilters, true);
+  if (got.n != want.n) fprintf(stderr, "rows: got %lld, want %lld\n", (long long)got.n, (long long)want.n);
+  CHECK_EQ_INT(got.n, want.n);
+  for (int64_t i = 0; i < got.n; i++) CHECK(got.d[i] == want.d[i]);
+  free(want.d);
+  free(got.d);
+  return got.n;
+}
+
+static em_vec *lit(em_type *t, const void *v) {
+  em_vec *x = em_vec_new(t, 1);
+  CHECK(x && em_vec_append_fixed(x, v) == 0);
+  return x;
+}
+
+static em_vec *lit_str(const char *s) {
+  em_vec *x = em_vec_new(em_type_string(), 1);
+  CHECK(x && em_vec_append_bytes(x, s, strlen(s)) == 0);
+  return x;
+}
+
+TEST(tiny_pages_filtered_reads_equal_full_reads) {
+  if (!use_file("alltypes_tiny_pages.parquet")) return;
+  int32_t a = 3000, b = 3100, five = 5, y = 2010;
+  int64_t sixty = 60;
+  em_vec *va = lit(em_type_int(), &a), *vb = lit(em_type_int(), &b), *v5 = lit(em_type_int(), &five),
+         *vy = lit(em_type_int(), &y), *v60 = lit(em_type_long(), &sixty), *vs = lit_str("3"),
+         *vd = lit_str("03/01/09");
+  /* id is column 0, int_col 4, bigint_col 5, date_string_col 8,
+   * string_col 9, year 11. */
+  em_pushed_filter range[2] = {{.column = 0, .op = EM_PUSH_GE, .value = va}, {.column = 0, .op = EM_PUSH_LT, .value = vb}};
+  CHECK(check_filters(range, 2) > 0);
+  em_pushed_filter eq = {.column = 4, .op = EM_PUSH_EQ, .value = v5};
+  CHECK(check_filters(&eq, 1) > 0);
+  em_pushed_filter mixed[3] = {{.column = 5, .op = EM_PUSH_GT, .value = v60},
+                               {.column = 9, .op = EM_PUSH_EQ, .value = vs},
+                               {.column = 11, .op = EM_PUSH_EQ, .value = vy}};
+  check_filters(mixed, 3);
+  em_pushed_filter ds = {.column = 8, .op = EM_PUSH_LE, .value = vd};
+  check_filters(&ds, 1);
+  em_pushed_filter none[2] = {{.column = 0, .op = EM_PUSH_LT, .value = va}, {.column = 0, .op = EM_PUSH_GE, .value = vb}};
+  CHECK_EQ_INT(check_filters(none, 2), 0);
+  em_vec *vecs[] = {va, vb, v5, vy, v60, vs, vd};
+  for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) em_vec_unref(vecs[i]);
+}
+
+TEST(null_pages_filtered_reads_equal_full_reads) {
+  if (!use_file("int32_with_null_pages.parquet")) return;
+  int32_t z = 0;
+  em_vec *vz = lit(em_type_int(), &z);
+  em_pushed_filter isnull = {.column = 0, .op = EM_PUSH_IS_NULL};
+  check_filters(&isnull, 1);
+  em_pushed_filter notnull = {.column = 0, .op = EM_PUSH_IS_NOT_NULL};
+  check_filters(&notnull, 1);
+  em_pushed_filter gt = {.column = 0, .op = EM_PUSH_GT, .value = vz};
+  check_filters(&gt, 1);
+  em_vec_unref(vz);
+}
+
+TEST(the_index_rules_out_pages) {
+  if (!use_file("alltypes_tiny_pages.parquet")) return;
+  int fd = open(path, O_RDONLY);
+  CHECK(fd >= 0);
+  em_pq_meta *m = NULL;
+  em_pq_schema *s = NULL;
+  em_error err;
+  CHECK_EQ_INT(em_pq_read_meta(fd, file.size, path, &m, &err), 0);
+  CHECK_EQ_INT(em_pq_schema_build(m, path, &s, &err), 0);
+  const em_pq_chunk *ch = &m->rowgroups[0].cols[0];
+  em_pq_pageloc *locs = NULL;
+  int np = 0;
+  CHECK_EQ_INT(em_pq_offset_index(fd, file.size, ch, m->rowgroups[0].num_rows, &locs, &np), 0);
+  CHECK(np > 10);
+  bool *may = malloc((size_t)np);
+  memset(may, 1, (size_t)np);
+  int32_t a = 3000;
+  em_vec *va = lit(em_type_int(), &a);
+  em_pushed_filter lt = {.column = 0, .op = EM_PUSH_LT, .value = va};
+  CHECK_EQ_INT(em_pq_column_index_filter(fd, file.size, ch, s->leaves[0], &lt, np, may), 0);
+  int left = 0;
+  for (int k = 0; k < np; k++) left += may[k];
+  CHECK(left > 0 && left < np);
+  free(may);
+  em_free(locs);
+  em_vec_unref(va);
+  em_pq_schema_free(s);
+  em_pq_meta_free(m);
+  close(fd);
+}
+
+TEST_LIST{
+    TEST_ENTRY(tiny_pages_filtered_reads_equal_full_reads),
+    TEST_ENTRY(null_pages_filtered_reads_equal_full_reads),
+    TEST_ENTRY(the_index_rules_out_pages),
+    TEST_END,
+};
