@@ -49,11 +49,14 @@ typedef struct em_split {
 typedef enum em_pushed_op {
   EM_PUSH_EQ, EM_PUSH_LT, EM_PUSH_LE, EM_PUSH_GT, EM_PUSH_GE,
   EM_PUSH_IS_NULL, EM_PUSH_IS_NOT_NULL,
+  EM_PUSH_IN, /* equal to one of values[0..nvalues) */
 } em_pushed_op;
 typedef struct em_pushed_filter {
   int column;           /* index into the data schema */
   em_pushed_op op;
-  const em_vec *value;  /* 1-row vector of the column's type; NULL for IS [NOT] NULL */
+  const em_vec *value;  /* 1-row vector of the column's type; NULL for IS [NOT] NULL and IN */
+  const em_vec *const *values; /* IN: 1-row vectors of the column's type, none NULL */
+  int nvalues;
 } em_pushed_filter;
 
 /* Row-level evaluation of a pushed filter (pushed_filter.c): whether it

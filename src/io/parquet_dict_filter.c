@@ -48,7 +48,8 @@ static bool plain_excludes(const em_pq_node *leaf, const uint8_t *p, size_t n, i
 }
 
 bool em_pq_dict_excludes(int fd, int64_t file_size, const em_pq_meta *m, int rg, const em_pq_node *leaf,
-                         const em_vec *lit) {
+                         const em_vec *const *lits, int nlits) {
+  if (nlits <= 0) return false;
   if (rg < 0 || rg >= m->nrowgroups || leaf->leaf < 0 || leaf->leaf >= m->rowgroups[rg].ncols) return false;
   const em_pq_chunk *ch = &m->rowgroups[rg].cols[leaf->leaf];
   if (!ch->dict_only || ch->external || ch->encrypted || ch->num_values <= 0) return false;
@@ -71,7 +72,11 @@ bool em_pq_dict_excludes(int fd, int64_t file_size, const em_pq_meta *m, int rg,
   em_error err;
   if (raw && plain && !em_pq_pread(fd, raw, (size_t)pg.compressed_size, body) &&
       !em_pq_decompress(ch->codec, raw, (size_t)pg.compressed_size, plain, (size_t)pg.uncompressed_size, &err))
-    excl = plain_excludes(leaf, plain, (size_t)pg.uncompressed_size, pg.num_values, lit);
+  {
+    excl = true;
+    for (int k = 0; k < nlits && excl; k++)
+      excl = plain_excludes(leaf, plain, (size_t)pg.uncompressed_size, pg.num_values, lits[k]);
+  }
   em_free(raw);
   em_free(plain);
   return excl;

@@ -372,11 +372,12 @@ int em_pq_write_close(void *writer, int commit, em_error *err);
  * dictionary entry) with the literal: -1, 0, 1, or 2 when not comparable. */
 int em_pq_cmp_value(const em_pq_node *leaf, const uint8_t *s, size_t n, const em_vec *lit);
 /* True when the chunk of `leaf` in row group rg is dictionary-only and its
- * dictionary does not hold lit (so `leaf = lit` matches no row). Reads the
- * dictionary page; any problem (unreadable, unknown layout) answers false
- * and leaves the error to the read of the chunk. */
+ * dictionary holds none of the nlits literals (so `leaf IN lits` matches
+ * no row). Reads the dictionary page once; any problem (unreadable,
+ * unknown layout) answers false and leaves the error to the read of the
+ * chunk. */
 bool em_pq_dict_excludes(int fd, int64_t file_size, const em_pq_meta *m, int rg, const em_pq_node *leaf,
-                         const em_vec *lit);
+                         const em_vec *const *lits, int nlits);
 
 /* A malformed-file error naming the file (FAILED_READ_FILE-like). */
 int em_pq_corrupt(em_error *err, const char *path, const char *what);

@@ -111,7 +111,16 @@ static bool page_excluded(const em_pq_node *leaf, const em_pushed_filter *f, boo
   default: break;
   }
   if (null_page) return true;
-  if (!min || !max || !f->value) return false;
+  if (!min || !max) return false;
+  if (f->op == EM_PUSH_IN) {
+    for (int k = 0; k < f->nvalues; k++) {
+      int cmin = em_pq_cmp_value(leaf, min, min_len, f->values[k]);
+      int cmax = em_pq_cmp_value(leaf, max, max_len, f->values[k]);
+      if (cmin == 2 || cmax == 2 || (cmin <= 0 && cmax >= 0)) return false;
+    }
+    return true;
+  }
+  if (!f->value) return false;
   int cmin = em_pq_cmp_value(leaf, min, min_len, f->value);
   int cmax = em_pq_cmp_value(leaf, max, max_len, f->value);
   if (cmin == 2 || cmax == 2) return false;

@@ -327,8 +327,18 @@ static bool rg_skippable(const em_pq_rowgroup *g, const em_pq_node *leaf, const 
   default: break;
   }
   if (all_null && g->num_rows > 0) return true;
-  if (!st->min || !st->max || !f->value) return false;
+  if (!st->min || !st->max) return false;
   if (st->deprecated && leaf->elem->type == EM_PQ_BYTE_ARRAY) return false;
+  if (f->op == EM_PUSH_IN) {
+    /* Every value below the minimum or above the maximum. */
+    for (int k = 0; k < f->nvalues; k++) {
+      int cmin = em_pq_cmp_value(leaf, st->min, st->min_len, f->values[k]);
+      int cmax = em_pq_cmp_value(leaf, st->max, st->max_len, f->values[k]);
+      if (cmin == 2 || cmax == 2 || (cmin <= 0 && cmax >= 0)) return false;
+    }
+    return true;
+  }
+  if (!f->value) return false;
   int cmin = em_pq_cmp_value(leaf, st->min, st->min_len, f->value);
   int cmax = em_pq_cmp_value(leaf, st->max, st->max_len, f->value);
   if (cmin == 2 || cmax == 2) return false;
@@ -541,7 +551,9 @@ static int pq_open(const em_read_request *req, em_format_reader **out, em_error 
            * Spark by default): an equality whose literal is not in a
            * dictionary-only chunk. */
           if (!skip && pf->op == EM_PUSH_EQ && pf->value && rg->cols[n->leaf].dict_only)
-            skip = em_pq_dict_excludes(r->f.fd, r->f.size, m, g, n, pf->value);
+            skip = em_pq_dict_excludes(r->f.fd, r->f.size, m, g, n, &pf->value, 1);
+          else if (!skip && pf->op == EM_PUSH_IN && rg->cols[n->leaf].dict_only)
+            skip = em_pq_dict_excludes(r->f.fd, r->f.size, m, g, n, pf->values, pf->nvalues);
           break;
         }
       }

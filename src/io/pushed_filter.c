@@ -6,8 +6,9 @@
  * date, timestamp and interval columns, decimals (the literal has the
  * column's type, so the same scale), floats and doubles with Spark's
  * ordering (NaN equals NaN and is above every other value; -0.0 equals
- * 0.0), booleans, and strings and binaries in byte order. A NULL row
- * fails every comparison and IS NOT NULL; it passes IS NULL only.
+ * 0.0), booleans, and strings and binaries in byte order; IN as a set of
+ * equalities. A NULL row fails every comparison, IN and IS NOT NULL; it
+ * passes IS NULL only.
  */
 #include "format.h"
 
@@ -33,6 +34,14 @@ static bool holds(em_pushed_op op, int c) {
 
 bool em_pushed_filter_supported(const em_pushed_filter *f, const em_type *t) {
   if (f->op == EM_PUSH_IS_NULL || f->op == EM_PUSH_IS_NOT_NULL) return true;
+  if (f->op == EM_PUSH_IN) {
+    if (f->nvalues <= 0) return false;
+    for (int k = 0; k < f->nvalues; k++) {
+      em_pushed_filter eq = {.column = f->column, .op = EM_PUSH_EQ, .value = f->values[k]};
+      if (!em_pushed_filter_supported(&eq, t)) return false;
+    }
+    return true;
+  }
   if (!f->value || !em_type_equal(f->value->type, t, true) || em_vec_is_null(f->value, 0)) return false;
   switch (t->id) {
   case EM_T_BOOLEAN:
@@ -70,7 +79,22 @@ bool em_pushed_filter_supported(const em_pushed_filter *f, const em_type *t) {
 
 int64_t em_pushed_filter_rows(const em_pushed_filter *f, const em_vec *v, uint8_t *keep, int64_t n) {
   const uint8_t *valid = v->validity && v->null_count ? v->validity->data : NULL;
-  if (f->op == EM_PUSH_IS_NULL || f->op == EM_PUSH_IS_NOT_NULL) {
+  if (f->op == EM_PUSH_IN) {
+    /* Kept where some value is equal (NULL rows equal none). Without
+     * scratch memory nothing is left out: the filter above decides. */
+    uint8_t *any = em_calloc((size_t)n + 1, 1), *eq = em_malloc((size_t)n + 1);
+    if (any && eq)
+      for (int k = 0; k < f->nvalues; k++) {
+        memset(eq, 1, (size_t)n);
+        em_pushed_filter one = {.column = f->column, .op = EM_PUSH_EQ, .value = f->values[k]};
+        em_pushed_filter_rows(&one, v, eq, n);
+        for (int64_t i = 0; i < n; i++) any[i] |= eq[i];
+      }
+    if (any && eq)
+      for (int64_t i = 0; i < n; i++) keep[i] &= any[i];
+    em_free(any);
+    em_free(eq);
+  } else if (f->op == EM_PUSH_IS_NULL || f->op == EM_PUSH_IS_NOT_NULL) {
     bool want_null = f->op == EM_PUSH_IS_NULL;
     for (int64_t i = 0; i < n; i++) {
       bool is_null = valid ? !em_bit_get(valid, i) : v->type->id == EM_T_NULL;

@@ -1,7 +1,9 @@
 /*
  * Predicate pushdown into file scans: the conjuncts of a filter directly
  * above a scan that compare a data column with a literal (=, <, <=, >, >=,
- * either way round; a cast of a literal to the column's type is folded) or test it for null become the scan's pushed filters,
+ * either way round; a cast of a literal to the column's type is folded),
+ * test it for null, or test it IN a list of literals become the scan's
+ * pushed filters,
  * which a format may use to skip data (Parquet row groups by statistics).
  * The filter stays in place: pushed filters only ever skip rows that the
  * filter would drop, as Spark's data source filters. Below a deterministic
@@ -11,18 +13,26 @@
 
 #include <string.h>
 
+/* IN lists longer than this are not pushed (each value is one more
+ * comparison per row group, page and row). */
+enum { MAX_IN = 32 };
+
 static bool is_fn(const em_expr *x, const char *name) {
   return x->kind == EM_EX_CALL && x->u.fn.name && strcmp(x->u.fn.name, name) == 0;
 }
 
-static int add(em_az *az, em_scan_plan *sp, int col, em_pushed_op op, const em_vec *v) {
-  if (col < 0 || col >= sp->ndata) return 0;
+static int add_filter(em_az *az, em_scan_plan *sp, em_pushed_filter pf) {
+  if (pf.column < 0 || pf.column >= sp->ndata) return 0;
   em_pushed_filter *f = em_arena_alloc(&az->plan->arena, sizeof *f * (size_t)(sp->nfilters + 1));
   if (!f) return -1;
   if (sp->nfilters) memcpy(f, sp->filters, sizeof *f * (size_t)sp->nfilters);
-  f[sp->nfilters++] = (em_pushed_filter){.column = col, .op = op, .value = v};
+  f[sp->nfilters++] = pf;
   sp->filters = f;
   return 0;
+}
+
+static int add(em_az *az, em_scan_plan *sp, int col, em_pushed_op op, const em_vec *v) {
+  return add_filter(az, sp, (em_pushed_filter){.column = col, .op = op, .value = v});
 }
 
 /* The constant value of x as a 1-row vector of type t: a literal of that
@@ -50,6 +60,24 @@ static int collect(em_az *az, em_scan_plan *sp, const em_expr *x, int depth) {
   if (is_fn(x, "and") && x->nargs == 2) {
     if (collect(az, sp, x->args[0], depth + 1)) return -1;
     return collect(az, sp, x->args[1], depth + 1);
+  }
+  if (is_fn(x, "in") && x->nargs >= 2 && x->nargs <= MAX_IN + 1 && x->args[0]->kind == EM_EX_COLUMN) {
+    /* col IN (constants): the non-NULL constants (a NULL one never makes
+     * the predicate true). */
+    const em_vec **vs = em_arena_alloc(&az->plan->arena, sizeof *vs * (size_t)(x->nargs - 1));
+    if (!vs) return -1;
+    int nv = 0;
+    for (int i = 1; i < x->nargs; i++) {
+      const em_expr *a = x->args[i];
+      if (a->kind == EM_EX_LITERAL && em_type_equal(a->type, x->args[0]->type, true) && em_vec_is_null(a->u.lit, 0))
+        continue;
+      const em_vec *v = constant(az, a, x->args[0]->type);
+      if (!v || em_vec_is_null(v, 0)) return 0;
+      vs[nv++] = v;
+    }
+    if (nv == 0) return 0;
+    return add_filter(az, sp, (em_pushed_filter){.column = x->args[0]->u.column, .op = EM_PUSH_IN, .values = vs,
+                                                 .nvalues = nv});
   }
   if ((is_fn(x, "isnull") || is_fn(x, "isnotnull")) && x->nargs == 1 && x->args[0]->kind == EM_EX_COLUMN)
     return add(az, sp, x->args[0]->u.column, is_fn(x, "isnull") ? EM_PUSH_IS_NULL : EM_PUSH_IS_NOT_NULL, NULL);

@@ -121,6 +121,8 @@ static bool p_n_not_null(int64_t id) { return !(id >= 200 && id < 300); }
 static bool p_s_eq(int64_t id) { return id == 123; }
 static bool p_s_ge(int64_t id) { return id >= 390; }
 static bool p_none(int64_t id) { (void)id; return false; }
+static bool p_in(int64_t id) { return id == 5 || id == 150 || id == 399; }
+static bool p_n_in(int64_t id) { return id == 7 || id == 301; }
 
 TEST(rows_rejected_by_pushed_filters_are_left_out) {
   em_vec *v150 = lit_long(150), *v37 = lit_long(37), *v250 = lit_long(250), *vneg = lit_long(-1);
@@ -146,6 +148,24 @@ TEST(nulls_fail_comparisons_and_match_is_null) {
   em_pushed_filter notnull = {.column = 2, .op = EM_PUSH_IS_NOT_NULL};
   CHECK_EQ_INT(read_filtered(&notnull, 1, p_n_not_null), 300);
   em_vec_unref(v);
+}
+
+TEST(in_lists) {
+  em_vec *a = lit_long(5), *b = lit_long(150), *c = lit_long(399), *d = lit_long(1000);
+  const em_vec *ids[] = {a, b, c, d};
+  em_pushed_filter in = {.column = 0, .op = EM_PUSH_IN, .values = ids, .nvalues = 4};
+  CHECK_EQ_INT(read_filtered(&in, 1, p_in), 3);
+  /* On a column with NULLs (n is NULL for 200..299): 250 is among them. */
+  em_vec *n7 = lit_int(7), *n250 = lit_int(250), *n301 = lit_int(301);
+  const em_vec *ns[] = {n7, n250, n301};
+  em_pushed_filter nin = {.column = 2, .op = EM_PUSH_IN, .values = ns, .nvalues = 3};
+  CHECK_EQ_INT(read_filtered(&nin, 1, p_n_in), 2);
+  /* Values outside every row group's bounds: nothing is read. */
+  const em_vec *out[] = {d};
+  em_pushed_filter none = {.column = 0, .op = EM_PUSH_IN, .values = out, .nvalues = 1};
+  CHECK_EQ_INT(read_filtered(&none, 1, p_none), 0);
+  em_vec *vecs[] = {a, b, c, d, n7, n250, n301};
+  for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) em_vec_unref(vecs[i]);
 }
 
 TEST(string_filters) {
@@ -207,6 +227,7 @@ TEST(unsupported_filters_are_not_evaluated) {
 TEST_LIST{
     TEST_ENTRY(rows_rejected_by_pushed_filters_are_left_out),
     TEST_ENTRY(nulls_fail_comparisons_and_match_is_null),
+    TEST_ENTRY(in_lists),
     TEST_ENTRY(string_filters),
     TEST_ENTRY(double_ordering_is_sparks),
     TEST_ENTRY(unsupported_filters_are_not_evaluated),

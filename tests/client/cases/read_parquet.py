@@ -216,3 +216,13 @@ def case_filter_rows_with_rand_in_the_filter(spark):
     # the reader must hand over every row of the kept row groups.
     df = spark.read.parquet(p("rowgroups.parquet"))
     return collect(df.where((F.col("id") >= 250) & (F.rand(3) < 0.5)).select("id"))
+
+
+def case_filter_in_lists(spark):
+    # IN lists reach the reader: row groups, pages and rows they rule out
+    # are skipped; a NULL in the list matches nothing.
+    df = spark.read.parquet(p("rowgroups.parquet"))
+    a = df.where(F.col("id").isin(5, 150, 399, 1000)).select("id", "s", "n").orderBy("id")
+    b = df.where(F.col("n").isin(7, 250, 301, None)).select("id", "n").orderBy("id")
+    c = df.where(F.col("s").isin("k010", "k399", "zzz") & (F.col("id") > 5)).select("id", "s").orderBy("id")
+    return [result(a), result(b), result(c)]
