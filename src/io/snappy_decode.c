@@ -45,11 +45,13 @@ static inline uint32_t le32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The length of a long literal: k (1..4) little-endian bytes at p, plus 1. */
+/* The length of a long literal: k (1..4) little-endian bytes at p, plus 1,
+ * in 32 bits as libsnappy computes it (0xffffffff + 1 is a literal of no
+ * bytes there, so here too). */
 static inline size_t long_literal(const uint8_t *p, size_t k) {
   uint32_t v = 0;
   for (size_t b = 0; b < k; b++) v |= (uint32_t)p[b] << (8 * b);
-  return (size_t)v + 1;
+  return (size_t)(uint32_t)(v + 1);
 }
 
 int em_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn) {

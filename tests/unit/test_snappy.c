@@ -161,6 +161,10 @@ TEST(hand_made_tags) {
   /* A long literal (1-byte length) running past the block. */
   const uint8_t longlit[] = {70, 60 << 2, 69, 'x', 'y'};
   same_verdict(longlit, sizeof longlit);
+  /* A 4-byte literal length of 0xffffffff: libsnappy adds 1 in 32 bits
+   * (a literal of no bytes), and so do we. */
+  const uint8_t wrap[] = {0, 0xfc, 0xff, 0xff, 0xff, 0xff};
+  same_verdict(wrap, sizeof wrap);
   /* A preamble of six varint bytes. */
   const uint8_t pre[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
   same_verdict(pre, sizeof pre);
