@@ -371,6 +371,10 @@ int em_pq_write_close(void *writer, int commit, em_error *err);
 /* Compares a plain-encoded value of leaf's physical type (a statistic or a
  * dictionary entry) with the literal: -1, 0, 1, or 2 when not comparable. */
 int em_pq_cmp_value(const em_pq_node *leaf, const uint8_t *s, size_t n, const em_vec *lit);
+/* True when bounds min..max (plain-encoded; NULL: unknown) prove that
+ * comparison or IN filter f holds for no value between them. */
+bool em_pq_bounds_exclude(const em_pq_node *leaf, const em_pushed_filter *f, const uint8_t *min, size_t min_len,
+                          const uint8_t *max, size_t max_len);
 /* True when the chunk of `leaf` in row group rg is dictionary-only and its
  * dictionary holds none of the nlits literals (so `leaf IN lits` matches
  * no row). Reads the dictionary page once; any problem (unreadable,

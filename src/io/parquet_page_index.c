@@ -111,27 +111,7 @@ static bool page_excluded(const em_pq_node *leaf, const em_pushed_filter *f, boo
   default: break;
   }
   if (null_page) return true;
-  if (!min || !max) return false;
-  if (f->op == EM_PUSH_IN) {
-    for (int k = 0; k < f->nvalues; k++) {
-      int cmin = em_pq_cmp_value(leaf, min, min_len, f->values[k]);
-      int cmax = em_pq_cmp_value(leaf, max, max_len, f->values[k]);
-      if (cmin == 2 || cmax == 2 || (cmin <= 0 && cmax >= 0)) return false;
-    }
-    return true;
-  }
-  if (!f->value) return false;
-  int cmin = em_pq_cmp_value(leaf, min, min_len, f->value);
-  int cmax = em_pq_cmp_value(leaf, max, max_len, f->value);
-  if (cmin == 2 || cmax == 2) return false;
-  switch (f->op) {
-  case EM_PUSH_EQ: return cmin > 0 || cmax < 0;
-  case EM_PUSH_LT: return cmin >= 0;
-  case EM_PUSH_LE: return cmin > 0;
-  case EM_PUSH_GT: return cmax <= 0;
-  case EM_PUSH_GE: return cmax < 0;
-  default: return false;
-  }
+  return em_pq_bounds_exclude(leaf, f, min, min_len, max, max_len);
 }
 
 int em_pq_column_index_filter(int fd, int64_t file_size, const em_pq_chunk *ch, const em_pq_node *leaf,

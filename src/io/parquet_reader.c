@@ -246,6 +246,32 @@ static bool lit_int(const em_vec *v, int64_t *out) {
 }
 
 /* -1, 0, 1: a op b compared; 2 when not comparable. */
+bool em_pq_bounds_exclude(const em_pq_node *leaf, const em_pushed_filter *f, const uint8_t *min, size_t min_len,
+                          const uint8_t *max, size_t max_len) {
+  if (!min || !max) return false;
+  if (f->op == EM_PUSH_IN) {
+    /* Every value below the minimum or above the maximum. */
+    for (int k = 0; k < f->nvalues; k++) {
+      int cmin = em_pq_cmp_value(leaf, min, min_len, f->values[k]);
+      int cmax = em_pq_cmp_value(leaf, max, max_len, f->values[k]);
+      if (cmin == 2 || cmax == 2 || (cmin <= 0 && cmax >= 0)) return false;
+    }
+    return true;
+  }
+  if (!f->value) return false;
+  int cmin = em_pq_cmp_value(leaf, min, min_len, f->value);
+  int cmax = em_pq_cmp_value(leaf, max, max_len, f->value);
+  if (cmin == 2 || cmax == 2) return false;
+  switch (f->op) {
+  case EM_PUSH_EQ: return cmin > 0 || cmax < 0;
+  case EM_PUSH_LT: return cmin >= 0;
+  case EM_PUSH_LE: return cmin > 0;
+  case EM_PUSH_GT: return cmax <= 0;
+  case EM_PUSH_GE: return cmax < 0;
+  default: return false;
+  }
+}
+
 int em_pq_cmp_value(const em_pq_node *leaf, const uint8_t *s, size_t n, const em_vec *lit) {
   const em_pq_selem *e = leaf->elem;
   if (em_vec_is_null(lit, 0)) return 2;
@@ -327,29 +353,8 @@ static bool rg_skippable(const em_pq_rowgroup *g, const em_pq_node *leaf, const 
   default: break;
   }
   if (all_null && g->num_rows > 0) return true;
-  if (!st->min || !st->max) return false;
   if (st->deprecated && leaf->elem->type == EM_PQ_BYTE_ARRAY) return false;
-  if (f->op == EM_PUSH_IN) {
-    /* Every value below the minimum or above the maximum. */
-    for (int k = 0; k < f->nvalues; k++) {
-      int cmin = em_pq_cmp_value(leaf, st->min, st->min_len, f->values[k]);
-      int cmax = em_pq_cmp_value(leaf, st->max, st->max_len, f->values[k]);
-      if (cmin == 2 || cmax == 2 || (cmin <= 0 && cmax >= 0)) return false;
-    }
-    return true;
-  }
-  if (!f->value) return false;
-  int cmin = em_pq_cmp_value(leaf, st->min, st->min_len, f->value);
-  int cmax = em_pq_cmp_value(leaf, st->max, st->max_len, f->value);
-  if (cmin == 2 || cmax == 2) return false;
-  switch (f->op) {
-  case EM_PUSH_EQ: return cmin > 0 || cmax < 0;
-  case EM_PUSH_LT: return cmin >= 0;
-  case EM_PUSH_LE: return cmin > 0;
-  case EM_PUSH_GT: return cmax <= 0;
-  case EM_PUSH_GE: return cmax < 0;
-  default: return false;
-  }
+  return em_pq_bounds_exclude(leaf, f, st->min, st->min_len, st->max, st->max_len);
 }
 
 static int64_t rg_start(const em_pq_rowgroup *g) {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "io/io.h"
+#include "vec_lits.h"
 
 static int32_t c_of(int64_t i) {
   int64_t g = i / 100;
@@ -66,18 +67,6 @@ static int64_t rows_read(const char *path, int col, em_pushed_op op, em_vec *lit
   f->close(rd);
   em_type_unref(t);
   return rows;
-}
-
-static em_vec *lit_int(int32_t v) {
-  em_vec *x = em_vec_new(em_type_int(), 1);
-  CHECK(x && em_vec_append_fixed(x, &v) == 0);
-  return x;
-}
-
-static em_vec *lit_str(const char *s) {
-  em_vec *x = em_vec_new(em_type_string(), 1);
-  CHECK(x && em_vec_append_bytes(x, s, strlen(s)) == 0);
-  return x;
 }
 
 /* The expectations shared by both files. */

@@ -18,6 +18,7 @@
 
 #include "io/io.h"
 #include "io/parquet_int.h"
+#include "vec_lits.h"
 
 static em_file file;
 static char path[1024];
@@ -134,24 +135,12 @@ static int64_t check_filters(const em_pushed_filter *filters, int nfilters) {
   return got.n;
 }
 
-static em_vec *lit(em_type *t, const void *v) {
-  em_vec *x = em_vec_new(t, 1);
-  CHECK(x && em_vec_append_fixed(x, v) == 0);
-  return x;
-}
-
-static em_vec *lit_str(const char *s) {
-  em_vec *x = em_vec_new(em_type_string(), 1);
-  CHECK(x && em_vec_append_bytes(x, s, strlen(s)) == 0);
-  return x;
-}
-
 TEST(tiny_pages_filtered_reads_equal_full_reads) {
   if (!use_file("alltypes_tiny_pages.parquet")) return;
   int32_t a = 3000, b = 3100, five = 5, y = 2010;
   int64_t sixty = 60;
-  em_vec *va = lit(em_type_int(), &a), *vb = lit(em_type_int(), &b), *v5 = lit(em_type_int(), &five),
-         *vy = lit(em_type_int(), &y), *v60 = lit(em_type_long(), &sixty), *vs = lit_str("3"),
+  em_vec *va = lit_fixed(em_type_int(), &a), *vb = lit_fixed(em_type_int(), &b), *v5 = lit_fixed(em_type_int(), &five),
+         *vy = lit_fixed(em_type_int(), &y), *v60 = lit_fixed(em_type_long(), &sixty), *vs = lit_str("3"),
          *vd = lit_str("03/01/09");
   /* id is column 0, int_col 4, bigint_col 5, date_string_col 8,
    * string_col 9, year 11. */
@@ -177,7 +166,7 @@ TEST(tiny_pages_filtered_reads_equal_full_reads) {
 TEST(null_pages_filtered_reads_equal_full_reads) {
   if (!use_file("int32_with_null_pages.parquet")) return;
   int32_t z = 0;
-  em_vec *vz = lit(em_type_int(), &z);
+  em_vec *vz = lit_fixed(em_type_int(), &z);
   em_pushed_filter isnull = {.column = 0, .op = EM_PUSH_IS_NULL};
   check_filters(&isnull, 1);
   em_pushed_filter notnull = {.column = 0, .op = EM_PUSH_IS_NOT_NULL};
@@ -204,7 +193,7 @@ TEST(the_index_rules_out_pages) {
   bool *may = malloc((size_t)np);
   memset(may, 1, (size_t)np);
   int32_t a = 3000;
-  em_vec *va = lit(em_type_int(), &a);
+  em_vec *va = lit_fixed(em_type_int(), &a);
   em_pushed_filter lt = {.column = 0, .op = EM_PUSH_LT, .value = va};
   CHECK_EQ_INT(em_pq_column_index_filter(fd, file.size, ch, s->leaves[0], &lt, np, may), 0);
   int left = 0;

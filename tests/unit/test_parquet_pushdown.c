@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "io/io.h"
+#include "vec_lits.h"
 
 static em_file file;
 static char path[1024];
@@ -77,18 +78,6 @@ static int64_t rows_read(const em_pushed_filter *filters, int nfilters, int64_t 
   f->close(rd);
   em_type_unref(t);
   return rows;
-}
-
-static em_vec *lit_long(int64_t v) {
-  em_vec *x = em_vec_new(em_type_long(), 1);
-  CHECK(x && em_vec_append_fixed(x, &v) == 0);
-  return x;
-}
-
-static em_vec *lit_str(const char *s) {
-  em_vec *x = em_vec_new(em_type_string(), 1);
-  CHECK(x && em_vec_append_bytes(x, s, strlen(s)) == 0);
-  return x;
 }
 
 static int64_t sum_range(int64_t lo, int64_t hi) { return (lo + hi - 1) * (hi - lo) / 2; }

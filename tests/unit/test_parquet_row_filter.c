@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "io/io.h"
+#include "vec_lits.h"
 
 static em_file file;
 static char path[1024];
@@ -93,24 +94,6 @@ static int64_t read_filtered(const em_pushed_filter *filters, int nfilters, row_
   f->close(rd);
   em_type_unref(t);
   return rows;
-}
-
-static em_vec *lit_long(int64_t v) {
-  em_vec *x = em_vec_new(em_type_long(), 1);
-  CHECK(x && em_vec_append_fixed(x, &v) == 0);
-  return x;
-}
-
-static em_vec *lit_int(int32_t v) {
-  em_vec *x = em_vec_new(em_type_int(), 1);
-  CHECK(x && em_vec_append_fixed(x, &v) == 0);
-  return x;
-}
-
-static em_vec *lit_str(const char *s) {
-  em_vec *x = em_vec_new(em_type_string(), 1);
-  CHECK(x && em_vec_append_bytes(x, s, strlen(s)) == 0);
-  return x;
 }
 
 static bool p_lt150(int64_t id) { return id < 150; }
