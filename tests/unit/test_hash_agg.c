@@ -236,9 +236,10 @@ TEST(global_over_range) {
 TEST(decimal_sums_narrow_and_wide) {
   setup();
   const int64_t n = 5000;
-  em_type *st = em_type_struct_new(1);
-  em_type_struct_set(st, 0, "x", em_type_decimal(30, 0), true, NULL);
-  em_vec *v = em_vec_new(em_type_decimal(30, 0), n);
+  em_type *st = em_type_struct_new(1), *dt = em_type_decimal(30, 0);
+  em_type_struct_set(st, 0, "x", em_type_ref(dt), true, NULL);
+  em_vec *v = em_vec_new(dt, n);
+  em_type_unref(dt);
   __int128 want = 0;
   uint64_t seed = 12345;
   for (int64_t i = 0; i < n; i++) {
