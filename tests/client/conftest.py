@@ -192,7 +192,19 @@ def server_url(server) -> str:
 
 def new_session(url: str):
     from pyspark.sql import SparkSession
-    return SparkSession.builder.remote(url).create()
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+    import pyspark.errors.utils as pe_utils
+    s = SparkSession.builder.remote(url).create()
+    # The new session becomes the active one: PySpark looks the active
+    # session up for time zones, schemas and more, and create() leaves an
+    # older one active (even one a protocol test closed on the server).
+    ConnectSession._active_session.session = s
+    # PySpark also decides once per process, from the session active at that
+    # moment, whether DataFrame calls carry their call sites (the DataFrame
+    # query contexts of errors): decided again here, from this session.
+    pe_utils._enable_debugging_cache = (
+        s.conf.get("spark.python.sql.dataFrameDebugging.enabled", "true").lower() == "true")
+    return s
 
 
 @pytest.fixture(scope="module")
