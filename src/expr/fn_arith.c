@@ -233,7 +233,8 @@ static int64_t dec_bound(const em_vec *v) {
  * int64 nor the result's precision, and whose result needs no rounding
  * (Spark's result scale is max(sa, sb) for + and -, sa + sb for *, as long
  * as the precision stays within 38): the row loop is one int64 operation,
- * no checks. Returns 1 when the batch does not qualify. */
+ * no checks. Either operand may be a one-row constant (1 - l_discount).
+ * Returns 1 when the batch does not qualify. */
 static int dec_binop_int64(const em_fn_info *fi, const em_vec *a, const em_vec *b, em_vec *r) {
   int sa = a->type->u.dec.scale, sb = b->type->u.dec.scale;
   int rs = r->type->u.dec.scale, rp = r->type->u.dec.precision;
@@ -257,11 +258,12 @@ static int dec_binop_int64(const em_fn_info *fi, const em_vec *a, const em_vec *
   /* Unsigned arithmetic: rows that are NULL hold arbitrary values, whose
    * results are never read but must not be undefined behaviour. */
   const uint8_t *x = em_vec_values(a), *y = em_vec_values(b);
+  const int64_t xs = a->len == 1 && r->len != 1 ? 0 : 16, ys = b->len == 1 && r->len != 1 ? 0 : 16;
   uint8_t *o = em_vec_values(r);
   for (int64_t i = 0; i < r->len; i++) {
     uint64_t u, v, z;
-    memcpy(&u, x + i * 16, 8);
-    memcpy(&v, y + i * 16, 8);
+    memcpy(&u, x + i * xs, 8);
+    memcpy(&v, y + i * ys, 8);
     z = op == OP_MUL ? u * v : op == OP_ADD ? u * (uint64_t)fa + v * (uint64_t)fb : u * (uint64_t)fa - v * (uint64_t)fb;
     int64_t hi = (int64_t)z < 0 ? -1 : 0;
     memcpy(o + i * 16, &z, 8);
@@ -425,6 +427,21 @@ int em_fn_arith_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval
   bool scalar = false;
   for (int k = 0; k < e->nargs; k++) scalar |= args[k]->len != n;
   if (!scalar) return arith_vectors(e, args, n, ctx, out, err);
+  if (e->nargs == 2 && n > 1 && args[0]->type->id == EM_T_DECIMAL && args[1]->type->id == EM_T_DECIMAL) {
+    /* A decimal and a non-NULL decimal constant: the int64 loop reads the
+     * constant in place (no batch-long copy of it). */
+    int k = args[0]->len == n ? 1 : 0;
+    if (args[1 - k]->len == n && args[k]->len == 1 && !em_vec_is_null(args[k], 0)) {
+      em_vec *r = em_fn_result_uninit(e->type, n, &args[1 - k], 1);
+      if (!r) return em_error_internal(err, "out of memory");
+      if (dec_binop_int64(e->u.fn.data, args[0], args[1], r) == 0) {
+        em_fn_finish(r, n);
+        *out = r;
+        return 0;
+      }
+      em_vec_unref(r);
+    }
+  }
   int rc = arith_scalar(e, args, n, out);
   if (rc < 0) return em_error_internal(err, "out of memory");
   if (rc == 0) return 0;

@@ -121,6 +121,10 @@ static em_vec *random_col(em_type *t, int64_t n, int ty) {
     } else if (ty == 1) {
       int64_t x = (r & 1) ? (int64_t)r : (int64_t)(r % 41) - 20;
       CHECK(em_vec_append_fixed(v, &x) == 0);
+    } else if (ty == 3) {
+      /* decimal(15,2): mostly small, some near the precision's edge */
+      __int128 x = (r & 1) ? (__int128)((int64_t)(r >> 14) % 999999999999999LL) : (__int128)(r % 4001) - 2000;
+      CHECK(em_vec_append_fixed(v, &x) == 0);
     } else {
       double x = (r & 1) ? (double)(int64_t)r / 7.0 : (double)((int64_t)(r % 41) - 20);
       if (r % 13 == 0) x = NAN;
@@ -140,6 +144,9 @@ static em_vec *one(em_type *t, int ty, int64_t x, double d, bool null) {
     CHECK(em_vec_append_fixed(v, &y) == 0);
   } else if (ty == 1) {
     CHECK(em_vec_append_fixed(v, &x) == 0);
+  } else if (ty == 3) {
+    __int128 y = x % 1000000000000000LL; /* within decimal(15,2) */
+    CHECK(em_vec_append_fixed(v, &y) == 0);
   } else {
     CHECK(em_vec_append_fixed(v, &d) == 0);
   }
@@ -184,11 +191,12 @@ static int eval_both(const char *fn, em_type *t, em_vec *lit, int side, bool ans
 TEST(constant_operand_equals_column) {
   em_arena_init(&A, 1 << 16);
   const char *ops[] = {"+", "-", "*", "/", "%", "pmod", "==", "<", "<=", ">", ">=", "<=>"};
-  em_type *types[] = {em_type_int(), em_type_long(), em_type_double()};
+  /* type 3: decimal(15,2) (the int64 loop reading a constant in place) */
+  em_type *types[] = {em_type_int(), em_type_long(), em_type_double(), em_type_decimal(15, 2)};
   int64_t consts[] = {3, -3, 1, -1, 0, 7, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, 1000003};
   const int64_t n = 300;
   int checked = 0, errors = 0;
-  for (int ty = 0; ty < 3; ty++) {
+  for (int ty = 0; ty < 4; ty++) {
     em_vec *x = random_col(types[ty], n, ty);
     for (size_t ci = 0; ci <= sizeof consts / sizeof *consts; ci++) {
       bool null = ci == sizeof consts / sizeof *consts;
@@ -221,6 +229,7 @@ TEST(constant_operand_equals_column) {
   }
   CHECK(checked > 1000);
   CHECK(errors > 0); /* overflow and division by zero were reached */
+  em_type_unref(types[3]);
   em_arena_destroy(&A);
 }
 
