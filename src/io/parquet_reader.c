@@ -703,9 +703,9 @@ static int make_col(em_format_reader *r, int i, int64_t n, em_vec **cols, em_err
  * their positions in r->kept when some are left out. The filters'
  * columns are made into cols on the way. */
 static int64_t filter_window(em_format_reader *r, int64_t n, em_vec **cols, em_error *err) {
-  if (!r->keep && (!(r->keep = em_malloc((size_t)r->req.batch_rows + 1)) ||
-                   !(r->kept = em_malloc(sizeof(uint32_t) * ((size_t)r->req.batch_rows + 1)))))
-    return em_error_internal(err, "out of memory");
+  if (!r->keep) r->keep = em_malloc((size_t)r->req.batch_rows + 1);
+  if (!r->kept) r->kept = em_malloc(sizeof(uint32_t) * ((size_t)r->req.batch_rows + 1));
+  if (!r->keep || !r->kept) return em_error_internal(err, "out of memory");
   memset(r->keep, 1, (size_t)n);
   int64_t k = n;
   for (int f = 0; f < r->nrowf && k > 0; f++) {
