@@ -23,6 +23,7 @@
  */
 #include "io/snappy.h"
 
+#include <stddef.h>
 #include <string.h>
 
 typedef uint8_t em_v16 __attribute__((vector_size(16)));
@@ -52,6 +53,28 @@ static inline size_t long_literal(const uint8_t *p, size_t k) {
   uint32_t v = 0;
   for (size_t b = 0; b < k; b++) v |= (uint32_t)p[b] << (8 * b);
   return (size_t)(uint32_t)(v + 1);
+}
+
+/* The bytes after a copy tag (1, 2 or 4). */
+static inline size_t copy_header_len(uint32_t tag) { return (tag & 3) == 1 ? 1 : (tag & 3) == 2 ? 2 : 4; }
+
+/* A copy tag's length and offset from the bytes after it at p; returns
+ * how many of them it used. */
+static inline size_t copy_header(uint32_t tag, const uint8_t *p, size_t *l, size_t *off) {
+  switch (tag & 3) {
+  case 1:
+    *l = 4 + ((tag >> 2) & 7);
+    *off = (size_t)(tag >> 5) << 8 | p[0];
+    return 1;
+  case 2:
+    *l = 1 + (tag >> 2);
+    *off = le16(p);
+    return 2;
+  default:
+    *l = 1 + (tag >> 2);
+    *off = le32(p);
+    return 4;
+  }
 }
 
 int em_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn) {
@@ -92,19 +115,8 @@ int em_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn) {
       op += l;
       ip += l;
       continue;
-    case 1:
-      l = 4 + ((tag >> 2) & 7);
-      off = (size_t)(tag >> 5) << 8 | *ip++;
-      break;
-    case 2:
-      l = 1 + (tag >> 2);
-      off = le16(ip);
-      ip += 2;
-      break;
     default:
-      l = 1 + (tag >> 2);
-      off = le32(ip);
-      ip += 4;
+      ip += copy_header(tag, ip, &l, &off);
       break;
     }
     /* Offset 0 or before the start of the output: corrupt. */
@@ -146,22 +158,9 @@ int em_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn) {
       op += l;
       ip += l;
       continue;
-    case 1:
-      if (ie - ip < 1) return -1;
-      l = 4 + ((tag >> 2) & 7);
-      off = (size_t)(tag >> 5) << 8 | *ip++;
-      break;
-    case 2:
-      if (ie - ip < 2) return -1;
-      l = 1 + (tag >> 2);
-      off = le16(ip);
-      ip += 2;
-      break;
     default:
-      if (ie - ip < 4) return -1;
-      l = 1 + (tag >> 2);
-      off = le32(ip);
-      ip += 4;
+      if (ie - ip < (ptrdiff_t)copy_header_len(tag)) return -1;
+      ip += copy_header(tag, ip, &l, &off);
       break;
     }
     if (off - 1 >= (size_t)(op - dst) || l > (size_t)(oe - op)) return -1;

@@ -6,6 +6,7 @@
 #ifndef EM_TEST_RUNNER_H
 #define EM_TEST_RUNNER_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,14 @@ typedef struct em_test {
 } em_test;
 
 extern const em_test em_tests[];
+
+/* xorshift64: reproducible pseudo-random numbers for a test's data. */
+static inline uint64_t em_test_xorshift(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
 
 #define TEST(name) static void name(void)
 #define TEST_LIST const em_test em_tests[] =

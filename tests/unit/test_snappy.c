@@ -15,12 +15,7 @@
 #include "io/snappy.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static uint64_t rnd(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
-}
+static uint64_t rnd(void) { return em_test_xorshift(&rng); }
 
 /* Compresses in[0..n) with libsnappy and checks our decoder restores it. */
 static void round_trip(const uint8_t *in, size_t n) {
