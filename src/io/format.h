@@ -50,6 +50,7 @@ typedef enum em_pushed_op {
   EM_PUSH_EQ, EM_PUSH_LT, EM_PUSH_LE, EM_PUSH_GT, EM_PUSH_GE,
   EM_PUSH_IS_NULL, EM_PUSH_IS_NOT_NULL,
   EM_PUSH_IN, /* equal to one of values[0..nvalues) */
+  EM_PUSH_NE, /* not equal (NOT (col = value)) */
 } em_pushed_op;
 typedef struct em_pushed_filter {
   int column;           /* index into the data schema */

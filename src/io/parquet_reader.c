@@ -264,6 +264,10 @@ bool em_pq_bounds_exclude(const em_pq_node *leaf, const em_pushed_filter *f, con
   if (cmin == 2 || cmax == 2) return false;
   switch (f->op) {
   case EM_PUSH_EQ: return cmin > 0 || cmax < 0;
+  case EM_PUSH_NE:
+    /* Every value is the literal (floats: bounds leave NaN out, and NaN
+     * differs from every number). */
+    return cmin == 0 && cmax == 0 && leaf->elem->type != EM_PQ_FLOAT && leaf->elem->type != EM_PQ_DOUBLE;
   case EM_PUSH_LT: return cmin >= 0;
   case EM_PUSH_LE: return cmin > 0;
   case EM_PUSH_GT: return cmax <= 0;

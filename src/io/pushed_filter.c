@@ -24,6 +24,7 @@ static int dcmp(double a, double b) {
 static bool holds(em_pushed_op op, int c) {
   switch (op) {
   case EM_PUSH_EQ: return c == 0;
+  case EM_PUSH_NE: return c != 0;
   case EM_PUSH_LT: return c < 0;
   case EM_PUSH_LE: return c <= 0;
   case EM_PUSH_GT: return c > 0;
@@ -69,6 +70,7 @@ bool em_pushed_filter_supported(const em_pushed_filter *f, const em_type *t) {
   do {                                                                      \
     switch (op) {                                                           \
     case EM_PUSH_EQ: for (int64_t i = 0; i < n; i++) keep[i] &= (a)[i] == (b); break; \
+    case EM_PUSH_NE: for (int64_t i = 0; i < n; i++) keep[i] &= (a)[i] != (b); break; \
     case EM_PUSH_LT: for (int64_t i = 0; i < n; i++) keep[i] &= (a)[i] < (b); break;  \
     case EM_PUSH_LE: for (int64_t i = 0; i < n; i++) keep[i] &= (a)[i] <= (b); break; \
     case EM_PUSH_GT: for (int64_t i = 0; i < n; i++) keep[i] &= (a)[i] > (b); break;  \

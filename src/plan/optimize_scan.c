@@ -79,6 +79,14 @@ static int collect(em_az *az, em_scan_plan *sp, const em_expr *x, int depth) {
     return add_filter(az, sp, (em_pushed_filter){.column = x->args[0]->u.column, .op = EM_PUSH_IN, .values = vs,
                                                  .nvalues = nv});
   }
+  if (is_fn(x, "not") && x->nargs == 1 && is_fn(x->args[0], "==") && x->args[0]->nargs == 2) {
+    /* col != constant (Spark's Not(EqualTo)); a NULL row is NULL either way. */
+    const em_expr *a = x->args[0]->args[0], *b = x->args[0]->args[1];
+    const em_vec *v;
+    if (a->kind == EM_EX_COLUMN && (v = constant(az, b, a->type))) return add(az, sp, a->u.column, EM_PUSH_NE, v);
+    if (b->kind == EM_EX_COLUMN && (v = constant(az, a, b->type))) return add(az, sp, b->u.column, EM_PUSH_NE, v);
+    return 0;
+  }
   if ((is_fn(x, "isnull") || is_fn(x, "isnotnull")) && x->nargs == 1 && x->args[0]->kind == EM_EX_COLUMN)
     return add(az, sp, x->args[0]->u.column, is_fn(x, "isnull") ? EM_PUSH_IS_NULL : EM_PUSH_IS_NOT_NULL, NULL);
   static const struct {

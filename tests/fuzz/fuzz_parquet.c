@@ -4,8 +4,8 @@
  * Arbitrary bytes, written to an in-memory file, must read as batches or
  * fail with an error: never a crash, an out-of-bounds access, a leak or
  * an unbounded allocation. Every column is read, in small batches, with a
- * filter on the first column (a bigint, int or string; an equality for
- * odd sizes) so the statistics and dictionary filtering code runs too,
+ * filter on the first column (a bigint, int or string; =, > or != by the
+ * input's size) so the statistics and dictionary filtering code runs too,
  * and for half of the inputs with rows left out by the reader and pages
  * skipped through the page index. For half of the inputs a helper (run at
  * once by the submitting thread) decodes row groups ahead, as pool workers
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     em_vec *lit = NULL;
     em_pushed_filter pf;
     int nf = 0;
-    em_pushed_op op = size & 1 ? EM_PUSH_EQ : EM_PUSH_GT;
+    em_pushed_op op = size % 3 == 2 ? EM_PUSH_NE : size & 1 ? EM_PUSH_EQ : EM_PUSH_GT;
     if (n > 0 && schema->u.st.fields[0].type->id == EM_T_LONG && (lit = em_vec_new(em_type_long(), 1))) {
       int64_t v = (int64_t)size;
       em_vec_append_fixed(lit, &v);

@@ -157,6 +157,8 @@ TEST(tiny_pages_filtered_reads_equal_full_reads) {
   const em_vec *in_ids[] = {va, vb};
   em_pushed_filter in = {.column = 0, .op = EM_PUSH_IN, .values = in_ids, .nvalues = 2};
   CHECK_EQ_INT(check_filters(&in, 1), 2);
+  em_pushed_filter ne = {.column = 4, .op = EM_PUSH_NE, .value = v5};
+  CHECK(check_filters(&ne, 1) > 0);
   em_pushed_filter none[2] = {{.column = 0, .op = EM_PUSH_LT, .value = va}, {.column = 0, .op = EM_PUSH_GE, .value = vb}};
   CHECK_EQ_INT(check_filters(none, 2), 0);
   em_vec *vecs[] = {va, vb, v5, vy, v60, vs, vd};

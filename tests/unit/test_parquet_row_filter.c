@@ -105,6 +105,8 @@ static bool p_s_eq(int64_t id) { return id == 123; }
 static bool p_s_ge(int64_t id) { return id >= 390; }
 static bool p_none(int64_t id) { (void)id; return false; }
 static bool p_in(int64_t id) { return id == 5 || id == 150 || id == 399; }
+static bool p_ne(int64_t id) { return id != 150; }
+static bool p_n_ne(int64_t id) { return id != 7 && !(id >= 200 && id < 300); }
 static bool p_n_in(int64_t id) { return id == 7 || id == 301; }
 
 TEST(rows_rejected_by_pushed_filters_are_left_out) {
@@ -151,6 +153,17 @@ TEST(in_lists) {
   for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) em_vec_unref(vecs[i]);
 }
 
+TEST(not_equal) {
+  em_vec *v = lit_long(150), *n7 = lit_int(7);
+  em_pushed_filter ne = {.column = 0, .op = EM_PUSH_NE, .value = v};
+  CHECK_EQ_INT(read_filtered(&ne, 1, p_ne), 399);
+  /* NULL rows fail it too. */
+  em_pushed_filter nne = {.column = 2, .op = EM_PUSH_NE, .value = n7};
+  CHECK_EQ_INT(read_filtered(&nne, 1, p_n_ne), 299);
+  em_vec_unref(v);
+  em_vec_unref(n7);
+}
+
 TEST(string_filters) {
   em_vec *a = lit_str("k123"), *b = lit_str("k39");
   em_pushed_filter eq = {.column = 1, .op = EM_PUSH_EQ, .value = a};
@@ -176,6 +189,7 @@ TEST(double_ordering_is_sparks) {
       {NAN, EM_PUSH_EQ, "10000000"},  {NAN, EM_PUSH_LT, "01111110"}, {NAN, EM_PUSH_GE, "10000000"},
       {0.0, EM_PUSH_EQ, "01100000"},  {-0.0, EM_PUSH_EQ, "01100000"}, {1.5, EM_PUSH_GT, "10000110"},
       {INFINITY, EM_PUSH_LT, "01111010"}, {INFINITY, EM_PUSH_GE, "10000100"},
+      {NAN, EM_PUSH_NE, "01111110"},  {0.0, EM_PUSH_NE, "10011110"},
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     em_vec *lit = em_vec_new(em_type_double(), 1);
@@ -211,6 +225,7 @@ TEST_LIST{
     TEST_ENTRY(rows_rejected_by_pushed_filters_are_left_out),
     TEST_ENTRY(nulls_fail_comparisons_and_match_is_null),
     TEST_ENTRY(in_lists),
+    TEST_ENTRY(not_equal),
     TEST_ENTRY(string_filters),
     TEST_ENTRY(double_ordering_is_sparks),
     TEST_ENTRY(unsupported_filters_are_not_evaluated),

@@ -226,3 +226,13 @@ def case_filter_in_lists(spark):
     b = df.where(F.col("n").isin(7, 250, 301, None)).select("id", "n").orderBy("id")
     c = df.where(F.col("s").isin("k010", "k399", "zzz") & (F.col("id") > 5)).select("id", "s").orderBy("id")
     return [result(a), result(b), result(c)]
+
+
+def case_filter_not_equal(spark):
+    # col != literal reaches the reader (NULL rows fail it, as in Spark).
+    df = spark.read.parquet(p("rowgroups.parquet"))
+    a = df.where((F.col("n") != 7) & (F.col("id") < 12)).select("id", "n").orderBy("id")
+    b = df.where((F.col("s") != "k001") & (F.col("id") < 4)).select("id", "s").orderBy("id")
+    df.createOrReplaceTempView("rowgroups_ne")
+    c = spark.sql("SELECT count(*) FROM rowgroups_ne WHERE n <> 150 AND id <> 3")
+    return [result(a), result(b), collect(c)]
