@@ -157,6 +157,12 @@ struct em_operation {
   int attached;
   int64_t detached_since_ns;
   bool released;
+  /* A response held back from the stream until a deadline: the schema of a
+   * query result, which its first batch carries instead when it comes
+   * first (em_operation_hold). */
+  em_buf *held;
+  char held_id[37];
+  int64_t held_until_ns;
   /* What to run. */
   Spark__Connect__ExecutePlanRequest *req; /* owned, unpacked */
   int64_t preferred_chunk;
@@ -264,6 +270,12 @@ void em_session_wasm_limits(em_session *sess, em_wasm_limits *lim);
 em_operation *em_operation_new(em_session *sess, const char *op_id);
 void em_operation_unref(em_operation *op);
 int em_operation_push(em_operation *op, const ProtobufCMessage *resp_msg, const char *response_id);
+/* Holds a response back: it joins the stream when `for_ns` has passed with
+ * nothing else produced, or when the operation finishes, unless
+ * em_operation_take_held takes it first (true: the caller sends what it
+ * said in a response of its own). */
+int em_operation_hold(em_operation *op, const ProtobufCMessage *resp_msg, const char *response_id, int64_t for_ns);
+bool em_operation_take_held(em_operation *op);
 void em_operation_finish(em_operation *op, const em_error *err);
 /* Streams responses after index `from` to the call until done. */
 void em_operation_attach(em_operation *op, em_rpc *call, int64_t from);

@@ -5,7 +5,12 @@
  * batches (one IPC stream with exactly one record batch each, chunked when
  * the client allows and a batch exceeds its chunk size; an empty result
  * still gets one 0-row batch), then ResultComplete for reattachable
- * executions.
+ * executions. The schema is held back for a few milliseconds: when the
+ * first batch comes in that time it carries the schema too (a field
+ * outside the response oneof, read by every client from whichever message
+ * has it), one message fewer, and one ReleaseExecute call fewer for a
+ * reattachable client; otherwise, or when the query fails, the schema goes
+ * alone first, as Spark sends it.
  */
 #include "connect_int.h"
 
@@ -15,9 +20,13 @@
 
 #define HAS(msg, field) ((msg)->_##field##_case != 0)
 
+/* How long the schema waits for the first batch. */
+#define SCHEMA_HOLD_NS (20 * 1000000LL)
+
 typedef struct exec_out {
   em_operation *op;
   em_type *schema;
+  Spark__Connect__DataType *schema_proto; /* held back; NULL once a message carried it */
   em_ipc_write_opts ipc;
   int64_t rows_sent;
   int64_t batches_sent;
@@ -57,6 +66,8 @@ static int push_batch_bytes(exec_out *o, int64_t rows, const uint8_t *data, size
     }
     r.response_type_case = SPARK__CONNECT__EXECUTE_PLAN_RESPONSE__RESPONSE_TYPE_ARROW_BATCH;
     r.arrow_batch = &ab;
+    if (c == 0 && o->schema_proto && em_operation_take_held(o->op)) r.schema = o->schema_proto;
+    o->schema_proto = NULL;
     if (em_operation_push(o->op, &r.base, id)) return em_error_internal(err, "out of memory queueing results");
   }
   o->rows_sent += rows;
@@ -95,18 +106,18 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
     em_session_analyze_ctx(sess, &actx);
     rc = em_analyze(rel, &actx, &plan, err);
   }
+  em_arena schema_arena;
+  em_arena_init(&schema_arena, 1024);
+  Spark__Connect__DataType *schema_proto = NULL;
   if (!rc) {
     tz = em_session_conf_dup(sess, "spark.sql.session.timeZone");
-    /* The schema response first. */
+    /* The schema response, held back for the first batch. */
     Spark__Connect__ExecutePlanResponse r;
     char id[37];
     resp_init(op, &r, id);
-    em_arena a;
-    em_arena_init(&a, 1024);
-    r.schema = em_type_to_proto(plan->schema, &a);
+    r.schema = schema_proto = em_type_to_proto(plan->schema, &schema_arena);
     if (!r.schema) rc = em_error_internal(err, "out of memory");
-    if (!rc) rc = push_simple(op, &r, id, err);
-    em_arena_destroy(&a);
+    else if (em_operation_hold(op, &r.base, id, SCHEMA_HOLD_NS)) rc = em_error_internal(err, "out of memory queueing results");
   }
   if (!rc) {
     em_memtracker mem;
@@ -124,7 +135,7 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
     if (!ctx.observed) rc = em_error_internal(err, "out of memory");
     if (ctx.batch_rows <= 0) ctx.batch_rows = 10000;
     int64_t max_chunk = em_session_conf_int(sess, "spark.connect.session.resultChunking.maxChunkSize", 120795955);
-    exec_out o = {.op = op, .schema = plan->schema};
+    exec_out o = {.op = op, .schema = plan->schema, .schema_proto = schema_proto};
     o.ipc.timezone = tz;
     o.ipc.large_var_types = em_session_conf_bool(sess, "spark.sql.execution.arrow.useLargeVarTypes", false);
     if (op->allow_chunking)
@@ -158,6 +169,7 @@ static int run_relation(em_operation *op, const Spark__Connect__Relation *root, 
     if (!rc) rc = em_observe_send(op, &spec, rel, plan, &ctx, err);
     em_observations_free(ctx.observed);
   }
+  em_arena_destroy(&schema_arena);
   em_free(tz);
   em_plan_free(plan);
   em_spec_release(&spec);

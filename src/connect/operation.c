@@ -15,6 +15,13 @@
  *
  * The producer is throttled when unsent responses exceed a budget, so a
  * slow client cannot make the server buffer a whole large result.
+ *
+ * A held response (em_operation_hold) is outside the buffer until its
+ * deadline passes, the operation finishes, or the producer takes it back
+ * to fold into its next response: a query's schema rides on its first
+ * batch when that comes within a few milliseconds, which saves a
+ * reattachable client one message and one ReleaseExecute call; a slow
+ * query still announces its schema early, as Spark does.
  */
 #include "connect_int.h"
 
@@ -49,6 +56,7 @@ void em_operation_unref(em_operation *op) {
   pthread_mutex_unlock(&op->mu);
   if (!last) return;
   for (int i = 0; i < op->nresps; i++) em_buf_unref(op->resps[i].msg);
+  em_buf_unref(op->held);
   em_free(op->resps);
   em_free(op->id_hashes);
   for (int i = 0; i < op->ntags; i++) em_free(op->tags[i]);
@@ -69,6 +77,11 @@ static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int ms) {
     ts.tv_sec++;
     ts.tv_nsec -= 1000000000L;
   }
+  pthread_cond_timedwait(cv, mu, &ts);
+}
+
+static void wait_until_ns(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t until_ns) {
+  struct timespec ts = {.tv_sec = until_ns / 1000000000LL, .tv_nsec = until_ns % 1000000000LL};
   pthread_cond_timedwait(cv, mu, &ts);
 }
 
@@ -98,26 +111,22 @@ static void evict_sent(em_operation *op) {
   }
 }
 
-int em_operation_push(em_operation *op, const ProtobufCMessage *msg, const char *response_id) {
+static em_buf *pack(const ProtobufCMessage *msg) {
   size_t n = protobuf_c_message_get_packed_size(msg);
   em_buf *b = em_buf_new(n ? n : 1);
-  if (!b) return -1;
+  if (!b) return NULL;
   protobuf_c_message_pack(msg, b->data);
   b->len = n;
-  pthread_mutex_lock(&op->mu);
-  /* Throttle: wait while the unsent backlog is over budget and someone
-   * may still read it. */
-  for (;;) {
-    size_t unsent = 0;
-    for (int64_t i = op->sent_through; i < op->produced; i++) unsent += op->resps[i - op->first].msg->len;
-    if (unsent < UNSENT_BUDGET_BYTES || atomic_load(&op->cancel) || op->released) break;
-    wait_ms(&op->cv, &op->mu, 50);
-  }
+  return b;
+}
+
+/* Appends a packed response to the buffer (taking the reference); op->mu
+ * held. */
+static int queue_locked(em_operation *op, em_buf *b, const char *response_id) {
   if (op->nresps == op->capresps) {
     int ncap = op->capresps ? op->capresps * 2 : 16;
     em_response *nr = em_realloc(op->resps, (size_t)ncap * sizeof *nr);
     if (!nr) {
-      pthread_mutex_unlock(&op->mu);
       em_buf_unref(b);
       return -1;
     }
@@ -129,7 +138,6 @@ int em_operation_push(em_operation *op, const ProtobufCMessage *msg, const char 
     int64_t ncap = op->produced ? op->produced * 2 : 16;
     uint64_t *nh = em_realloc(op->id_hashes, sizeof *nh * (size_t)ncap);
     if (!nh) {
-      pthread_mutex_unlock(&op->mu);
       em_buf_unref(b);
       return -1;
     }
@@ -139,11 +147,65 @@ int em_operation_push(em_operation *op, const ProtobufCMessage *msg, const char 
   em_response *r = &op->resps[op->nresps++];
   snprintf(r->id, sizeof r->id, "%s", response_id);
   r->msg = b;
-  op->retained_bytes += n;
+  op->retained_bytes += b->len;
   op->produced++;
   pthread_cond_broadcast(&op->cv);
-  pthread_mutex_unlock(&op->mu);
   return 0;
+}
+
+/* The held response joins the stream; op->mu held. */
+static int release_held_locked(em_operation *op) {
+  em_buf *b = op->held;
+  if (!b) return 0;
+  op->held = NULL;
+  return queue_locked(op, b, op->held_id);
+}
+
+int em_operation_push(em_operation *op, const ProtobufCMessage *msg, const char *response_id) {
+  em_buf *b = pack(msg);
+  if (!b) return -1;
+  pthread_mutex_lock(&op->mu);
+  /* Throttle: wait while the unsent backlog is over budget and someone
+   * may still read it. */
+  for (;;) {
+    size_t unsent = 0;
+    for (int64_t i = op->sent_through; i < op->produced; i++) unsent += op->resps[i - op->first].msg->len;
+    if (unsent < UNSENT_BUDGET_BYTES || atomic_load(&op->cancel) || op->released) break;
+    wait_ms(&op->cv, &op->mu, 50);
+  }
+  /* Whatever was held goes first (its producer did not take it back). */
+  int rc = release_held_locked(op);
+  if (!rc) rc = queue_locked(op, b, response_id);
+  else em_buf_unref(b);
+  pthread_mutex_unlock(&op->mu);
+  return rc;
+}
+
+int em_operation_hold(em_operation *op, const ProtobufCMessage *msg, const char *response_id, int64_t for_ns) {
+  em_buf *b = pack(msg);
+  if (!b) return -1;
+  pthread_mutex_lock(&op->mu);
+  int rc = release_held_locked(op);
+  if (!rc) {
+    op->held = b;
+    snprintf(op->held_id, sizeof op->held_id, "%s", response_id);
+    op->held_until_ns = em_now_ns() + for_ns;
+    pthread_cond_broadcast(&op->cv); /* a waiting sender learns the deadline */
+  } else {
+    em_buf_unref(b);
+  }
+  pthread_mutex_unlock(&op->mu);
+  return rc;
+}
+
+bool em_operation_take_held(em_operation *op) {
+  pthread_mutex_lock(&op->mu);
+  em_buf *b = op->held;
+  op->held = NULL;
+  pthread_mutex_unlock(&op->mu);
+  bool had = b != NULL;
+  em_buf_unref(b);
+  return had;
 }
 
 void em_operation_finish(em_operation *op, const em_error *err) {
@@ -153,6 +215,7 @@ void em_operation_finish(em_operation *op, const em_error *err) {
   char err_id[37];
   if (err) em_session_save_error(op->sess, err, err_id);
   pthread_mutex_lock(&op->mu);
+  (void)release_held_locked(op); /* (out of memory: the message is dropped) */
   op->done = true;
   if (err) {
     op->err = *err;
@@ -213,8 +276,17 @@ void em_operation_attach(em_operation *op, em_rpc *call, int64_t from) {
   em_error err;
   for (;;) {
     while (idx >= op->produced && !op->done && gen == op->sender_gen && !em_rpc_cancelled(call) &&
-           !op->released && em_now_ns() - start < SENDER_MAX_NS)
-      wait_ms(&op->cv, &op->mu, 20);
+           !op->released && em_now_ns() - start < SENDER_MAX_NS) {
+      /* Wake every 20 ms (cancellation, stream age), or at the held
+       * response's deadline. */
+      int64_t now = em_now_ns(), until = now + 20 * 1000000LL;
+      if (op->held && op->held_until_ns <= now) {
+        (void)release_held_locked(op);
+        continue;
+      }
+      if (op->held && op->held_until_ns < until) until = op->held_until_ns;
+      wait_until_ns(&op->cv, &op->mu, until);
+    }
     if (gen != op->sender_gen) {
       em_error_set(&err, EM_ERR_INVALID_CURSOR_DISCONNECTED, NULL);
       break;

@@ -57,16 +57,18 @@ def test_spark_version(raw):
 
 
 def test_execute_response_sequence(raw):
-    """The schema comes before the first batch (execution_progress messages may
-    come anywhere, even first, on Spark); every response carries session_id,
-    server_side_session_id, operation_id and a unique response_id; the last one
-    is result_complete (reattachable); rows arrive complete and in order."""
+    """The schema comes before the first batch or with it (execution_progress
+    messages may come anywhere, even first, on Spark); every response carries
+    session_id, server_side_session_id, operation_id and a unique response_id;
+    the last one is result_complete (reattachable); rows arrive complete and in
+    order."""
     op = new_id()
     resps = list(raw.execute(range_relation(0, 25_000), operation_id=op))
     non_progress = [r for r in resps if _kind(r) != "execution_progress"]
-    assert non_progress[0].HasField("schema") and _kind(non_progress[0]) is None
+    first_batch = next(i for i, r in enumerate(non_progress) if _kind(r) == "arrow_batch")
+    with_schema = [i for i, r in enumerate(non_progress) if r.HasField("schema")]
+    assert with_schema == [0] and first_batch <= 1
     assert non_progress[0].schema.struct.fields[0].name == "id"
-    assert _kind(non_progress[1]) == "arrow_batch"
     assert _kind(resps[-1]) == "result_complete"
     assert all(r.session_id == raw.session_id for r in resps)
     assert all(r.operation_id == op for r in resps)
@@ -77,6 +79,55 @@ def test_execute_response_sequence(raw):
     assert _rows_of(resps) == list(range(25_000))
     kinds = [_kind(r) for r in resps]
     assert kinds.count("result_complete") == 1
+    raw.release_all(op)
+
+
+def test_quick_result_schema_rides_on_first_batch(raw, ember_only):
+    """Ember: a result whose first batch is ready within the schema's hold
+    time sends the schema in the first batch's message (Spark sends it alone
+    first): one message, and one ReleaseExecute of the client, fewer."""
+    op = new_id()
+    resps = list(raw.execute(range_relation(0, 10), operation_id=op))
+    kinds = [_kind(r) for r in resps]
+    assert kinds[-1] == "result_complete" and set(kinds[:-1]) == {"arrow_batch"}
+    assert resps[0].HasField("schema") and resps[0].schema.struct.fields[0].name == "id"
+    assert not any(r.HasField("schema") for r in resps[1:])
+    assert _rows_of(resps) == list(range(10))
+    raw.release_all(op)
+
+
+def test_slow_result_schema_comes_alone_first(raw, ember_only):
+    """Ember: a query still running when the schema's hold time is over
+    announces its schema alone, early, as Spark does; a query that fails
+    sends its schema before the error too."""
+    op = new_id()
+    call = raw.execute(_long_relation(), operation_id=op, timeout=90)
+    try:
+        t0 = time.monotonic()
+        first = next(iter(call))
+        assert time.monotonic() - t0 < 5
+        assert first.HasField("schema") and _kind(first) is None
+        assert first.schema.struct.fields[0].name == "count(1)"
+    finally:
+        call.cancel()
+        raw.interrupt_all()
+        raw.release_all(op)
+
+    from pyspark.sql.connect.proto import relations_pb2 as rel
+    r = rel.Relation()
+    r.project.input.CopyFrom(range_relation(0, 10))
+    div = r.project.expressions.add().unresolved_function
+    div.function_name = "/"
+    div.arguments.add().unresolved_attribute.unparsed_identifier = "id"
+    div.arguments.add().literal.integer = 0
+    op = new_id()
+    got = []
+    with pytest.raises(grpc.RpcError) as ei:
+        for resp in raw.execute(r, operation_id=op):
+            got.append(resp)
+    from rawclient import failure
+    assert failure(ei.value).error_class == "DIVIDE_BY_ZERO"
+    assert len(got) == 1 and got[0].HasField("schema") and _kind(got[0]) is None
     raw.release_all(op)
 
 
