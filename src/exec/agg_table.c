@@ -590,13 +590,18 @@ int em_aggtable_update(em_aggtable *t, const uint32_t *groups, const em_batch *b
     em_vec *abuf[4];
     em_vec **args = call->nargs <= 4 ? abuf : em_calloc((size_t)call->nargs, sizeof *args);
     if (!args) return em_error_internal(err, "out of memory in aggregate");
+    const em_agg_def *d = call->u.fn.agg;
     int na = 0;
-    for (; na < call->nargs; na++)
+    for (; na < call->nargs; na++) {
+      if (call->args[na]->kind == EM_EX_LITERAL && em_agg_scalar_args(d)) {
+        args[na] = em_vec_ref(call->args[na]->u.lit);
+        continue;
+      }
       if (em_expr_eval(call->args[na], b, &ctx->eval, &args[na], err)) {
         rc = -1;
         break;
       }
-    const em_agg_def *d = call->u.fn.agg;
+    }
     if (!rc) rc = d->update(call, t->states[a], d->state_size, groups, args, b->nrows, err);
     for (int k = 0; k < na; k++) em_vec_unref(args[k]);
     if (args != abuf) em_free(args);

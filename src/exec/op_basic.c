@@ -46,52 +46,56 @@ static em_batch *select_rows(const em_batch *in, const uint32_t *idx, int64_t nk
   return b;
 }
 
+/* Bits w*64.. of a boolean condition over n rows: true and valid. */
+static inline uint64_t true_bits(const uint8_t *vals, const uint8_t *valid, int64_t n, int64_t w) {
+  int64_t m = n - w * 64 < 64 ? n - w * 64 : 64;
+  size_t nb = (size_t)(m + 7) / 8;
+  uint64_t bits = 0, ok = ~(uint64_t)0;
+  memcpy(&bits, vals + w * 8, nb);
+  if (valid) {
+    ok = 0;
+    memcpy(&ok, valid + w * 8, nb);
+  }
+  bits &= ok;
+  return m < 64 ? bits & (((uint64_t)1 << m) - 1) : bits;
+}
+
 static em_op_status filter_execute(const em_op *op, void *local, em_batch *in, em_batch **out, em_exec_ctx *ctx,
                                    em_error *err) {
   (void)local;
   em_vec *cond = NULL;
   if (em_expr_eval(op->u.filter.cond, in, &ctx->eval, &cond, err)) return EM_OP_ERROR;
   int64_t n = in->nrows;
-  uint32_t *idx = em_malloc(sizeof *idx * (size_t)(n ? n : 1));
+  /* The rows whose condition is true (set and valid), 64 at a time:
+   * counted first, so that a batch passing whole (or not at all) needs no
+   * row list. */
+  const uint8_t *vals = cond->values ? cond->values->data : NULL;
+  const uint8_t *valid = cond->validity ? cond->validity->data : NULL;
+  int64_t nkeep = 0;
+  for (int64_t w = 0; vals && w * 64 < n; w++) nkeep += __builtin_popcountll(true_bits(vals, valid, n, w));
+  if (nkeep == n) {
+    em_vec_unref(cond);
+    *out = em_batch_ref(in);
+    return EM_OP_NEED_MORE_INPUT;
+  }
+  if (nkeep == 0) {
+    em_vec_unref(cond);
+    *out = NULL;
+    return EM_OP_NEED_MORE_INPUT;
+  }
+  uint32_t *idx = em_malloc(sizeof *idx * (size_t)nkeep);
   if (!idx) {
     em_vec_unref(cond);
     return em_error_internal(err, "out of memory in filter"), EM_OP_ERROR;
   }
-  /* The rows whose condition is true (set and valid), 64 at a time. */
-  const uint8_t *vals = cond->values ? cond->values->data : NULL;
-  const uint8_t *valid = cond->validity ? cond->validity->data : NULL;
-  int64_t nkeep = 0;
-  if (vals) {
-    for (int64_t w = 0; w * 64 < n; w++) {
-      int64_t base = w * 64, m = n - base < 64 ? n - base : 64;
-      size_t nb = (size_t)(m + 7) / 8;
-      uint64_t bits = 0, ok = ~(uint64_t)0;
-      memcpy(&bits, vals + w * 8, nb);
-      if (valid) {
-        ok = 0;
-        memcpy(&ok, valid + w * 8, nb);
-      }
-      bits &= ok;
-      if (m < 64) bits &= ((uint64_t)1 << m) - 1;
-      while (bits) {
-        idx[nkeep++] = (uint32_t)(base + __builtin_ctzll(bits));
-        bits &= bits - 1;
-      }
-    }
-  }
+  int64_t k = 0;
+  for (int64_t w = 0; w * 64 < n; w++)
+    for (uint64_t bits = true_bits(vals, valid, n, w); bits; bits &= bits - 1)
+      idx[k++] = (uint32_t)(w * 64 + __builtin_ctzll(bits));
   em_vec_unref(cond);
-  if (nkeep == n) {
-    *out = em_batch_ref(in);
-  } else if (nkeep == 0) {
-    *out = NULL;
-  } else {
-    *out = select_rows(in, idx, nkeep);
-    if (!*out) {
-      em_free(idx);
-      return em_error_internal(err, "out of memory in filter"), EM_OP_ERROR;
-    }
-  }
+  *out = select_rows(in, idx, nkeep);
   em_free(idx);
+  if (!*out) return em_error_internal(err, "out of memory in filter"), EM_OP_ERROR;
   return EM_OP_NEED_MORE_INPUT;
 }
 

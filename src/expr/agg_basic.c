@@ -29,8 +29,14 @@ static int count_update(const em_expr *c, uint8_t *st, size_t stride, const uint
                         int64_t n, em_error *err) {
   (void)err;
   bool all_valid = true;
-  for (int a = 0; a < c->nargs; a++)
+  for (int a = 0; a < c->nargs; a++) {
+    if (args[a]->len != n && n > 0) {
+      /* A literal (em_agg_scalar_args): a NULL one leaves every row uncounted. */
+      if (args[a]->type->id == EM_T_NULL || em_vec_is_null(args[a], 0)) return 0;
+      continue;
+    }
     if (args[a]->type->id == EM_T_NULL || (args[a]->validity && args[a]->null_count)) all_valid = false;
+  }
   if (all_valid) {
     /* Runs of one group count at once. */
     int64_t i = 0;
@@ -72,6 +78,8 @@ static int count_finish(const em_expr *c, const uint8_t *st, size_t stride, int6
 }
 
 static const em_agg_def count_def = {8, NULL, count_update, count_merge, count_finish, NULL};
+
+bool em_agg_scalar_args(const em_agg_def *d) { return d == &count_def; }
 
 int em_fn_count(em_func_call *call, em_error *err);
 int em_fn_count(em_func_call *call, em_error *err) {

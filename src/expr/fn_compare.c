@@ -20,7 +20,9 @@
  *
  * The kernel computes a three-way comparison per row into a scratch array
  * with one loop per physical type (X-macro), then maps it to the operator;
- * IN reuses it per list element.
+ * IN reuses it per list element. Integer-like and decimal columns against
+ * a constant or another column skip the scratch array: one loop per type
+ * and operator packs the result bits directly (fused_cmp).
  */
 #include "fn_nested.h"
 
@@ -129,6 +131,53 @@ static int mirror(int op) {
   }
 }
 
+/* The integer-like and decimal types: (id, C type). */
+#define INTEGRAL_CMP_TYPES(X)                                                                              \
+  X(EM_T_BYTE, int8_t) X(EM_T_SHORT, int16_t) X(EM_T_INT, int32_t) X(EM_T_DATE, int32_t) X(EM_T_LONG, int64_t) \
+  X(EM_T_TIMESTAMP, int64_t) X(EM_T_TIMESTAMP_NTZ, int64_t) X(EM_T_DECIMAL, __int128)
+
+/* bits (zeroed, n rows) = x[i] OP y[i] (y[0] for every row with bs), for
+ * the types above and the operators but <=>; false when not one of them. */
+static bool fused_cmp(int op, const em_vec *a, const em_vec *b, bool bs, int64_t n, uint8_t *bits) {
+#define PACK(CT, OPX, YI)                                                      \
+  do {                                                                         \
+    const CT *x = em_vec_values(a), *y = em_vec_values(b);                     \
+    int64_t whole = n / 8;                                                     \
+    for (int64_t b8 = 0; b8 < whole; b8++) {                                   \
+      const CT *xx = x + b8 * 8;                                               \
+      unsigned m = 0;                                                          \
+      for (int k = 0; k < 8; k++) m |= (unsigned)(xx[k] OPX y[YI(b8 * 8 + k)]) << k; \
+      bits[b8] = (uint8_t)m;                                                   \
+    }                                                                          \
+    for (int64_t i = whole * 8; i < n; i++)                                    \
+      if (x[i] OPX y[YI(i)]) em_bit_set(bits, i);                              \
+  } while (0)
+#define SCALAR(i) 0
+#define ROW(i) (i)
+#define OPS(CT, YI)                          \
+  switch (op) {                              \
+  case CMP_EQ: PACK(CT, ==, YI); return true; \
+  case CMP_LT: PACK(CT, <, YI); return true;  \
+  case CMP_LE: PACK(CT, <=, YI); return true; \
+  case CMP_GT: PACK(CT, >, YI); return true;  \
+  case CMP_GE: PACK(CT, >=, YI); return true; \
+  default: return false;                     \
+  }
+  switch (a->type->id) {
+#define CASE(ID, CT)          \
+  case ID:                    \
+    if (bs) OPS(CT, SCALAR)   \
+    else OPS(CT, ROW)
+    INTEGRAL_CMP_TYPES(CASE)
+#undef CASE
+  default: return false;
+  }
+#undef OPS
+#undef ROW
+#undef SCALAR
+#undef PACK
+}
+
 int em_fn_cmp_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_ctx *ctx, em_vec **out,
                      em_error *err) {
   (void)ctx;
@@ -154,14 +203,19 @@ int em_fn_cmp_kernel(const em_expr *e, em_vec *const *args, int64_t n, em_eval_c
       b = full[1];
     }
   }
-  int8_t *c = em_malloc((size_t)(n ? n : 1));
   em_vec *ab[2] = {a, b};
-  em_vec *r = !c ? NULL
-              : op == CMP_EQNS ? em_fn_result(e->type, n, NULL, 0)
-                               : em_fn_result(e->type, n, ab, bs ? 1 : 2);
+  int8_t *c = NULL;
   int rc = 0;
-  if (!r || compare3(a, b, bs, n, c, err)) {
-    rc = r ? -1 : em_error_internal(err, "out of memory");
+  em_vec *r = op == CMP_EQNS ? em_fn_result(e->type, n, NULL, 0) : em_fn_result(e->type, n, ab, bs ? 1 : 2);
+  if (r && op != CMP_EQNS && a->type->id == b->type->id && fused_cmp(op, a, b, bs, n, em_vec_values(r))) {
+    em_fn_finish(r, n);
+    *out = r;
+    r = NULL;
+    goto done;
+  }
+  if (r) c = em_malloc((size_t)(n ? n : 1));
+  if (!r || !c || compare3(a, b, bs, n, c, err)) {
+    rc = r && c ? -1 : em_error_internal(err, "out of memory");
     goto done;
   }
   uint8_t *bits = em_vec_values(r);

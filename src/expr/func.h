@@ -74,6 +74,10 @@ struct em_agg_def {
   void (*destroy)(const em_expr *call, uint8_t *state);
 };
 
+/* Whether d's update takes a literal argument as its one-row vector (len 1
+ * for n rows) instead of n copies of it (count). */
+bool em_agg_scalar_args(const em_agg_def *d);
+
 /* Spilling aggregate states to disk (the hash aggregate over its memory
  * budget). States without destroy are spilled as their raw bytes; the
  * others only when em_agg_spill_ops_of(def) knows them: save appends a

@@ -266,6 +266,15 @@ def case_stat_n1(spark):
                                 F.var_samp("id"), F.var_pop("id")))
 
 
+def case_count_literals(spark):
+    """count of a literal counts every row (NULL: none), grouped and not,
+    over batches of several thousand rows."""
+    df = spark.range(0, 25000, 1, 3).withColumn("k", F.col("id") % 3)
+    g = df.groupBy("k").agg(F.count(F.lit(1)), F.count(F.lit(None)), F.count(F.lit("x")), F.count("*"))
+    whole = df.agg(F.count(F.lit(1)), F.count(F.lit(None)), F.expr("count(1, NULL)"), F.expr("count(id, 1)"))
+    return {"grouped": sorted_result(g), "whole": sorted_result(whole)}
+
+
 def case_count_if(spark):
     return sorted_result(kv(spark).groupBy("k").agg(F.count_if("b")))
 

@@ -247,6 +247,34 @@ def case_filter_where(spark):
     return collect(spark.range(10).filter(F.col("id") % 3 == 0).where("id > 0"))
 
 
+def case_compare_columns_and_constants(spark):
+    """Every comparison operator over byte, short, int, long, date,
+    timestamp and decimal columns (with NULLs, over more rows than a byte of
+    result bits) against a constant on either side and against another
+    column; the results are filtered and counted."""
+    df = spark.range(0, 203, 1, 2).select(
+        F.col("id"),
+        F.when(F.col("id") % 7 == 3, None).otherwise(F.col("id") % 100).alias("l"),
+        (F.col("id") % 50).cast("byte").alias("b"),
+        (F.col("id") * 3 % 1000).cast("short").alias("s"),
+        (F.col("id") % 90).cast("int").alias("i"),
+        F.expr("date_add(DATE'2020-01-01', CAST(id % 40 AS INT))").alias("d"),
+        F.expr("CAST(date_add(DATE'2020-01-01', CAST(id % 30 AS INT)) AS TIMESTAMP)").alias("t"),
+        (F.col("id") / 8).cast("decimal(10,2)").alias("m"),
+        (F.col("id") % 13).cast("decimal(10,2)").alias("m2"))
+    preds = {
+        "l_lt": F.col("l") < 40, "l_le": F.col("l") <= 40, "l_gt": F.col("l") > 40, "l_ge": F.col("l") >= 40,
+        "l_eq": F.col("l") == 40, "l_ne": F.col("l") != 40, "lit_lt_l": F.lit(40) < F.col("l"),
+        "b_lt": F.col("b") < 10, "s_ge": F.col("s") >= 500, "i_eq": F.col("i") == 7, "i_gt_l": F.col("i") > F.col("l"),
+        "d_le": F.col("d") <= F.lit(datetime.date(2020, 1, 20)), "t_gt": F.col("t") > F.lit(datetime.datetime(2020, 1, 10, 12)),
+        "m_lt": F.col("m") < decimal.Decimal("10.5"), "m_eq_m2": F.col("m") == F.col("m2"),
+        "m2_ge_m": F.col("m2") >= F.col("m"), "l_eq_id": F.col("l") == F.col("id"),
+    }
+    out = {k: df.filter(p).count() for k, p in preds.items()}
+    out["flags"] = collect(df.select("id", *[p.alias(k) for k, p in preds.items()]).orderBy("id").limit(20))
+    return out
+
+
 def case_sql_select_literals(spark):
     return result(spark.sql("SELECT 1 AS a, 'x' AS b, CAST(NULL AS INT) AS c, 2.5 AS d, true AS e"))
 
