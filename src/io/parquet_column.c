@@ -16,6 +16,7 @@
  * peak memory is about a row group of the projected columns per thread.
  */
 #include "parquet_int.h"
+#include "snappy.h"
 
 #include <string.h>
 
@@ -59,6 +60,13 @@ typedef struct creader {
   /* The current page when it was decompressed into out->lz_store (past
    * lz_store_len, not yet kept), else NULL. */
   const uint8_t *store_page;
+  /* A SNAPPY dictionary of fixed-width values not decompressed yet (only
+   * with a page selection): its bytes at dict_src_off in *chunk_buf. Lazy
+   * pages need only as much of it as their largest index reaches. */
+  bool dict_pending;
+  int64_t dict_src_off;
+  size_t dict_clen, dict_ulen;
+  uint8_t *const *chunk_buf;
   int64_t *tmp64;
   int64_t tmp_cap;
 } creader;
@@ -153,6 +161,7 @@ static int plain_fixed(creader *c, const uint8_t *p, size_t len, int64_t n, uint
 static int decode_dict_page(creader *c, const uint8_t *p, size_t len, int64_t n, int encoding) {
   if (encoding != 0 && encoding != 2) return corrupt(c, "dictionary page not PLAIN");
   if (n < 0 || n > MAX_PAGE_VALUES) return corrupt(c, "dictionary size out of range");
+  c->dict_pending = false; /* a new dictionary replaces a pending one */
   em_free(c->dict_fixed);
   em_free(c->dict_off);
   em_free(c->dict_data);
@@ -251,12 +260,46 @@ static int dict_decode(creader *c, const uint8_t *p, size_t len, int64_t n, uint
   return 0;
 }
 
+/* Decompresses a pending dictionary: its first `want` bytes at least
+ * (SIZE_MAX: all of it). */
+static int decompress_dict(creader *c, size_t want) {
+  if (!c->dict_pending) return 0;
+  c->dict_pending = false;
+  const uint8_t *src = *c->chunk_buf + c->dict_src_off;
+  size_t got = 0;
+  if (em_snappy_decode_prefix(src, c->dict_clen, c->dict_fixed, c->dict_ulen, want, &got))
+    return corrupt(c, "a page does not decompress");
+  c->dict_n = (int64_t)(got < c->dict_ulen ? got : c->dict_ulen) / c->width;
+  return 0;
+}
+
+/* The largest dictionary index of the lazy pages kept so far (-1 when
+ * they hold none); -2 when their indices do not decode. */
+static int64_t lazy_max_index(const em_pq_leafdata *d) {
+  int64_t top = -1;
+  uint32_t blk[1024];
+  for (int64_t k = 0; k < d->lz_npages; k++) {
+    const em_pq_lzpage *pg = &d->lz_pages[k];
+    em_pq_rle r;
+    em_pq_rle_init(&r, d->lz_store + pg->off, (size_t)pg->len, pg->bit_width);
+    for (int64_t i = 0; i < pg->n; i += 1024) {
+      int64_t m = pg->n - i < 1024 ? pg->n - i : 1024;
+      if (em_pq_rle_get(&r, blk, m)) return -2;
+      uint32_t mx = 0;
+      for (int64_t j = 0; j < m; j++) mx = blk[j] > mx ? blk[j] : mx;
+      if ((int64_t)mx > top) top = mx;
+    }
+  }
+  return top;
+}
+
 /* A lazy leaf's pages decoded into `fixed` after all (a page that is not
  * dictionary-encoded, or a new dictionary, follows them). */
 static int materialize(creader *c) {
   em_pq_leafdata *d = c->out;
   d->lazy = false;
   if (d->lz_npages == 0) return 0;
+  if (decompress_dict(c, SIZE_MAX)) return -1;
   if (reserve(c, 0, 0)) return -1;
   for (int64_t k = 0; k < d->lz_npages; k++) {
     const em_pq_lzpage *pg = &d->lz_pages[k];
@@ -377,6 +420,7 @@ static int decode_values(creader *c, const uint8_t *p, size_t len, int64_t n, in
   case 2: /* PLAIN_DICTIONARY */
   case 8: { /* RLE_DICTIONARY */
     if (!c->has_dict) return corrupt(c, "dictionary-encoded page without a dictionary");
+    if (decompress_dict(c, SIZE_MAX)) return -1;
     if (len < 1) return corrupt(c, "dictionary indices missing");
     int bw = p[0];
     if (bw > 32) return corrupt(c, "dictionary index width out of range");
@@ -712,6 +756,7 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
   }
   uint8_t *buf = out->scratch_read;
   int64_t buf_cap = out->scratch_read_cap;
+  c.chunk_buf = &buf;
   out->scratch_read = NULL;
   out->scratch_read_cap = 0;
   if (!buf || buf_cap < (len ? len : 1)) {
@@ -828,12 +873,22 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
         oom(&c);
         goto done;
       }
+      c.dict_n = pg.num_values;
+      c.has_dict = true;
+      c.dict_pending = false;
+      if (sel && ch->codec == 1 && out->lazy) {
+        /* Rows chosen through the page index: the dictionary waits to see
+         * how much of it their pages use. */
+        c.dict_pending = true;
+        c.dict_src_off = data - buf;
+        c.dict_clen = clen;
+        c.dict_ulen = ulen;
+        continue;
+      }
       if (em_pq_decompress(ch->codec, data, clen, c.dict_fixed, ulen, err)) {
         if (err->cls == EM_ERR_INTERNAL) corrupt(&c, "a page does not decompress");
         goto done;
       }
-      c.dict_n = pg.num_values;
-      c.has_dict = true;
       continue;
     } else if (compressed) {
       /* A dictionary-encoded data page of a lazy leaf decompresses
@@ -875,6 +930,13 @@ int em_pq_read_chunk(int fd, int64_t file_size, const char *path, const em_pq_me
     goto done;
   }
   if (out->lazy && out->lz_npages == 0) out->lazy = false;
+  if (out->lazy && c.dict_pending) {
+    /* As much of the dictionary as the kept pages index (all of it when
+     * their indices do not decode: the batch that meets them fails). */
+    int64_t top = lazy_max_index(out);
+    size_t want = top == -2 ? SIZE_MAX : (size_t)(top + 1) * (size_t)c.width;
+    if (decompress_dict(&c, want)) goto done;
+  }
   if (out->lazy) {
     /* The dictionary goes with the pages. */
     out->lz_dict = c.dict_fixed;

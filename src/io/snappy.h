@@ -15,4 +15,10 @@
  * outside the two buffers. */
 int em_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn);
 
+/* The same, stopping once at least `want` bytes of dst are made (*got of
+ * them; the rest of dst is unwritten): for a reader that needs only the
+ * start of a block. The part decoded is checked as em_snappy_decode checks
+ * it; what follows is not looked at. want >= dn decodes the whole block. */
+int em_snappy_decode_prefix(const uint8_t *src, size_t n, uint8_t *dst, size_t dn, size_t want, size_t *got);
+
 #endif

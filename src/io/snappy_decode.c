@@ -23,6 +23,7 @@
  */
 #include "io/snappy.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -77,7 +78,10 @@ static inline size_t copy_header(uint32_t tag, const uint8_t *p, size_t *l, size
   }
 }
 
-int em_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn) {
+/* Decodes into dst (dn bytes, as the preamble must say) until the output
+ * holds at least `want` bytes (want >= dn: the whole block, which must
+ * then end exactly there); *got: the bytes made. -1 for a corrupt block. */
+static inline int decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn, size_t want, size_t *got) {
   const uint8_t *ip = src, *const ie = src + n;
   uint64_t len = 0;
   for (int shift = 0;; shift += 7) {
@@ -88,11 +92,15 @@ int em_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn) {
   }
   if (len > 0xffffffffu || len != dn) return -1;
   uint8_t *op = dst, *const oe = dst + dn;
+  const bool prefix = want < dn;
+  uint8_t *const stop = prefix ? dst + want : oe;
 
   /* The fast region: a tag's header (at most 5 bytes) and a 16-byte read
-   * of a short literal stay inside src; 64 bytes from op stay inside dst. */
+   * of a short literal stay inside src; 64 bytes from op stay inside dst
+   * (and, for a prefix, it ends at the prefix). */
   const uint8_t *const ip_fast = ie - ip > 21 ? ie - 21 : ip;
-  uint8_t *const op_fast = dn > 64 ? oe - 64 : dst;
+  uint8_t *op_fast = dn > 64 ? oe - 64 : dst;
+  if (op_fast > stop) op_fast = stop;
   while (ip < ip_fast && op < op_fast) {
     uint32_t tag = *ip++;
     size_t l, off;
@@ -141,7 +149,7 @@ int em_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn) {
   }
 
   /* The rest, every bound checked. */
-  while (ip < ie) {
+  while (ip < ie && !(prefix && op >= stop)) {
     uint32_t tag = *ip++;
     size_t l, off;
     switch (tag & 3) {
@@ -168,5 +176,16 @@ int em_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn) {
     for (size_t k = 0; k < l; k++) op[k] = from[k];
     op += l;
   }
+  *got = (size_t)(op - dst);
+  if (prefix) return op >= stop ? 0 : -1;
   return op == oe ? 0 : -1;
+}
+
+int em_snappy_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t dn) {
+  size_t got;
+  return decode(src, n, dst, dn, dn, &got);
+}
+
+int em_snappy_decode_prefix(const uint8_t *src, size_t n, uint8_t *dst, size_t dn, size_t want, size_t *got) {
+  return decode(src, n, dst, dn, want, got);
 }

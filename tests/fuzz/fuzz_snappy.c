@@ -3,7 +3,9 @@
  * libsnappy's. Two ways each input: as a block to decode (both decoders
  * must accept or refuse it alike and, when they accept, produce the same
  * bytes), and as data to compress with libsnappy and decode with ours
- * (the original bytes must come back). A disagreement aborts.
+ * (the original bytes must come back). A prefix decode of a block both
+ * accept (its length from the input's last byte) must make at least that
+ * many bytes, the block's own. A disagreement aborts.
  */
 #include <snappy-c.h>
 #include <stdint.h>
@@ -24,6 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (ra != rb || (ra == 0 && ulen && memcmp(a, b, ulen) != 0)) abort();
     /* One byte short of the block's length: always refused. */
     if (ulen && em_snappy_decode(data, size, b, ulen - 1) == 0) abort();
+    size_t want = size ? (size_t)data[size - 1] * ulen / 255 : 0, got = 0;
+    int rp = em_snappy_decode_prefix(data, size, b, ulen, want, &got);
+    if (ra == 0 && (rp != 0 || got < want || got > ulen || (got && memcmp(a, b, got) != 0))) abort();
     free(a);
     free(b);
   } else {

@@ -8,7 +8,11 @@
  * Files nobody here wrote (../shared/testdata/parquet-testing/data):
  * alltypes_tiny_pages.parquet (7300 rows, one row group, tiny pages with
  * a column and offset index), int32_with_null_pages.parquet (pages that
- * are all null in its column index).
+ * are all null in its column index); and tests/data/parquet/
+ * snappy_dict_pages.parquet (pyarrow, see make_snappy_dict_pages.py):
+ * SNAPPY dictionaries that grow with the rows, whose pages chosen through
+ * the index need only the start of the dictionary, and get only that
+ * decompressed.
  */
 #include "runner.h"
 
@@ -31,6 +35,15 @@ static bool use_file(const char *name) {
   if (stat(path, &st) != 0) return false;
   file = (em_file){.path = path, .size = (int64_t)st.st_size};
   return true;
+}
+
+static void use_local_file(const char *name) {
+  const char *src = getenv("EMBER_SOURCE_DIR");
+  CHECK(src);
+  snprintf(path, sizeof path, "%s/tests/data/parquet/%s", src, name);
+  struct stat st;
+  CHECK(stat(path, &st) == 0);
+  file = (em_file){.path = path, .size = (int64_t)st.st_size};
 }
 
 static uint64_t mix(uint64_t h, const void *p, size_t n) {
@@ -209,9 +222,80 @@ TEST(the_index_rules_out_pages) {
   close(fd);
 }
 
+TEST(snappy_dictionary_prefix_reads_equal_full_reads) {
+  use_local_file("snappy_dict_pages.parquet");
+  /* k (0) is the row number; v (1), d (2), i (3, with nulls), s (4). */
+  int64_t a = 1000, b = 2000, c = 2500, e = 4321, f = 5800, v0 = 0;
+  int32_t i0 = 7;
+  double d0 = 100.0;
+  em_vec *va = lit_fixed(em_type_long(), &a), *vb = lit_fixed(em_type_long(), &b),
+         *vc = lit_fixed(em_type_long(), &c), *ve = lit_fixed(em_type_long(), &e),
+         *vf = lit_fixed(em_type_long(), &f), *vv = lit_fixed(em_type_long(), &v0),
+         *vi = lit_fixed(em_type_int(), &i0), *vd = lit_fixed(em_type_double(), &d0), *vs = lit_str("s0017");
+  em_pushed_filter first[1] = {{.column = 0, .op = EM_PUSH_LT, .value = va}};
+  CHECK_EQ_INT(check_filters(first, 1), 1000);
+  em_pushed_filter middle[2] = {{.column = 0, .op = EM_PUSH_GE, .value = vb}, {.column = 0, .op = EM_PUSH_LT, .value = vc}};
+  CHECK_EQ_INT(check_filters(middle, 2), 500);
+  em_pushed_filter one = {.column = 0, .op = EM_PUSH_EQ, .value = ve};
+  CHECK_EQ_INT(check_filters(&one, 1), 1);
+  em_pushed_filter last = {.column = 0, .op = EM_PUSH_GT, .value = vf};
+  CHECK_EQ_INT(check_filters(&last, 1), 199);
+  em_pushed_filter mixed[4] = {{.column = 0, .op = EM_PUSH_LT, .value = vc},
+                               {.column = 1, .op = EM_PUSH_NE, .value = vv},
+                               {.column = 3, .op = EM_PUSH_GT, .value = vi},
+                               {.column = 2, .op = EM_PUSH_LT, .value = vd}};
+  CHECK(check_filters(mixed, 4) > 0);
+  em_pushed_filter str[2] = {{.column = 0, .op = EM_PUSH_LT, .value = va}, {.column = 4, .op = EM_PUSH_EQ, .value = vs}};
+  CHECK(check_filters(str, 2) > 0);
+  em_vec *vecs[] = {va, vb, vc, ve, vf, vv, vi, vd, vs};
+  for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) em_vec_unref(vecs[i]);
+}
+
+/* The pages of v's first rows decoded alone: only the start of the
+ * dictionary is, and their values are the whole chunk's. */
+TEST(snappy_dictionary_prefix_is_all_that_is_decoded) {
+  use_local_file("snappy_dict_pages.parquet");
+  int fd = open(path, O_RDONLY);
+  CHECK(fd >= 0);
+  em_pq_meta *m = NULL;
+  em_pq_schema *s = NULL;
+  em_error err;
+  CHECK_EQ_INT(em_pq_read_meta(fd, file.size, path, &m, &err), 0);
+  CHECK_EQ_INT(em_pq_schema_build(m, path, &s, &err), 0);
+  const em_pq_chunk *ch = &m->rowgroups[0].cols[1];
+  em_pq_pageloc *locs = NULL;
+  int np = 0;
+  CHECK_EQ_INT(em_pq_offset_index(fd, file.size, ch, m->rowgroups[0].num_rows, &locs, &np), 0);
+  CHECK(np > 4);
+  em_pq_pagesel sel = {.first_offset = locs[0].offset, .end_offset = locs[2].offset, .row0 = 0,
+                       .nentries = locs[2].first_row};
+  em_pq_leafdata part, whole;
+  memset(&part, 0, sizeof part);
+  memset(&whole, 0, sizeof whole);
+  CHECK_EQ_INT(em_pq_read_chunk(fd, file.size, path, m, 0, s->leaves[1], &sel, NULL, &part, &err), 0);
+  CHECK_EQ_INT(em_pq_read_chunk(fd, file.size, path, m, 0, s->leaves[1], NULL, NULL, &whole, &err), 0);
+  CHECK(part.lazy && whole.lazy);
+  CHECK(part.lz_dict_n > 0 && part.lz_dict_n < whole.lz_dict_n);
+  int64_t n = sel.nentries;
+  CHECK_EQ_INT(em_pq_lazy_window(&part, 0, n, NULL, &err), 0);
+  int64_t *got = malloc((size_t)n * sizeof *got);
+  memcpy(got, part.fixed, (size_t)n * sizeof *got);
+  CHECK_EQ_INT(em_pq_lazy_window(&whole, 0, n, NULL, &err), 0);
+  CHECK(memcmp(got, whole.fixed, (size_t)n * sizeof *got) == 0);
+  free(got);
+  em_pq_leafdata_free(&part);
+  em_pq_leafdata_free(&whole);
+  em_free(locs);
+  em_pq_schema_free(s);
+  em_pq_meta_free(m);
+  close(fd);
+}
+
 TEST_LIST{
     TEST_ENTRY(tiny_pages_filtered_reads_equal_full_reads),
     TEST_ENTRY(null_pages_filtered_reads_equal_full_reads),
     TEST_ENTRY(the_index_rules_out_pages),
+    TEST_ENTRY(snappy_dictionary_prefix_reads_equal_full_reads),
+    TEST_ENTRY(snappy_dictionary_prefix_is_all_that_is_decoded),
     TEST_END,
 };

@@ -5,7 +5,10 @@
  * every short offset, TPC-H-like decimal columns, 1 MiB inputs), and
  * damaged blocks (flipped bytes, truncations, wrong lengths, hand-made
  * tags with bad offsets) are accepted or rejected exactly as libsnappy
- * accepts or rejects them, with the same output when accepted.
+ * accepts or rejects them, with the same output when accepted. A prefix
+ * decode (em_snappy_decode_prefix) of any length makes at least that many
+ * bytes, all of them the block's, and of the whole length it is the full
+ * decode, verdict included.
  */
 #include "runner.h"
 
@@ -29,6 +32,14 @@ static void round_trip(const uint8_t *in, size_t n) {
   CHECK(n == 0 || memcmp(in, out, n) == 0);
   /* A destination of another length is refused. */
   if (n) CHECK_EQ_INT(em_snappy_decode((const uint8_t *)c, cn, out, n - 1), -1);
+  /* Prefixes: at least what was asked, exactly the block's bytes. */
+  for (int k = 0; k < 4; k++) {
+    size_t want = k == 3 ? n : (size_t)(rnd() % (n + 1)), got = 0;
+    memset(out, 0xEE, n ? n : 1);
+    CHECK_EQ_INT(em_snappy_decode_prefix((const uint8_t *)c, cn, out, n, want, &got), 0);
+    CHECK(got >= want && got <= n);
+    CHECK(got == 0 || memcmp(in, out, got) == 0);
+  }
   free(c);
   free(out);
 }
@@ -53,6 +64,16 @@ static void same_verdict(const uint8_t *c, size_t cn) {
   if (ra != rb) fprintf(stderr, "verdicts differ: libsnappy %d, ours %d (block of %zu, output %zu)\n", ra, rb, cn, ulen);
   CHECK_EQ_INT(rb, ra);
   if (ra == 0) CHECK(ulen == 0 || memcmp(a, b, ulen) == 0);
+  /* A prefix of the whole length is the full decode; a shorter one of an
+   * accepted block is its start. */
+  size_t got = 0;
+  CHECK_EQ_INT(em_snappy_decode_prefix(c, cn, b, ulen, ulen, &got) == 0 ? 0 : -1, ra);
+  size_t want = (size_t)(rnd() % (ulen + 1));
+  int rp = em_snappy_decode_prefix(c, cn, b, ulen, want, &got);
+  if (ra == 0) {
+    CHECK_EQ_INT(rp, 0);
+    CHECK(got >= want && got <= ulen && (got == 0 || memcmp(a, b, got) == 0));
+  }
   free(a);
   free(b);
 }
