@@ -22,6 +22,7 @@
 
 #include "io/io.h"
 #include "io/parquet_int.h"
+#include "pq_files.h"
 #include "vec_lits.h"
 
 static em_file file;
@@ -37,14 +38,7 @@ static bool use_file(const char *name) {
   return true;
 }
 
-static void use_local_file(const char *name) {
-  const char *src = getenv("EMBER_SOURCE_DIR");
-  CHECK(src);
-  snprintf(path, sizeof path, "%s/tests/data/parquet/%s", src, name);
-  struct stat st;
-  CHECK(stat(path, &st) == 0);
-  file = (em_file){.path = path, .size = (int64_t)st.st_size};
-}
+static void use_local_file(const char *name) { pq_test_file(name, path, sizeof path, &file); }
 
 static uint64_t mix(uint64_t h, const void *p, size_t n) {
   const uint8_t *b = p;
@@ -191,19 +185,40 @@ TEST(null_pages_filtered_reads_equal_full_reads) {
   em_vec_unref(vz);
 }
 
+/* The current file opened: its footer, schema, and the offset index of
+ * column col of row group 0. */
+typedef struct indexed {
+  int fd, np;
+  em_pq_meta *m;
+  em_pq_schema *s;
+  em_pq_pageloc *locs;
+} indexed;
+
+static indexed open_indexed(int col) {
+  indexed x = {.fd = open(path, O_RDONLY)};
+  CHECK(x.fd >= 0);
+  em_error err;
+  CHECK_EQ_INT(em_pq_read_meta(x.fd, file.size, path, &x.m, &err), 0);
+  CHECK_EQ_INT(em_pq_schema_build(x.m, path, &x.s, &err), 0);
+  const em_pq_chunk *ch = &x.m->rowgroups[0].cols[col];
+  CHECK_EQ_INT(em_pq_offset_index(x.fd, file.size, ch, x.m->rowgroups[0].num_rows, &x.locs, &x.np), 0);
+  return x;
+}
+
+static void close_indexed(indexed *x) {
+  em_free(x->locs);
+  em_pq_schema_free(x->s);
+  em_pq_meta_free(x->m);
+  close(x->fd);
+}
+
 TEST(the_index_rules_out_pages) {
   if (!use_file("alltypes_tiny_pages.parquet")) return;
-  int fd = open(path, O_RDONLY);
-  CHECK(fd >= 0);
-  em_pq_meta *m = NULL;
-  em_pq_schema *s = NULL;
-  em_error err;
-  CHECK_EQ_INT(em_pq_read_meta(fd, file.size, path, &m, &err), 0);
-  CHECK_EQ_INT(em_pq_schema_build(m, path, &s, &err), 0);
+  indexed x = open_indexed(0);
+  int fd = x.fd, np = x.np;
+  em_pq_meta *m = x.m;
+  em_pq_schema *s = x.s;
   const em_pq_chunk *ch = &m->rowgroups[0].cols[0];
-  em_pq_pageloc *locs = NULL;
-  int np = 0;
-  CHECK_EQ_INT(em_pq_offset_index(fd, file.size, ch, m->rowgroups[0].num_rows, &locs, &np), 0);
   CHECK(np > 10);
   bool *may = malloc((size_t)np);
   memset(may, 1, (size_t)np);
@@ -215,11 +230,8 @@ TEST(the_index_rules_out_pages) {
   for (int k = 0; k < np; k++) left += may[k];
   CHECK(left > 0 && left < np);
   free(may);
-  em_free(locs);
   em_vec_unref(va);
-  em_pq_schema_free(s);
-  em_pq_meta_free(m);
-  close(fd);
+  close_indexed(&x);
 }
 
 TEST(snappy_dictionary_prefix_reads_equal_full_reads) {
@@ -255,18 +267,13 @@ TEST(snappy_dictionary_prefix_reads_equal_full_reads) {
  * dictionary is, and their values are the whole chunk's. */
 TEST(snappy_dictionary_prefix_is_all_that_is_decoded) {
   use_local_file("snappy_dict_pages.parquet");
-  int fd = open(path, O_RDONLY);
-  CHECK(fd >= 0);
-  em_pq_meta *m = NULL;
-  em_pq_schema *s = NULL;
+  indexed x = open_indexed(1);
+  int fd = x.fd;
+  em_pq_meta *m = x.m;
+  em_pq_schema *s = x.s;
+  em_pq_pageloc *locs = x.locs;
   em_error err;
-  CHECK_EQ_INT(em_pq_read_meta(fd, file.size, path, &m, &err), 0);
-  CHECK_EQ_INT(em_pq_schema_build(m, path, &s, &err), 0);
-  const em_pq_chunk *ch = &m->rowgroups[0].cols[1];
-  em_pq_pageloc *locs = NULL;
-  int np = 0;
-  CHECK_EQ_INT(em_pq_offset_index(fd, file.size, ch, m->rowgroups[0].num_rows, &locs, &np), 0);
-  CHECK(np > 4);
+  CHECK(x.np > 4);
   em_pq_pagesel sel = {.first_offset = locs[0].offset, .end_offset = locs[2].offset, .row0 = 0,
                        .nentries = locs[2].first_row};
   em_pq_leafdata part, whole;
@@ -285,10 +292,7 @@ TEST(snappy_dictionary_prefix_is_all_that_is_decoded) {
   free(got);
   em_pq_leafdata_free(&part);
   em_pq_leafdata_free(&whole);
-  em_free(locs);
-  em_pq_schema_free(s);
-  em_pq_meta_free(m);
-  close(fd);
+  close_indexed(&x);
 }
 
 TEST_LIST{

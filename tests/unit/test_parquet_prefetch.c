@@ -20,18 +20,12 @@
 #include "exec/exec.h"
 #include "io/io.h"
 #include "io/parquet_int.h"
+#include "pq_files.h"
 
 static em_file file;
 static char path[1024];
 
-static void use_file(const char *name) {
-  const char *src = getenv("EMBER_SOURCE_DIR");
-  CHECK(src);
-  snprintf(path, sizeof path, "%s/tests/data/parquet/%s", src, name);
-  struct stat st;
-  CHECK(stat(path, &st) == 0);
-  file = (em_file){.path = path, .size = (int64_t)st.st_size};
-}
+static void use_file(const char *name) { pq_test_file(name, path, sizeof path, &file); }
 
 /* ---- submitters ---- */
 
