@@ -34,6 +34,7 @@ NOTES = {
     ("Relation", "aggregate"): "see Relations (grouping sets, pivot)",
     ("Expression", "expression_string"): "needs the SQL parser",
     ("Command", "register_function"): "WebAssembly UDFs only (wasm:...); Python UDFs not yet",
+    ("Command", "ml_command"): "clean_cache only (PySpark sends it at exit; no ML models here)",
 }
 
 

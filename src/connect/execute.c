@@ -206,6 +206,24 @@ static int run_checkpoint(em_operation *op, const Spark__Connect__CheckpointComm
   return push_simple(op, &r, id, err);
 }
 
+/* MlCommand.clean_cache, which PySpark sends when its process exits:
+ * Spark answers with the number of models it dropped from its ML cache,
+ * and Ember keeps none (the other ML commands stay unsupported). */
+static int run_ml_clean_cache(em_operation *op, em_error *err) {
+  Spark__Connect__ExecutePlanResponse r;
+  char id[37];
+  resp_init(op, &r, id);
+  Spark__Connect__Expression__Literal n = SPARK__CONNECT__EXPRESSION__LITERAL__INIT;
+  n.literal_type_case = SPARK__CONNECT__EXPRESSION__LITERAL__LITERAL_TYPE_INTEGER;
+  n.integer = 0;
+  Spark__Connect__MlCommandResult res = SPARK__CONNECT__ML_COMMAND_RESULT__INIT;
+  res.result_type_case = SPARK__CONNECT__ML_COMMAND_RESULT__RESULT_TYPE_PARAM;
+  res.param = &n;
+  r.response_type_case = SPARK__CONNECT__EXECUTE_PLAN_RESPONSE__RESPONSE_TYPE_ML_COMMAND_RESULT;
+  r.ml_command_result = &res;
+  return push_simple(op, &r, id, err);
+}
+
 static int run_command(em_operation *op, const Spark__Connect__Command *cmd, em_error *err) {
   if (cmd->command_type_case == SPARK__CONNECT__COMMAND__COMMAND_TYPE_REGISTER_FUNCTION)
     return em_connect_register_function(op->sess, cmd->register_function, err); /* udf_register.c */
@@ -224,6 +242,10 @@ static int run_command(em_operation *op, const Spark__Connect__Command *cmd, em_
     if (rm->relation && rm->relation->relation_id) em_session_checkpoint_remove(op->sess, rm->relation->relation_id);
     return 0;
   }
+  case SPARK__CONNECT__COMMAND__COMMAND_TYPE_ML_COMMAND:
+    if (cmd->ml_command && cmd->ml_command->command_case == SPARK__CONNECT__ML_COMMAND__COMMAND_CLEAN_CACHE)
+      return run_ml_clean_cache(op, err);
+    break;
   default:
     break;
   }

@@ -818,3 +818,19 @@ def test_unsupported_relation_spark_succeeds(spark, spark_only):
 
 def test_server_alive_at_end(server_alive):
     server_alive()
+
+
+def test_ml_clean_cache_at_client_exit(raw):
+    """PySpark sends MlCommand.clean_cache when its process exits; Spark
+    answers with the number of models it dropped (none here), then
+    result_complete; other ML commands stay unsupported on Ember."""
+    op = new_id()
+    req = raw.execute_request(range_relation(0, 1), operation_id=op)
+    req.plan.ClearField("root")
+    req.plan.command.ml_command.clean_cache.SetInParent()
+    resps = [r for r in raw.stub.ExecutePlan(req, timeout=30) if _kind(r) != "execution_progress"]
+    assert [_kind(r) for r in resps] == ["ml_command_result", "result_complete"]
+    assert resps[0].ml_command_result.WhichOneof("result_type") == "param"
+    assert resps[0].ml_command_result.param.WhichOneof("literal_type") == "integer"
+    assert resps[0].ml_command_result.param.integer == 0
+    raw.release_all(op)
